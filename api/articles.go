@@ -1,0 +1,357 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// listArticles godoc
+//
+//	@Summary		List articles
+//	@Description	Newest first by default, filtered by country, theme, text, dates and more. Pages are keyset: pass next_cursor back as cursor; the Link header carries the next page's URL. Countries and themes take codes, names or aliases in any case (RU, russia, Russian Federation; troops, military). Unknown or repeated parameters are errors.
+//	@Tags			articles
+//	@ID				listArticles
+//	@Produce		json
+//	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"							collectionFormat(csv)	example(RU,CN)
+//	@Param			country_all		query		[]string	false	"all of these countries"													collectionFormat(csv)	example(KP,RU)
+//	@Param			country_not		query		[]string	false	"none of these countries"													collectionFormat(csv)
+//	@Param			theme			query		[]string	false	"any of these themes (slugs, names or aliases)"								collectionFormat(csv)	example(sanctions)
+//	@Param			theme_all		query		[]string	false	"all of these themes"														collectionFormat(csv)
+//	@Param			theme_not		query		[]string	false	"none of these themes"														collectionFormat(csv)
+//	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed, \"quoted	phrases\" allowed"	example(trade)
+//	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"							example(2025-06-01)
+//	@Param			until			query		string		false	"published before (RFC 3339 or YYYY-MM-DD)"
+//	@Param			source			query		string		false	"exact source"				example(NK News)
+//	@Param			section			query		string		false	"exact section slug"		example(foreign-relations)
+//	@Param			language		query		string		false	"exact language tag"		example(en)
+//	@Param			sort			query		string		false	"order; ties break on id"	Enums(-published_at, published_at, relevance)	default(-published_at)
+//	@Param			limit			query		int			false	"page size"					minimum(1)										maximum(100)	default(20)
+//	@Param			cursor			query		string		false	"next_cursor of the previous page"
+//	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
+//	@Param			include_total	query		bool		false	"add total, the number of matching articles"
+//	@Param			facets			query		[]string	false	"add counts per country and/or theme over the whole filtered set"	collectionFormat(csv)	Enums(country, theme)
+//	@Success		200				{object}	ArticleList
+//	@Header			200				{string}	Link	"<...>; rel=\"next\" when another page follows"
+//	@Failure		400				{object}	Problem	"bad parameter"
+//	@Failure		503				{object}	Problem
+//	@Router			/v1/articles [get]
+func (h *handlers) listArticles(c echo.Context) error {
+	ctx := c.Request().Context()
+	lr, err := parseList(ctx, c.QueryParams(), h.vocab, h.cursors)
+	if err != nil {
+		return err
+	}
+	lr.filter.WithDrafts = isEditor(c)
+	page, err := h.articles.ListArticles(ctx, lr.filter)
+	if err != nil {
+		return err
+	}
+	w := &jsonWriter{}
+	w.b.WriteString(`{"data":[`)
+	for i := range page.Articles {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		writeArticle(w, &page.Articles[i], lr.fields)
+	}
+	w.b.WriteString(`],"next_cursor":`)
+	if page.Next != nil {
+		next := h.cursors.encode(*page.Next, lr.filter)
+		w.str(next)
+		q := c.QueryParams()
+		q.Set("cursor", next)
+		c.Response().Header().Set("Link", "<"+h.baseURL(c)+"/v1/articles?"+q.Encode()+`>; rel="next"`)
+	} else {
+		w.b.WriteString("null")
+	}
+	if page.Total != nil {
+		w.b.WriteString(`,"total":`)
+		w.int(int64(*page.Total))
+	}
+	if page.Facets != nil {
+		facets := map[string][]Facet{}
+		for name, counts := range page.Facets {
+			list := make([]Facet, len(counts))
+			for i, fc := range counts {
+				list[i] = Facet{Value: fc.Key, Count: fc.Count}
+			}
+			facets[name] = list
+		}
+		enc, _ := json.Marshal(facets)
+		w.b.WriteString(`,"facets":`)
+		w.b.Write(enc)
+	}
+	w.b.WriteString("}\n")
+	return c.JSONBlob(http.StatusOK, w.b.Bytes())
+}
+
+func (h *handlers) baseURL(c echo.Context) string {
+	if h.base != "" {
+		return h.base
+	}
+	return c.Scheme() + "://" + c.Request().Host
+}
+
+// articleID reads the {id} path parameter.
+func articleID(c echo.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, news.FieldErrorf(news.EInvalid, "id", "must be a positive whole number, got %q", c.Param("id"))
+	}
+	return id, nil
+}
+
+func etag(a news.Article) string {
+	return `"` + strconv.FormatInt(a.ID, 10) + "." + strconv.Itoa(a.Version) + `"`
+}
+
+// ifMatch reads If-Match for article id: 0 when absent or "*", else the
+// version it names. An ETag that is not one of this article's is stale.
+func ifMatch(c echo.Context, id int64) (int, error) {
+	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	prefix := `"` + strconv.FormatInt(id, 10) + "."
+	for _, tag := range strings.Split(v, ",") {
+		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		if strings.HasPrefix(tag, prefix) && strings.HasSuffix(tag, `"`) {
+			if n, err := strconv.Atoi(tag[len(prefix) : len(tag)-1]); err == nil && n > 0 {
+				return n, nil
+			}
+		}
+	}
+	return 0, news.Errorf(news.EPreconditionFailed, "If-Match %s does not match article %d", v, id)
+}
+
+// sendArticle answers one article with its ETag.
+func sendArticle(c echo.Context, status int, a news.Article) error {
+	c.Response().Header().Set("ETag", etag(a))
+	w := &jsonWriter{}
+	writeArticle(w, &a, allFields)
+	w.b.WriteByte('\n')
+	return c.JSONBlob(status, w.b.Bytes())
+}
+
+// getArticle godoc
+//
+//	@Summary		Get an article
+//	@Description	One article with its body. Drafts are visible only with an editor key. Answers 304 to a matching If-None-Match.
+//	@Tags			articles
+//	@ID				getArticle
+//	@Produce		json
+//	@Param			id				path		int		true	"article id"	example(3)
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Success		200				{object}	Article
+//	@Header			200				{string}	ETag	"version of this article"
+//	@Success		304				"not modified"
+//	@Failure		400				{object}	Problem
+//	@Failure		404				{object}	Problem
+//	@Router			/v1/articles/{id} [get]
+func (h *handlers) getArticle(c echo.Context) error {
+	id, err := articleID(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.articles.Article(c.Request().Context(), id, isEditor(c))
+	if err != nil {
+		return err
+	}
+	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagListHas(inm, etag(a)) {
+		c.Response().Header().Set("ETag", etag(a))
+		return c.NoContent(http.StatusNotModified)
+	}
+	return sendArticle(c, http.StatusOK, a)
+}
+
+func etagListHas(list, tag string) bool {
+	for _, t := range strings.Split(list, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == tag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
+	body, err := readJSON(c, echo.MIMEApplicationJSON)
+	if err != nil {
+		return news.Draft{}, err
+	}
+	var in ArticleInput
+	if err := decodeStrict(body, &in); err != nil {
+		return news.Draft{}, err
+	}
+	return in.toDraft(c.Request().Context(), h.vocab, h.now())
+}
+
+// createArticle godoc
+//
+//	@Summary		Create an article
+//	@Description	Countries and themes take codes, names or aliases. A url already stored is a 409 naming the existing article.
+//	@Tags			articles
+//	@ID				createArticle
+//	@Accept			json
+//	@Produce		json
+//	@Param			article	body		ArticleInput	true	"the new article"
+//	@Success		201		{object}	Article
+//	@Header			201		{string}	Location	"URL of the new article"
+//	@Header			201		{string}	ETag		"version of the new article"
+//	@Failure		400		{object}	Problem		"malformed JSON or unknown field"
+//	@Failure		401		{object}	Problem
+//	@Failure		409		{object}	Problem	"url already stored (existing_id)"
+//	@Failure		413		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem	"invalid fields, all listed"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/articles [post]
+func (h *handlers) createArticle(c echo.Context) error {
+	d, err := h.readInput(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.articles.CreateArticle(c.Request().Context(), d)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, h.baseURL(c)+"/v1/articles/"+strconv.FormatInt(a.ID, 10))
+	return sendArticle(c, http.StatusCreated, a)
+}
+
+// replaceArticle godoc
+//
+//	@Summary		Replace an article
+//	@Description	Full replace: fields left out take their defaults. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Tags			articles
+//	@ID				replaceArticle
+//	@Accept			json
+//	@Produce		json
+//	@Param			id			path		int				true	"article id"	example(3)
+//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			article		body		ArticleInput	true	"the whole article"
+//	@Success		200			{object}	Article
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/articles/{id} [put]
+func (h *handlers) replaceArticle(c echo.Context) error {
+	id, err := articleID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	d, err := h.readInput(c)
+	if err != nil {
+		return err
+	}
+	a, err := h.articles.ReplaceArticle(c.Request().Context(), id, d, version)
+	if err != nil {
+		return err
+	}
+	return sendArticle(c, http.StatusOK, a)
+}
+
+// updateArticle godoc
+//
+//	@Summary		Update an article
+//	@Description	JSON merge patch (RFC 7386): members sent replace, null clears url, image_url, author, summary, body and tag lists. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Tags			articles
+//	@ID				updateArticle
+//	@Accept			json
+//	@Accept			application/merge-patch+json
+//	@Produce		json
+//	@Param			id			path		int				true	"article id"	example(3)
+//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			patch		body		ArticlePatch	true	"the members to change"
+//	@Success		200			{object}	Article
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		413			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/articles/{id} [patch]
+func (h *handlers) updateArticle(c echo.Context) error {
+	id, err := articleID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return news.Errorf(news.EInvalid, "a merge patch must be a JSON object")
+	}
+	var in ArticlePatch
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	u, err := in.toUpdate(raw)
+	if err != nil {
+		return err
+	}
+	a, err := h.articles.UpdateArticle(c.Request().Context(), id, u, version)
+	if err != nil {
+		return err
+	}
+	return sendArticle(c, http.StatusOK, a)
+}
+
+// deleteArticle godoc
+//
+//	@Summary		Delete an article
+//	@Description	The article disappears from reads; a tombstone is kept for sync. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Tags			articles
+//	@ID				deleteArticle
+//	@Param			id			path	int		true	"article id"	example(3)
+//	@Param			If-Match	header	string	false	"ETag the deletion is based on"
+//	@Success		204			"deleted"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		404			{object}	Problem
+//	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/articles/{id} [delete]
+func (h *handlers) deleteArticle(c echo.Context) error {
+	id, err := articleID(c)
+	if err != nil {
+		return err
+	}
+	version, err := ifMatch(c, id)
+	if err != nil {
+		return err
+	}
+	if err := h.articles.DeleteArticle(c.Request().Context(), id, version); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

@@ -1,0 +1,182 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// readJSON reads a request body of one of the allowed media types and
+// checks that it is one well-formed JSON value: valid UTF-8, no duplicate
+// keys, no trailing data, at most MaxBodyBytes.
+func readJSON(c echo.Context, allowed ...string) ([]byte, error) {
+	ct := c.Request().Header.Get(echo.HeaderContentType)
+	mt, params, err := mime.ParseMediaType(ct)
+	ok := err == nil
+	if ok {
+		ok = false
+		for _, a := range allowed {
+			ok = ok || mt == a
+		}
+	}
+	if cs, has := params["charset"]; ok && has && !strings.EqualFold(cs, "utf-8") {
+		ok = false
+	}
+	if !ok {
+		return nil, news.FieldErrorf(news.EUnsupportedMedia, "Content-Type", "must be %s, got %q", strings.Join(allowed, " or "), ct)
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBodyBytes+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, news.Errorf(news.ETooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+		}
+		return nil, news.Errorf(news.EInvalid, "reading the body: %v", err)
+	}
+	if len(body) > MaxBodyBytes {
+		return nil, news.Errorf(news.ETooLarge, "the body is larger than %d bytes", MaxBodyBytes)
+	}
+	if err := checkJSON(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// checkJSON rejects what encoding/json lets through: invalid UTF-8,
+// duplicate object keys and trailing data.
+func checkJSON(body []byte) error {
+	if !utf8.Valid(body) {
+		return news.Errorf(news.EInvalid, "the body is not valid UTF-8")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return news.Errorf(news.EInvalid, "the body is empty; send a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := walkValue(dec, ""); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return news.Errorf(news.EInvalid, "malformed JSON: unexpected data after the value at offset %d", dec.InputOffset())
+	}
+	return nil
+}
+
+// walkValue reads one value from dec, checking objects for duplicate keys.
+func walkValue(dec *json.Decoder, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return malformed(dec, err)
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch delim {
+	case '{':
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return malformed(dec, err)
+			}
+			key, _ := kt.(string)
+			field := key
+			if path != "" {
+				field = path + "." + key
+			}
+			if seen[key] {
+				return news.FieldErrorf(news.EInvalid, field, "appears more than once")
+			}
+			seen[key] = true
+			if err := walkValue(dec, field); err != nil {
+				return err
+			}
+		}
+	case '[':
+		for i := 0; dec.More(); i++ {
+			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return malformed(dec, err)
+	}
+	return nil
+}
+
+func malformed(dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return news.Errorf(news.EInvalid, "malformed JSON: the body ends too early")
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %s", se.Offset, se.Error())
+	}
+	return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %v", dec.InputOffset(), err)
+}
+
+// decodeStrict unmarshals a checked body into v, refusing unknown fields and
+// naming the field of any type mismatch.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	return jsonFieldError(dec.Decode(v))
+}
+
+// jsonFieldError turns encoding/json errors into 400s that name the field.
+func jsonFieldError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			return news.Errorf(news.EInvalid, "the body must be a JSON %s", expectedKind(te))
+		}
+		return news.FieldErrorf(news.EInvalid, field, "must be %s, got %s", expectedKind(te), te.Value)
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		if serverFields[field] {
+			return news.FieldErrorf(news.EInvalid, field, "is set by the server and cannot be written")
+		}
+		return news.FieldErrorf(news.EInvalid, field, "is not a field of this resource")
+	}
+	return news.Errorf(news.EInvalid, "malformed JSON: %v", err)
+}
+
+// serverFields are read-only fields of an article.
+var serverFields = map[string]bool{"id": true, "version": true, "created_at": true, "updated_at": true}
+
+func expectedKind(te *json.UnmarshalTypeError) string {
+	switch te.Type.Kind().String() {
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "bool":
+		return "true or false"
+	case "ptr":
+		return "a " + strings.TrimPrefix(te.Type.Elem().Kind().String(), "")
+	default:
+		return "a " + te.Type.Kind().String()
+	}
+}

@@ -1,0 +1,328 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// Article is an article as the API returns it. Lists leave out body unless
+// fields= asks for it; fields= may select any subset (id always comes).
+type Article struct {
+	ID          int64     `json:"id" example:"3"`
+	Title       string    `json:"title" example:"New Zealand targets North Korean military support for Russia with new sanctions"`
+	Summary     string    `json:"summary" example:"Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"`
+	Body        string    `json:"body,omitempty" example:""`
+	URL         *string   `json:"url" extensions:"x-nullable"`
+	ImageURL    *string   `json:"image_url" extensions:"x-nullable"`
+	Source      string    `json:"source" example:"NK News"`
+	Section     string    `json:"section" example:"foreign-relations"`
+	Author      *string   `json:"author" extensions:"x-nullable"`
+	Language    string    `json:"language" example:"en"`
+	Countries   []string  `json:"countries" example:"KP,NZ,RU"`
+	Themes      []string  `json:"themes" example:"sanctions,troops"`
+	Status      string    `json:"status" enums:"published,draft" example:"published"`
+	PublishedAt time.Time `json:"published_at" example:"2025-06-26T08:15:00Z"`
+	CreatedAt   time.Time `json:"created_at" example:"2025-06-26T08:20:00Z"`
+	UpdatedAt   time.Time `json:"updated_at" example:"2025-06-26T08:20:00Z"`
+	Version     int       `json:"version" example:"1"`
+} //	@name	Article
+
+// ArticleInput is the body of a create, a full replace or an import line.
+// countries and themes take codes, names or aliases in any case.
+type ArticleInput struct {
+	Title       string    `json:"title" example:"North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B"`
+	Summary     string    `json:"summary" example:"Official data underscores strong growth this year despite speculation about strained ties due to DPRK support for Russia"`
+	Body        string    `json:"body" example:""`
+	URL         *string   `json:"url" example:"https://example.com/2025/06/north-korea-china-trade-may"`
+	ImageURL    *string   `json:"image_url"`
+	Source      string    `json:"source" example:"NK News"`
+	Section     string    `json:"section" example:"foreign-relations"`
+	Author      *string   `json:"author"`
+	Language    string    `json:"language" example:"en"`
+	Countries   *[]string `json:"countries" example:"North Korea,China"`
+	Themes      *[]string `json:"themes" example:"trade"`
+	Status      string    `json:"status" enums:"published,draft" example:"published"`
+	PublishedAt *string   `json:"published_at" example:"2025-06-25T11:00:00Z"`
+} //	@name	ArticleInput
+
+// ArticlePatch is a JSON merge patch (RFC 7386) of an article: members left
+// out are kept, null clears url, image_url and author.
+type ArticlePatch struct {
+	Title       *string   `json:"title" example:"North Korea-China trade jumps to $230M in May"`
+	Summary     *string   `json:"summary"`
+	Body        *string   `json:"body"`
+	URL         *string   `json:"url"`
+	ImageURL    *string   `json:"image_url"`
+	Source      *string   `json:"source"`
+	Section     *string   `json:"section"`
+	Author      *string   `json:"author"`
+	Language    *string   `json:"language"`
+	Countries   *[]string `json:"countries" example:"KP,CN"`
+	Themes      *[]string `json:"themes" example:"trade,sanctions"`
+	Status      *string   `json:"status" enums:"published,draft"`
+	PublishedAt *string   `json:"published_at"`
+} //	@name	ArticlePatch
+
+// ArticleList is a page of articles.
+type ArticleList struct {
+	Data       []Article          `json:"data"`
+	NextCursor *string            `json:"next_cursor" extensions:"x-nullable"`
+	Total      *int               `json:"total,omitempty" example:"4"`
+	Facets     map[string][]Facet `json:"facets,omitempty"`
+} //	@name	ArticleList
+
+// Facet is the number of matching articles carrying one country or theme.
+type Facet struct {
+	Value string `json:"value" example:"RU"`
+	Count int    `json:"count" example:"4"`
+} //	@name	Facet
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// parseTime accepts RFC 3339, or a date alone (midnight UTC).
+func parseTime(s string) (time.Time, bool) {
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), true
+	}
+	if t, err := time.Parse(time.DateOnly, s); err == nil {
+		return t, true
+	}
+	return time.Time{}, false
+}
+
+// toDraft converts an input body into a domain draft, normalized and
+// checked; every failing field is listed.
+func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver, now time.Time) (news.Draft, error) {
+	d := news.Draft{
+		Title: in.Title, Summary: in.Summary, Body: in.Body, URL: str(in.URL), ImageURL: str(in.ImageURL),
+		Source: in.Source, Section: in.Section, Author: str(in.Author), Language: in.Language,
+		Status: news.Status(in.Status),
+	}
+	if in.Countries != nil {
+		d.Countries = *in.Countries
+	}
+	if in.Themes != nil {
+		d.Themes = *in.Themes
+	}
+	var p news.Problems
+	if in.PublishedAt != nil {
+		t, ok := parseTime(*in.PublishedAt)
+		if !ok {
+			p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
+		}
+		d.PublishedAt = t
+	}
+	return d, mergeProblems(p, d.Normalize(ctx, r, now))
+}
+
+// mergeProblems adds the fields of a validation error to p.
+func mergeProblems(p news.Problems, err error) error {
+	if err == nil {
+		return p.Err(news.EValidation, "the article has invalid fields")
+	}
+	var ne *news.Error
+	if len(p) == 0 || !errors.As(err, &ne) || ne.Code != news.EValidation {
+		return err
+	}
+	return append(p, ne.Fields...).Err(news.EValidation, ne.Message)
+}
+
+// toUpdate converts a merge patch into a domain update.
+func (in ArticlePatch) toUpdate(raw map[string]json.RawMessage) (news.Update, error) {
+	var p news.Problems
+	u := news.Update{
+		Title: in.Title, Summary: in.Summary, Body: in.Body, Source: in.Source,
+		Section: in.Section, Language: in.Language, Countries: in.Countries, Themes: in.Themes,
+	}
+	empty := ""
+	// A null member clears the field: optional strings become empty, tag
+	// lists become empty; title, status and published_at cannot be cleared.
+	for name, val := range raw {
+		if string(bytes.TrimSpace(val)) != "null" {
+			continue
+		}
+		switch name {
+		case "title", "status", "published_at":
+			p.Add(name, "cannot be null")
+		case "summary":
+			u.Summary = &empty
+		case "body":
+			u.Body = &empty
+		case "source":
+			u.Source = &empty
+		case "section":
+			u.Section = &empty
+		case "language":
+			u.Language = &empty
+		case "countries":
+			u.Countries = &[]string{}
+		case "themes":
+			u.Themes = &[]string{}
+		}
+	}
+	if _, ok := raw["url"]; ok {
+		u.URL = &empty
+		if in.URL != nil {
+			u.URL = in.URL
+		}
+	}
+	if _, ok := raw["image_url"]; ok {
+		u.ImageURL = &empty
+		if in.ImageURL != nil {
+			u.ImageURL = in.ImageURL
+		}
+	}
+	if _, ok := raw["author"]; ok {
+		u.Author = &empty
+		if in.Author != nil {
+			u.Author = in.Author
+		}
+	}
+	if in.Status != nil {
+		st := news.Status(*in.Status)
+		u.Status = &st
+	}
+	if in.PublishedAt != nil {
+		t, ok := parseTime(*in.PublishedAt)
+		if !ok {
+			p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
+		}
+		u.PublishedAt = &t
+	}
+	return u, p.Err(news.EValidation, "the patch has invalid fields")
+}
+
+// articleFields is every field of Article in output order, with its writer.
+var articleFields = []struct {
+	name  string
+	write func(w *jsonWriter, a *news.Article)
+}{
+	{"id", func(w *jsonWriter, a *news.Article) { w.int(a.ID) }},
+	{"title", func(w *jsonWriter, a *news.Article) { w.str(a.Title) }},
+	{"summary", func(w *jsonWriter, a *news.Article) { w.str(a.Summary) }},
+	{"body", func(w *jsonWriter, a *news.Article) { w.str(a.Body) }},
+	{"url", func(w *jsonWriter, a *news.Article) { w.nullStr(a.URL) }},
+	{"image_url", func(w *jsonWriter, a *news.Article) { w.nullStr(a.ImageURL) }},
+	{"source", func(w *jsonWriter, a *news.Article) { w.str(a.Source) }},
+	{"section", func(w *jsonWriter, a *news.Article) { w.str(a.Section) }},
+	{"author", func(w *jsonWriter, a *news.Article) { w.nullStr(a.Author) }},
+	{"language", func(w *jsonWriter, a *news.Article) { w.str(a.Language) }},
+	{"countries", func(w *jsonWriter, a *news.Article) { w.strs(a.Countries) }},
+	{"themes", func(w *jsonWriter, a *news.Article) { w.strs(a.Themes) }},
+	{"status", func(w *jsonWriter, a *news.Article) { w.str(string(a.Status)) }},
+	{"published_at", func(w *jsonWriter, a *news.Article) { w.time(a.PublishedAt) }},
+	{"created_at", func(w *jsonWriter, a *news.Article) { w.time(a.CreatedAt) }},
+	{"updated_at", func(w *jsonWriter, a *news.Article) { w.time(a.UpdatedAt) }},
+	{"version", func(w *jsonWriter, a *news.Article) { w.int(int64(a.Version)) }},
+}
+
+// fieldSet selects fields of articleFields by index.
+type fieldSet uint64
+
+const (
+	allFields  fieldSet = 1<<17 - 1
+	bodyField  fieldSet = 1 << 3
+	listFields          = allFields &^ bodyField
+)
+
+// parseFields reads a fields= value; id is always included.
+func parseFields(list []string) (fieldSet, error) {
+	set := fieldSet(1)
+	for _, name := range list {
+		found := false
+		for i, f := range articleFields {
+			if f.name == name {
+				set |= 1 << i
+				found = true
+			}
+		}
+		if !found {
+			names := make([]string, len(articleFields))
+			for i, f := range articleFields {
+				names[i] = f.name
+			}
+			return 0, news.FieldErrorf(news.EInvalid, "fields", "unknown field %q; known fields: %s", name, strings.Join(names, ","))
+		}
+	}
+	return set, nil
+}
+
+// writeArticle writes a as a JSON object with the fields in set.
+func writeArticle(w *jsonWriter, a *news.Article, set fieldSet) {
+	w.b.WriteByte('{')
+	first := true
+	for i, f := range articleFields {
+		if set&(1<<i) == 0 {
+			continue
+		}
+		if !first {
+			w.b.WriteByte(',')
+		}
+		first = false
+		w.b.WriteByte('"')
+		w.b.WriteString(f.name)
+		w.b.WriteString(`":`)
+		f.write(w, a)
+	}
+	w.b.WriteByte('}')
+}
+
+// jsonWriter appends JSON values to a buffer. Strings are escaped by
+// encoding/json, HTML-safe (<, > and & as \u escapes).
+type jsonWriter struct{ b bytes.Buffer }
+
+func (w *jsonWriter) str(s string) {
+	enc, _ := json.Marshal(s)
+	w.b.Write(enc)
+}
+
+func (w *jsonWriter) nullStr(s string) {
+	if s == "" {
+		w.b.WriteString("null")
+		return
+	}
+	w.str(s)
+}
+
+func (w *jsonWriter) strs(list []string) {
+	w.b.WriteByte('[')
+	for i, s := range list {
+		if i > 0 {
+			w.b.WriteByte(',')
+		}
+		w.str(s)
+	}
+	w.b.WriteByte(']')
+}
+
+func (w *jsonWriter) int(n int64) {
+	w.b.WriteString(jsonNumber(n))
+}
+
+func (w *jsonWriter) time(t time.Time) {
+	w.b.WriteByte('"')
+	w.b.WriteString(t.UTC().Format(time.RFC3339Nano))
+	w.b.WriteByte('"')
+}
+
+func jsonNumber(n int64) string {
+	enc, _ := json.Marshal(n)
+	return string(enc)
+}
+
+// jsonEncode writes v as JSON with a trailing newline.
+func jsonEncode(w io.Writer, v any) error {
+	return json.NewEncoder(w).Encode(v)
+}

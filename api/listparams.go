@@ -1,0 +1,235 @@
+package api
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// listParam describes one query parameter of GET /v1/articles.
+type listParam struct {
+	csv bool // comma-separated list; may also repeat
+}
+
+// listParams is the allow-list of list parameters.
+var listParams = map[string]listParam{
+	"country": {csv: true}, "country_all": {csv: true}, "country_not": {csv: true},
+	"theme": {csv: true}, "theme_all": {csv: true}, "theme_not": {csv: true},
+	"q": {}, "since": {}, "until": {}, "source": {}, "section": {}, "language": {},
+	"sort": {}, "limit": {}, "cursor": {}, "fields": {csv: true}, "include_total": {}, "facets": {csv: true},
+}
+
+const maxQueryLength = 500
+
+// listRequest is a parsed list query: the domain filter plus what only the
+// response shape depends on.
+type listRequest struct {
+	filter news.Filter
+	fields fieldSet
+	cursor string
+}
+
+// parseList parses and bounds every list parameter in one place. Unknown,
+// repeated, empty and contradictory parameters are errors naming the
+// parameter; countries and themes are resolved through r.
+func parseList(ctx context.Context, query url.Values, r news.Resolver, cc cursorCodec) (listRequest, error) {
+	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit}, fields: listFields}
+	f := &lr.filter
+	values := map[string][]string{}
+	for name, vals := range query {
+		spec, ok := listParams[name]
+		if !ok {
+			return lr, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+		}
+		if len(vals) > 1 && !spec.csv {
+			return lr, news.FieldErrorf(news.EInvalid, name, "may be given only once")
+		}
+		for _, v := range vals {
+			if !utf8.ValidString(v) {
+				return lr, news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
+			}
+			if strings.TrimSpace(v) == "" {
+				return lr, news.FieldErrorf(news.EInvalid, name, "must not be empty")
+			}
+			if !spec.csv {
+				values[name] = append(values[name], v)
+				continue
+			}
+			for _, item := range strings.Split(v, ",") {
+				item = strings.TrimSpace(item)
+				if item == "" {
+					return lr, news.FieldErrorf(news.EInvalid, name, "has an empty item in %q", v)
+				}
+				values[name] = append(values[name], item)
+			}
+		}
+	}
+	one := func(name string) (string, bool) {
+		v, ok := values[name]
+		if !ok {
+			return "", false
+		}
+		return v[0], true
+	}
+	resolveCountries := func(name string) ([]string, error) {
+		var out []string
+		for _, v := range values[name] {
+			code, ok := r.ResolveCountry(v)
+			if !ok {
+				return nil, news.FieldErrorf(news.EInvalid, name, "unknown country %q; use an ISO 3166-1 code, an English name or an alias (see /v1/countries)", v)
+			}
+			out = appendUnique(out, code)
+		}
+		return out, nil
+	}
+	resolveThemes := func(name string) ([]string, error) {
+		var out []string
+		for _, v := range values[name] {
+			slug, ok, err := r.ResolveTheme(ctx, v)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, news.FieldErrorf(news.EInvalid, name, "unknown theme %q (see /v1/themes)", v)
+			}
+			out = appendUnique(out, slug)
+		}
+		return out, nil
+	}
+	var err error
+	for _, p := range []struct {
+		name string
+		dst  *[]string
+		res  func(string) ([]string, error)
+	}{
+		{"country", &f.Countries, resolveCountries}, {"country_all", &f.CountriesAll, resolveCountries},
+		{"country_not", &f.CountriesNot, resolveCountries}, {"theme", &f.Themes, resolveThemes},
+		{"theme_all", &f.ThemesAll, resolveThemes}, {"theme_not", &f.ThemesNot, resolveThemes},
+	} {
+		if *p.dst, err = p.res(p.name); err != nil {
+			return lr, err
+		}
+	}
+	if q, ok := one("q"); ok {
+		if len(q) > maxQueryLength {
+			return lr, news.FieldErrorf(news.EInvalid, "q", "must be at most %d bytes", maxQueryLength)
+		}
+		if f.Query = parseSearch(q); len(f.Query) == 0 {
+			return lr, news.FieldErrorf(news.EInvalid, "q", "has no words to search for")
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"since", &f.Since}, {"until", &f.Until}} {
+		if v, ok := one(p.name); ok {
+			t, ok := parseTime(v)
+			if !ok {
+				return lr, news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v)
+			}
+			*p.dst = &t
+		}
+	}
+	if f.Since != nil && f.Until != nil && !f.Since.Before(*f.Until) {
+		return lr, news.FieldErrorf(news.EInvalid, "until", "must be later than since")
+	}
+	for _, p := range []struct {
+		name string
+		dst  **string
+	}{{"source", &f.Source}, {"section", &f.Section}, {"language", &f.Language}} {
+		if v, ok := one(p.name); ok {
+			*p.dst = &v
+		}
+	}
+	if v, ok := one("sort"); ok {
+		switch s := news.Sort(v); s {
+		case news.SortNewest, news.SortOldest, news.SortRelevance:
+			f.Sort = s
+		default:
+			return lr, news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q", v)
+		}
+	}
+	if f.Sort == news.SortRelevance && len(f.Query) == 0 {
+		return lr, news.FieldErrorf(news.EInvalid, "sort", "relevance needs a search: add q")
+	}
+	if v, ok := one("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > news.MaxLimit {
+			return lr, news.FieldErrorf(news.EInvalid, "limit", "must be a whole number from 1 to %d, got %q", news.MaxLimit, v)
+		}
+		f.Limit = n
+	}
+	if names, ok := values["fields"]; ok {
+		if lr.fields, err = parseFields(names); err != nil {
+			return lr, err
+		}
+		f.WithBody = lr.fields&bodyField != 0
+	}
+	if v, ok := one("include_total"); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return lr, news.FieldErrorf(news.EInvalid, "include_total", "must be true or false, got %q", v)
+		}
+		f.IncludeTotal = b
+	}
+	for _, v := range values["facets"] {
+		if v != news.FacetCountry && v != news.FacetTheme {
+			return lr, news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q", v)
+		}
+		f.Facets = appendUnique(f.Facets, v)
+	}
+	if v, ok := one("cursor"); ok {
+		c, err := cc.decode(v, *f)
+		if err != nil {
+			return lr, err
+		}
+		f.After = &c
+		lr.cursor = v
+	}
+	return lr, nil
+}
+
+func appendUnique(list []string, v string) []string {
+	for _, x := range list {
+		if x == v {
+			return list
+		}
+	}
+	return append(list, v)
+}
+
+// parseSearch splits a q value into terms: words, and "quoted phrases"
+// kept whole. Quote marks inside are dropped; an unclosed quote runs to the end.
+func parseSearch(q string) []string {
+	var terms []string
+	for i, part := range strings.Split(q, `"`) {
+		if i%2 == 1 { // inside quotes
+			if phrase := strings.Join(strings.Fields(part), " "); phrase != "" && hasWord(phrase) {
+				terms = append(terms, phrase)
+			}
+			continue
+		}
+		for _, w := range strings.Fields(part) {
+			if hasWord(w) {
+				terms = append(terms, w)
+			}
+		}
+	}
+	return terms
+}
+
+// hasWord reports whether s holds a letter or digit, the only things the
+// full-text index keeps.
+func hasWord(s string) bool {
+	for _, r := range s {
+		if r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 127 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,108 @@
+// Package api is the HTTP face of headlines: the Echo route table, handlers,
+// request and response shapes, the one error handler and the OpenAPI
+// annotations that `make docs` turns into docs/.
+//
+//	@title						headlines API
+//	@version					1.0
+//	@description				News headlines tagged by country and theme — a "Foreign Relations" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or "Bearer <key>" into BearerAuth). Errors are RFC 9457 problem+json.
+//	@BasePath					/
+//	@securityDefinitions.apikey	ApiKeyAuth
+//	@in							header
+//	@name						X-API-Key
+//	@description				An editor key from HEADLINES_API_KEYS.
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an editor key.
+//	@tag.name					articles
+//	@tag.description			Headlines: list with filters, read, write
+//	@tag.name					countries
+//	@tag.description			The ISO 3166-1 country vocabulary
+//	@tag.name					themes
+//	@tag.description			The editable theme vocabulary
+//	@tag.name					ops
+//	@tag.description			Health and readiness
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	echoSwagger "github.com/swaggo/echo-swagger"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// Deps is what the API needs from the rest of the program.
+type Deps struct {
+	Articles     news.ArticleService
+	Vocabulary   news.VocabularyService
+	Ping         func(ctx context.Context) error // database readiness
+	APIKeys      []string                        // editor keys
+	CursorSecret string
+	BaseURL      string // public base URL; empty = from each request
+	Now          func() time.Time
+	Log          *slog.Logger
+}
+
+type handlers struct {
+	articles news.ArticleService
+	vocab    news.VocabularyService
+	ping     func(ctx context.Context) error
+	keys     keyring
+	cursors  cursorCodec
+	base     string
+	now      func() time.Time
+}
+
+// New returns the Echo server with every route.
+func New(d Deps) *echo.Echo {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	h := &handlers{
+		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, keys: newKeyring(d.APIKeys),
+		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, now: d.Now,
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	e.Use(h.keys.identify)
+
+	editor := h.keys.requireEditor
+
+	e.GET("/v1/articles", h.listArticles)
+	e.POST("/v1/articles", h.createArticle, editor)
+	e.GET("/v1/articles/:id", h.getArticle)
+	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
+	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
+	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
+
+	e.GET("/v1/countries", h.listCountries)
+	e.GET("/v1/countries/:code", h.getCountry)
+	e.GET("/v1/themes", h.listThemes)
+	e.POST("/v1/themes", h.createTheme, editor)
+	e.GET("/v1/themes/:slug", h.getTheme)
+	e.PATCH("/v1/themes/:slug", h.updateTheme, editor)
+	e.DELETE("/v1/themes/:slug", h.deleteTheme, editor)
+
+	e.GET("/healthz", h.healthz)
+	e.GET("/readyz", h.readyz)
+	e.GET("/openapi.json", h.openAPI)
+	e.GET("/swagger", redirectTo("/swagger/index.html"))
+	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))
+	e.GET("/", redirectTo("/swagger/index.html"))
+	return e
+}
+
+func redirectTo(path string) echo.HandlerFunc {
+	return func(c echo.Context) error { return c.Redirect(302, path) }
+}

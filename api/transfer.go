@@ -1,0 +1,157 @@
+package api
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Created, Updated, Failed int
+	Errors               []ImportError
+}
+
+// ImportError is one rejected record.
+type ImportError struct {
+	Line int // 1-based line (JSON Lines) or element index + 1 (JSON array)
+	Err  error
+}
+
+func (e ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Import reads articles in the API's input shape, as JSON Lines or as one
+// JSON array, and upserts each by url. A bad record is reported with its
+// line and skipped; the good ones are kept. progress, when not nil, is
+// called after every record.
+func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.Resolver, now func() time.Time, progress func(ImportResult)) (ImportResult, error) {
+	var out ImportResult
+	br := bufio.NewReaderSize(r, 1<<16)
+	first, err := peekNonSpace(br)
+	if err == io.EOF {
+		return out, nil
+	}
+	if err != nil {
+		return out, err
+	}
+	one := func(line int, raw []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		created, err := importOne(ctx, raw, svc, res, now)
+		switch {
+		case err != nil && news.ErrorCode(err) == news.EInternal:
+			return fmt.Errorf("line %d: %w", line, err)
+		case err != nil:
+			out.Failed++
+			out.Errors = append(out.Errors, ImportError{Line: line, Err: err})
+		case created:
+			out.Created++
+		default:
+			out.Updated++
+		}
+		if progress != nil {
+			progress(out)
+		}
+		return nil
+	}
+	if first == '[' {
+		dec := json.NewDecoder(br)
+		if _, err := dec.Token(); err != nil {
+			return out, err
+		}
+		for i := 1; dec.More(); i++ {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				return out, fmt.Errorf("element %d: malformed JSON: %w", i, err)
+			}
+			if err := one(i, raw); err != nil {
+				return out, err
+			}
+		}
+		return out, nil
+	}
+	sc := bufio.NewScanner(br)
+	sc.Buffer(make([]byte, 0, 1<<16), MaxBodyBytes+1)
+	for line := 1; sc.Scan(); line++ {
+		raw := bytes.TrimSpace(sc.Bytes())
+		if len(raw) == 0 {
+			continue
+		}
+		if err := one(line, raw); err != nil {
+			return out, err
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return out, fmt.Errorf("reading input: %w", err)
+	}
+	return out, nil
+}
+
+func peekNonSpace(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			_, _ = br.ReadByte()
+		default:
+			return b[0], nil
+		}
+	}
+}
+
+func importOne(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver, now func() time.Time) (created bool, err error) {
+	if err := checkJSON(raw); err != nil {
+		return false, err
+	}
+	var in ArticleInput
+	if err := decodeStrict(raw, &in); err != nil {
+		return false, err
+	}
+	d, err := in.toDraft(ctx, res, now())
+	if err != nil {
+		return false, err
+	}
+	_, created, err = svc.UpsertArticle(ctx, d)
+	return created, err
+}
+
+// Export writes every article, drafts included, as JSON Lines in the import
+// shape, so that importing the output reproduces the articles.
+func Export(ctx context.Context, w io.Writer, svc news.ArticleService) (int, error) {
+	bw := bufio.NewWriter(w)
+	n := 0
+	err := svc.EachArticle(ctx, func(a news.Article) error {
+		in := ArticleInput{
+			Title: a.Title, Summary: a.Summary, Body: a.Body, Source: a.Source, Section: a.Section,
+			Language: a.Language, Status: string(a.Status), Countries: &a.Countries, Themes: &a.Themes,
+		}
+		for _, p := range []struct {
+			dst **string
+			v   string
+		}{{&in.URL, a.URL}, {&in.ImageURL, a.ImageURL}, {&in.Author, a.Author}} {
+			if p.v != "" {
+				v := p.v
+				*p.dst = &v
+			}
+		}
+		pub := a.PublishedAt.Format(time.RFC3339Nano)
+		in.PublishedAt = &pub
+		n++
+		return jsonEncode(bw, in)
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, errors.Join(bw.Flush())
+}

@@ -1,0 +1,264 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// Country is an ISO 3166-1 country with the names requests may use for it.
+type Country struct {
+	Code         string   `json:"code" example:"RU"`
+	Name         string   `json:"name" example:"Russia"`
+	Aliases      []string `json:"aliases" example:"Russian Federation"`
+	ArticleCount int      `json:"article_count" example:"5"`
+} //	@name	Country
+
+// Theme is a topic of the theme vocabulary.
+type Theme struct {
+	Slug         string   `json:"slug" example:"troops"`
+	Name         string   `json:"name" example:"Troops"`
+	Description  string   `json:"description" example:"Military deployments, drills, arms transfers and military cooperation"`
+	Aliases      []string `json:"aliases" example:"military"`
+	ArticleCount int      `json:"article_count" example:"4"`
+} //	@name	Theme
+
+// ThemeInput creates a theme.
+type ThemeInput struct {
+	Slug        string   `json:"slug" example:"energy"`
+	Name        string   `json:"name" example:"Energy"`
+	Description string   `json:"description" example:"Oil, coal and electricity supplies"`
+	Aliases     []string `json:"aliases" example:"oil,fuel"`
+} //	@name	ThemeInput
+
+// ThemePatch is a merge patch of a theme; a new slug renames it.
+type ThemePatch struct {
+	Slug        *string   `json:"slug" example:"energy-supply"`
+	Name        *string   `json:"name" example:"Energy supply"`
+	Description *string   `json:"description"`
+	Aliases     *[]string `json:"aliases"`
+} //	@name	ThemePatch
+
+// CountryList is the country vocabulary.
+type CountryList struct {
+	Data []Country `json:"data"`
+} //	@name	CountryList
+
+// ThemeList is the theme vocabulary.
+type ThemeList struct {
+	Data []Theme `json:"data"`
+} //	@name	ThemeList
+
+func toCountry(c news.Country) Country {
+	return Country{Code: c.Code, Name: c.Name, Aliases: c.Aliases, ArticleCount: c.ArticleCount}
+}
+
+func toTheme(t news.Theme) Theme {
+	return Theme{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: t.Aliases, ArticleCount: t.ArticleCount}
+}
+
+// parseUsed reads the only parameter of the vocabulary lists.
+func parseUsed(c echo.Context) (bool, error) {
+	for name, vals := range c.QueryParams() {
+		if name != "used" {
+			return false, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+		}
+		if len(vals) > 1 {
+			return false, news.FieldErrorf(news.EInvalid, name, "may be given only once")
+		}
+		b, err := strconv.ParseBool(vals[0])
+		if err != nil {
+			return false, news.FieldErrorf(news.EInvalid, "used", "must be true or false, got %q", vals[0])
+		}
+		return b, nil
+	}
+	return false, nil
+}
+
+// listCountries godoc
+//
+//	@Summary		List countries
+//	@Description	Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.
+//	@Tags			countries
+//	@ID				listCountries
+//	@Produce		json
+//	@Param			used	query		bool	false	"only countries with articles"
+//	@Success		200		{object}	CountryList
+//	@Failure		400		{object}	Problem
+//	@Router			/v1/countries [get]
+func (h *handlers) listCountries(c echo.Context) error {
+	used, err := parseUsed(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.vocab.Countries(c.Request().Context(), used)
+	if err != nil {
+		return err
+	}
+	out := CountryList{Data: make([]Country, len(list))}
+	for i, x := range list {
+		out.Data[i] = toCountry(x)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getCountry godoc
+//
+//	@Summary		Get a country
+//	@Description	By code, English name or alias, in any case.
+//	@Tags			countries
+//	@ID				getCountry
+//	@Produce		json
+//	@Param			code	path		string	true	"code, name or alias"	example(RU)
+//	@Success		200		{object}	Country
+//	@Failure		404		{object}	Problem
+//	@Router			/v1/countries/{code} [get]
+func (h *handlers) getCountry(c echo.Context) error {
+	x, err := h.vocab.Country(c.Request().Context(), c.Param("code"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toCountry(x))
+}
+
+// listThemes godoc
+//
+//	@Summary		List themes
+//	@Description	The theme vocabulary with the number of published articles carrying each theme.
+//	@Tags			themes
+//	@ID				listThemes
+//	@Produce		json
+//	@Param			used	query		bool	false	"only themes with articles"
+//	@Success		200		{object}	ThemeList
+//	@Failure		400		{object}	Problem
+//	@Router			/v1/themes [get]
+func (h *handlers) listThemes(c echo.Context) error {
+	used, err := parseUsed(c)
+	if err != nil {
+		return err
+	}
+	list, err := h.vocab.Themes(c.Request().Context(), used)
+	if err != nil {
+		return err
+	}
+	out := ThemeList{Data: make([]Theme, len(list))}
+	for i, x := range list {
+		out.Data[i] = toTheme(x)
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// getTheme godoc
+//
+//	@Summary		Get a theme
+//	@Description	By slug, name or alias, in any case.
+//	@Tags			themes
+//	@ID				getTheme
+//	@Produce		json
+//	@Param			slug	path		string	true	"slug, name or alias"	example(military)
+//	@Success		200		{object}	Theme
+//	@Failure		404		{object}	Problem
+//	@Router			/v1/themes/{slug} [get]
+func (h *handlers) getTheme(c echo.Context) error {
+	t, err := h.vocab.Theme(c.Request().Context(), c.Param("slug"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toTheme(t))
+}
+
+// createTheme godoc
+//
+//	@Summary	Create a theme
+//	@Tags		themes
+//	@ID			createTheme
+//	@Accept		json
+//	@Produce	json
+//	@Param		theme	body		ThemeInput	true	"the new theme"
+//	@Success	201		{object}	Theme
+//	@Failure	400		{object}	Problem
+//	@Failure	401		{object}	Problem
+//	@Failure	409		{object}	Problem	"slug, name or alias already used"
+//	@Failure	415		{object}	Problem
+//	@Failure	422		{object}	Problem
+//	@Security	ApiKeyAuth
+//	@Security	BearerAuth
+//	@Router		/v1/themes [post]
+func (h *handlers) createTheme(c echo.Context) error {
+	body, err := readJSON(c, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	var in ThemeInput
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	t, err := h.vocab.CreateTheme(c.Request().Context(), news.Theme{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases})
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderLocation, h.baseURL(c)+"/v1/themes/"+t.Slug)
+	return c.JSON(http.StatusCreated, toTheme(t))
+}
+
+// updateTheme godoc
+//
+//	@Summary		Update or rename a theme
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it.
+//	@Tags			themes
+//	@ID				updateTheme
+//	@Accept			json
+//	@Accept			application/merge-patch+json
+//	@Produce		json
+//	@Param			slug	path		string		true	"theme slug"	example(troops)
+//	@Param			patch	body		ThemePatch	true	"the members to change"
+//	@Success		200		{object}	Theme
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		409		{object}	Problem
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/themes/{slug} [patch]
+func (h *handlers) updateTheme(c echo.Context) error {
+	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	var in ThemePatch
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	t, err := h.vocab.UpdateTheme(c.Request().Context(), c.Param("slug"),
+		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toTheme(t))
+}
+
+// deleteTheme godoc
+//
+//	@Summary		Delete a theme
+//	@Description	Only a theme that no article carries can be deleted (409 otherwise).
+//	@Tags			themes
+//	@ID				deleteTheme
+//	@Param			slug	path	string	true	"theme slug"
+//	@Success		204		"deleted"
+//	@Failure		401		{object}	Problem
+//	@Failure		404		{object}	Problem
+//	@Failure		409		{object}	Problem	"theme still in use"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/themes/{slug} [delete]
+func (h *handlers) deleteTheme(c echo.Context) error {
+	if err := h.vocab.DeleteTheme(c.Request().Context(), c.Param("slug")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}

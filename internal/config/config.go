@@ -1,0 +1,108 @@
+// Package config reads the service's settings from HEADLINES_* environment
+// variables, fills defaults and validates them. It holds no globals.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of the service.
+type Config struct {
+	Addr            string        // HEADLINES_ADDR: listen address
+	DB              string        // HEADLINES_DB: SQLite file path
+	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated editor keys
+	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
+	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
+	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
+	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
+	NoDemo          bool          // HEADLINES_NO_DEMO: do not load the demo headlines into an empty database
+}
+
+// DevCursorSecret signs cursors when HEADLINES_CURSOR_SECRET is unset. It
+// is public: set a secret of your own in production.
+const DevCursorSecret = "headlines-development-cursor-secret"
+
+// Default returns the settings used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr:            ":8080",
+		DB:              "headlines.db",
+		CursorSecret:    DevCursorSecret,
+		CacheMaxAge:     30 * time.Second,
+		ShutdownTimeout: 15 * time.Second,
+	}
+}
+
+// Load reads the settings through getenv over the defaults and validates
+// them, reporting every bad setting by its variable name.
+func Load(getenv func(string) string) (Config, error) {
+	c := Default()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			*dst = v
+		}
+	}
+	dur := func(name string, dst *time.Duration) {
+		v := strings.TrimSpace(getenv(name))
+		if v == "" {
+			return
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("%s=%q: want a non-negative duration such as 30s", name, v))
+			return
+		}
+		*dst = d
+	}
+	str("HEADLINES_ADDR", &c.Addr)
+	str("HEADLINES_DB", &c.DB)
+	str("HEADLINES_CURSOR_SECRET", &c.CursorSecret)
+	str("HEADLINES_BASE_URL", &c.BaseURL)
+	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
+	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	for _, k := range strings.Split(getenv("HEADLINES_API_KEYS"), ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.APIKeys = append(c.APIKeys, k)
+		}
+	}
+	if v := strings.TrimSpace(getenv("HEADLINES_NO_DEMO")); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HEADLINES_NO_DEMO=%q: want true or false", v))
+		}
+		c.NoDemo = b
+	}
+	if err := c.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return c, errors.Join(errs...)
+}
+
+// Validate reports settings that cannot work together.
+func (c Config) Validate() error {
+	var errs []error
+	if !strings.Contains(c.Addr, ":") {
+		errs = append(errs, fmt.Errorf("HEADLINES_ADDR=%q: want host:port such as :8080", c.Addr))
+	}
+	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+		errs = append(errs, fmt.Errorf("HEADLINES_DB: PostgreSQL is not supported by this build yet; give a SQLite file path"))
+	}
+	if len(c.CursorSecret) < 16 {
+		errs = append(errs, fmt.Errorf("HEADLINES_CURSOR_SECRET: want at least 16 characters"))
+	}
+	for _, k := range c.APIKeys {
+		if len(k) < 16 {
+			errs = append(errs, fmt.Errorf("HEADLINES_API_KEYS: every key needs at least 16 characters (one has %d)", len(k)))
+			break
+		}
+	}
+	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
+		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
+	}
+	return errors.Join(errs...)
+}

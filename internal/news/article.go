@@ -1,0 +1,276 @@
+package news
+
+import (
+	"context"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Status says whether an article is visible to the public.
+type Status string
+
+// The article statuses.
+const (
+	StatusPublished Status = "published"
+	StatusDraft     Status = "draft"
+)
+
+// Limits of an article's fields, from the product contract.
+const (
+	MaxTitle     = 300
+	MaxSummary   = 1000
+	MaxBody      = 100000
+	MaxURL       = 2048
+	MaxCountries = 20
+	MaxThemes    = 10
+	MaxShortText = 200 // source, section, author
+)
+
+// Article is a stored news article. Empty URL, ImageURL and Author mean "none".
+type Article struct {
+	ID          int64
+	Title       string
+	Summary     string
+	Body        string
+	URL         string
+	ImageURL    string
+	Source      string
+	Section     string
+	Author      string
+	Language    string
+	Countries   []string // ISO 3166-1 alpha-2 codes, sorted
+	Themes      []string // theme slugs, sorted
+	Status      Status
+	PublishedAt time.Time
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	Version     int
+}
+
+// Draft is the writable part of an article: what a create, a full replace or
+// an import supplies. PublishedAt zero means "now". Countries and Themes may
+// hold codes, names or aliases until Normalize resolves them.
+type Draft struct {
+	Title       string
+	Summary     string
+	Body        string
+	URL         string
+	ImageURL    string
+	Source      string
+	Section     string
+	Author      string
+	Language    string
+	Countries   []string
+	Themes      []string
+	Status      Status
+	PublishedAt time.Time
+}
+
+// Update is a partial change (JSON merge patch): nil fields are left alone.
+// A pointer to "" clears an optional field.
+type Update struct {
+	Title       *string
+	Summary     *string
+	Body        *string
+	URL         *string
+	ImageURL    *string
+	Source      *string
+	Section     *string
+	Author      *string
+	Language    *string
+	Countries   *[]string
+	Themes      *[]string
+	Status      *Status
+	PublishedAt *time.Time
+}
+
+// Apply returns the draft of a with u applied.
+func (u Update) Apply(a Article) Draft {
+	d := Draft{
+		Title: a.Title, Summary: a.Summary, Body: a.Body, URL: a.URL, ImageURL: a.ImageURL,
+		Source: a.Source, Section: a.Section, Author: a.Author, Language: a.Language,
+		Countries: a.Countries, Themes: a.Themes, Status: a.Status, PublishedAt: a.PublishedAt,
+	}
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&d.Title, u.Title)
+	set(&d.Summary, u.Summary)
+	set(&d.Body, u.Body)
+	set(&d.URL, u.URL)
+	set(&d.ImageURL, u.ImageURL)
+	set(&d.Source, u.Source)
+	set(&d.Section, u.Section)
+	set(&d.Author, u.Author)
+	set(&d.Language, u.Language)
+	if u.Countries != nil {
+		d.Countries = *u.Countries
+	}
+	if u.Themes != nil {
+		d.Themes = *u.Themes
+	}
+	if u.Status != nil {
+		d.Status = *u.Status
+	}
+	if u.PublishedAt != nil {
+		d.PublishedAt = *u.PublishedAt
+	}
+	return d
+}
+
+// Resolver turns the names users write into vocabulary keys: country codes
+// and theme slugs. ok is false for unknown names.
+type Resolver interface {
+	ResolveCountry(name string) (code string, ok bool)
+	ResolveTheme(ctx context.Context, name string) (slug string, ok bool, err error)
+}
+
+var (
+	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
+	languagePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
+)
+
+// Normalize trims and checks every field of d, resolves country and theme
+// names through r, fills defaults (language "en", status published,
+// published_at now), and returns an EValidation *Error listing every failing
+// field. The field names are those of the JSON contract.
+func (d *Draft) Normalize(ctx context.Context, r Resolver, now time.Time) error {
+	var p Problems
+	d.Title = strings.TrimSpace(d.Title)
+	switch n := utf8.RuneCountInString(d.Title); {
+	case n == 0:
+		p.Add("title", "is required")
+	case n > MaxTitle:
+		p.Add("title", "must be at most %d characters, got %d", MaxTitle, n)
+	case hasControl(d.Title):
+		p.Add("title", "must not contain control characters")
+	}
+	d.Summary = strings.TrimSpace(d.Summary)
+	if n := utf8.RuneCountInString(d.Summary); n > MaxSummary {
+		p.Add("summary", "must be at most %d characters, got %d", MaxSummary, n)
+	}
+	if n := utf8.RuneCountInString(d.Body); n > MaxBody {
+		p.Add("body", "must be at most %d characters, got %d", MaxBody, n)
+	}
+	d.URL = strings.TrimSpace(d.URL)
+	if d.URL != "" {
+		if msg := checkURL(d.URL); msg != "" {
+			p.Add("url", "%s", msg)
+		}
+	}
+	d.ImageURL = strings.TrimSpace(d.ImageURL)
+	if d.ImageURL != "" {
+		if msg := checkURL(d.ImageURL); msg != "" {
+			p.Add("image_url", "%s", msg)
+		}
+	}
+	d.Source = strings.TrimSpace(d.Source)
+	d.Author = strings.TrimSpace(d.Author)
+	for _, f := range []struct{ name, value string }{{"source", d.Source}, {"author", d.Author}} {
+		if n := utf8.RuneCountInString(f.value); n > MaxShortText {
+			p.Add(f.name, "must be at most %d characters, got %d", MaxShortText, n)
+		} else if hasControl(f.value) {
+			p.Add(f.name, "must not contain control characters")
+		}
+	}
+	d.Section = strings.TrimSpace(d.Section)
+	if d.Section != "" && (len(d.Section) > MaxShortText || !slugPattern.MatchString(d.Section)) {
+		p.Add("section", "must be a lower-case slug such as foreign-relations")
+	}
+	d.Language = strings.TrimSpace(d.Language)
+	if d.Language == "" {
+		d.Language = "en"
+	} else if len(d.Language) > 35 || !languagePattern.MatchString(d.Language) {
+		p.Add("language", "must be a BCP 47 language tag such as en or ko-KR")
+	}
+	switch d.Status {
+	case "":
+		d.Status = StatusPublished
+	case StatusPublished, StatusDraft:
+	default:
+		p.Add("status", "must be published or draft, got %q", string(d.Status))
+	}
+	if d.PublishedAt.IsZero() {
+		d.PublishedAt = now
+	}
+	d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
+
+	codes, bad := resolveAll(d.Countries, MaxCountries, "countries", &p, func(s string) (string, bool, error) {
+		c, ok := r.ResolveCountry(s)
+		return c, ok, nil
+	})
+	if bad == nil {
+		d.Countries = codes
+	}
+	slugs, err := resolveAll(d.Themes, MaxThemes, "themes", &p, func(s string) (string, bool, error) {
+		return r.ResolveTheme(ctx, s)
+	})
+	if err != nil {
+		return err
+	}
+	d.Themes = slugs
+	return p.Err(EValidation, "the article has invalid fields")
+}
+
+// resolveAll resolves each name, reporting unknown names, duplicates and an
+// over-long list under field. It returns the resolved keys, sorted.
+func resolveAll(names []string, max int, field string, p *Problems, resolve func(string) (string, bool, error)) ([]string, error) {
+	if len(names) > max {
+		p.Add(field, "must hold at most %d values, got %d", max, len(names))
+		return nil, nil
+	}
+	out := make([]string, 0, len(names))
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		key, ok, err := resolve(n)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			p.Add(field, "unknown value %q", n)
+			continue
+		}
+		if seen[key] {
+			p.Add(field, "duplicate value %q", n)
+			continue
+		}
+		seen[key] = true
+		out = append(out, key)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func hasControl(s string) bool {
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkURL returns why s is not an acceptable absolute http(s) URL, or "".
+func checkURL(s string) string {
+	if len(s) > MaxURL {
+		return "must be at most 2048 characters"
+	}
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() || u.Host == "" {
+		return "must be an absolute http or https URL"
+	}
+	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
+		return "must use http or https"
+	}
+	if hasControl(s) || strings.ContainsAny(s, " \t") {
+		return "must not contain spaces or control characters"
+	}
+	return ""
+}

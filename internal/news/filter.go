@@ -1,0 +1,99 @@
+package news
+
+import (
+	"context"
+	"time"
+)
+
+// Sort is a list order. Every order breaks ties on id, so it is total.
+type Sort string
+
+// The list orders.
+const (
+	SortNewest    Sort = "-published_at"
+	SortOldest    Sort = "published_at"
+	SortRelevance Sort = "relevance"
+)
+
+// Paging bounds, in one place.
+const (
+	DefaultLimit = 20
+	MaxLimit     = 100
+)
+
+// Facet names accepted by Filter.Facets.
+const (
+	FacetCountry = "country"
+	FacetTheme   = "theme"
+)
+
+// Filter selects and orders articles. Empty fields select everything.
+// Country and theme fields hold resolved codes and slugs.
+type Filter struct {
+	Countries    []string // any of
+	CountriesAll []string // all of
+	CountriesNot []string // none of
+	Themes       []string
+	ThemesAll    []string
+	ThemesNot    []string
+	Query        []string // full-text terms, ANDed; a term with a space is a phrase
+	Since        *time.Time
+	Until        *time.Time
+	Source       *string
+	Section      *string
+	Language     *string
+	Sort         Sort
+	Limit        int
+	After        *Cursor // keyset position: the last row of the previous page
+	IncludeTotal bool
+	Facets       []string
+	WithBody     bool // load article bodies (they are left out of lists by default)
+	WithDrafts   bool // include drafts (editors only)
+}
+
+// Cursor is a keyset position in a list: the sort keys of the last row seen.
+type Cursor struct {
+	PublishedAt time.Time
+	ID          int64
+	Rank        float64 // relevance order only
+}
+
+// FacetCount is the number of articles in a filtered set tagged with Key.
+type FacetCount struct {
+	Key   string
+	Count int
+}
+
+// Page is one page of a list.
+type Page struct {
+	Articles []Article
+	Next     *Cursor // nil on the last page
+	Total    *int
+	Facets   map[string][]FacetCount
+}
+
+// ArticleService stores and lists articles.
+type ArticleService interface {
+	// ListArticles returns one page of articles matching f.
+	ListArticles(ctx context.Context, f Filter) (Page, error)
+	// Article returns one article; ENotFound (also for drafts unless withDrafts).
+	Article(ctx context.Context, id int64, withDrafts bool) (Article, error)
+	// CreateArticle stores a normalized draft; EConflict with ExistingID
+	// when its URL is taken.
+	CreateArticle(ctx context.Context, d Draft) (Article, error)
+	// ReplaceArticle overwrites an article with a normalized draft. A
+	// non-zero ifVersion must equal the stored version. ENotFound,
+	// EPreconditionFailed, EConflict.
+	ReplaceArticle(ctx context.Context, id int64, d Draft, ifVersion int) (Article, error)
+	// UpdateArticle applies a partial update, normalizing the result
+	// through r. ENotFound, EPreconditionFailed, EValidation, EConflict.
+	UpdateArticle(ctx context.Context, id int64, u Update, ifVersion int) (Article, error)
+	// DeleteArticle removes an article and keeps a tombstone for sync.
+	// ENotFound, EPreconditionFailed.
+	DeleteArticle(ctx context.Context, id int64, ifVersion int) error
+	// UpsertArticle creates an article, or replaces the one with the same
+	// URL; created says which. It is what import uses.
+	UpsertArticle(ctx context.Context, d Draft) (a Article, created bool, err error)
+	// EachArticle calls fn for every article, drafts included, in id order.
+	EachArticle(ctx context.Context, fn func(Article) error) error
+}

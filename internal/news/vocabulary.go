@@ -1,0 +1,130 @@
+package news
+
+import (
+	"context"
+	"strings"
+)
+
+// Country is an ISO 3166-1 alpha-2 country with the names users may write.
+type Country struct {
+	Code         string
+	Name         string
+	Aliases      []string
+	ArticleCount int
+}
+
+// Theme is a topic from the editable theme vocabulary.
+type Theme struct {
+	Slug         string
+	Name         string
+	Description  string
+	Aliases      []string
+	ArticleCount int
+}
+
+// ThemeUpdate is a partial change of a theme; nil fields are left alone.
+// A new Slug renames the theme and keeps its articles.
+type ThemeUpdate struct {
+	Slug        *string
+	Name        *string
+	Description *string
+	Aliases     *[]string
+}
+
+// NameKey folds a user-written name for lookup: trimmed, lower-case, with
+// runs of spaces, dots, underscores and hyphens treated alike, so that
+// "U.S.", "us" and "Human Rights" / "human-rights" meet.
+func NameKey(s string) string {
+	var b strings.Builder
+	pendingSep := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		switch r {
+		case ' ', '-', '_', '\t':
+			pendingSep = b.Len() > 0
+		case '.', '\'', '’':
+		default:
+			if pendingSep {
+				b.WriteByte(' ')
+				pendingSep = false
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// Normalize checks a theme for create and fills its defaults; every failing
+// field is reported.
+func (t *Theme) Normalize() error {
+	var p Problems
+	t.Slug = strings.TrimSpace(t.Slug)
+	if t.Slug == "" || len(t.Slug) > 64 || !slugPattern.MatchString(t.Slug) {
+		p.Add("slug", "must be a lower-case slug of at most 64 characters, such as human-rights")
+	}
+	t.Name = strings.TrimSpace(t.Name)
+	if t.Name == "" {
+		p.Add("name", "is required")
+	} else if len(t.Name) > 100 || hasControl(t.Name) {
+		p.Add("name", "must be at most 100 characters without control characters")
+	}
+	t.Description = strings.TrimSpace(t.Description)
+	if len(t.Description) > 1000 {
+		p.Add("description", "must be at most 1000 characters")
+	}
+	var aliases []string
+	for _, a := range t.Aliases {
+		a = strings.TrimSpace(a)
+		if a == "" || len(a) > 100 || hasControl(a) {
+			p.Add("aliases", "each alias must be 1 to 100 characters without control characters")
+			continue
+		}
+		aliases = append(aliases, a)
+	}
+	if len(aliases) > 50 {
+		p.Add("aliases", "must hold at most 50 values")
+	}
+	t.Aliases = aliases
+	if t.Aliases == nil {
+		t.Aliases = []string{}
+	}
+	return p.Err(EValidation, "the theme has invalid fields")
+}
+
+// Apply returns t with u applied.
+func (u ThemeUpdate) Apply(t Theme) Theme {
+	if u.Slug != nil {
+		t.Slug = *u.Slug
+	}
+	if u.Name != nil {
+		t.Name = *u.Name
+	}
+	if u.Description != nil {
+		t.Description = *u.Description
+	}
+	if u.Aliases != nil {
+		t.Aliases = *u.Aliases
+	}
+	return t
+}
+
+// VocabularyService reads the country vocabulary and manages themes.
+type VocabularyService interface {
+	Resolver
+	// Countries lists every country by code; usedOnly keeps those with
+	// published articles.
+	Countries(ctx context.Context, usedOnly bool) ([]Country, error)
+	// Country returns one country by code, name or alias; ENotFound.
+	Country(ctx context.Context, name string) (Country, error)
+	// Themes lists the themes by slug; usedOnly keeps those with published articles.
+	Themes(ctx context.Context, usedOnly bool) ([]Theme, error)
+	// Theme returns one theme by slug, name or alias; ENotFound.
+	Theme(ctx context.Context, name string) (Theme, error)
+	// CreateTheme adds a theme; EValidation, EConflict when the slug, name
+	// or an alias is taken.
+	CreateTheme(ctx context.Context, t Theme) (Theme, error)
+	// UpdateTheme changes or renames a theme; ENotFound, EValidation, EConflict.
+	UpdateTheme(ctx context.Context, slug string, u ThemeUpdate) (Theme, error)
+	// DeleteTheme removes an unused theme; ENotFound, EConflict when
+	// articles still carry it.
+	DeleteTheme(ctx context.Context, slug string) error
+}

@@ -1,0 +1,324 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// articleColumns are the columns every article read selects, in scan order.
+// body is replaced by '' where a list leaves it out; the two last columns
+// gather the tags through the (article_id, tag) indexes.
+const articleColumns = `a.id, a.title, a.summary, %s, a.url, a.image_url, a.source, a.section,
+	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version,
+	(SELECT group_concat(c.country) FROM article_countries c WHERE c.article_id = a.id),
+	(SELECT group_concat(t.theme) FROM article_themes t WHERE t.article_id = a.id)`
+
+func selectColumns(withBody bool) string {
+	if withBody {
+		return strings.Replace(articleColumns, "%s", "a.body", 1)
+	}
+	return strings.Replace(articleColumns, "%s", "''", 1)
+}
+
+// articleRow is an article as the database holds it.
+type articleRow struct {
+	ID                            int64
+	Title, Summary, Body          string
+	URL, ImageURL, Author         sql.NullString
+	Source, Section, Language     string
+	Status                        string
+	PublishedAt, Created, Updated int64
+	Version                       int
+	Countries, Themes             sql.NullString
+}
+
+func (r *articleRow) dest() []any {
+	return []any{&r.ID, &r.Title, &r.Summary, &r.Body, &r.URL, &r.ImageURL, &r.Source, &r.Section,
+		&r.Author, &r.Language, &r.Status, &r.PublishedAt, &r.Created, &r.Updated, &r.Version,
+		&r.Countries, &r.Themes}
+}
+
+func splitTags(s sql.NullString) []string {
+	if !s.Valid || s.String == "" {
+		return []string{}
+	}
+	tags := strings.Split(s.String, ",")
+	slices.Sort(tags)
+	return tags
+}
+
+func (r *articleRow) toArticle() news.Article {
+	return news.Article{
+		ID: r.ID, Title: r.Title, Summary: r.Summary, Body: r.Body,
+		URL: r.URL.String, ImageURL: r.ImageURL.String, Author: r.Author.String,
+		Source: r.Source, Section: r.Section, Language: r.Language,
+		Countries: splitTags(r.Countries), Themes: splitTags(r.Themes),
+		Status:      news.Status(r.Status),
+		PublishedAt: fromMicros(r.PublishedAt), CreatedAt: fromMicros(r.Created), UpdatedAt: fromMicros(r.Updated),
+		Version: r.Version,
+	}
+}
+
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// queryArticles runs a query whose first columns are selectColumns, plus
+// extra destinations for any columns after them.
+func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any, extra ...any) ([]news.Article, error) {
+	rows, err := db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []news.Article
+	for rows.Next() {
+		var r articleRow
+		if err := rows.Scan(append(r.dest(), extra...)...); err != nil {
+			return nil, err
+		}
+		out = append(out, r.toArticle())
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) article(ctx context.Context, db *gorm.DB, id int64, withDrafts bool) (news.Article, error) {
+	q := `SELECT ` + selectColumns(true) + ` FROM articles a WHERE a.id = ?`
+	if !withDrafts {
+		q += ` AND a.status = 'published'`
+	}
+	list, err := queryArticles(ctx, db, q, []any{id})
+	if err != nil {
+		return news.Article{}, translate(err, "get article")
+	}
+	if len(list) == 0 {
+		return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
+	}
+	return list[0], nil
+}
+
+// Article returns one article.
+func (s *Store) Article(ctx context.Context, id int64, withDrafts bool) (news.Article, error) {
+	return s.article(ctx, s.r, id, withDrafts)
+}
+
+// checkURL returns EConflict naming the article that already has d's URL.
+func checkURL(tx *gorm.DB, url string, except int64) error {
+	if url == "" {
+		return nil
+	}
+	var ids []int64
+	if err := tx.Raw(`SELECT id FROM articles WHERE url = ? AND id <> ?`, url, except).Scan(&ids).Error; err != nil {
+		return translate(err, "check url")
+	}
+	if len(ids) > 0 {
+		e := news.FieldErrorf(news.EConflict, "url", "another article (id %d) already has this url", ids[0])
+		e.ExistingID = ids[0]
+		return e
+	}
+	return nil
+}
+
+func writeTags(tx *gorm.DB, id int64, d news.Draft) error {
+	pub := micros(d.PublishedAt)
+	if err := tx.Exec(`DELETE FROM article_countries WHERE article_id = ?`, id).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`DELETE FROM article_themes WHERE article_id = ?`, id).Error; err != nil {
+		return err
+	}
+	for _, c := range d.Countries {
+		if err := tx.Exec(`INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`, c, pub, id).Error; err != nil {
+			return err
+		}
+	}
+	for _, t := range d.Themes {
+		if err := tx.Exec(`INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`, t, pub, id).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, error) {
+	if err := checkURL(tx, d.URL, 0); err != nil {
+		return news.Article{}, err
+	}
+	now := micros(s.now())
+	var id int64
+	err := tx.Raw(`INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
+		status, published_at, created_at, updated_at, version)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+		d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
+		d.Language, string(d.Status), micros(d.PublishedAt), now, now).Scan(&id).Error
+	if err != nil {
+		return news.Article{}, translate(err, "create article")
+	}
+	if err := writeTags(tx, id, d); err != nil {
+		return news.Article{}, translate(err, "tag article")
+	}
+	return s.article(ctx, tx, id, true)
+}
+
+// update overwrites article id with d when its version matches ifVersion
+// (0 = any). The version check is in the UPDATE's WHERE clause.
+func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft, ifVersion int) (news.Article, error) {
+	if err := checkURL(tx, d.URL, id); err != nil {
+		return news.Article{}, err
+	}
+	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
+		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1
+		WHERE id = ?`
+	args := []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section,
+		nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt), micros(s.now()), id}
+	if ifVersion != 0 {
+		q += ` AND version = ?`
+		args = append(args, ifVersion)
+	}
+	res := tx.Exec(q, args...)
+	if res.Error != nil {
+		return news.Article{}, translate(res.Error, "update article")
+	}
+	if res.RowsAffected == 0 {
+		return news.Article{}, s.missOrStale(ctx, tx, id)
+	}
+	if err := writeTags(tx, id, d); err != nil {
+		return news.Article{}, translate(err, "tag article")
+	}
+	return s.article(ctx, tx, id, true)
+}
+
+// missOrStale explains why a versioned write touched no row.
+func (s *Store) missOrStale(ctx context.Context, tx *gorm.DB, id int64) error {
+	var n int64
+	if err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM articles WHERE id = ?`, id).Scan(&n).Error; err != nil {
+		return translate(err, "check article")
+	}
+	if n == 0 {
+		return news.Errorf(news.ENotFound, "no article %d", id)
+	}
+	return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+}
+
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(s.w.WithContext(ctx).Transaction(fn), "write")
+}
+
+// CreateArticle stores a normalized draft.
+func (s *Store) CreateArticle(ctx context.Context, d news.Draft) (a news.Article, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		a, err = s.insert(ctx, tx, d)
+		return err
+	})
+	return a, err
+}
+
+// ReplaceArticle overwrites an article with a normalized draft.
+func (s *Store) ReplaceArticle(ctx context.Context, id int64, d news.Draft, ifVersion int) (a news.Article, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		a, err = s.update(ctx, tx, id, d, ifVersion)
+		return err
+	})
+	return a, err
+}
+
+// UpdateArticle applies a partial update and normalizes the result.
+func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVersion int) (a news.Article, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		cur, err := s.article(ctx, tx, id, true)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+		}
+		d := u.Apply(cur)
+		if err := d.Normalize(ctx, s, s.now()); err != nil {
+			return err
+		}
+		// The UPDATE checks the version it read, so nothing slips in between.
+		a, err = s.update(ctx, tx, id, d, cur.Version)
+		return err
+	})
+	return a, err
+}
+
+// DeleteArticle removes an article and records a tombstone.
+func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		var versions []int
+		q := `DELETE FROM articles WHERE id = ?`
+		args := []any{id}
+		if ifVersion != 0 {
+			q += ` AND version = ?`
+			args = append(args, ifVersion)
+		}
+		if err := tx.Raw(q+` RETURNING version`, args...).Scan(&versions).Error; err != nil {
+			return translate(err, "delete article")
+		}
+		if len(versions) == 0 {
+			return s.missOrStale(ctx, tx, id)
+		}
+		err := tx.Exec(`INSERT INTO article_tombstones (id, version, deleted_at) VALUES (?, ?, ?)`,
+			id, versions[0]+1, micros(s.now())).Error
+		return translate(err, "record tombstone")
+	})
+}
+
+// UpsertArticle creates an article or replaces the one with the same URL.
+func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		var ids []int64
+		if d.URL != "" {
+			if err := tx.Raw(`SELECT id FROM articles WHERE url = ?`, d.URL).Scan(&ids).Error; err != nil {
+				return translate(err, "find article by url")
+			}
+		}
+		if len(ids) == 0 {
+			created = true
+			a, err = s.insert(ctx, tx, d)
+			return err
+		}
+		a, err = s.update(ctx, tx, ids[0], d, 0)
+		return err
+	})
+	return a, created, err
+}
+
+// EachArticle calls fn for every article, drafts included, in id order. It
+// reads in batches so that a large export holds no long read transaction.
+func (s *Store) EachArticle(ctx context.Context, fn func(news.Article) error) error {
+	var after int64
+	for {
+		list, err := queryArticles(ctx, s.r, `SELECT `+selectColumns(true)+` FROM articles a WHERE a.id > ? ORDER BY a.id LIMIT 500`, []any{after})
+		if err != nil {
+			return translate(err, "export articles")
+		}
+		for _, a := range list {
+			if err := fn(a); err != nil {
+				return err
+			}
+		}
+		if len(list) < 500 {
+			return nil
+		}
+		after = list[len(list)-1].ID
+	}
+}
+
+// Empty reports whether the database has never held an article (no
+// articles and no tombstones), the condition for loading demo data.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.r.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM articles LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM article_tombstones LIMIT 1))`).Scan(&n).Error
+	return n == 0, translate(err, "check for articles")
+}

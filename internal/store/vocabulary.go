@@ -1,0 +1,323 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+type countryRow struct {
+	Code    string
+	Name    string
+	Aliases string
+	Count   int
+}
+
+type themeRow struct {
+	Slug        string
+	Name        string
+	Description string
+	Aliases     string
+	Count       int
+}
+
+func (r themeRow) toTheme() news.Theme {
+	t := news.Theme{Slug: r.Slug, Name: r.Name, Description: r.Description, ArticleCount: r.Count}
+	if err := json.Unmarshal([]byte(r.Aliases), &t.Aliases); err != nil || t.Aliases == nil {
+		t.Aliases = []string{}
+	}
+	return t
+}
+
+// loadCountries reads the fixed country list once.
+func (s *Store) loadCountries(ctx context.Context) error {
+	s.vocabMu.RLock()
+	done := s.countryBy != nil
+	s.vocabMu.RUnlock()
+	if done {
+		return nil
+	}
+	var rows []countryRow
+	if err := s.r.WithContext(ctx).Raw(`SELECT code, name, aliases FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
+		return translate(err, "load countries")
+	}
+	list := make([]news.Country, 0, len(rows))
+	by := make(map[string]string, len(rows)*3)
+	for _, r := range rows {
+		c := news.Country{Code: r.Code, Name: r.Name}
+		if err := json.Unmarshal([]byte(r.Aliases), &c.Aliases); err != nil || c.Aliases == nil {
+			c.Aliases = []string{}
+		}
+		for _, n := range append([]string{c.Code, c.Name}, c.Aliases...) {
+			by[news.NameKey(n)] = c.Code
+		}
+		list = append(list, c)
+	}
+	// Codes win over names and aliases that fold to the same key.
+	for _, c := range list {
+		by[news.NameKey(c.Code)] = c.Code
+	}
+	s.vocabMu.Lock()
+	s.countries, s.countryBy = list, by
+	s.vocabMu.Unlock()
+	return nil
+}
+
+// ResolveCountry returns the code for a country code, name or alias in any case.
+func (s *Store) ResolveCountry(name string) (string, bool) {
+	if err := s.loadCountries(context.Background()); err != nil {
+		return "", false
+	}
+	s.vocabMu.RLock()
+	defer s.vocabMu.RUnlock()
+	code, ok := s.countryBy[news.NameKey(name)]
+	return code, ok
+}
+
+func (s *Store) invalidateThemes() {
+	s.vocabMu.Lock()
+	s.themeBy = nil
+	s.vocabMu.Unlock()
+}
+
+func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
+	s.vocabMu.RLock()
+	by := s.themeBy
+	s.vocabMu.RUnlock()
+	if by != nil {
+		return by, nil
+	}
+	var rows []themeRow
+	if err := s.r.WithContext(ctx).Raw(`SELECT slug, name, aliases FROM themes`).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "load themes")
+	}
+	by = make(map[string]string, len(rows)*3)
+	for _, r := range rows {
+		t := r.toTheme()
+		for _, n := range append([]string{t.Name}, t.Aliases...) {
+			by[news.NameKey(n)] = t.Slug
+		}
+	}
+	for _, r := range rows {
+		by[news.NameKey(r.Slug)] = r.Slug
+	}
+	s.vocabMu.Lock()
+	s.themeBy = by
+	s.vocabMu.Unlock()
+	return by, nil
+}
+
+// ResolveTheme returns the slug for a theme slug, name or alias in any case.
+func (s *Store) ResolveTheme(ctx context.Context, name string) (string, bool, error) {
+	by, err := s.loadThemeKeys(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	slug, ok := by[news.NameKey(name)]
+	return slug, ok, nil
+}
+
+// Countries lists the countries with their published article counts.
+func (s *Store) Countries(ctx context.Context, usedOnly bool) ([]news.Country, error) {
+	if err := s.loadCountries(ctx); err != nil {
+		return nil, err
+	}
+	counts, err := s.tagCounts(ctx, "article_countries", "country")
+	if err != nil {
+		return nil, err
+	}
+	s.vocabMu.RLock()
+	defer s.vocabMu.RUnlock()
+	out := make([]news.Country, 0, len(s.countries))
+	for _, c := range s.countries {
+		c.ArticleCount = counts[c.Code]
+		if usedOnly && c.ArticleCount == 0 {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Country returns one country by code, name or alias.
+func (s *Store) Country(ctx context.Context, name string) (news.Country, error) {
+	code, ok := s.ResolveCountry(name)
+	if !ok {
+		return news.Country{}, news.Errorf(news.ENotFound, "no country %q", name)
+	}
+	all, err := s.Countries(ctx, false)
+	if err != nil {
+		return news.Country{}, err
+	}
+	i, _ := slices.BinarySearchFunc(all, code, func(c news.Country, code string) int { return strings.Compare(c.Code, code) })
+	return all[i], nil
+}
+
+// tagCounts counts published articles per tag value of a join table.
+func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]int, error) {
+	var rows []struct {
+		Key   string
+		Count int
+	}
+	q := fmt.Sprintf(`SELECT t.%[2]s AS key, count(*) AS count FROM %[1]s t JOIN articles a ON a.id = t.article_id
+		WHERE a.status = 'published' GROUP BY t.%[2]s`, table, col)
+	if err := s.r.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "count "+col)
+	}
+	m := make(map[string]int, len(rows))
+	for _, r := range rows {
+		m[r.Key] = r.Count
+	}
+	return m, nil
+}
+
+const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases,
+	(SELECT count(*) FROM article_themes t JOIN articles a ON a.id = t.article_id
+	  WHERE t.theme = th.slug AND a.status = 'published') AS count
+	FROM themes th`
+
+// Themes lists the themes with their published article counts.
+func (s *Store) Themes(ctx context.Context, usedOnly bool) ([]news.Theme, error) {
+	var rows []themeRow
+	if err := s.r.WithContext(ctx).Raw(themeSelect + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "list themes")
+	}
+	out := make([]news.Theme, 0, len(rows))
+	for _, r := range rows {
+		if usedOnly && r.Count == 0 {
+			continue
+		}
+		out = append(out, r.toTheme())
+	}
+	return out, nil
+}
+
+// Theme returns one theme by slug, name or alias.
+func (s *Store) Theme(ctx context.Context, name string) (news.Theme, error) {
+	slug, ok, err := s.ResolveTheme(ctx, name)
+	if err != nil {
+		return news.Theme{}, err
+	}
+	if !ok {
+		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", name)
+	}
+	return s.themeBySlug(ctx, s.r, slug)
+}
+
+func (s *Store) themeBySlug(ctx context.Context, db *gorm.DB, slug string) (news.Theme, error) {
+	var rows []themeRow
+	if err := db.WithContext(ctx).Raw(themeSelect+` WHERE th.slug = ?`, slug).Scan(&rows).Error; err != nil {
+		return news.Theme{}, translate(err, "get theme")
+	}
+	if len(rows) == 0 {
+		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", slug)
+	}
+	return rows[0].toTheme(), nil
+}
+
+// checkThemeNames reports a slug, name or alias of t that another theme
+// (not the one called except) already answers to.
+func (s *Store) checkThemeNames(ctx context.Context, t news.Theme, except string) error {
+	s.invalidateThemes()
+	by, err := s.loadThemeKeys(ctx)
+	if err != nil {
+		return err
+	}
+	check := func(field, n string) error {
+		if owner, ok := by[news.NameKey(n)]; ok && owner != except {
+			return news.FieldErrorf(news.EConflict, field, "%q is already used by theme %q", n, owner)
+		}
+		return nil
+	}
+	if err := check("slug", t.Slug); err != nil {
+		return err
+	}
+	if err := check("name", t.Name); err != nil {
+		return err
+	}
+	for _, a := range t.Aliases {
+		if err := check("aliases", a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateTheme adds a theme.
+func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, error) {
+	if err := t.Normalize(); err != nil {
+		return news.Theme{}, err
+	}
+	var out news.Theme
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.checkThemeNames(ctx, t, ""); err != nil {
+			return err
+		}
+		aliases, _ := json.Marshal(t.Aliases)
+		if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases) VALUES (?, ?, ?, ?)`,
+			t.Slug, t.Name, t.Description, string(aliases)).Error; err != nil {
+			return translate(err, "create theme")
+		}
+		var err error
+		out, err = s.themeBySlug(ctx, tx, t.Slug)
+		return err
+	})
+	s.invalidateThemes()
+	return out, err
+}
+
+// UpdateTheme changes or renames a theme; tags follow a rename.
+func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
+	var out news.Theme
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		cur, err := s.themeBySlug(ctx, tx, slug)
+		if err != nil {
+			return err
+		}
+		t := u.Apply(cur)
+		if err := t.Normalize(); err != nil {
+			return err
+		}
+		if err := s.checkThemeNames(ctx, t, cur.Slug); err != nil {
+			return err
+		}
+		aliases, _ := json.Marshal(t.Aliases)
+		if err := tx.Exec(`UPDATE themes SET slug = ?, name = ?, description = ?, aliases = ? WHERE slug = ?`,
+			t.Slug, t.Name, t.Description, string(aliases), cur.Slug).Error; err != nil {
+			return translate(err, "update theme")
+		}
+		out, err = s.themeBySlug(ctx, tx, t.Slug)
+		return err
+	})
+	s.invalidateThemes()
+	return out, err
+}
+
+// DeleteTheme removes a theme that no article carries.
+func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
+	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Raw(`SELECT count(*) FROM article_themes WHERE theme = ?`, slug).Scan(&n).Error; err != nil {
+			return translate(err, "delete theme")
+		}
+		if n > 0 {
+			return news.Errorf(news.EConflict, "theme %q is carried by %d articles; retag them first", slug, n)
+		}
+		res := tx.Exec(`DELETE FROM themes WHERE slug = ?`, slug)
+		if res.Error != nil {
+			return translate(res.Error, "delete theme")
+		}
+		if res.RowsAffected == 0 {
+			return news.Errorf(news.ENotFound, "no theme %q", slug)
+		}
+		return nil
+	})
+	s.invalidateThemes()
+	return err
+}

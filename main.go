@@ -1,0 +1,265 @@
+// Command headlines serves news headlines tagged by country and theme as a
+// JSON API, and manages its database: serve, migrate, import, export.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/config"
+	"github.com/headlines/headlines/internal/demo"
+	"github.com/headlines/headlines/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "headlines:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage: headlines <command> [flags]
+
+commands:
+  serve [--addr :8080] [--db FILE] [--no-demo]   run the API (migrates first; loads the demo headlines into an empty database)
+  migrate up|down|status [--db FILE]             manage the schema
+  import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
+  export [--db FILE]                             write every article as JSON Lines to standard output
+
+Settings come from HEADLINES_* environment variables; see README.md.`
+
+// run is the whole program; main only adds the process around it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	cmd, rest := args[0], args[1:]
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (HEADLINES_DB)")
+	switch cmd {
+	case "serve":
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
+		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
+	case "migrate", "import", "export":
+	default:
+		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	}
+	// Flags may come before or after the positional argument.
+	var pos []string
+	for {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		rest = fs.Args()[1:]
+	}
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	st, err := store.Open(cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, st, log)
+	case "migrate":
+		return migrate(ctx, st, pos, stdout)
+	case "import":
+		if len(pos) != 1 {
+			return errors.New("usage: headlines import FILE|-")
+		}
+		return importFile(ctx, st, pos[0], stdin, stdout, stderr)
+	default: // export
+		if _, err := st.MigrateUp(ctx); err != nil {
+			return err
+		}
+		n, err := api.Export(ctx, stdout, st)
+		if err == nil {
+			fmt.Fprintf(stderr, "exported %d articles\n", n)
+		}
+		return err
+	}
+}
+
+func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	applied, err := st.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated", "versions", applied)
+	}
+	if !cfg.NoDemo {
+		n, err := loadDemo(ctx, st)
+		if err != nil {
+			return fmt.Errorf("loading the demo headlines: %w", err)
+		}
+		if n > 0 {
+			log.Info("loaded the demo headlines into the empty database", "articles", n)
+		}
+	}
+	if len(cfg.APIKeys) == 0 {
+		log.Warn("HEADLINES_API_KEYS is empty: every write will answer 401")
+	}
+	e := api.New(api.Deps{
+		Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
+		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, Log: log,
+	})
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           e,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("serving", "addr", cfg.Addr, "db", cfg.DB, "docs", "/swagger/index.html")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loadDemo imports the demo headlines when the database has no articles
+// and has never had any.
+func loadDemo(ctx context.Context, st *store.Store) (int, error) {
+	empty, err := st.Empty(ctx)
+	if err != nil || !empty {
+		return 0, err
+	}
+	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, time.Now, nil)
+	if err != nil {
+		return 0, err
+	}
+	if res.Failed > 0 {
+		return 0, fmt.Errorf("%d demo articles were refused: %v", res.Failed, res.Errors[0])
+	}
+	return res.Created, nil
+}
+
+func migrate(ctx context.Context, st *store.Store, pos []string, stdout io.Writer) error {
+	if len(pos) != 1 {
+		return errors.New("usage: headlines migrate up|down|status")
+	}
+	switch pos[0] {
+	case "up":
+		applied, err := st.MigrateUp(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "applied %d migrations %v\n", len(applied), applied)
+	case "down":
+		v, err := st.MigrateDown(ctx)
+		if err != nil {
+			return err
+		}
+		if v == 0 {
+			fmt.Fprintln(stdout, "nothing to roll back")
+		} else {
+			fmt.Fprintf(stdout, "rolled back migration %d\n", v)
+		}
+	case "status":
+		list, err := st.MigrateStatus(ctx)
+		if err != nil {
+			return err
+		}
+		for _, m := range list {
+			state := "pending"
+			if m.Applied {
+				state = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(stdout, "%05d  %-40s %s\n", m.Version, m.Name, state)
+		}
+	default:
+		return fmt.Errorf("unknown migrate action %q: want up, down or status", pos[0])
+	}
+	return nil
+}
+
+func importFile(ctx context.Context, st *store.Store, name string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return err
+	}
+	in := stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = f.Close() }()
+		in = f
+	}
+	var progress func(api.ImportResult)
+	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		last := time.Now()
+		progress = func(r api.ImportResult) {
+			if time.Since(last) > 200*time.Millisecond {
+				last = time.Now()
+				fmt.Fprintf(stderr, "\r%d created, %d updated, %d failed", r.Created, r.Updated, r.Failed)
+			}
+		}
+	}
+	res, err := api.Import(ctx, in, st, st, time.Now, progress)
+	if progress != nil {
+		fmt.Fprint(stderr, "\r\033[K")
+	}
+	for _, e := range res.Errors {
+		fmt.Fprintf(stderr, "%s: %v\n", lineLabel(name, e.Line), e.Err)
+	}
+	fmt.Fprintf(stdout, "imported: %d created, %d updated, %d failed\n", res.Created, res.Updated, res.Failed)
+	if err != nil {
+		return err
+	}
+	if res.Failed > 0 {
+		return fmt.Errorf("%d records were refused", res.Failed)
+	}
+	return nil
+}
+
+func lineLabel(name string, line int) string {
+	if name == "-" {
+		name = "stdin"
+	}
+	return fmt.Sprintf("%s:%d", name, line)
+}

@@ -1,0 +1,11 @@
+// Package migrations holds the versioned, append-only SQL schema of each
+// database dialect, embedded in the binary. Files are named NNNNN_name.sql
+// and run by goose in order; a landed file is never edited.
+package migrations
+
+import "embed"
+
+// SQLite is the migration set for SQLite, rooted at the sqlite/ folder.
+//
+//go:embed sqlite/*.sql
+var SQLite embed.FS
