@@ -17,7 +17,7 @@ import (
 //	@Description	Newest first by default, filtered by country, theme, text, dates and more. Pages are keyset: pass next_cursor back as cursor; the Link header carries the next page's URL. Countries and themes take codes, names or aliases in any case (RU, russia, Russian Federation; troops, military). Unknown or repeated parameters are errors.
 //	@Tags			articles
 //	@ID				listArticles
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"							collectionFormat(csv)	example(RU,CN)
 //	@Param			country_all		query		[]string	false	"all of these countries"													collectionFormat(csv)	example(KP,RU)
 //	@Param			country_not		query		[]string	false	"none of these countries"													collectionFormat(csv)
@@ -145,7 +145,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Description	One article with its body. Drafts are visible only with an editor key. Answers 304 to a matching If-None-Match.
 //	@Tags			articles
 //	@ID				getArticle
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id				path		int		true	"article id"	example(3)
 //	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
 //	@Success		200				{object}	Article
@@ -199,7 +199,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@Tags			articles
 //	@ID				createArticle
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			article	body		ArticleInput	true	"the new article"
 //	@Success		201		{object}	Article
 //	@Header			201		{string}	Location	"URL of the new article"
@@ -233,7 +233,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Tags			articles
 //	@ID				replaceArticle
 //	@Accept			json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
 //	@Param			If-Match	header		string			false	"ETag the change is based on"
 //	@Param			article		body		ArticleInput	true	"the whole article"
@@ -277,7 +277,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@ID				updateArticle
 //	@Accept			json
 //	@Accept			application/merge-patch+json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
 //	@Param			If-Match	header		string			false	"ETag the change is based on"
 //	@Param			patch		body		ArticlePatch	true	"the members to change"
@@ -331,6 +331,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Description	The article disappears from reads; a tombstone is kept for sync. With If-Match, a stale ETag is a 412 and nothing changes.
 //	@Tags			articles
 //	@ID				deleteArticle
+//	@Produce		application/problem+json
 //	@Param			id			path	int		true	"article id"	example(3)
 //	@Param			If-Match	header	string	false	"ETag the deletion is based on"
 //	@Success		204			"deleted"

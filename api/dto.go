@@ -15,29 +15,29 @@ import (
 // Article is an article as the API returns it. Lists leave out body unless
 // fields= asks for it; fields= may select any subset (id always comes).
 type Article struct {
-	ID          int64     `json:"id" example:"3"`
-	Title       string    `json:"title" example:"New Zealand targets North Korean military support for Russia with new sanctions"`
-	Summary     string    `json:"summary" example:"Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"`
+	ID          int64     `validate:"required" json:"id" example:"3"`
+	Title       string    `validate:"required" json:"title" example:"New Zealand targets North Korean military support for Russia with new sanctions"`
+	Summary     string    `validate:"required" json:"summary" example:"Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"`
 	Body        string    `json:"body,omitempty" example:""`
-	URL         *string   `json:"url" extensions:"x-nullable"`
-	ImageURL    *string   `json:"image_url" extensions:"x-nullable"`
-	Source      string    `json:"source" example:"NK News"`
-	Section     string    `json:"section" example:"foreign-relations"`
-	Author      *string   `json:"author" extensions:"x-nullable"`
-	Language    string    `json:"language" example:"en"`
-	Countries   []string  `json:"countries" example:"KP,NZ,RU"`
-	Themes      []string  `json:"themes" example:"sanctions,troops"`
-	Status      string    `json:"status" enums:"published,draft" example:"published"`
-	PublishedAt time.Time `json:"published_at" example:"2025-06-26T08:15:00Z"`
-	CreatedAt   time.Time `json:"created_at" example:"2025-06-26T08:20:00Z"`
-	UpdatedAt   time.Time `json:"updated_at" example:"2025-06-26T08:20:00Z"`
-	Version     int       `json:"version" example:"1"`
+	URL         *string   `validate:"required" json:"url" extensions:"x-nullable"`
+	ImageURL    *string   `validate:"required" json:"image_url" extensions:"x-nullable"`
+	Source      string    `validate:"required" json:"source" example:"NK News"`
+	Section     string    `validate:"required" json:"section" example:"foreign-relations"`
+	Author      *string   `validate:"required" json:"author" extensions:"x-nullable"`
+	Language    string    `validate:"required" json:"language" example:"en"`
+	Countries   []string  `validate:"required" json:"countries" example:"KP,NZ,RU"`
+	Themes      []string  `validate:"required" json:"themes" example:"sanctions,troops"`
+	Status      string    `validate:"required" json:"status" enums:"published,draft" example:"published"`
+	PublishedAt time.Time `validate:"required" json:"published_at" example:"2025-06-26T08:15:00Z"`
+	CreatedAt   time.Time `validate:"required" json:"created_at" example:"2025-06-26T08:20:00Z"`
+	UpdatedAt   time.Time `validate:"required" json:"updated_at" example:"2025-06-26T08:20:00Z"`
+	Version     int       `validate:"required" json:"version" example:"1"`
 } //	@name	Article
 
 // ArticleInput is the body of a create, a full replace or an import line.
 // countries and themes take codes, names or aliases in any case.
 type ArticleInput struct {
-	Title       string    `json:"title" example:"North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B"`
+	Title       string    `validate:"required" json:"title" example:"North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B"`
 	Summary     string    `json:"summary" example:"Official data underscores strong growth this year despite speculation about strained ties due to DPRK support for Russia"`
 	Body        string    `json:"body" example:""`
 	URL         *string   `json:"url" example:"https://example.com/2025/06/north-korea-china-trade-may"`
@@ -55,7 +55,7 @@ type ArticleInput struct {
 // ArticlePatch is a JSON merge patch (RFC 7386) of an article: members left
 // out are kept, null clears url, image_url and author.
 type ArticlePatch struct {
-	Title       *string   `json:"title" example:"North Korea-China trade jumps to $230M in May"`
+	Title       *string   `validate:"required" json:"title" example:"North Korea-China trade jumps to $230M in May"`
 	Summary     *string   `json:"summary"`
 	Body        *string   `json:"body"`
 	URL         *string   `json:"url"`
@@ -72,16 +72,16 @@ type ArticlePatch struct {
 
 // ArticleList is a page of articles.
 type ArticleList struct {
-	Data       []Article          `json:"data"`
-	NextCursor *string            `json:"next_cursor" extensions:"x-nullable"`
+	Data       []Article          `validate:"required" json:"data"`
+	NextCursor *string            `validate:"required" json:"next_cursor" extensions:"x-nullable"`
 	Total      *int               `json:"total,omitempty" example:"4"`
 	Facets     map[string][]Facet `json:"facets,omitempty"`
 } //	@name	ArticleList
 
 // Facet is the number of matching articles carrying one country or theme.
 type Facet struct {
-	Value string `json:"value" example:"RU"`
-	Count int    `json:"count" example:"4"`
+	Value string `validate:"required" json:"value" example:"RU"`
+	Count int    `validate:"required" json:"count" example:"4"`
 } //	@name	Facet
 
 func str(p *string) string {

@@ -22,7 +22,7 @@ type Health struct {
 //	@Summary	Liveness
 //	@Tags		ops
 //	@ID			healthz
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	Health
 //	@Router		/healthz [get]
 func (h *handlers) healthz(c echo.Context) error {
@@ -34,7 +34,7 @@ func (h *handlers) healthz(c echo.Context) error {
 //	@Summary	Readiness: the database answers
 //	@Tags		ops
 //	@ID			readyz
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Success	200	{object}	Health
 //	@Failure	503	{object}	Problem
 //	@Router		/readyz [get]

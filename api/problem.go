@@ -14,10 +14,10 @@ import (
 
 // Problem is an RFC 9457 problem detail, the body of every error response.
 type Problem struct {
-	Type       string         `json:"type" example:"urn:headlines:problem:validation"`
-	Title      string         `json:"title" example:"Unprocessable Content"`
-	Status     int            `json:"status" example:"422"`
-	Detail     string         `json:"detail" example:"the article has invalid fields"`
+	Type       string         `validate:"required" json:"type" example:"urn:headlines:problem:validation"`
+	Title      string         `validate:"required" json:"title" example:"Unprocessable Content"`
+	Status     int            `validate:"required" json:"status" example:"422"`
+	Detail     string         `validate:"required" json:"detail" example:"the article has invalid fields"`
 	Errors     []ProblemField `json:"errors,omitempty"`
 	ExistingID int64          `json:"existing_id,omitempty" example:"3"`
 	RequestID  string         `json:"request_id,omitempty" example:"5f2b9c0e7d1a4e3b"`
@@ -25,8 +25,8 @@ type Problem struct {
 
 // ProblemField names one failing field or parameter.
 type ProblemField struct {
-	Field   string `json:"field" example:"title"`
-	Message string `json:"message" example:"is required"`
+	Field   string `validate:"required" json:"field" example:"title"`
+	Message string `validate:"required" json:"message" example:"is required"`
 } //	@name	ProblemField
 
 // statusOf is the one table from domain error code to HTTP status.

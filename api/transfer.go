@@ -16,7 +16,7 @@ import (
 // ImportResult counts what an import did.
 type ImportResult struct {
 	Created, Updated, Failed int
-	Errors               []ImportError
+	Errors                   []ImportError
 }
 
 // ImportError is one rejected record.

@@ -11,25 +11,25 @@ import (
 
 // Country is an ISO 3166-1 country with the names requests may use for it.
 type Country struct {
-	Code         string   `json:"code" example:"RU"`
-	Name         string   `json:"name" example:"Russia"`
-	Aliases      []string `json:"aliases" example:"Russian Federation"`
-	ArticleCount int      `json:"article_count" example:"5"`
+	Code         string   `validate:"required" json:"code" example:"RU"`
+	Name         string   `validate:"required" json:"name" example:"Russia"`
+	Aliases      []string `validate:"required" json:"aliases" example:"Russian Federation"`
+	ArticleCount int      `validate:"required" json:"article_count" example:"5"`
 } //	@name	Country
 
 // Theme is a topic of the theme vocabulary.
 type Theme struct {
-	Slug         string   `json:"slug" example:"troops"`
-	Name         string   `json:"name" example:"Troops"`
-	Description  string   `json:"description" example:"Military deployments, drills, arms transfers and military cooperation"`
-	Aliases      []string `json:"aliases" example:"military"`
-	ArticleCount int      `json:"article_count" example:"4"`
+	Slug         string   `validate:"required" json:"slug" example:"troops"`
+	Name         string   `validate:"required" json:"name" example:"Troops"`
+	Description  string   `validate:"required" json:"description" example:"Military deployments, drills, arms transfers and military cooperation"`
+	Aliases      []string `validate:"required" json:"aliases" example:"military"`
+	ArticleCount int      `validate:"required" json:"article_count" example:"4"`
 } //	@name	Theme
 
 // ThemeInput creates a theme.
 type ThemeInput struct {
-	Slug        string   `json:"slug" example:"energy"`
-	Name        string   `json:"name" example:"Energy"`
+	Slug        string   `validate:"required" json:"slug" example:"energy"`
+	Name        string   `validate:"required" json:"name" example:"Energy"`
 	Description string   `json:"description" example:"Oil, coal and electricity supplies"`
 	Aliases     []string `json:"aliases" example:"oil,fuel"`
 } //	@name	ThemeInput
@@ -44,12 +44,12 @@ type ThemePatch struct {
 
 // CountryList is the country vocabulary.
 type CountryList struct {
-	Data []Country `json:"data"`
+	Data []Country `validate:"required" json:"data"`
 } //	@name	CountryList
 
 // ThemeList is the theme vocabulary.
 type ThemeList struct {
-	Data []Theme `json:"data"`
+	Data []Theme `validate:"required" json:"data"`
 } //	@name	ThemeList
 
 func toCountry(c news.Country) Country {
@@ -84,7 +84,7 @@ func parseUsed(c echo.Context) (bool, error) {
 //	@Description	Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.
 //	@Tags			countries
 //	@ID				listCountries
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			used	query		bool	false	"only countries with articles"
 //	@Success		200		{object}	CountryList
 //	@Failure		400		{object}	Problem
@@ -111,7 +111,7 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Description	By code, English name or alias, in any case.
 //	@Tags			countries
 //	@ID				getCountry
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			code	path		string	true	"code, name or alias"	example(RU)
 //	@Success		200		{object}	Country
 //	@Failure		404		{object}	Problem
@@ -130,7 +130,7 @@ func (h *handlers) getCountry(c echo.Context) error {
 //	@Description	The theme vocabulary with the number of published articles carrying each theme.
 //	@Tags			themes
 //	@ID				listThemes
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			used	query		bool	false	"only themes with articles"
 //	@Success		200		{object}	ThemeList
 //	@Failure		400		{object}	Problem
@@ -157,7 +157,7 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Description	By slug, name or alias, in any case.
 //	@Tags			themes
 //	@ID				getTheme
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			slug	path		string	true	"slug, name or alias"	example(military)
 //	@Success		200		{object}	Theme
 //	@Failure		404		{object}	Problem
@@ -176,7 +176,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Tags		themes
 //	@ID			createTheme
 //	@Accept		json
-//	@Produce	json
+//	@Produce	json,application/problem+json
 //	@Param		theme	body		ThemeInput	true	"the new theme"
 //	@Success	201		{object}	Theme
 //	@Failure	400		{object}	Problem
@@ -212,7 +212,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@ID				updateTheme
 //	@Accept			json
 //	@Accept			application/merge-patch+json
-//	@Produce		json
+//	@Produce		json,application/problem+json
 //	@Param			slug	path		string		true	"theme slug"	example(troops)
 //	@Param			patch	body		ThemePatch	true	"the members to change"
 //	@Success		200		{object}	Theme
@@ -248,6 +248,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 //	@Description	Only a theme that no article carries can be deleted (409 otherwise).
 //	@Tags			themes
 //	@ID				deleteTheme
+//	@Produce		application/problem+json
 //	@Param			slug	path	string	true	"theme slug"
 //	@Success		204		"deleted"
 //	@Failure		401		{object}	Problem

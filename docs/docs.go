@@ -18,7 +18,8 @@ const docTemplate = `{
         "/healthz": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ops"
@@ -38,7 +39,8 @@ const docTemplate = `{
         "/readyz": {
             "get": {
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "ops"
@@ -65,7 +67,8 @@ const docTemplate = `{
             "get": {
                 "description": "Newest first by default, filtered by country, theme, text, dates and more. Pages are keyset: pass next_cursor back as cursor; the Link header carries the next page's URL. Countries and themes take codes, names or aliases in any case (RU, russia, Russian Federation; troops, military). Unknown or repeated parameters are errors.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "articles"
@@ -277,7 +280,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "articles"
@@ -355,7 +359,8 @@ const docTemplate = `{
             "get": {
                 "description": "One article with its body. Drafts are visible only with an editor key. Answers 304 to a matching If-None-Match.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "articles"
@@ -422,7 +427,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "articles"
@@ -521,6 +527,9 @@ const docTemplate = `{
                     }
                 ],
                 "description": "The article disappears from reads; a tombstone is kept for sync. With If-Match, a stale ETag is a 412 and nothing changes.",
+                "produces": [
+                    "application/problem+json"
+                ],
                 "tags": [
                     "articles"
                 ],
@@ -587,7 +596,8 @@ const docTemplate = `{
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "articles"
@@ -681,7 +691,8 @@ const docTemplate = `{
             "get": {
                 "description": "Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "countries"
@@ -716,7 +727,8 @@ const docTemplate = `{
             "get": {
                 "description": "By code, English name or alias, in any case.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "countries"
@@ -753,7 +765,8 @@ const docTemplate = `{
             "get": {
                 "description": "The theme vocabulary with the number of published articles carrying each theme.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "themes"
@@ -796,7 +809,8 @@ const docTemplate = `{
                     "application/json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "themes"
@@ -858,7 +872,8 @@ const docTemplate = `{
             "get": {
                 "description": "By slug, name or alias, in any case.",
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "themes"
@@ -900,6 +915,9 @@ const docTemplate = `{
                     }
                 ],
                 "description": "Only a theme that no article carries can be deleted (409 otherwise).",
+                "produces": [
+                    "application/problem+json"
+                ],
                 "tags": [
                     "themes"
                 ],
@@ -953,7 +971,8 @@ const docTemplate = `{
                     "application/merge-patch+json"
                 ],
                 "produces": [
-                    "application/json"
+                    "application/json",
+                    "application/problem+json"
                 ],
                 "tags": [
                     "themes"
@@ -1029,6 +1048,24 @@ const docTemplate = `{
     "definitions": {
         "Article": {
             "type": "object",
+            "required": [
+                "author",
+                "countries",
+                "created_at",
+                "id",
+                "image_url",
+                "language",
+                "published_at",
+                "section",
+                "source",
+                "status",
+                "summary",
+                "themes",
+                "title",
+                "updated_at",
+                "url",
+                "version"
+            ],
             "properties": {
                 "author": {
                     "type": "string",
@@ -1119,6 +1156,9 @@ const docTemplate = `{
         },
         "ArticleInput": {
             "type": "object",
+            "required": [
+                "title"
+            ],
             "properties": {
                 "author": {
                     "type": "string"
@@ -1189,6 +1229,10 @@ const docTemplate = `{
         },
         "ArticleList": {
             "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -1217,6 +1261,9 @@ const docTemplate = `{
         },
         "ArticlePatch": {
             "type": "object",
+            "required": [
+                "title"
+            ],
             "properties": {
                 "author": {
                     "type": "string"
@@ -1280,6 +1327,12 @@ const docTemplate = `{
         },
         "Country": {
             "type": "object",
+            "required": [
+                "aliases",
+                "article_count",
+                "code",
+                "name"
+            ],
             "properties": {
                 "aliases": {
                     "type": "array",
@@ -1306,6 +1359,9 @@ const docTemplate = `{
         },
         "CountryList": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",
@@ -1317,6 +1373,10 @@ const docTemplate = `{
         },
         "Facet": {
             "type": "object",
+            "required": [
+                "count",
+                "value"
+            ],
             "properties": {
                 "count": {
                     "type": "integer",
@@ -1339,6 +1399,12 @@ const docTemplate = `{
         },
         "Problem": {
             "type": "object",
+            "required": [
+                "detail",
+                "status",
+                "title",
+                "type"
+            ],
             "properties": {
                 "detail": {
                     "type": "string",
@@ -1374,6 +1440,10 @@ const docTemplate = `{
         },
         "ProblemField": {
             "type": "object",
+            "required": [
+                "field",
+                "message"
+            ],
             "properties": {
                 "field": {
                     "type": "string",
@@ -1387,6 +1457,13 @@ const docTemplate = `{
         },
         "Theme": {
             "type": "object",
+            "required": [
+                "aliases",
+                "article_count",
+                "description",
+                "name",
+                "slug"
+            ],
             "properties": {
                 "aliases": {
                     "type": "array",
@@ -1417,6 +1494,10 @@ const docTemplate = `{
         },
         "ThemeInput": {
             "type": "object",
+            "required": [
+                "name",
+                "slug"
+            ],
             "properties": {
                 "aliases": {
                     "type": "array",
@@ -1444,6 +1525,9 @@ const docTemplate = `{
         },
         "ThemeList": {
             "type": "object",
+            "required": [
+                "data"
+            ],
             "properties": {
                 "data": {
                     "type": "array",

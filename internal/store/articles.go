@@ -12,7 +12,7 @@ import (
 )
 
 // articleColumns are the columns every article read selects, in scan order.
-// body is replaced by '' where a list leaves it out; the two last columns
+// body is replaced by ” where a list leaves it out; the two last columns
 // gather the tags through the (article_id, tag) indexes.
 const articleColumns = `a.id, a.title, a.summary, %s, a.url, a.image_url, a.source, a.section,
 	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version,

@@ -39,9 +39,9 @@ type Store struct {
 
 // Options tune Open; the zero value is fine.
 type Options struct {
-	Now          func() time.Time // clock; time.Now when nil
-	ReadConns    int              // size of the read pool; 4 when 0
-	BusyTimeout  time.Duration    // how long a statement waits for a lock; 10s when 0
+	Now         func() time.Time // clock; time.Now when nil
+	ReadConns   int              // size of the read pool; 4 when 0
+	BusyTimeout time.Duration    // how long a statement waits for a lock; 10s when 0
 }
 
 // Open opens (creating if needed) the SQLite database at path. It does not

@@ -1,0 +1,187 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/legacy"
+
+	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/demo"
+	"github.com/headlines/headlines/internal/store"
+)
+
+const editorKey = "test-editor-key-0123456789"
+
+// env is one API over real HTTP on a fresh SQLite file with the demo
+// headlines loaded. Every response is checked against the OpenAPI spec.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	store  *store.Store
+	router routers.Router
+}
+
+var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
+	raw, err := api.OpenAPI3JSON()
+	if err != nil {
+		return nil, err
+	}
+	return openapi3.NewLoader().LoadFromData(raw)
+})
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "api.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, time.Now, nil)
+	if err != nil || res.Created != 10 {
+		t.Fatalf("demo import: %+v, %v", res, err)
+	}
+	e := api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
+		CursorSecret: "test-cursor-secret-0123456789"})
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+
+	doc, err := openAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = cloneDoc(t, doc)
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, srv: srv, store: st, router: router}
+}
+
+func cloneDoc(t *testing.T, doc *openapi3.T) *openapi3.T {
+	t.Helper()
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// response is what a test looks at.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// req describes a request; headers are name, value pairs.
+type req struct {
+	method, path string
+	body         string
+	headers      []string
+	key          bool // send the editor key
+}
+
+func (e *env) do(r req) response {
+	e.t.Helper()
+	if r.method == "" {
+		r.method = http.MethodGet
+	}
+	var body io.Reader
+	if r.body != "" {
+		body = strings.NewReader(r.body)
+	}
+	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if r.body != "" {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	if r.key {
+		hr.Header.Set("Authorization", "Bearer "+editorKey)
+	}
+	for i := 0; i+1 < len(r.headers); i += 2 {
+		hr.Header.Set(r.headers[i], r.headers[i+1])
+	}
+	res, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	out := response{status: res.StatusCode, header: res.Header, body: b}
+	e.checkSpec(hr, out)
+	return out
+}
+
+// checkSpec validates a response against the operation the spec documents
+// for its request: status, content type, headers and body schema.
+func (e *env) checkSpec(hr *http.Request, r response) {
+	e.t.Helper()
+	if r.status >= 500 && r.status != http.StatusServiceUnavailable {
+		e.t.Errorf("%s %s answered %d: %s", hr.Method, hr.URL, r.status, r.body)
+	}
+	if r.status == http.StatusMethodNotAllowed || (r.status == http.StatusNotFound && !strings.HasPrefix(hr.URL.Path, "/v1/")) {
+		return
+	}
+	if !strings.HasPrefix(hr.URL.Path, "/v1/") && hr.URL.Path != "/healthz" && hr.URL.Path != "/readyz" {
+		return // the docs themselves are not part of the spec
+	}
+	route, params, err := e.router.FindRoute(hr)
+	if err != nil {
+		if r.status == http.StatusNotFound {
+			return // no such route, and the API said so
+		}
+		e.t.Errorf("%s %s: not in the spec: %v", hr.Method, hr.URL.Path, err)
+		return
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{
+			Request: hr, PathParams: params, Route: route,
+			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+		},
+		Status: r.status, Header: r.header, Body: io.NopCloser(bytes.NewReader(r.body)),
+		Options: &openapi3filter.Options{IncludeResponseStatus: true},
+	}
+	// fields= returns a chosen subset of each article's members.
+	if r.status == http.StatusNotModified || r.status == http.StatusNoContent || hr.URL.Query().Has("fields") {
+		in.Options.ExcludeResponseBody = true
+	}
+	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
+		e.t.Errorf("%s %s → %d does not match the spec: %v\nbody: %s", hr.Method, hr.URL, r.status, err, r.body)
+	}
+}

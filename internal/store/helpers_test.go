@@ -1,0 +1,49 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+// newStore opens a migrated store on a fresh SQLite file in t.TempDir().
+func newStore(tb testing.TB) (*Store, *clock) {
+	tb.Helper()
+	clk := &clock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
+	s, err := Open(filepath.Join(tb.TempDir(), "test.db"), Options{Now: clk.now})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = s.Close() })
+	if _, err := s.MigrateUp(context.Background()); err != nil {
+		tb.Fatal(err)
+	}
+	return s, clk
+}
+
+// draft builds a normalized draft.
+func draft(tb testing.TB, s *Store, title string, pub time.Time, countries, themes []string) news.Draft {
+	tb.Helper()
+	d := news.Draft{Title: title, Source: "NK News", Section: "foreign-relations", Countries: countries, Themes: themes, PublishedAt: pub}
+	if err := d.Normalize(context.Background(), s, s.now()); err != nil {
+		tb.Fatal(err)
+	}
+	return d
+}
+
+func mustCreate(tb testing.TB, s *Store, d news.Draft) news.Article {
+	tb.Helper()
+	a, err := s.CreateArticle(context.Background(), d)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return a
+}

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// TestListQueryPlans prints SQLite's plan for the main list queries and
+// fails if any of them scans a whole table or sorts its matches: each must
+// walk an index in (published_at, id) order and stop after one page.
+func TestListQueryPlans(t *testing.T) {
+	s, _ := newStore(t)
+	ctx := context.Background()
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 50 {
+		mustCreate(t, s, draft(t, s, fmt.Sprintf("headline %d", i), base.Add(time.Duration(i)*time.Hour),
+			[]string{[]string{"RU", "CN", "KP"}[i%3]}, []string{[]string{"sanctions", "trade"}[i%2]}))
+	}
+	cursor := &news.Cursor{PublishedAt: base.Add(30 * time.Hour), ID: 30}
+	cases := []planCase{
+		{"no filter", news.Filter{}},
+		{"one country", news.Filter{Countries: []string{"RU"}}},
+		{"one theme", news.Filter{Themes: []string{"sanctions"}}},
+		{"country and theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}}},
+		{"all of two countries", news.Filter{CountriesAll: []string{"KP", "RU"}}},
+		{"oldest first, country", news.Filter{Countries: []string{"CN"}, Sort: news.SortOldest}},
+	}
+	// Plans are checked on a fresh database and again once ANALYZE has
+	// given the planner statistics, which can change its mind.
+	for _, analyzed := range []bool{false, true} {
+		if analyzed {
+			if err := s.w.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		checkPlans(t, s, cases, cursor, analyzed)
+	}
+}
+
+type planCase struct {
+	name string
+	f    news.Filter
+}
+
+func checkPlans(t *testing.T, s *Store, cases []planCase, cursor *news.Cursor, analyzed bool) {
+	ctx := context.Background()
+	for _, tc := range cases {
+		for _, withCursor := range []bool{false, true} {
+			name := tc.name
+			if analyzed {
+				name += ", analyzed"
+			}
+			f := tc.f
+			f.Limit = 20
+			if f.Sort == "" {
+				f.Sort = news.SortNewest
+			}
+			if withCursor {
+				name += ", after a cursor"
+				f.After = cursor
+			}
+			t.Run(name, func(t *testing.T) {
+				q, args := pageSQL(f)
+				plan := explain(t, s, q, args)
+				t.Logf("%s\n%s", name, plan)
+				for _, line := range strings.Split(plan, "\n") {
+					line = strings.TrimSpace(line)
+					if strings.Contains(line, "USE TEMP B-TREE") {
+						t.Errorf("the plan sorts its matches: %q", line)
+					}
+					if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "USING INDEX") && !strings.Contains(line, "USING COVERING INDEX") {
+						t.Errorf("the plan scans a whole table: %q", line)
+					}
+				}
+				// The page must actually come back in order.
+				page, err := s.ListArticles(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i := 1; i < len(page.Articles); i++ {
+					a, b := page.Articles[i-1], page.Articles[i]
+					if (f.Sort == news.SortNewest) != a.PublishedAt.After(b.PublishedAt) {
+						t.Errorf("rows %d and %d out of order: %v, %v", i-1, i, a.PublishedAt, b.PublishedAt)
+					}
+				}
+			})
+		}
+	}
+}
+
+func explain(tb testing.TB, s *Store, q string, args []any) string {
+	tb.Helper()
+	rows, err := s.r.Raw("EXPLAIN QUERY PLAN "+q, args...).Rows()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	depth := map[int]int{}
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			tb.Fatal(err)
+		}
+		depth[id] = depth[parent] + 1
+		fmt.Fprintf(&b, "%s%s\n", strings.Repeat("  ", depth[id]), detail)
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
