@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -41,6 +42,7 @@ commands:
   migrate up|down|status [--db FILE]             manage the schema
   import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
   export [--db FILE]                             write every article as JSON Lines to standard output
+  healthcheck                                    exit 0 when the server on HEADLINES_ADDR answers /healthz (for container health checks)
 
 Settings come from HEADLINES_* environment variables; see README.md.`
 
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
 		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
 	case "migrate", "import", "export":
+	case "healthcheck":
+		return healthcheck(ctx, cfg.Addr)
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
@@ -173,7 +177,7 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 		return 0, err
 	}
 	if res.Failed > 0 {
-		return 0, fmt.Errorf("%d demo articles were refused: %v", res.Failed, res.Errors[0])
+		return 0, fmt.Errorf("%d demo articles were refused: %w", res.Failed, res.Errors[0])
 	}
 	return res.Created, nil
 }
@@ -223,7 +227,7 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	}
 	in := stdin
 	if name != "-" {
-		f, err := os.Open(name)
+		f, err := os.Open(name) //nolint:gosec // the operator names the file to import
 		if err != nil {
 			return err
 		}
@@ -253,6 +257,32 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	}
 	if res.Failed > 0 {
 		return fmt.Errorf("%d records were refused", res.Failed)
+	}
+	return nil
+}
+
+// healthcheck asks the local server for /healthz.
+func healthcheck(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", res.Status)
 	}
 	return nil
 }

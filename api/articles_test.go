@@ -149,6 +149,7 @@ func TestListErrors(t *testing.T) {
 		{"facets=source", "facets"},
 		{"page=2", "page"},
 		{"api_key=x", "api_key"},
+		{"q=a%00b", "q"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.query, func(t *testing.T) {

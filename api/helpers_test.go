@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ const editorKey = "test-editor-key-0123456789"
 // headlines loaded. Every response is checked against the OpenAPI spec.
 type env struct {
 	t      *testing.T
+	h      http.Handler
 	srv    *httptest.Server
 	store  *store.Store
 	router routers.Router
@@ -44,6 +46,26 @@ var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	h, st := newAPI(t)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+
+	doc, err := openAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = cloneDoc(t, doc)
+	doc.Servers = openapi3.Servers{{URL: srv.URL}}
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, h: h, srv: srv, store: st, router: router}
+}
+
+// newAPI is the API handler on a fresh SQLite file with the demo loaded.
+func newAPI(t testing.TB) (http.Handler, *store.Store) {
+	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(filepath.Join(t.TempDir(), "api.db"), store.Options{})
 	if err != nil {
@@ -58,21 +80,8 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
 	e := api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
-		CursorSecret: "test-cursor-secret-0123456789"})
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-
-	doc, err := openAPIDoc()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc = cloneDoc(t, doc)
-	doc.Servers = openapi3.Servers{{URL: srv.URL}}
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, srv: srv, store: st, router: router}
+		CursorSecret: "test-cursor-secret-0123456789", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return e, st
 }
 
 func cloneDoc(t *testing.T, doc *openapi3.T) *openapi3.T {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/headlines/headlines/internal/news"
@@ -52,6 +53,9 @@ func parseList(ctx context.Context, query url.Values, r news.Resolver, cc cursor
 		for _, v := range vals {
 			if !utf8.ValidString(v) {
 				return lr, news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
+			}
+			if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+				return lr, news.FieldErrorf(news.EInvalid, name, "must not contain control characters")
 			}
 			if strings.TrimSpace(v) == "" {
 				return lr, news.FieldErrorf(news.EInvalid, name, "must not be empty")

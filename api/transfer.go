@@ -35,7 +35,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 	var out ImportResult
 	br := bufio.NewReaderSize(r, 1<<16)
 	first, err := peekNonSpace(br)
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return out, nil
 	}
 	if err != nil {

@@ -68,8 +68,8 @@ func buildList(f news.Filter) listQuery {
 		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
 		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
 	}
-	switch {
-	case f.Sort == news.SortRelevance:
+	switch f.Sort {
+	case news.SortRelevance:
 		q.from = "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
 		q.rank = "bm25(articles_fts, 10.0, 4.0, 1.0)"
 		q.cond("articles_fts MATCH ?", ftsQuery(f.Query))

@@ -111,5 +111,8 @@ func explain(tb testing.TB, s *Store, q string, args []any) string {
 		depth[id] = depth[parent] + 1
 		fmt.Fprintf(&b, "%s%s\n", strings.Repeat("  ", depth[id]), detail)
 	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
 	return strings.TrimRight(b.String(), "\n")
 }

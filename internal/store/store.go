@@ -89,7 +89,7 @@ func Open(path string, opt Options) (*Store, error) {
 	// queueing in Go's pool is fairer than spinning on the busy handler.
 	wdb.SetMaxOpenConns(1)
 	wdb.SetConnMaxIdleTime(0)
-	if err := wdb.Ping(); err != nil {
+	if err := wdb.PingContext(context.Background()); err != nil {
 		_ = wdb.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -1,0 +1,99 @@
+package news
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+type fakeVocab struct{}
+
+func (fakeVocab) ResolveCountry(name string) (string, bool) {
+	code, ok := map[string]string{"ru": "RU", "russia": "RU", "kp": "KP", "dprk": "KP"}[NameKey(name)]
+	return code, ok
+}
+
+func (fakeVocab) ResolveTheme(_ context.Context, name string) (string, bool, error) {
+	slug, ok := map[string]string{"troops": "troops", "military": "troops", "trade": "trade"}[NameKey(name)]
+	return slug, ok, nil
+}
+
+func TestNameKey(t *testing.T) {
+	for in, want := range map[string]string{
+		"  U.S.  ": "us", "Human-Rights": "human rights", "human_rights": "human rights",
+		"Côte d'Ivoire": "côte divoire", "RU": "ru", "North   Korea": "north korea",
+	} {
+		if got := NameKey(in); got != want {
+			t.Errorf("NameKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestDraftNormalize(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 0, 0, 123456789, time.UTC)
+	cases := []struct {
+		name   string
+		d      Draft
+		fields []string // failing fields, in order; nil = valid
+		check  func(t *testing.T, d Draft)
+	}{
+		{name: "defaults and resolution", d: Draft{Title: " Troops ", Countries: []string{"Russia", "dprk"}, Themes: []string{"military"}},
+			check: func(t *testing.T, d Draft) {
+				if d.Title != "Troops" || d.Language != "en" || d.Status != StatusPublished || !d.PublishedAt.Equal(now.Truncate(time.Microsecond)) {
+					t.Errorf("defaults: %+v", d)
+				}
+				if !slices.Equal(d.Countries, []string{"KP", "RU"}) || !slices.Equal(d.Themes, []string{"troops"}) {
+					t.Errorf("tags %v %v", d.Countries, d.Themes)
+				}
+			}},
+		{name: "empty title", d: Draft{Title: "  "}, fields: []string{"title"}},
+		{name: "long title", d: Draft{Title: strings.Repeat("é", 301)}, fields: []string{"title"}},
+		{name: "300 characters is fine", d: Draft{Title: strings.Repeat("é", 300)}},
+		{name: "control character", d: Draft{Title: "a\u200bb\x1b"}, fields: []string{"title"}},
+		{name: "urls", d: Draft{Title: "x", URL: "javascript:alert(1)", ImageURL: "/relative.png"}, fields: []string{"url", "image_url"}},
+		{name: "http url ok", d: Draft{Title: "x", URL: "https://example.com/a?b=c"}},
+		{name: "section slug", d: Draft{Title: "x", Section: "Foreign Relations"}, fields: []string{"section"}},
+		{name: "language", d: Draft{Title: "x", Language: "english please"}, fields: []string{"language"}},
+		{name: "language tag ok", d: Draft{Title: "x", Language: "ko-KR"}},
+		{name: "status", d: Draft{Title: "x", Status: "secret"}, fields: []string{"status"}},
+		{name: "unknown and duplicate tags", d: Draft{Title: "x", Countries: []string{"RU", "Russia", "Narnia"}, Themes: []string{"gossip"}},
+			fields: []string{"countries", "countries", "themes"}},
+		{name: "too many countries", d: Draft{Title: "x", Countries: make([]string, 21)}, fields: []string{"countries"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := tc.d
+			err := d.Normalize(context.Background(), fakeVocab{}, now)
+			var got []string
+			var ne *Error
+			if errors.As(err, &ne) {
+				if ne.Code != EValidation {
+					t.Errorf("code %s, want validation", ne.Code)
+				}
+				for _, f := range ne.Fields {
+					got = append(got, f.Field)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Errorf("failing fields %v, want %v (%v)", got, tc.fields, err)
+			}
+			if tc.check != nil {
+				tc.check(t, d)
+			}
+		})
+	}
+}
+
+func TestUpdateApply(t *testing.T) {
+	a := Article{Title: "old", Summary: "keep", URL: "https://example.com", Countries: []string{"RU"}}
+	title, empty := "new", ""
+	d := Update{Title: &title, URL: &empty}.Apply(a)
+	if d.Title != "new" || d.Summary != "keep" || d.URL != "" || !slices.Equal(d.Countries, []string{"RU"}) {
+		t.Errorf("apply: %+v", d)
+	}
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// binary is the headlines command built once for the end-to-end tests.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "headlines-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "headlines")
+	build := exec.Command("go", "build", "-tags", "sqlite_fts5", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building headlines:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// cli runs the built binary with env and stdin and returns its output.
+func cli(t *testing.T, db string, stdin string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Env = append(os.Environ(), "HEADLINES_DB="+db)
+	cmd.Stdin = strings.NewReader(stdin)
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err = cmd.Run()
+	return o.String(), e.String(), err
+}
+
+func TestImportExportRoundTrip(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	lines := strings.Join([]string{
+		`{"title":"Russia and North Korea sign trade pact","url":"https://example.com/pact","countries":["Russia","DPRK"],"themes":["trade"],"published_at":"2025-06-01T10:00:00Z"}`,
+		`{"title":"broken line",`,
+		`{"title":"China ships aid","countries":["PRC","KP"],"themes":["aid"],"status":"draft","published_at":"2025-06-02"}`,
+		`{"title":"Unknown place","countries":["Narnia"]}`,
+		``,
+		`{"title":"Japan protests launch","url":"https://example.com/launch","countries":["Japan"],"themes":["nuclear"],"author":"A. Writer","body":"Full text."}`,
+	}, "\n")
+	out, errOut, err := cli(t, db, lines, "import", "-")
+	if err == nil {
+		t.Error("an import with refused lines exits 0")
+	}
+	if !strings.Contains(out, "imported: 3 created, 0 updated, 2 failed") {
+		t.Errorf("import counts: %q", out)
+	}
+	for _, want := range []string{"stdin:2: ", "stdin:4: "} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr does not report %q: %s", want, errOut)
+		}
+	}
+	if !strings.Contains(errOut, "Narnia") {
+		t.Errorf("the bad country is not named: %s", errOut)
+	}
+
+	// A JSON array from a file upserts by url.
+	arr := filepath.Join(dir, "update.json")
+	if err := os.WriteFile(arr, []byte(`[{"title":"Russia and North Korea sign a trade pact","url":"https://example.com/pact","countries":["RU","KP"],"themes":["trade","diplomacy"]}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = cli(t, db, "", "import", arr)
+	if err != nil || !strings.Contains(out, "1 updated") {
+		t.Fatalf("array import: %v %q", err, out)
+	}
+
+	export1, _, err := cli(t, db, "", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(export1, "\n"); n != 3 {
+		t.Fatalf("export has %d lines, want 3 (drafts included):\n%s", n, export1)
+	}
+	db2 := filepath.Join(dir, "b.db")
+	if out, errOut, err := cli(t, db2, export1, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
+		t.Fatalf("re-import: %v %q %s", err, out, errOut)
+	}
+	export2, _, err := cli(t, db2, "", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if export1 != export2 {
+		t.Errorf("export → import → export differs:\n%s\n---\n%s", export1, export2)
+	}
+	var first map[string]any
+	_ = json.Unmarshal([]byte(strings.SplitN(export1, "\n", 2)[0]), &first)
+	if first["title"] != "Russia and North Korea sign a trade pact" {
+		t.Errorf("the upsert did not replace the first article: %v", first["title"])
+	}
+}
+
+func TestMigrateCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "m.db")
+	out, _, err := cli(t, db, "", "migrate", "status")
+	if err != nil || !strings.Contains(out, "pending") {
+		t.Fatalf("status on a new database: %v %q", err, out)
+	}
+	if out, _, err = cli(t, db, "", "migrate", "up"); err != nil || !strings.Contains(out, "applied 1 migrations") {
+		t.Fatalf("up: %v %q", err, out)
+	}
+	if out, _, err = cli(t, db, "", "migrate", "down"); err != nil || !strings.Contains(out, "rolled back migration 1") {
+		t.Fatalf("down: %v %q", err, out)
+	}
+	if _, errOut, err := cli(t, db, "", "migrate", "sideways"); err == nil || !strings.Contains(errOut, "sideways") {
+		t.Errorf("unknown action: %v %q", err, errOut)
+	}
+	if _, errOut, err := cli(t, db, "", "frobnicate"); err == nil || !strings.Contains(errOut, "unknown command") {
+		t.Errorf("unknown command: %v %q", err, errOut)
+	}
+}
+
+func TestBadConfigurationIsNamed(t *testing.T) {
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(os.Environ(), "HEADLINES_CACHE_MAX_AGE=soon", "HEADLINES_API_KEYS=short")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("serve started with bad settings")
+	}
+	for _, want := range []string{"HEADLINES_CACHE_MAX_AGE", "HEADLINES_API_KEYS"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("the error does not name %s: %s", want, out)
+		}
+	}
+}
+
+// TestServeLoadsDemoAndStopsOnSIGTERM runs the binary as a user would:
+// an empty database gets the demo headlines, the container health check
+// passes, and SIGTERM ends the process cleanly with exit status 0.
+func TestServeLoadsDemoAndStopsOnSIGTERM(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "serve.db")
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "serve")
+	cmd.Env = append(os.Environ(), "HEADLINES_DB="+db, "HEADLINES_ADDR="+addr)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	logs := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			logs <- sc.Text()
+		}
+		close(logs)
+	}()
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	base := "http://" + addr
+	waitReady(t, base+"/readyz")
+
+	res, err := http.Get(base + "/v1/articles?country=RU&theme=sanctions")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page struct {
+		Data []struct{ Title string } `json:"data"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&page)
+	_ = res.Body.Close()
+	if len(page.Data) != 1 || !strings.HasPrefix(page.Data[0].Title, "New Zealand targets North Korean military support") {
+		t.Errorf("demo Russia + sanctions: %+v", page.Data)
+	}
+	hc := exec.Command(binary, "healthcheck")
+	hc.Env = append(os.Environ(), "HEADLINES_ADDR="+addr)
+	if out, err := hc.CombinedOutput(); err != nil {
+		t.Errorf("healthcheck: %v %s", err, out)
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("after SIGTERM the server exited with %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop within 20s of SIGTERM")
+	}
+	var all []string
+	for l := range logs {
+		all = append(all, l)
+	}
+	joined := strings.Join(all, "\n")
+	for _, want := range []string{"loaded the demo headlines", "draining", "stopped"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("logs lack %q:\n%s", want, joined)
+		}
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return addr
+}
+
+func waitReady(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if res, err := http.DefaultClient.Do(req); err == nil {
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s never answered 200", url)
+}
