@@ -136,7 +136,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	}
 	e := api.New(api.Deps{
 		Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
-		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, Log: log,
+		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, Log: log,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -80,7 +80,7 @@ func newAPI(t testing.TB) (http.Handler, *store.Store) {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
 	e := api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
-		CursorSecret: "test-cursor-secret-0123456789", Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	return e, st
 }
 

@@ -26,7 +26,10 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -43,7 +46,8 @@ type Deps struct {
 	Ping         func(ctx context.Context) error // database readiness
 	APIKeys      []string                        // editor keys
 	CursorSecret string
-	BaseURL      string // public base URL; empty = from each request
+	BaseURL      string        // public base URL; empty = from each request
+	CacheMaxAge  time.Duration // max-age of public GET responses
 	Now          func() time.Time
 	Log          *slog.Logger
 }
@@ -76,6 +80,7 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(h.keys.identify)
+	e.Use(cacheControl(d.CacheMaxAge))
 
 	editor := h.keys.requireEditor
 
@@ -101,6 +106,28 @@ func New(d Deps) *echo.Echo {
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))
 	e.GET("/", redirectTo("/swagger/index.html"))
 	return e
+}
+
+// cacheControl marks successful public reads of /v1 as cacheable by
+// browsers and CDNs, and anything read with a key as private: an editor
+// may see drafts. Errors are never cached (the error handler says no-store).
+func cacheControl(maxAge time.Duration) echo.MiddlewareFunc {
+	public := fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/v1/") {
+				hdr := c.Response().Header()
+				hdr.Add(echo.HeaderVary, "Authorization, X-API-Key")
+				if isEditor(c) {
+					hdr.Set(echo.HeaderCacheControl, "private, no-store")
+				} else {
+					hdr.Set(echo.HeaderCacheControl, public)
+				}
+			}
+			return next(c)
+		}
+	}
 }
 
 func redirectTo(path string) echo.HandlerFunc {

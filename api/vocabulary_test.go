@@ -54,6 +54,30 @@ func TestVocabularyEndpoints(t *testing.T) {
 	assertProblem(t, e.do(req{path: "/v1/themes/energy"}), 404, "")
 }
 
+func TestCacheControl(t *testing.T) {
+	e := newEnv(t)
+	cases := []struct {
+		name string
+		r    req
+		want string
+	}{
+		{"public list", req{path: "/v1/articles?country=RU"}, "public, max-age=60"},
+		{"public article", req{path: "/v1/articles/1"}, "public, max-age=60"},
+		{"public vocabulary", req{path: "/v1/themes"}, "public, max-age=60"},
+		{"read with a key", req{path: "/v1/articles", key: true}, "private, no-store"},
+		{"error", req{path: "/v1/articles?limit=0"}, "no-store"},
+	}
+	for _, tc := range cases {
+		r := e.do(tc.r)
+		if got := r.header.Get("Cache-Control"); got != tc.want {
+			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.want)
+		}
+		if !contains(r.header.Get("Vary"), "Authorization") && r.status == 200 {
+			t.Errorf("%s: Vary %q lacks Authorization", tc.name, r.header.Get("Vary"))
+		}
+	}
+}
+
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	for _, p := range []string{"/healthz", "/readyz"} {
