@@ -307,7 +307,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 		return err
 	}
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return news.Errorf(news.EInvalid, "a merge patch must be a JSON object")
 	}
 	var in ArticlePatch

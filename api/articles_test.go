@@ -11,23 +11,19 @@ import (
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
-func titles(t *testing.T, r response) []string {
+// column returns one member of every article on a list page.
+func column[T any](t *testing.T, r response, name string) []T {
 	t.Helper()
-	var out []string
+	var out []T
 	for _, a := range r.json(t)["data"].([]any) {
-		out = append(out, a.(map[string]any)["title"].(string))
+		out = append(out, a.(map[string]any)[name].(T))
 	}
 	return out
 }
 
-func ids(t *testing.T, r response) []float64 {
-	t.Helper()
-	var out []float64
-	for _, a := range r.json(t)["data"].([]any) {
-		out = append(out, a.(map[string]any)["id"].(float64))
-	}
-	return out
-}
+func titles(t *testing.T, r response) []string { return column[string](t, r, "title") }
+
+func ids(t *testing.T, r response) []float64 { return column[float64](t, r, "id") }
 
 // TestListParameters covers every list parameter, on the demo headlines.
 func TestListParameters(t *testing.T) {
@@ -338,6 +334,7 @@ func TestWriteErrors(t *testing.T) {
 		{name: "patch unknown article", r: req{method: "PATCH", path: "/v1/articles/999999", body: `{"title":"x"}`}, status: 404},
 		{name: "patch null title", r: req{method: "PATCH", path: "/v1/articles/1", body: `{"title":null}`}, status: 422, field: "title"},
 		{name: "patch not an object", r: req{method: "PATCH", path: "/v1/articles/1", body: `"x"`}, status: 400},
+		{name: "patch null", r: req{method: "PATCH", path: "/v1/articles/1", body: `null`}, status: 400},
 		{name: "unknown route", r: req{method: "GET", path: "/v1/nothing"}, status: 404},
 		{name: "method not allowed", r: req{method: "POST", path: "/v1/countries"}, status: 405},
 	}

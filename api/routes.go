@@ -77,6 +77,7 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
 	e.Use(h.keys.identify)
@@ -127,6 +128,16 @@ func cacheControl(maxAge time.Duration) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// headAsGet answers HEAD like GET; net/http drops the body.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if c.Request().Method == http.MethodHead {
+			c.Request().Method = http.MethodGet
+		}
+		return next(c)
 	}
 }
 

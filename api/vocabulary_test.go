@@ -78,6 +78,15 @@ func TestCacheControl(t *testing.T) {
 	}
 }
 
+func TestHeadAnswersLikeGet(t *testing.T) {
+	e := newEnv(t)
+	get := e.do(req{path: "/v1/articles/1"})
+	head := e.do(req{method: http.MethodHead, path: "/v1/articles/1"})
+	if head.status != 200 || len(head.body) != 0 || head.header.Get("ETag") != get.header.Get("ETag") {
+		t.Errorf("HEAD: %d, %d bytes, ETag %q (GET's %q)", head.status, len(head.body), head.header.Get("ETag"), get.header.Get("ETag"))
+	}
+}
+
 func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	for _, p := range []string{"/healthz", "/readyz"} {

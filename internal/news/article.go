@@ -125,6 +125,14 @@ func (u Update) Apply(a Article) Draft {
 	return d
 }
 
+// Matches reports whether storing d over a would change nothing.
+func (d Draft) Matches(a Article) bool {
+	return d.Title == a.Title && d.Summary == a.Summary && d.Body == a.Body && d.URL == a.URL &&
+		d.ImageURL == a.ImageURL && d.Source == a.Source && d.Section == a.Section && d.Author == a.Author &&
+		d.Language == a.Language && slices.Equal(d.Countries, a.Countries) && slices.Equal(d.Themes, a.Themes) &&
+		d.Status == a.Status && d.PublishedAt.Equal(a.PublishedAt)
+}
+
 // Resolver turns the names users write into vocabulary keys: country codes
 // and theme slugs. ok is false for unknown names.
 type Resolver interface {

@@ -245,6 +245,10 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 		if err := d.Normalize(ctx, s, s.now()); err != nil {
 			return err
 		}
+		if d.Matches(cur) {
+			a = cur // nothing changes, so neither does the version
+			return nil
+		}
 		// The UPDATE checks the version it read, so nothing slips in between.
 		a, err = s.update(ctx, tx, id, d, cur.Version)
 		return err

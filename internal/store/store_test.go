@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -73,6 +74,11 @@ func TestVersionsAndStaleWrites(t *testing.T) {
 	}
 	if b.Version != 2 || b.Title != "patched" || !slices.Equal(b.Countries, []string{"CN", "KP"}) || !b.UpdatedAt.Equal(clk.t) {
 		t.Errorf("after patch: version %d title %q countries %v updated %v", b.Version, b.Title, b.Countries, b.UpdatedAt)
+	}
+	// A patch that changes nothing keeps the version.
+	same, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &title}, 0)
+	if err != nil || same.Version != 2 {
+		t.Errorf("no-op patch: version %d, %v; want 2", same.Version, err)
 	}
 	// A write based on version 1 is stale now and changes nothing.
 	other := "lost update"
@@ -391,4 +397,43 @@ func TestMigrateDownAndUp(t *testing.T) {
 		t.Fatalf("up: %v, %v", applied, err)
 	}
 	mustCreate(t, s, draft(t, s, "after re-migration", t0, []string{"KP"}, nil))
+}
+
+// TestRelevancePaging pages through full-text matches by relevance: every
+// match once, the best first.
+func TestRelevancePaging(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t)
+	ctx := context.Background()
+	for i := range 12 {
+		d := draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil)
+		d.Summary = "sanctions " + strings.Repeat("talks ", i)
+		mustCreate(t, s, d)
+	}
+	best := draft(t, s, "Sanctions, sanctions and more sanctions", t0, nil, nil)
+	bestID := mustCreate(t, s, best).ID
+	mustCreate(t, s, draft(t, s, "unrelated", t0, nil, nil))
+	f := news.Filter{Query: []string{"sanctions"}, Sort: news.SortRelevance, Limit: 5}
+	seen := map[int64]int{}
+	var order []int64
+	for {
+		page, err := s.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page.Articles {
+			seen[a.ID]++
+			order = append(order, a.ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		f.After = page.Next
+	}
+	if len(seen) != 13 || len(order) != 13 {
+		t.Errorf("walked %d articles (%d distinct), want the 13 matches once each", len(order), len(seen))
+	}
+	if order[0] != bestID {
+		t.Errorf("the best match (id %d) is not first: %v", bestID, order)
+	}
 }
