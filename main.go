@@ -172,7 +172,7 @@ func loadDemo(ctx context.Context, st *store.Store) (int, error) {
 	if err != nil || !empty {
 		return 0, err
 	}
-	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, time.Now, nil)
+	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -244,7 +244,7 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 			}
 		}
 	}
-	res, err := api.Import(ctx, in, st, st, time.Now, progress)
+	res, err := api.Import(ctx, in, st, st, progress)
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}

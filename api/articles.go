@@ -112,7 +112,8 @@ func etag(a news.Article) string {
 }
 
 // ifMatch reads If-Match for article id: 0 when absent or "*", else the
-// version it names. An ETag that is not one of this article's is stale.
+// version it names. If-Match compares strongly (RFC 9110), so a weak or
+// foreign ETag never matches.
 func ifMatch(c echo.Context, id int64) (int, error) {
 	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
 	if v == "" || v == "*" {
@@ -120,7 +121,7 @@ func ifMatch(c echo.Context, id int64) (int, error) {
 	}
 	prefix := `"` + strconv.FormatInt(id, 10) + "."
 	for _, tag := range strings.Split(v, ",") {
-		tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+		tag = strings.TrimSpace(tag)
 		if strings.HasPrefix(tag, prefix) && strings.HasSuffix(tag, `"`) {
 			if n, err := strconv.Atoi(tag[len(prefix) : len(tag)-1]); err == nil && n > 0 {
 				return n, nil
@@ -189,7 +190,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 	if err := decodeStrict(body, &in); err != nil {
 		return news.Draft{}, err
 	}
-	return in.toDraft(c.Request().Context(), h.vocab, h.now())
+	return in.toDraft(c.Request().Context(), h.vocab)
 }
 
 // createArticle godoc
@@ -229,7 +230,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 // replaceArticle godoc
 //
 //	@Summary		Replace an article
-//	@Description	Full replace: fields left out take their defaults. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Description	Full replace: fields left out take their defaults, except published_at, which keeps the stored time. With If-Match, a stale ETag is a 412 and nothing changes.
 //	@Tags			articles
 //	@ID				replaceArticle
 //	@Accept			json

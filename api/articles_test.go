@@ -283,7 +283,8 @@ func TestArticleLifecycle(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("put: %d %s", r.status, r.body)
 	}
-	if got := r.json(t); got["summary"] != "" || fmt.Sprint(got["themes"]) != "[]" || got["version"] != 3.0 {
+	if got := r.json(t); got["summary"] != "" || fmt.Sprint(got["themes"]) != "[]" || got["version"] != 3.0 ||
+		got["published_at"] != "2025-07-01T10:00:00Z" {
 		t.Errorf("put result %s", r.body)
 	}
 

@@ -104,7 +104,7 @@ func parseTime(s string) (time.Time, bool) {
 
 // toDraft converts an input body into a domain draft, normalized and
 // checked; every failing field is listed.
-func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver, now time.Time) (news.Draft, error) {
+func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver) (news.Draft, error) {
 	d := news.Draft{
 		Title: in.Title, Summary: in.Summary, Body: in.Body, URL: str(in.URL), ImageURL: str(in.ImageURL),
 		Source: in.Source, Section: in.Section, Author: str(in.Author), Language: in.Language,
@@ -124,7 +124,7 @@ func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver, now time.Ti
 		}
 		d.PublishedAt = t
 	}
-	return d, mergeProblems(p, d.Normalize(ctx, r, now))
+	return d, mergeProblems(p, d.Normalize(ctx, r))
 }
 
 // mergeProblems adds the fields of a validation error to p.

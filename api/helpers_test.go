@@ -75,7 +75,7 @@ func newAPI(t testing.TB) (http.Handler, *store.Store) {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, time.Now, nil)
+	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}

@@ -83,7 +83,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		case errors.As(err, &he):
 			p.Status = he.Code
 			p.Type = "urn:headlines:problem:" + string(codeOf(he.Code))
-			if msg, ok := he.Message.(string); ok {
+			if msg, ok := he.Message.(string); ok && msg != "" {
 				p.Detail = strings.ToLower(msg[:1]) + msg[1:]
 			} else {
 				p.Detail = strings.ToLower(http.StatusText(he.Code))

@@ -48,7 +48,6 @@ type Deps struct {
 	CursorSecret string
 	BaseURL      string        // public base URL; empty = from each request
 	CacheMaxAge  time.Duration // max-age of public GET responses
-	Now          func() time.Time
 	Log          *slog.Logger
 }
 
@@ -59,20 +58,16 @@ type handlers struct {
 	keys     keyring
 	cursors  cursorCodec
 	base     string
-	now      func() time.Time
 }
 
 // New returns the Echo server with every route.
 func New(d Deps) *echo.Echo {
-	if d.Now == nil {
-		d.Now = time.Now
-	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
 	h := &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, keys: newKeyring(d.APIKeys),
-		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, now: d.Now,
+		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL,
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -31,7 +31,7 @@ func (e ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, 
 // JSON array, and upserts each by url. A bad record is reported with its
 // line and skipped; the good ones are kept. progress, when not nil, is
 // called after every record.
-func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.Resolver, now func() time.Time, progress func(ImportResult)) (ImportResult, error) {
+func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.Resolver, progress func(ImportResult)) (ImportResult, error) {
 	var out ImportResult
 	br := bufio.NewReaderSize(r, 1<<16)
 	first, err := peekNonSpace(br)
@@ -45,7 +45,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		created, err := importOne(ctx, raw, svc, res, now)
+		created, err := importOne(ctx, raw, svc, res)
 		switch {
 		case err != nil && news.ErrorCode(err) == news.EInternal:
 			return fmt.Errorf("line %d: %w", line, err)
@@ -78,21 +78,44 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		}
 		return out, nil
 	}
-	sc := bufio.NewScanner(br)
-	sc.Buffer(make([]byte, 0, 1<<16), MaxBodyBytes+1)
-	for line := 1; sc.Scan(); line++ {
-		raw := bytes.TrimSpace(sc.Bytes())
-		if len(raw) == 0 {
+	for line := 1; ; line++ {
+		raw, tooLong, err := readLine(br)
+		if err != nil && !errors.Is(err, io.EOF) {
+			return out, fmt.Errorf("reading line %d: %w", line, err)
+		}
+		switch {
+		case tooLong:
+			out.Failed++
+			out.Errors = append(out.Errors, ImportError{Line: line,
+				Err: news.Errorf(news.ETooLarge, "the line is longer than %d bytes", MaxBodyBytes)})
+		case len(bytes.TrimSpace(raw)) > 0:
+			if err := one(line, bytes.TrimSpace(raw)); err != nil {
+				return out, err
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+	}
+}
+
+// readLine reads one line of at most MaxBodyBytes; a longer one is read to
+// its end, dropped and reported as tooLong, so the next line still counts.
+func readLine(br *bufio.Reader) (line []byte, tooLong bool, err error) {
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(line)+len(chunk) > MaxBodyBytes+1 {
+				tooLong, line = true, nil
+			} else {
+				line = append(line, chunk...)
+			}
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
 			continue
 		}
-		if err := one(line, raw); err != nil {
-			return out, err
-		}
+		return line, tooLong, err
 	}
-	if err := sc.Err(); err != nil {
-		return out, fmt.Errorf("reading input: %w", err)
-	}
-	return out, nil
 }
 
 func peekNonSpace(br *bufio.Reader) (byte, error) {
@@ -110,7 +133,7 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-func importOne(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver, now func() time.Time) (created bool, err error) {
+func importOne(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (created bool, err error) {
 	if err := checkJSON(raw); err != nil {
 		return false, err
 	}
@@ -118,7 +141,7 @@ func importOne(ctx context.Context, raw []byte, svc news.ArticleService, res new
 	if err := decodeStrict(raw, &in); err != nil {
 		return false, err
 	}
-	d, err := in.toDraft(ctx, res, now())
+	d, err := in.toDraft(ctx, res)
 	if err != nil {
 		return false, err
 	}

@@ -422,7 +422,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Full replace: fields left out take their defaults. With If-Match, a stale ETag is a 412 and nothing changes.",
+                "description": "Full replace: fields left out take their defaults, except published_at, which keeps the stored time. With If-Match, a stale ETag is a 412 and nothing changes.",
                 "consumes": [
                     "application/json"
                 ],

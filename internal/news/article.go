@@ -53,7 +53,8 @@ type Article struct {
 }
 
 // Draft is the writable part of an article: what a create, a full replace or
-// an import supplies. PublishedAt zero means "now". Countries and Themes may
+// an import supplies. PublishedAt zero means "now" on create and "keep the
+// stored time" on a replace. Countries and Themes may
 // hold codes, names or aliases until Normalize resolves them.
 type Draft struct {
 	Title       string
@@ -146,10 +147,9 @@ var (
 )
 
 // Normalize trims and checks every field of d, resolves country and theme
-// names through r, fills defaults (language "en", status published,
-// published_at now), and returns an EValidation *Error listing every failing
+// names through r, fills defaults (language "en", status published), and returns an EValidation *Error listing every failing
 // field. The field names are those of the JSON contract.
-func (d *Draft) Normalize(ctx context.Context, r Resolver, now time.Time) error {
+func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	var p Problems
 	d.Title = strings.TrimSpace(d.Title)
 	switch n := utf8.RuneCountInString(d.Title); {
@@ -205,10 +205,9 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver, now time.Time) error 
 	default:
 		p.Add("status", "must be published or draft, got %q", string(d.Status))
 	}
-	if d.PublishedAt.IsZero() {
-		d.PublishedAt = now
+	if !d.PublishedAt.IsZero() {
+		d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
 	}
-	d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
 
 	codes, bad := resolveAll(d.Countries, MaxCountries, "countries", &p, func(s string) (string, bool, error) {
 		c, ok := r.ResolveCountry(s)

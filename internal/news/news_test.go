@@ -42,11 +42,17 @@ func TestDraftNormalize(t *testing.T) {
 	}{
 		{name: "defaults and resolution", d: Draft{Title: " Troops ", Countries: []string{"Russia", "dprk"}, Themes: []string{"military"}},
 			check: func(t *testing.T, d Draft) {
-				if d.Title != "Troops" || d.Language != "en" || d.Status != StatusPublished || !d.PublishedAt.Equal(now.Truncate(time.Microsecond)) {
+				if d.Title != "Troops" || d.Language != "en" || d.Status != StatusPublished || !d.PublishedAt.IsZero() {
 					t.Errorf("defaults: %+v", d)
 				}
 				if !slices.Equal(d.Countries, []string{"KP", "RU"}) || !slices.Equal(d.Themes, []string{"troops"}) {
 					t.Errorf("tags %v %v", d.Countries, d.Themes)
+				}
+			}},
+		{name: "times in UTC to the microsecond", d: Draft{Title: "x", PublishedAt: now.In(time.FixedZone("KST", 9*3600))},
+			check: func(t *testing.T, d Draft) {
+				if d.PublishedAt.Location() != time.UTC || !d.PublishedAt.Equal(now.Truncate(time.Microsecond)) {
+					t.Errorf("published_at %v", d.PublishedAt)
 				}
 			}},
 		{name: "empty title", d: Draft{Title: "  "}, fields: []string{"title"}},
@@ -66,7 +72,7 @@ func TestDraftNormalize(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := tc.d
-			err := d.Normalize(context.Background(), fakeVocab{}, now)
+			err := d.Normalize(context.Background(), fakeVocab{})
 			var got []string
 			var ne *Error
 			if errors.As(err, &ne) {

@@ -154,6 +154,9 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 		return news.Article{}, err
 	}
 	now := micros(s.now())
+	if d.PublishedAt.IsZero() {
+		d.PublishedAt = s.now()
+	}
 	var id int64
 	err := tx.Raw(`INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
 		status, published_at, created_at, updated_at, version)
@@ -174,6 +177,16 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft, ifVersion int) (news.Article, error) {
 	if err := checkURL(tx, d.URL, id); err != nil {
 		return news.Article{}, err
+	}
+	if d.PublishedAt.IsZero() { // a replace without a time keeps the stored one
+		var pub []int64
+		if err := tx.Raw(`SELECT published_at FROM articles WHERE id = ?`, id).Scan(&pub).Error; err != nil {
+			return news.Article{}, translate(err, "update article")
+		}
+		if len(pub) == 0 {
+			return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
+		}
+		d.PublishedAt = fromMicros(pub[0])
 	}
 	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1
@@ -242,7 +255,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 			return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
 		}
 		d := u.Apply(cur)
-		if err := d.Normalize(ctx, s, s.now()); err != nil {
+		if err := d.Normalize(ctx, s); err != nil {
 			return err
 		}
 		if d.Matches(cur) {

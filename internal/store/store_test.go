@@ -280,7 +280,7 @@ func TestConcurrentWriters(t *testing.T) {
 			defer wg.Done()
 			for i := range each {
 				d := news.Draft{Title: fmt.Sprintf("w%d-%d", w, i), Countries: []string{"RU"}, Themes: []string{"trade"}}
-				if err := d.Normalize(ctx, s, time.Now()); err != nil {
+				if err := d.Normalize(ctx, s); err != nil {
 					errs <- err
 					return
 				}
