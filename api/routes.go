@@ -4,7 +4,7 @@
 //
 //	@title						headlines API
 //	@version					1.0
-//	@description				News headlines tagged by country and theme — a "Foreign Relations" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or "Bearer <key>" into BearerAuth). Errors are RFC 9457 problem+json.
+//	@description				News headlines tagged by country and theme — a "Foreign Relations" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or the word Bearer, a space and the key into BearerAuth). Errors are RFC 9457 problem+json.
 //	@BasePath					/
 //	@securityDefinitions.apikey	ApiKeyAuth
 //	@in							header

@@ -1583,7 +1583,7 @@ var SwaggerInfo = &swag.Spec{
 	BasePath:         "/",
 	Schemes:          []string{},
 	Title:            "headlines API",
-	Description:      "News headlines tagged by country and theme — a \"Foreign Relations\" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or \"Bearer <key>\" into BearerAuth). Errors are RFC 9457 problem+json.",
+	Description:      "News headlines tagged by country and theme — a \"Foreign Relations\" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or the word Bearer, a space and the key into BearerAuth). Errors are RFC 9457 problem+json.",
 	InfoInstanceName: "swagger",
 	SwaggerTemplate:  docTemplate,
 	LeftDelim:        "{{",
