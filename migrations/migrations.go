@@ -1,6 +1,7 @@
 // Package migrations holds the versioned, append-only SQL schema of each
 // database dialect, embedded in the binary. Files are named NNNNN_name.sql
-// and run by goose in order; a landed file is never edited.
+// and run by goose in order; a landed file is never edited. The two
+// dialects keep the same numbers and the same schema.
 package migrations
 
 import "embed"
@@ -9,3 +10,8 @@ import "embed"
 //
 //go:embed sqlite/*.sql
 var SQLite embed.FS
+
+// Postgres is the migration set for PostgreSQL, rooted at the postgres/ folder.
+//
+//go:embed postgres/*.sql
+var Postgres embed.FS

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -13,7 +14,7 @@ import (
 // Config is every setting of the service.
 type Config struct {
 	Addr            string        // HEADLINES_ADDR: listen address
-	DB              string        // HEADLINES_DB: SQLite file path
+	DB              string        // HEADLINES_DB: SQLite file path or postgres:// URL
 	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated editor keys
 	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
@@ -90,7 +91,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("HEADLINES_ADDR=%q: want host:port such as :8080", c.Addr))
 	}
 	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
-		errs = append(errs, fmt.Errorf("HEADLINES_DB: PostgreSQL is not supported by this build yet; give a SQLite file path"))
+		if u, err := url.Parse(c.DB); err != nil || u.Host == "" {
+			errs = append(errs, fmt.Errorf("HEADLINES_DB: a PostgreSQL URL needs a host, such as postgres://user@127.0.0.1:5432/headlines"))
+		}
 	}
 	if len(c.CursorSecret) < 16 {
 		errs = append(errs, fmt.Errorf("HEADLINES_CURSOR_SECRET: want at least 16 characters"))

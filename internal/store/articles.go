@@ -11,21 +11,6 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-// articleColumns are the columns every article read selects, in scan order.
-// body is replaced by ” where a list leaves it out; the two last columns
-// gather the tags through the (article_id, tag) indexes.
-const articleColumns = `a.id, a.title, a.summary, %s, a.url, a.image_url, a.source, a.section,
-	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version,
-	(SELECT group_concat(c.country) FROM article_countries c WHERE c.article_id = a.id),
-	(SELECT group_concat(t.theme) FROM article_themes t WHERE t.article_id = a.id)`
-
-func selectColumns(withBody bool) string {
-	if withBody {
-		return strings.Replace(articleColumns, "%s", "a.body", 1)
-	}
-	return strings.Replace(articleColumns, "%s", "''", 1)
-}
-
 // articleRow is an article as the database holds it.
 type articleRow struct {
 	ID                            int64
@@ -92,7 +77,7 @@ func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any, extra
 }
 
 func (s *Store) article(ctx context.Context, db *gorm.DB, id int64, withDrafts bool) (news.Article, error) {
-	q := `SELECT ` + selectColumns(true) + ` FROM articles a WHERE a.id = ?`
+	q := `SELECT ` + s.dialect.columns(true) + ` FROM articles a WHERE a.id = ?`
 	if !withDrafts {
 		q += ` AND a.status = 'published'`
 	}
@@ -316,7 +301,7 @@ func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (a news.Article
 func (s *Store) EachArticle(ctx context.Context, fn func(news.Article) error) error {
 	var after int64
 	for {
-		list, err := queryArticles(ctx, s.r, `SELECT `+selectColumns(true)+` FROM articles a WHERE a.id > ? ORDER BY a.id LIMIT 500`, []any{after})
+		list, err := queryArticles(ctx, s.r, `SELECT `+s.dialect.columns(true)+` FROM articles a WHERE a.id > ? ORDER BY a.id LIMIT 500`, []any{after})
 		if err != nil {
 			return translate(err, "export articles")
 		}
@@ -336,6 +321,6 @@ func (s *Store) EachArticle(ctx context.Context, fn func(news.Article) error) er
 // articles and no tombstones), the condition for loading demo data.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
 	var n int64
-	err := s.r.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM articles LIMIT 1)) + (SELECT count(*) FROM (SELECT 1 FROM article_tombstones LIMIT 1))`).Scan(&n).Error
+	err := s.r.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM articles LIMIT 1) a) + (SELECT count(*) FROM (SELECT 1 FROM article_tombstones LIMIT 1) t)`).Scan(&n).Error
 	return n == 0, translate(err, "check for articles")
 }

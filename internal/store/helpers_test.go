@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // clock is a settable test clock.
@@ -14,11 +14,12 @@ type clock struct{ t time.Time }
 
 func (c *clock) now() time.Time { return c.t }
 
-// newStore opens a migrated store on a fresh SQLite file in t.TempDir().
-func newStore(tb testing.TB) (*Store, *clock) {
+// newStore opens a migrated store on a fresh database of the given kind:
+// a SQLite file in tb.TempDir(), or a PostgreSQL database of its own.
+func newStore(tb testing.TB, kind string) (*Store, *clock) {
 	tb.Helper()
 	clk := &clock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
-	s, err := Open(filepath.Join(tb.TempDir(), "test.db"), Options{Now: clk.now})
+	s, err := Open(storetest.DSN(tb, kind), Options{Now: clk.now})
 	if err != nil {
 		tb.Fatal(err)
 	}

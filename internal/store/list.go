@@ -13,12 +13,13 @@ import (
 // join table of one tag (a range of its primary key) or articles' own
 // (published_at, id) index. Every user value is a bound parameter.
 type listQuery struct {
-	from  string   // FROM clause, with the articles table aliased a
-	where []string // conditions, ANDed
-	args  []any    // parameters of from and where, in order
-	pub   string   // column of the sort's published_at key
-	id    string   // column of the sort's id key
-	rank  string   // relevance expression, when sorting by relevance
+	from     string   // FROM clause, with the articles table aliased a
+	where    []string // conditions, ANDed
+	args     []any    // parameters of from and where, in order
+	pub      string   // column of the sort's published_at key
+	id       string   // column of the sort's id key
+	rank     string   // relevance expression, when sorting by relevance
+	rankArgs []any    // its parameters
 }
 
 func (q *listQuery) cond(c string, args ...any) {
@@ -62,7 +63,7 @@ type tagFilter struct {
 }
 
 // buildList turns f into a listQuery without the cursor.
-func buildList(f news.Filter) listQuery {
+func buildList(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
 	tags := []tagFilter{
 		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
@@ -70,9 +71,10 @@ func buildList(f news.Filter) listQuery {
 	}
 	switch f.Sort {
 	case news.SortRelevance:
-		q.from = "articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-		q.rank = "bm25(articles_fts, 10.0, 4.0, 1.0)"
-		q.cond("articles_fts MATCH ?", ftsQuery(f.Query))
+		var cond string
+		var args []any
+		q.from, q.rank, q.rankArgs, cond, args = d.relevance(f.Query)
+		q.cond(cond, args...)
 	default:
 		// Drive from the first single tag the list must carry.
 	drive:
@@ -93,7 +95,8 @@ func buildList(f news.Filter) listQuery {
 			break drive
 		}
 		if len(f.Query) > 0 {
-			q.cond("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", ftsQuery(f.Query))
+			cond, args := d.matchAll(f.Query)
+			q.cond(cond, args...)
 		}
 	}
 	for _, t := range tags {
@@ -131,14 +134,14 @@ func buildList(f news.Filter) listQuery {
 
 // pageSQL returns the query for one page of f (limit+1 rows, to learn
 // whether another page follows).
-func pageSQL(f news.Filter) (string, []any) {
-	q := buildList(f)
-	cols := selectColumns(f.WithBody)
+func pageSQL(d dialect, f news.Filter) (string, []any) {
+	q := buildList(d, f)
+	cols := d.columns(f.WithBody)
 	limit := f.Limit + 1
 	if q.rank != "" {
 		inner := "SELECT " + cols + ", " + q.rank + " AS rank FROM " + q.from + q.whereSQL()
 		sql := "SELECT * FROM (" + inner + ") p"
-		args := q.args
+		args := append(append([]any{}, q.rankArgs...), q.args...)
 		if f.After != nil {
 			sql += " WHERE (p.rank, p.id) > (?, ?)"
 			args = append(args, f.After.Rank, f.After.ID)
@@ -163,7 +166,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.Limit <= 0 {
 		f.Limit = news.DefaultLimit
 	}
-	sql, args := pageSQL(f)
+	sql, args := pageSQL(s.dialect, f)
 	var rank float64
 	var extra []any
 	if f.Sort == news.SortRelevance {
@@ -196,7 +199,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 		page.Articles = []news.Article{}
 	}
 	if f.IncludeTotal {
-		q := buildList(f)
+		q := buildList(s.dialect, f)
 		var n int
 		if err := s.r.WithContext(ctx).Raw("SELECT count(*) FROM "+q.from+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
@@ -205,7 +208,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	}
 	if len(f.Facets) > 0 {
 		page.Facets = map[string][]news.FacetCount{}
-		q := buildList(f)
+		q := buildList(s.dialect, f)
 		set := "SELECT a.id FROM " + q.from + q.whereSQL()
 		for _, facet := range f.Facets {
 			table, col := "article_countries", "country"

@@ -14,7 +14,7 @@ import (
 // fails if any of them scans a whole table or sorts its matches: each must
 // walk an index in (published_at, id) order and stop after one page.
 func TestListQueryPlans(t *testing.T) {
-	s, _ := newStore(t)
+	s, _ := newStore(t, "sqlite")
 	ctx := context.Background()
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range 50 {
@@ -65,7 +65,7 @@ func checkPlans(t *testing.T, s *Store, cases []planCase, cursor *news.Cursor, a
 				f.After = cursor
 			}
 			t.Run(name, func(t *testing.T) {
-				q, args := pageSQL(f)
+				q, args := pageSQL(s.dialect, f)
 				plan := explain(t, s, q, args)
 				t.Logf("%s\n%s", name, plan)
 				for _, line := range strings.Split(plan, "\n") {

@@ -1,4 +1,5 @@
-// Package store keeps articles and the vocabularies in SQLite through GORM.
+// Package store keeps articles and the vocabularies in SQLite or
+// PostgreSQL through GORM.
 // It implements the news services, translates database errors into news
 // errors, and runs the embedded migrations. GORM types never leave it.
 package store
@@ -6,30 +7,30 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
+	"net"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 	"github.com/pressly/goose/v3"
-	"gorm.io/driver/sqlite"
+	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/headlines/headlines/internal/news"
-	"github.com/headlines/headlines/migrations"
 )
 
-// Store is the SQLite-backed implementation of news.ArticleService and
-// news.VocabularyService.
+// Store implements news.ArticleService and news.VocabularyService on
+// SQLite (the embedded default) or PostgreSQL.
 type Store struct {
-	w   *gorm.DB // the one writer connection: every write transaction is BEGIN IMMEDIATE
-	r   *gorm.DB // the read pool
-	now func() time.Time
+	w       *gorm.DB // writes; on SQLite the one writer connection, every transaction BEGIN IMMEDIATE
+	r       *gorm.DB // reads; on SQLite a separate query_only pool
+	dialect dialect
+	now     func() time.Time
 
 	vocabMu   sync.RWMutex
 	countries []news.Country    // by code; loaded once, the list is fixed by migrations
@@ -40,92 +41,47 @@ type Store struct {
 // Options tune Open; the zero value is fine.
 type Options struct {
 	Now         func() time.Time // clock; time.Now when nil
-	ReadConns   int              // size of the read pool; 4 when 0
-	BusyTimeout time.Duration    // how long a statement waits for a lock; 10s when 0
+	ReadConns   int              // SQLite: size of the read pool; 4 when 0
+	BusyTimeout time.Duration    // SQLite: how long a statement waits for a lock; 10s when 0
+	MaxConns    int              // PostgreSQL: size of the connection pool; 20 when 0
 }
 
-// Open opens (creating if needed) the SQLite database at path. It does not
-// migrate: call MigrateUp.
-func Open(path string, opt Options) (*Store, error) {
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database that dsn names: a postgres:// URL, or else the
+// path of a SQLite file (created if needed). It does not migrate: call
+// MigrateUp.
+func Open(dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	if opt.ReadConns <= 0 {
-		opt.ReadConns = 4
+	if IsPostgres(dsn) {
+		return openPostgres(dsn, opt)
 	}
-	if opt.BusyTimeout <= 0 {
-		opt.BusyTimeout = 10 * time.Second
-	}
-	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	params := url.Values{}
-	// WAL: readers never block the writer and the writer never blocks readers.
-	params.Set("_journal_mode", "WAL")
-	// busy_timeout: a connection that meets a lock waits for it instead of
-	// failing at once with "database is locked".
-	params.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
-	// foreign_keys: tags must name real countries and themes, and go with their article.
-	params.Set("_foreign_keys", "on")
-	// synchronous=FULL: a write is on disk before it is acknowledged, so a
-	// crash or power cut loses nothing that was answered 201.
-	params.Set("_synchronous", "FULL")
-	writeParams := cloneValues(params)
-	// BEGIN IMMEDIATE: a write transaction takes the write lock when it
-	// starts, so it never fails mid-way upgrading a read lock.
-	writeParams.Set("_txlock", "immediate")
-	readParams := cloneValues(params)
-	// query_only: the read pool cannot write by accident.
-	readParams.Set("_query_only", "true")
-
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true}
-	w, err := gorm.Open(sqlite.Open(base+"?"+writeParams.Encode()), cfg)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	wdb, err := w.DB()
-	if err != nil {
-		return nil, err
-	}
-	// One writer connection: SQLite allows one writer at a time anyway, and
-	// queueing in Go's pool is fairer than spinning on the busy handler.
-	wdb.SetMaxOpenConns(1)
-	wdb.SetConnMaxIdleTime(0)
-	if err := wdb.PingContext(context.Background()); err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	r, err := gorm.Open(sqlite.Open(base+"?"+readParams.Encode()), cfg)
-	if err != nil {
-		_ = wdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	rdb, err := r.DB()
-	if err != nil {
-		_ = wdb.Close()
-		return nil, err
-	}
-	rdb.SetMaxOpenConns(opt.ReadConns)
-	rdb.SetMaxIdleConns(opt.ReadConns)
-	return &Store{w: w, r: r, now: opt.Now}, nil
+	return openSQLite(dsn, opt)
 }
 
-func cloneValues(v url.Values) url.Values {
-	out := url.Values{}
-	for k, vs := range v {
-		out[k] = append([]string(nil), vs...)
-	}
-	return out
-}
-
-// Close closes both connection pools.
+// Close closes the connection pools.
 func (s *Store) Close() error {
+	pools := []*gorm.DB{s.w}
+	if s.r != s.w {
+		pools = append(pools, s.r)
+	}
 	var errs []error
-	for _, g := range []*gorm.DB{s.r, s.w} {
+	for _, g := range pools {
 		if db, err := g.DB(); err == nil {
 			errs = append(errs, db.Close())
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *Store) Dialect() string { return s.dialect.name }
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -146,11 +102,17 @@ func (s *Store) DB() *sql.DB {
 }
 
 func (s *Store) provider() (*goose.Provider, error) {
-	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
-	if err != nil {
-		return nil, err
+	var opts []goose.ProviderOption
+	if s.dialect.postgres {
+		// A session advisory lock: instances that start together run each
+		// migration once, the others wait and then find nothing to do.
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(goose.DialectSQLite3, s.DB(), fsys)
+	return goose.NewProvider(s.dialect.goose, s.DB(), s.dialect.migrations, opts...)
 }
 
 // MigrateUp applies every pending migration and returns the versions applied.
@@ -232,6 +194,20 @@ func translate(err error, doing string) error {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return news.Errorf(news.ENotFound, "%s: not found", doing)
 	case errors.Is(err, sql.ErrConnDone):
+		return news.Errorf(news.EUnavailable, "database unavailable")
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "23505" || pe.Code == "23503": // unique_violation, foreign_key_violation
+			return &news.Error{Code: news.EConflict, Message: "the change conflicts with stored data"}
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return news.Errorf(news.EUnavailable, "database unavailable")
+		}
+	}
+	var ce *pgconn.ConnectError
+	var neterr net.Error
+	if errors.As(err, &ce) || errors.As(err, &neterr) || errors.Is(err, driver.ErrBadConn) {
 		return news.Errorf(news.EUnavailable, "database unavailable")
 	}
 	var se sqlite3.Error

@@ -13,247 +13,263 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 var t0 = time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
 
 func TestCreateGetAndTags(t *testing.T) {
 	t.Parallel()
-	s, clk := newStore(t)
-	ctx := context.Background()
-	d := draft(t, s, "  New Zealand targets North Korean military support for Russia  ", t0,
-		[]string{"new zealand", "DPRK", "Russian Federation"}, []string{"military", "Sanctions"})
-	d.URL = "https://example.com/nz-sanctions"
-	a := mustCreate(t, s, d)
-	want := news.Article{
-		ID: a.ID, Title: "New Zealand targets North Korean military support for Russia", URL: "https://example.com/nz-sanctions",
-		Source: "NK News", Section: "foreign-relations", Language: "en",
-		Countries: []string{"KP", "NZ", "RU"}, Themes: []string{"sanctions", "troops"},
-		Status: news.StatusPublished, PublishedAt: t0, CreatedAt: clk.t, UpdatedAt: clk.t, Version: 1,
-	}
-	if diff := cmp.Diff(want, a); diff != "" {
-		t.Errorf("created article (-want +got):\n%s", diff)
-	}
-	got, err := s.Article(ctx, a.ID, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("read back (-want +got):\n%s", diff)
-	}
-	if _, err := s.Article(ctx, a.ID+100, false); news.ErrorCode(err) != news.ENotFound {
-		t.Errorf("missing article: got %v, want not_found", err)
-	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, clk := newStore(t, kind)
+		ctx := context.Background()
+		d := draft(t, s, "  New Zealand targets North Korean military support for Russia  ", t0,
+			[]string{"new zealand", "DPRK", "Russian Federation"}, []string{"military", "Sanctions"})
+		d.URL = "https://example.com/nz-sanctions"
+		a := mustCreate(t, s, d)
+		want := news.Article{
+			ID: a.ID, Title: "New Zealand targets North Korean military support for Russia", URL: "https://example.com/nz-sanctions",
+			Source: "NK News", Section: "foreign-relations", Language: "en",
+			Countries: []string{"KP", "NZ", "RU"}, Themes: []string{"sanctions", "troops"},
+			Status: news.StatusPublished, PublishedAt: t0, CreatedAt: clk.t, UpdatedAt: clk.t, Version: 1,
+		}
+		if diff := cmp.Diff(want, a); diff != "" {
+			t.Errorf("created article (-want +got):\n%s", diff)
+		}
+		got, err := s.Article(ctx, a.ID, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("read back (-want +got):\n%s", diff)
+		}
+		if _, err := s.Article(ctx, a.ID+100, false); news.ErrorCode(err) != news.ENotFound {
+			t.Errorf("missing article: got %v, want not_found", err)
+		}
+	})
 }
 
 func TestDuplicateURLConflictNamesExisting(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	d := draft(t, s, "first", t0, nil, nil)
-	d.URL = "https://example.com/a"
-	first := mustCreate(t, s, d)
-	d.Title = "second"
-	_, err := s.CreateArticle(context.Background(), d)
-	var ne *news.Error
-	if !errors.As(err, &ne) || ne.Code != news.EConflict || ne.ExistingID != first.ID {
-		t.Fatalf("got %v, want conflict naming id %d", err, first.ID)
-	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		d := draft(t, s, "first", t0, nil, nil)
+		d.URL = "https://example.com/a"
+		first := mustCreate(t, s, d)
+		d.Title = "second"
+		_, err := s.CreateArticle(context.Background(), d)
+		var ne *news.Error
+		if !errors.As(err, &ne) || ne.Code != news.EConflict || ne.ExistingID != first.ID {
+			t.Fatalf("got %v, want conflict naming id %d", err, first.ID)
+		}
+	})
 }
 
 func TestVersionsAndStaleWrites(t *testing.T) {
 	t.Parallel()
-	s, clk := newStore(t)
-	ctx := context.Background()
-	a := mustCreate(t, s, draft(t, s, "original", t0, []string{"KP"}, []string{"trade"}))
-	clk.t = clk.t.Add(time.Minute)
-	title := "patched"
-	countries := []string{"China", "KP"}
-	b, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &title, Countries: &countries}, a.Version)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Version != 2 || b.Title != "patched" || !slices.Equal(b.Countries, []string{"CN", "KP"}) || !b.UpdatedAt.Equal(clk.t) {
-		t.Errorf("after patch: version %d title %q countries %v updated %v", b.Version, b.Title, b.Countries, b.UpdatedAt)
-	}
-	// A patch that changes nothing keeps the version.
-	same, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &title}, 0)
-	if err != nil || same.Version != 2 {
-		t.Errorf("no-op patch: version %d, %v; want 2", same.Version, err)
-	}
-	// A write based on version 1 is stale now and changes nothing.
-	other := "lost update"
-	if _, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &other}, 1); news.ErrorCode(err) != news.EPreconditionFailed {
-		t.Errorf("stale patch: got %v, want precondition_failed", err)
-	}
-	if _, err := s.ReplaceArticle(ctx, a.ID, draft(t, s, other, t0, nil, nil), 1); news.ErrorCode(err) != news.EPreconditionFailed {
-		t.Errorf("stale replace: got %v, want precondition_failed", err)
-	}
-	if err := s.DeleteArticle(ctx, a.ID, 1); news.ErrorCode(err) != news.EPreconditionFailed {
-		t.Errorf("stale delete: got %v, want precondition_failed", err)
-	}
-	got, _ := s.Article(ctx, a.ID, true)
-	if got.Title != "patched" || got.Version != 2 {
-		t.Errorf("a stale write changed the article: %q v%d", got.Title, got.Version)
-	}
-	// The list by the new country finds it; by the old tag set it does not.
-	page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"CN"}, Limit: 10, Sort: news.SortNewest})
-	if err != nil || len(page.Articles) != 1 {
-		t.Fatalf("list by new tag: %v, %d articles", err, len(page.Articles))
-	}
-	if err := s.DeleteArticle(ctx, a.ID, 2); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Article(ctx, a.ID, true); news.ErrorCode(err) != news.ENotFound {
-		t.Errorf("deleted article still readable: %v", err)
-	}
-	var tomb struct {
-		ID, Version int64
-	}
-	if err := s.r.Raw(`SELECT id, version FROM article_tombstones WHERE id = ?`, a.ID).Scan(&tomb).Error; err != nil || tomb.ID != a.ID || tomb.Version != 3 {
-		t.Errorf("tombstone: %+v, %v; want id %d version 3", tomb, err, a.ID)
-	}
-	if err := s.DeleteArticle(ctx, a.ID, 0); news.ErrorCode(err) != news.ENotFound {
-		t.Errorf("second delete: got %v, want not_found", err)
-	}
-	// A new article never reuses the deleted id.
-	if n := mustCreate(t, s, draft(t, s, "next", t0, nil, nil)); n.ID <= a.ID {
-		t.Errorf("new id %d reuses a deleted one (%d)", n.ID, a.ID)
-	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, clk := newStore(t, kind)
+		ctx := context.Background()
+		a := mustCreate(t, s, draft(t, s, "original", t0, []string{"KP"}, []string{"trade"}))
+		clk.t = clk.t.Add(time.Minute)
+		title := "patched"
+		countries := []string{"China", "KP"}
+		b, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &title, Countries: &countries}, a.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Version != 2 || b.Title != "patched" || !slices.Equal(b.Countries, []string{"CN", "KP"}) || !b.UpdatedAt.Equal(clk.t) {
+			t.Errorf("after patch: version %d title %q countries %v updated %v", b.Version, b.Title, b.Countries, b.UpdatedAt)
+		}
+		// A patch that changes nothing keeps the version.
+		same, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &title}, 0)
+		if err != nil || same.Version != 2 {
+			t.Errorf("no-op patch: version %d, %v; want 2", same.Version, err)
+		}
+		// A write based on version 1 is stale now and changes nothing.
+		other := "lost update"
+		if _, err := s.UpdateArticle(ctx, a.ID, news.Update{Title: &other}, 1); news.ErrorCode(err) != news.EPreconditionFailed {
+			t.Errorf("stale patch: got %v, want precondition_failed", err)
+		}
+		if _, err := s.ReplaceArticle(ctx, a.ID, draft(t, s, other, t0, nil, nil), 1); news.ErrorCode(err) != news.EPreconditionFailed {
+			t.Errorf("stale replace: got %v, want precondition_failed", err)
+		}
+		if err := s.DeleteArticle(ctx, a.ID, 1); news.ErrorCode(err) != news.EPreconditionFailed {
+			t.Errorf("stale delete: got %v, want precondition_failed", err)
+		}
+		got, _ := s.Article(ctx, a.ID, true)
+		if got.Title != "patched" || got.Version != 2 {
+			t.Errorf("a stale write changed the article: %q v%d", got.Title, got.Version)
+		}
+		// The list by the new country finds it; by the old tag set it does not.
+		page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"CN"}, Limit: 10, Sort: news.SortNewest})
+		if err != nil || len(page.Articles) != 1 {
+			t.Fatalf("list by new tag: %v, %d articles", err, len(page.Articles))
+		}
+		if err := s.DeleteArticle(ctx, a.ID, 2); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Article(ctx, a.ID, true); news.ErrorCode(err) != news.ENotFound {
+			t.Errorf("deleted article still readable: %v", err)
+		}
+		var tomb struct {
+			ID, Version int64
+		}
+		if err := s.r.Raw(`SELECT id, version FROM article_tombstones WHERE id = ?`, a.ID).Scan(&tomb).Error; err != nil || tomb.ID != a.ID || tomb.Version != 3 {
+			t.Errorf("tombstone: %+v, %v; want id %d version 3", tomb, err, a.ID)
+		}
+		if err := s.DeleteArticle(ctx, a.ID, 0); news.ErrorCode(err) != news.ENotFound {
+			t.Errorf("second delete: got %v, want not_found", err)
+		}
+		// A new article never reuses the deleted id.
+		if n := mustCreate(t, s, draft(t, s, "next", t0, nil, nil)); n.ID <= a.ID {
+			t.Errorf("new id %d reuses a deleted one (%d)", n.ID, a.ID)
+		}
+	})
 }
 
 func TestFilters(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	type art struct {
-		title     string
-		countries []string
-		themes    []string
-	}
-	arts := []art{
-		{"Russia China trade", []string{"RU", "CN"}, []string{"trade"}},
-		{"Russia troops", []string{"RU", "KP"}, []string{"troops"}},
-		{"China sanctions", []string{"CN"}, []string{"sanctions"}},
-		{"Japan drills", []string{"JP", "US"}, []string{"troops", "diplomacy"}},
-		{"Russia sanctions and trade", []string{"RU"}, []string{"sanctions", "trade"}},
-	}
-	for i, a := range arts {
-		d := draft(t, s, a.title, t0.Add(time.Duration(i)*time.Hour), a.countries, a.themes)
-		if i == 3 {
-			d.Source, d.Language = "Yonhap", "ko"
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		type art struct {
+			title     string
+			countries []string
+			themes    []string
 		}
-		mustCreate(t, s, d)
-	}
-	draftArt := draft(t, s, "Russia draft", t0.Add(10*time.Hour), []string{"RU"}, nil)
-	draftArt.Status = news.StatusDraft
-	mustCreate(t, s, draftArt)
-	since, until := t0.Add(time.Hour), t0.Add(3*time.Hour)
-	yonhap := "Yonhap"
-	cases := []struct {
-		name string
-		f    news.Filter
-		want []string
-	}{
-		{"everything, newest first", news.Filter{}, []string{"Russia sanctions and trade", "Japan drills", "China sanctions", "Russia troops", "Russia China trade"}},
-		{"oldest first", news.Filter{Sort: news.SortOldest, Limit: 2}, []string{"Russia China trade", "Russia troops"}},
-		{"any of two countries, AND a theme", news.Filter{Countries: []string{"RU", "CN"}, Themes: []string{"trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
-		{"all of two countries", news.Filter{CountriesAll: []string{"RU", "KP"}}, []string{"Russia troops"}},
-		{"none of a country", news.Filter{CountriesNot: []string{"RU"}}, []string{"Japan drills", "China sanctions"}},
-		{"all of two themes", news.Filter{ThemesAll: []string{"sanctions", "trade"}}, []string{"Russia sanctions and trade"}},
-		{"any theme, not another", news.Filter{Themes: []string{"sanctions", "trade"}, ThemesNot: []string{"trade"}}, []string{"China sanctions"}},
-		{"since inclusive, until exclusive", news.Filter{Since: &since, Until: &until}, []string{"China sanctions", "Russia troops"}},
-		{"source", news.Filter{Source: &yonhap}, []string{"Japan drills"}},
-		{"full text, words ANDed", news.Filter{Query: []string{"russia", "trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
-		{"full text phrase", news.Filter{Query: []string{"china trade"}}, []string{"Russia China trade"}},
-		{"stemmed search", news.Filter{Query: []string{"sanction"}}, []string{"Russia sanctions and trade", "China sanctions"}},
-		{"drafts for editors", news.Filter{Countries: []string{"RU"}, WithDrafts: true, Limit: 1}, []string{"Russia draft"}},
-		{"relevance", news.Filter{Query: []string{"russia"}, Sort: news.SortRelevance, Limit: 10}, nil},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			f := tc.f
-			if f.Sort == "" {
-				f.Sort = news.SortNewest
+		arts := []art{
+			{"Russia China trade", []string{"RU", "CN"}, []string{"trade"}},
+			{"Russia troops", []string{"RU", "KP"}, []string{"troops"}},
+			{"China sanctions", []string{"CN"}, []string{"sanctions"}},
+			{"Japan drills", []string{"JP", "US"}, []string{"troops", "diplomacy"}},
+			{"Russia sanctions and trade", []string{"RU"}, []string{"sanctions", "trade"}},
+		}
+		for i, a := range arts {
+			d := draft(t, s, a.title, t0.Add(time.Duration(i)*time.Hour), a.countries, a.themes)
+			if i == 3 {
+				d.Source, d.Language = "Yonhap", "ko"
 			}
-			page, err := s.ListArticles(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var got []string
-			for _, a := range page.Articles {
-				got = append(got, a.Title)
-			}
-			if tc.want == nil { // relevance: the three Russia stories, any order
-				slices.Sort(got)
-				tc.want = []string{"Russia China trade", "Russia sanctions and trade", "Russia troops"}
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
-	}
-	page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Sort: news.SortNewest, Limit: 1, IncludeTotal: true, Facets: []string{"country", "theme"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if page.Total == nil || *page.Total != 3 {
-		t.Errorf("total = %v, want 3 (drafts left out)", page.Total)
-	}
-	wantFacets := map[string][]news.FacetCount{
-		"country": {{Key: "RU", Count: 3}, {Key: "CN", Count: 1}, {Key: "KP", Count: 1}},
-		"theme":   {{Key: "trade", Count: 2}, {Key: "sanctions", Count: 1}, {Key: "troops", Count: 1}},
-	}
-	if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
-		t.Errorf("facets (-want +got):\n%s", diff)
-	}
+			mustCreate(t, s, d)
+		}
+		draftArt := draft(t, s, "Russia draft", t0.Add(10*time.Hour), []string{"RU"}, nil)
+		draftArt.Status = news.StatusDraft
+		mustCreate(t, s, draftArt)
+		since, until := t0.Add(time.Hour), t0.Add(3*time.Hour)
+		yonhap := "Yonhap"
+		cases := []struct {
+			name string
+			f    news.Filter
+			want []string
+		}{
+			{"everything, newest first", news.Filter{}, []string{"Russia sanctions and trade", "Japan drills", "China sanctions", "Russia troops", "Russia China trade"}},
+			{"oldest first", news.Filter{Sort: news.SortOldest, Limit: 2}, []string{"Russia China trade", "Russia troops"}},
+			{"any of two countries, AND a theme", news.Filter{Countries: []string{"RU", "CN"}, Themes: []string{"trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
+			{"all of two countries", news.Filter{CountriesAll: []string{"RU", "KP"}}, []string{"Russia troops"}},
+			{"none of a country", news.Filter{CountriesNot: []string{"RU"}}, []string{"Japan drills", "China sanctions"}},
+			{"all of two themes", news.Filter{ThemesAll: []string{"sanctions", "trade"}}, []string{"Russia sanctions and trade"}},
+			{"any theme, not another", news.Filter{Themes: []string{"sanctions", "trade"}, ThemesNot: []string{"trade"}}, []string{"China sanctions"}},
+			{"since inclusive, until exclusive", news.Filter{Since: &since, Until: &until}, []string{"China sanctions", "Russia troops"}},
+			{"source", news.Filter{Source: &yonhap}, []string{"Japan drills"}},
+			{"full text, words ANDed", news.Filter{Query: []string{"russia", "trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
+			{"full text phrase", news.Filter{Query: []string{"china trade"}}, []string{"Russia China trade"}},
+			{"stemmed search", news.Filter{Query: []string{"sanction"}}, []string{"Russia sanctions and trade", "China sanctions"}},
+			{"drafts for editors", news.Filter{Countries: []string{"RU"}, WithDrafts: true, Limit: 1}, []string{"Russia draft"}},
+			{"relevance", news.Filter{Query: []string{"russia"}, Sort: news.SortRelevance, Limit: 10}, nil},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				f := tc.f
+				if f.Sort == "" {
+					f.Sort = news.SortNewest
+				}
+				page, err := s.ListArticles(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, a := range page.Articles {
+					got = append(got, a.Title)
+				}
+				if tc.want == nil { // relevance: the three Russia stories, any order
+					slices.Sort(got)
+					tc.want = []string{"Russia China trade", "Russia sanctions and trade", "Russia troops"}
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" {
+					t.Errorf("(-want +got):\n%s", diff)
+				}
+			})
+		}
+		page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Sort: news.SortNewest, Limit: 1, IncludeTotal: true, Facets: []string{"country", "theme"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total == nil || *page.Total != 3 {
+			t.Errorf("total = %v, want 3 (drafts left out)", page.Total)
+		}
+		wantFacets := map[string][]news.FacetCount{
+			"country": {{Key: "RU", Count: 3}, {Key: "CN", Count: 1}, {Key: "KP", Count: 1}},
+			"theme":   {{Key: "trade", Count: 2}, {Key: "sanctions", Count: 1}, {Key: "troops", Count: 1}},
+		}
+		if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
+			t.Errorf("facets (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // TestCursorWalkWithTiesAndInserts pages through articles that share one
 // published_at while new ones arrive, and finds every original id once.
 func TestCursorWalkWithTiesAndInserts(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	for i := range 57 {
-		mustCreate(t, s, draft(t, s, fmt.Sprintf("same second %d", i), t0, []string{"KP"}, nil))
-	}
-	for _, f := range []news.Filter{
-		{Sort: news.SortNewest, Limit: 5},
-		{Sort: news.SortOldest, Limit: 7},
-		{Sort: news.SortNewest, Limit: 4, Countries: []string{"KP"}},
-	} {
-		want := allIDs(t, s) // what existed when this walk began
-		seen := map[int64]int{}
-		for pages := 0; ; pages++ {
-			if pages > 100 {
-				t.Fatal("the walk does not end")
-			}
-			page, err := s.ListArticles(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, a := range page.Articles {
-				seen[a.ID]++
-			}
-			// New stories at the same instant and newer arrive mid-walk.
-			mustCreate(t, s, draft(t, s, "late", t0, []string{"KP"}, nil))
-			mustCreate(t, s, draft(t, s, "newer", t0.Add(time.Hour), []string{"KP"}, nil))
-			if page.Next == nil {
-				break
-			}
-			f.After = page.Next
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		for i := range 57 {
+			mustCreate(t, s, draft(t, s, fmt.Sprintf("same second %d", i), t0, []string{"KP"}, nil))
 		}
-		for id := range want {
-			if seen[id] != 1 {
-				t.Errorf("sort %s, countries %v: article %d seen %d times, want once", f.Sort, f.Countries, id, seen[id])
+		for _, f := range []news.Filter{
+			{Sort: news.SortNewest, Limit: 5},
+			{Sort: news.SortOldest, Limit: 7},
+			{Sort: news.SortNewest, Limit: 4, Countries: []string{"KP"}},
+		} {
+			want := allIDs(t, s) // what existed when this walk began
+			seen := map[int64]int{}
+			for pages := 0; ; pages++ {
+				if pages > 100 {
+					t.Fatal("the walk does not end")
+				}
+				page, err := s.ListArticles(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, a := range page.Articles {
+					seen[a.ID]++
+				}
+				// New stories at the same instant and newer arrive mid-walk.
+				mustCreate(t, s, draft(t, s, "late", t0, []string{"KP"}, nil))
+				mustCreate(t, s, draft(t, s, "newer", t0.Add(time.Hour), []string{"KP"}, nil))
+				if page.Next == nil {
+					break
+				}
+				f.After = page.Next
+			}
+			for id := range want {
+				if seen[id] != 1 {
+					t.Errorf("sort %s, countries %v: article %d seen %d times, want once", f.Sort, f.Countries, id, seen[id])
+				}
+			}
+			for id, n := range seen {
+				if n > 1 {
+					t.Errorf("sort %s, countries %v: article %d seen %d times", f.Sort, f.Countries, id, n)
+				}
 			}
 		}
-		for id, n := range seen {
-			if n > 1 {
-				t.Errorf("sort %s, countries %v: article %d seen %d times", f.Sort, f.Countries, id, n)
-			}
-		}
-	}
+	})
 }
 
 func allIDs(tb testing.TB, s *Store) map[int64]bool {
@@ -269,171 +285,183 @@ func allIDs(tb testing.TB, s *Store) map[int64]bool {
 // fail with "database is locked" and none may be lost.
 func TestConcurrentWriters(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	const writers, each = 16, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, writers*each*2)
-	for w := range writers {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				d := news.Draft{Title: fmt.Sprintf("w%d-%d", w, i), Countries: []string{"RU"}, Themes: []string{"trade"}}
-				if err := d.Normalize(ctx, s); err != nil {
-					errs <- err
-					return
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		const writers, each = 16, 10
+		var wg sync.WaitGroup
+		errs := make(chan error, writers*each*2)
+		for w := range writers {
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					d := news.Draft{Title: fmt.Sprintf("w%d-%d", w, i), Countries: []string{"RU"}, Themes: []string{"trade"}}
+					if err := d.Normalize(ctx, s); err != nil {
+						errs <- err
+						return
+					}
+					if _, err := s.CreateArticle(ctx, d); err != nil {
+						errs <- err
+					}
 				}
-				if _, err := s.CreateArticle(ctx, d); err != nil {
-					errs <- err
+			}()
+			go func() {
+				defer wg.Done()
+				for range each {
+					if _, err := s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Sort: news.SortNewest, Limit: 20}); err != nil {
+						errs <- err
+					}
 				}
-			}
-		}()
-		go func() {
-			defer wg.Done()
-			for range each {
-				if _, err := s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Sort: news.SortNewest, Limit: 20}); err != nil {
-					errs <- err
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if n := len(allIDs(t, s)); n != writers*each {
-		t.Errorf("stored %d articles, want %d", n, writers*each)
-	}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if n := len(allIDs(t, s)); n != writers*each {
+			t.Errorf("stored %d articles, want %d", n, writers*each)
+		}
+	})
 }
 
 func TestVocabulary(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	countries, err := s.Countries(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(countries) != 249 {
-		t.Errorf("%d countries, want all 249 ISO 3166-1 alpha-2 codes", len(countries))
-	}
-	// No alias or name of one country may fold to another's key.
-	owner := map[string]string{}
-	for _, c := range countries {
-		for _, n := range append([]string{c.Code, c.Name}, c.Aliases...) {
-			k := news.NameKey(n)
-			if o, ok := owner[k]; ok && o != c.Code {
-				t.Errorf("%q names both %s and %s", n, o, c.Code)
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		countries, err := s.Countries(ctx, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(countries) != 249 {
+			t.Errorf("%d countries, want all 249 ISO 3166-1 alpha-2 codes", len(countries))
+		}
+		// No alias or name of one country may fold to another's key.
+		owner := map[string]string{}
+		for _, c := range countries {
+			for _, n := range append([]string{c.Code, c.Name}, c.Aliases...) {
+				k := news.NameKey(n)
+				if o, ok := owner[k]; ok && o != c.Code {
+					t.Errorf("%q names both %s and %s", n, o, c.Code)
+				}
+				owner[k] = c.Code
 			}
-			owner[k] = c.Code
 		}
-	}
-	for name, want := range map[string]string{
-		"RU": "RU", "ru": "RU", "Russia": "RU", "russian federation": "RU", "USA": "US", "u.s.": "US",
-		"America": "US", "DPRK": "KP", "north korea": "KP", "ROK": "KR", "South Korea": "KR", "PRC": "CN",
-		"japan": "JP", "UK": "GB", "Türkiye": "TR", "turkey": "TR",
-	} {
-		if got, ok := s.ResolveCountry(name); !ok || got != want {
-			t.Errorf("ResolveCountry(%q) = %q, %v; want %q", name, got, ok, want)
+		for name, want := range map[string]string{
+			"RU": "RU", "ru": "RU", "Russia": "RU", "russian federation": "RU", "USA": "US", "u.s.": "US",
+			"America": "US", "DPRK": "KP", "north korea": "KP", "ROK": "KR", "South Korea": "KR", "PRC": "CN",
+			"japan": "JP", "UK": "GB", "Türkiye": "TR", "turkey": "TR",
+		} {
+			if got, ok := s.ResolveCountry(name); !ok || got != want {
+				t.Errorf("ResolveCountry(%q) = %q, %v; want %q", name, got, ok, want)
+			}
 		}
-	}
-	if _, ok := s.ResolveCountry("Narnia"); ok {
-		t.Error("Narnia resolved")
-	}
-	for name, want := range map[string]string{"military": "troops", "Troops": "troops", "Human Rights": "human-rights", "SANCTIONS": "sanctions"} {
-		if got, ok, err := s.ResolveTheme(ctx, name); err != nil || !ok || got != want {
-			t.Errorf("ResolveTheme(%q) = %q, %v, %v; want %q", name, got, ok, err, want)
+		if _, ok := s.ResolveCountry("Narnia"); ok {
+			t.Error("Narnia resolved")
 		}
-	}
-	themes, _ := s.Themes(ctx, false)
-	if len(themes) < 12 {
-		t.Errorf("%d themes, want the 12 seeded", len(themes))
-	}
+		for name, want := range map[string]string{"military": "troops", "Troops": "troops", "Human Rights": "human-rights", "SANCTIONS": "sanctions"} {
+			if got, ok, err := s.ResolveTheme(ctx, name); err != nil || !ok || got != want {
+				t.Errorf("ResolveTheme(%q) = %q, %v, %v; want %q", name, got, ok, err, want)
+			}
+		}
+		themes, _ := s.Themes(ctx, false)
+		if len(themes) < 12 {
+			t.Errorf("%d themes, want the 12 seeded", len(themes))
+		}
 
-	// Create, rename (articles follow), refuse deleting a used theme.
-	th, err := s.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy", Aliases: []string{"oil"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.CreateTheme(ctx, news.Theme{Slug: "fuel", Name: "Fuel", Aliases: []string{"Oil"}}); news.ErrorCode(err) != news.EConflict {
-		t.Errorf("alias clash: got %v, want conflict", err)
-	}
-	a := mustCreate(t, s, draft(t, s, "oil shipments", t0, []string{"RU"}, []string{"oil"}))
-	if !slices.Equal(a.Themes, []string{th.Slug}) {
-		t.Fatalf("themes %v", a.Themes)
-	}
-	newSlug := "energy-supply"
-	if _, err := s.UpdateTheme(ctx, "energy", news.ThemeUpdate{Slug: &newSlug}); err != nil {
-		t.Fatal(err)
-	}
-	got, _ := s.Article(ctx, a.ID, false)
-	if !slices.Equal(got.Themes, []string{"energy-supply"}) {
-		t.Errorf("after rename the article has themes %v", got.Themes)
-	}
-	if err := s.DeleteTheme(ctx, "energy-supply"); news.ErrorCode(err) != news.EConflict {
-		t.Errorf("deleting a used theme: got %v, want conflict", err)
-	}
-	used, _ := s.Themes(ctx, true)
-	if len(used) != 1 || used[0].Slug != "energy-supply" || used[0].ArticleCount != 1 {
-		t.Errorf("used themes: %+v", used)
-	}
+		// Create, rename (articles follow), refuse deleting a used theme.
+		th, err := s.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy", Aliases: []string{"oil"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateTheme(ctx, news.Theme{Slug: "fuel", Name: "Fuel", Aliases: []string{"Oil"}}); news.ErrorCode(err) != news.EConflict {
+			t.Errorf("alias clash: got %v, want conflict", err)
+		}
+		a := mustCreate(t, s, draft(t, s, "oil shipments", t0, []string{"RU"}, []string{"oil"}))
+		if !slices.Equal(a.Themes, []string{th.Slug}) {
+			t.Fatalf("themes %v", a.Themes)
+		}
+		newSlug := "energy-supply"
+		if _, err := s.UpdateTheme(ctx, "energy", news.ThemeUpdate{Slug: &newSlug}); err != nil {
+			t.Fatal(err)
+		}
+		got, _ := s.Article(ctx, a.ID, false)
+		if !slices.Equal(got.Themes, []string{"energy-supply"}) {
+			t.Errorf("after rename the article has themes %v", got.Themes)
+		}
+		if err := s.DeleteTheme(ctx, "energy-supply"); news.ErrorCode(err) != news.EConflict {
+			t.Errorf("deleting a used theme: got %v, want conflict", err)
+		}
+		used, _ := s.Themes(ctx, true)
+		if len(used) != 1 || used[0].Slug != "energy-supply" || used[0].ArticleCount != 1 {
+			t.Errorf("used themes: %+v", used)
+		}
+	})
 }
 
 func TestMigrateDownAndUp(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	v, err := s.MigrateDown(ctx)
-	if err != nil || v != 1 {
-		t.Fatalf("down: %d, %v", v, err)
-	}
-	st, err := s.MigrateStatus(ctx)
-	if err != nil || len(st) == 0 || st[0].Applied {
-		t.Fatalf("status after down: %+v, %v", st, err)
-	}
-	if applied, err := s.MigrateUp(ctx); err != nil || len(applied) != len(st) {
-		t.Fatalf("up: %v, %v", applied, err)
-	}
-	mustCreate(t, s, draft(t, s, "after re-migration", t0, []string{"KP"}, nil))
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		v, err := s.MigrateDown(ctx)
+		if err != nil || v != 1 {
+			t.Fatalf("down: %d, %v", v, err)
+		}
+		st, err := s.MigrateStatus(ctx)
+		if err != nil || len(st) == 0 || st[0].Applied {
+			t.Fatalf("status after down: %+v, %v", st, err)
+		}
+		if applied, err := s.MigrateUp(ctx); err != nil || len(applied) != len(st) {
+			t.Fatalf("up: %v, %v", applied, err)
+		}
+		mustCreate(t, s, draft(t, s, "after re-migration", t0, []string{"KP"}, nil))
+	})
 }
 
 // TestRelevancePaging pages through full-text matches by relevance: every
 // match once, the best first.
 func TestRelevancePaging(t *testing.T) {
 	t.Parallel()
-	s, _ := newStore(t)
-	ctx := context.Background()
-	for i := range 12 {
-		d := draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil)
-		d.Summary = "sanctions " + strings.Repeat("talks ", i)
-		mustCreate(t, s, d)
-	}
-	best := draft(t, s, "Sanctions, sanctions and more sanctions", t0, nil, nil)
-	bestID := mustCreate(t, s, best).ID
-	mustCreate(t, s, draft(t, s, "unrelated", t0, nil, nil))
-	f := news.Filter{Query: []string{"sanctions"}, Sort: news.SortRelevance, Limit: 5}
-	seen := map[int64]int{}
-	var order []int64
-	for {
-		page, err := s.ListArticles(ctx, f)
-		if err != nil {
-			t.Fatal(err)
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		for i := range 12 {
+			d := draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil)
+			d.Summary = "sanctions " + strings.Repeat("talks ", i)
+			mustCreate(t, s, d)
 		}
-		for _, a := range page.Articles {
-			seen[a.ID]++
-			order = append(order, a.ID)
+		best := draft(t, s, "Sanctions, sanctions and more sanctions", t0, nil, nil)
+		bestID := mustCreate(t, s, best).ID
+		mustCreate(t, s, draft(t, s, "unrelated", t0, nil, nil))
+		f := news.Filter{Query: []string{"sanctions"}, Sort: news.SortRelevance, Limit: 5}
+		seen := map[int64]int{}
+		var order []int64
+		for {
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range page.Articles {
+				seen[a.ID]++
+				order = append(order, a.ID)
+			}
+			if page.Next == nil {
+				break
+			}
+			f.After = page.Next
 		}
-		if page.Next == nil {
-			break
+		if len(seen) != 13 || len(order) != 13 {
+			t.Errorf("walked %d articles (%d distinct), want the 13 matches once each", len(order), len(seen))
 		}
-		f.After = page.Next
-	}
-	if len(seen) != 13 || len(order) != 13 {
-		t.Errorf("walked %d articles (%d distinct), want the 13 matches once each", len(order), len(seen))
-	}
-	if order[0] != bestID {
-		t.Errorf("the best match (id %d) is not first: %v", bestID, order)
-	}
+		if order[0] != bestID {
+			t.Errorf("the best match (id %d) is not first: %v", bestID, order)
+		}
+	})
 }

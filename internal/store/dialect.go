@@ -1,0 +1,92 @@
+package store
+
+import (
+	"io/fs"
+	"strings"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/headlines/headlines/migrations"
+)
+
+// dialect holds the few pieces of SQL that differ between SQLite and
+// PostgreSQL; every other statement is the same text on both.
+type dialect struct {
+	name       string
+	postgres   bool
+	goose      goose.Dialect
+	migrations fs.FS
+}
+
+var (
+	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, migrations: mustSub(migrations.SQLite, "sqlite")}
+	postgresDialect = dialect{name: "postgres", postgres: true, goose: goose.DialectPostgres, migrations: mustSub(migrations.Postgres, "postgres")}
+)
+
+func mustSub(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(err) // the embedded folders are fixed at build time
+	}
+	return sub
+}
+
+// tagList is a correlated subquery listing one article's tags, comma-separated.
+func (d dialect) tagList(table, col string) string {
+	agg := "group_concat(x." + col + ")"
+	if d.postgres {
+		agg = "string_agg(x." + col + ", ',')"
+	}
+	return "(SELECT " + agg + " FROM " + table + " x WHERE x.article_id = a.id)"
+}
+
+// columns are the columns every article read selects, in scan order; body
+// is left out (”) where a list does not ask for it.
+func (d dialect) columns(withBody bool) string {
+	body := "''"
+	if withBody {
+		body = "a.body"
+	}
+	return `a.id, a.title, a.summary, ` + body + `, a.url, a.image_url, a.source, a.section,
+	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version, ` +
+		d.tagList("article_countries", "country") + ", " + d.tagList("article_themes", "theme")
+}
+
+// tsQuery builds a PostgreSQL text-search query from terms: each word or
+// phrase a bound parameter, all of them ANDed.
+func tsQuery(terms []string) (string, []any) {
+	parts := make([]string, len(terms))
+	args := make([]any, len(terms))
+	for i, t := range terms {
+		fn := "plainto_tsquery"
+		if strings.Contains(t, " ") {
+			fn = "phraseto_tsquery"
+		}
+		parts[i] = fn + "('english', ?)"
+		args[i] = t
+	}
+	return "(" + strings.Join(parts, " && ") + ")", args
+}
+
+// matchAll is a condition on articles a: every search term occurs.
+func (d dialect) matchAll(terms []string) (string, []any) {
+	if d.postgres {
+		q, args := tsQuery(terms)
+		return "a.search @@ " + q, args
+	}
+	return "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}
+}
+
+// relevance returns the FROM clause, the rank expression (lower ranks
+// first) with its parameters, and the match condition with its parameters
+// of a relevance-ordered search.
+func (d dialect) relevance(terms []string) (from, rank string, rankArgs []any, cond string, condArgs []any) {
+	if d.postgres {
+		q, args := tsQuery(terms)
+		// ts_rank_cd is higher for better matches; negated, so both
+		// dialects sort ascending.
+		return "articles a", "-ts_rank_cd(a.search, " + q + ")::float8", args, "a.search @@ " + q, args
+	}
+	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid", "bm25(articles_fts, 10.0, 4.0, 1.0)", nil,
+		"articles_fts MATCH ?", []any{ftsQuery(terms)}
+}

@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"time"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// openSQLite opens the SQLite file at path with two pools: one writer
+// connection and a read pool.
+func openSQLite(path string, opt Options) (*Store, error) {
+	if opt.ReadConns <= 0 {
+		opt.ReadConns = 4
+	}
+	if opt.BusyTimeout <= 0 {
+		opt.BusyTimeout = 10 * time.Second
+	}
+	base := "file:" + (&url.URL{Path: path}).EscapedPath()
+	params := url.Values{}
+	// WAL: readers never block the writer and the writer never blocks readers.
+	params.Set("_journal_mode", "WAL")
+	// busy_timeout: a connection that meets a lock waits for it instead of
+	// failing at once with "database is locked".
+	params.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
+	// foreign_keys: tags must name real countries and themes, and go with their article.
+	params.Set("_foreign_keys", "on")
+	// synchronous=FULL: a write is on disk before it is acknowledged, so a
+	// crash or power cut loses nothing that was answered 201.
+	params.Set("_synchronous", "FULL")
+	writeParams := cloneValues(params)
+	// BEGIN IMMEDIATE: a write transaction takes the write lock when it
+	// starts, so it never fails mid-way upgrading a read lock.
+	writeParams.Set("_txlock", "immediate")
+	readParams := cloneValues(params)
+	// query_only: the read pool cannot write by accident.
+	readParams.Set("_query_only", "true")
+
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true}
+	w, err := gorm.Open(sqlite.Open(base+"?"+writeParams.Encode()), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	wdb, err := w.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One writer connection: SQLite allows one writer at a time anyway, and
+	// queueing in Go's pool is fairer than spinning on the busy handler.
+	wdb.SetMaxOpenConns(1)
+	wdb.SetConnMaxIdleTime(0)
+	if err := wdb.PingContext(context.Background()); err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r, err := gorm.Open(sqlite.Open(base+"?"+readParams.Encode()), cfg)
+	if err != nil {
+		_ = wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	rdb, err := r.DB()
+	if err != nil {
+		_ = wdb.Close()
+		return nil, err
+	}
+	rdb.SetMaxOpenConns(opt.ReadConns)
+	rdb.SetMaxIdleConns(opt.ReadConns)
+	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now}, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
