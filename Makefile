@@ -11,7 +11,7 @@ DEV_KEY   ?= dev-editor-key-0123456789
 run:
 	HEADLINES_API_KEYS=$${HEADLINES_API_KEYS:-$(DEV_KEY)} $(GO) run -tags $(TAGS) . serve
 
-## test: the whole test suite with the race detector
+## test: the whole test suite with the race detector (PostgreSQL too when HEADLINES_TEST_POSTGRES is set)
 test:
 	$(GO) test -tags $(TAGS) -race -count=1 ./...
 

@@ -18,7 +18,7 @@ func FuzzListQuery(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	h, _ := newAPI(f)
+	h, _ := newAPI(f, "sqlite")
 	f.Fuzz(func(t *testing.T, query string) {
 		r := httptest.NewRequest(http.MethodGet, "/v1/articles", nil)
 		r.URL.RawQuery = query
@@ -37,7 +37,7 @@ func FuzzCreateBody(f *testing.F) {
 	} {
 		f.Add(seed)
 	}
-	h, _ := newAPI(f)
+	h, _ := newAPI(f, "sqlite")
 	f.Fuzz(func(t *testing.T, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/v1/articles", strings.NewReader(body))
 		r.Header.Set("Content-Type", "application/json")

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/demo"
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 const editorKey = "test-editor-key-0123456789"
@@ -44,9 +44,9 @@ var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
 	return openapi3.NewLoader().LoadFromData(raw)
 })
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
-	h, st := newAPI(t)
+	h, st := newAPI(t, kind)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
@@ -63,11 +63,12 @@ func newEnv(t *testing.T) *env {
 	return &env{t: t, h: h, srv: srv, store: st, router: router}
 }
 
-// newAPI is the API handler on a fresh SQLite file with the demo loaded.
-func newAPI(t testing.TB) (http.Handler, *store.Store) {
+// newAPI is the API handler on a fresh database of the given kind with
+// the demo headlines loaded.
+func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "api.db"), store.Options{})
+	st, err := store.Open(storetest.DSN(t, kind), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

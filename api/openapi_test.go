@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"testing"
+
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // TestSpecIsValid loads the generated spec, converted to OpenAPI 3, and
@@ -39,13 +41,15 @@ func TestSpecIsValid(t *testing.T) {
 }
 
 func TestOpenAPIAndSwaggerServed(t *testing.T) {
-	e := newEnv(t)
-	for _, path := range []string{"/openapi.json", "/swagger/doc.json", "/swagger/index.html"} {
-		if r := e.do(req{path: path}); r.status != 200 || len(r.body) < 100 {
-			t.Errorf("GET %s: %d, %d bytes", path, r.status, len(r.body))
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		for _, path := range []string{"/openapi.json", "/swagger/doc.json", "/swagger/index.html"} {
+			if r := e.do(req{path: path}); r.status != 200 || len(r.body) < 100 {
+				t.Errorf("GET %s: %d, %d bytes", path, r.status, len(r.body))
+			}
 		}
-	}
-	if r := e.do(req{path: "/swagger/index.html"}); !regexp.MustCompile(`persistAuthorization:\s*true`).Match(r.body) {
-		t.Error("Swagger UI does not persist the authorization across reloads")
-	}
+		if r := e.do(req{path: "/swagger/index.html"}); !regexp.MustCompile(`persistAuthorization:\s*true`).Match(r.body) {
+			t.Error("Swagger UI does not persist the authorization across reloads")
+		}
+	})
 }

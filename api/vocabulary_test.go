@@ -3,97 +3,107 @@ package api_test
 import (
 	"net/http"
 	"testing"
+
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 func TestVocabularyEndpoints(t *testing.T) {
-	e := newEnv(t)
-	all := e.do(req{path: "/v1/countries"}).json(t)["data"].([]any)
-	if len(all) != 249 {
-		t.Errorf("%d countries, want 249", len(all))
-	}
-	used := e.do(req{path: "/v1/countries?used=true"}).json(t)["data"].([]any)
-	if len(used) != 11 {
-		t.Errorf("%d used countries, want the 11 of the demo", len(used))
-	}
-	ru := e.do(req{path: "/v1/countries/russian%20federation"}).json(t)
-	if ru["code"] != "RU" || ru["article_count"] != 5.0 {
-		t.Errorf("Russia: %v", ru)
-	}
-	assertProblem(t, e.do(req{path: "/v1/countries/XX"}), 404, "")
-	assertProblem(t, e.do(req{path: "/v1/countries?used=perhaps"}), 400, "used")
-	assertProblem(t, e.do(req{path: "/v1/themes?sort=name"}), 400, "sort")
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		all := e.do(req{path: "/v1/countries"}).json(t)["data"].([]any)
+		if len(all) != 249 {
+			t.Errorf("%d countries, want 249", len(all))
+		}
+		used := e.do(req{path: "/v1/countries?used=true"}).json(t)["data"].([]any)
+		if len(used) != 11 {
+			t.Errorf("%d used countries, want the 11 of the demo", len(used))
+		}
+		ru := e.do(req{path: "/v1/countries/russian%20federation"}).json(t)
+		if ru["code"] != "RU" || ru["article_count"] != 5.0 {
+			t.Errorf("Russia: %v", ru)
+		}
+		assertProblem(t, e.do(req{path: "/v1/countries/XX"}), 404, "")
+		assertProblem(t, e.do(req{path: "/v1/countries?used=perhaps"}), 400, "used")
+		assertProblem(t, e.do(req{path: "/v1/themes?sort=name"}), 400, "sort")
 
-	troops := e.do(req{path: "/v1/themes/military"}).json(t)
-	if troops["slug"] != "troops" || troops["article_count"] != 4.0 {
-		t.Errorf("troops: %v", troops)
-	}
-	themes := e.do(req{path: "/v1/themes"}).json(t)["data"].([]any)
-	if len(themes) != 12 {
-		t.Errorf("%d themes, want 12 seeded", len(themes))
-	}
+		troops := e.do(req{path: "/v1/themes/military"}).json(t)
+		if troops["slug"] != "troops" || troops["article_count"] != 4.0 {
+			t.Errorf("troops: %v", troops)
+		}
+		themes := e.do(req{path: "/v1/themes"}).json(t)["data"].([]any)
+		if len(themes) != 12 {
+			t.Errorf("%d themes, want 12 seeded", len(themes))
+		}
 
-	// Editors manage themes.
-	assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", body: `{"slug":"energy","name":"Energy"}`}), 401, "")
-	r := e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
-	if r.status != http.StatusCreated {
-		t.Fatalf("create theme: %d %s", r.status, r.body)
-	}
-	assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"fuel","name":"Fuel","aliases":["military"]}`}), 409, "aliases")
-	assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"Bad Slug","name":""}`}), 422, "slug")
-	if r := e.do(req{path: "/v1/articles?theme=oil"}); r.status != 200 {
-		t.Errorf("a new theme's alias is not accepted by the list: %d %s", r.status, r.body)
-	}
-	r = e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy supply"}`})
-	if r.status != 200 || r.json(t)["name"] != "Energy supply" {
-		t.Errorf("patch theme: %d %s", r.status, r.body)
-	}
-	assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", key: true}), 409, "")
-	if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", key: true}); r.status != 204 {
-		t.Errorf("delete theme: %d %s", r.status, r.body)
-	}
-	assertProblem(t, e.do(req{path: "/v1/themes/energy"}), 404, "")
+		// Editors manage themes.
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", body: `{"slug":"energy","name":"Energy"}`}), 401, "")
+		r := e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
+		if r.status != http.StatusCreated {
+			t.Fatalf("create theme: %d %s", r.status, r.body)
+		}
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"fuel","name":"Fuel","aliases":["military"]}`}), 409, "aliases")
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"Bad Slug","name":""}`}), 422, "slug")
+		if r := e.do(req{path: "/v1/articles?theme=oil"}); r.status != 200 {
+			t.Errorf("a new theme's alias is not accepted by the list: %d %s", r.status, r.body)
+		}
+		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy supply"}`})
+		if r.status != 200 || r.json(t)["name"] != "Energy supply" {
+			t.Errorf("patch theme: %d %s", r.status, r.body)
+		}
+		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", key: true}), 409, "")
+		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", key: true}); r.status != 204 {
+			t.Errorf("delete theme: %d %s", r.status, r.body)
+		}
+		assertProblem(t, e.do(req{path: "/v1/themes/energy"}), 404, "")
+	})
 }
 
 func TestCacheControl(t *testing.T) {
-	e := newEnv(t)
-	cases := []struct {
-		name string
-		r    req
-		want string
-	}{
-		{"public list", req{path: "/v1/articles?country=RU"}, "public, max-age=60"},
-		{"public article", req{path: "/v1/articles/1"}, "public, max-age=60"},
-		{"public vocabulary", req{path: "/v1/themes"}, "public, max-age=60"},
-		{"read with a key", req{path: "/v1/articles", key: true}, "private, no-store"},
-		{"error", req{path: "/v1/articles?limit=0"}, "no-store"},
-	}
-	for _, tc := range cases {
-		r := e.do(tc.r)
-		if got := r.header.Get("Cache-Control"); got != tc.want {
-			t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.want)
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		cases := []struct {
+			name string
+			r    req
+			want string
+		}{
+			{"public list", req{path: "/v1/articles?country=RU"}, "public, max-age=60"},
+			{"public article", req{path: "/v1/articles/1"}, "public, max-age=60"},
+			{"public vocabulary", req{path: "/v1/themes"}, "public, max-age=60"},
+			{"read with a key", req{path: "/v1/articles", key: true}, "private, no-store"},
+			{"error", req{path: "/v1/articles?limit=0"}, "no-store"},
 		}
-		if !contains(r.header.Get("Vary"), "Authorization") && r.status == 200 {
-			t.Errorf("%s: Vary %q lacks Authorization", tc.name, r.header.Get("Vary"))
+		for _, tc := range cases {
+			r := e.do(tc.r)
+			if got := r.header.Get("Cache-Control"); got != tc.want {
+				t.Errorf("%s: Cache-Control %q, want %q", tc.name, got, tc.want)
+			}
+			if !contains(r.header.Get("Vary"), "Authorization") && r.status == 200 {
+				t.Errorf("%s: Vary %q lacks Authorization", tc.name, r.header.Get("Vary"))
+			}
 		}
-	}
+	})
 }
 
 func TestHeadAnswersLikeGet(t *testing.T) {
-	e := newEnv(t)
-	get := e.do(req{path: "/v1/articles/1"})
-	head := e.do(req{method: http.MethodHead, path: "/v1/articles/1"})
-	if head.status != 200 || len(head.body) != 0 || head.header.Get("ETag") != get.header.Get("ETag") {
-		t.Errorf("HEAD: %d, %d bytes, ETag %q (GET's %q)", head.status, len(head.body), head.header.Get("ETag"), get.header.Get("ETag"))
-	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		get := e.do(req{path: "/v1/articles/1"})
+		head := e.do(req{method: http.MethodHead, path: "/v1/articles/1"})
+		if head.status != 200 || len(head.body) != 0 || head.header.Get("ETag") != get.header.Get("ETag") {
+			t.Errorf("HEAD: %d, %d bytes, ETag %q (GET's %q)", head.status, len(head.body), head.header.Get("ETag"), get.header.Get("ETag"))
+		}
+	})
 }
 
 func TestHealth(t *testing.T) {
-	e := newEnv(t)
-	for _, p := range []string{"/healthz", "/readyz"} {
-		if r := e.do(req{path: p}); r.status != 200 {
-			t.Errorf("%s: %d", p, r.status)
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		for _, p := range []string{"/healthz", "/readyz"} {
+			if r := e.do(req{path: p}); r.status != 200 {
+				t.Errorf("%s: %d", p, r.status)
+			}
 		}
-	}
-	_ = e.store.Close()
-	assertProblem(t, e.do(req{path: "/readyz"}), http.StatusServiceUnavailable, "")
+		_ = e.store.Close()
+		assertProblem(t, e.do(req{path: "/readyz"}), http.StatusServiceUnavailable, "")
+	})
 }

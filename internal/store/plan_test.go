@@ -116,3 +116,81 @@ func explain(tb testing.TB, s *Store, q string, args []any) string {
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
+
+// TestListQueryPlansPostgres shows PostgreSQL's plans for the same list
+// queries over 30,000 articles and fails if one reads a whole table or
+// sorts its matches: each must walk a B-tree in (published_at, id) order
+// (backwards for newest first) and stop after a page.
+func TestListQueryPlansPostgres(t *testing.T) {
+	s, _ := newStore(t, "postgres")
+	ctx := context.Background()
+	// Bulk data straight in SQL: 30,000 articles over two years, a third
+	// about Russia, a fifth about China, half sanctions, a quarter trade.
+	for _, q := range []string{
+		`INSERT INTO articles (title, published_at, created_at, updated_at)
+		 SELECT 'headline ' || g, 1700000000000000 + g::bigint * 2000000000, 0, 0 FROM generate_series(1, 30000) g`,
+		`INSERT INTO article_countries (country, published_at, article_id)
+		 SELECT CASE WHEN id % 3 = 0 THEN 'RU' WHEN id % 5 = 0 THEN 'CN' ELSE 'KP' END, published_at, id FROM articles`,
+		`INSERT INTO article_countries (country, published_at, article_id)
+		 SELECT 'KP', published_at, id FROM articles WHERE id % 3 = 0`,
+		`INSERT INTO article_themes (theme, published_at, article_id)
+		 SELECT CASE WHEN id % 2 = 0 THEN 'sanctions' WHEN id % 4 = 1 THEN 'trade' ELSE 'troops' END, published_at, id FROM articles`,
+		`ANALYZE`,
+	} {
+		if err := s.w.WithContext(ctx).Exec(q).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	cursor := &news.Cursor{PublishedAt: fromMicros(1700000000000000 + 15000*2000000000), ID: 15000}
+	for _, tc := range []planCase{
+		{"no filter", news.Filter{}},
+		{"one country", news.Filter{Countries: []string{"RU"}}},
+		{"one theme", news.Filter{Themes: []string{"sanctions"}}},
+		{"country and theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}}},
+		{"all of two countries", news.Filter{CountriesAll: []string{"KP", "RU"}}},
+		{"oldest first, country", news.Filter{Countries: []string{"CN"}, Sort: news.SortOldest}},
+	} {
+		for _, withCursor := range []bool{false, true} {
+			name := tc.name
+			f := tc.f
+			f.Limit = 20
+			if f.Sort == "" {
+				f.Sort = news.SortNewest
+			}
+			if withCursor {
+				name += ", after a cursor"
+				f.After = cursor
+			}
+			t.Run(name, func(t *testing.T) {
+				q, args := pageSQL(s.dialect, f)
+				var lines []string
+				rows, err := s.r.Raw("EXPLAIN "+q, args...).Rows()
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var line string
+					if err := rows.Scan(&line); err != nil {
+						t.Fatal(err)
+					}
+					lines = append(lines, line)
+				}
+				if err := rows.Err(); err != nil {
+					t.Fatal(err)
+				}
+				plan := strings.Join(lines, "\n")
+				t.Logf("%s\n%s", name, plan)
+				for _, line := range lines {
+					node := strings.TrimLeft(strings.TrimSpace(line), "-> ")
+					if strings.HasPrefix(node, "Seq Scan on articles") || strings.HasPrefix(node, "Seq Scan on article_") {
+						t.Errorf("the plan reads a whole table: %q", node)
+					}
+					if strings.HasPrefix(node, "Sort ") || strings.HasPrefix(node, "Incremental Sort") {
+						t.Errorf("the plan sorts its matches: %q", node)
+					}
+				}
+			})
+		}
+	}
+}

@@ -48,6 +48,9 @@ func DSN(tb testing.TB, kind string) string {
 	}
 	admin := os.Getenv(EnvPostgres)
 	if admin == "" {
+		if os.Getenv("HEADLINES_REQUIRE_POSTGRES") == "1" {
+			tb.Fatal("HEADLINES_REQUIRE_POSTGRES=1 but " + EnvPostgres + " is not set")
+		}
 		tb.Skip(SkipMessage)
 	}
 	u, err := url.Parse(admin)
