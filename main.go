@@ -149,7 +149,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", cfg.Addr, "db", cfg.DB, "docs", "/swagger/index.html")
+	log.Info("serving", "addr", cfg.Addr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
 	select {
 	case err := <-errc:
 		return err
@@ -166,20 +166,25 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 }
 
 // loadDemo imports the demo headlines when the database has no articles
-// and has never had any.
-func loadDemo(ctx context.Context, st *store.Store) (int, error) {
-	empty, err := st.Empty(ctx)
-	if err != nil || !empty {
-		return 0, err
-	}
-	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
-	if err != nil {
-		return 0, err
-	}
-	if res.Failed > 0 {
-		return 0, fmt.Errorf("%d demo articles were refused: %w", res.Failed, res.Errors[0])
-	}
-	return res.Created, nil
+// and has never had any. Instances starting together on one PostgreSQL
+// database take turns, so only the first loads them.
+func loadDemo(ctx context.Context, st *store.Store) (n int, err error) {
+	err = st.Exclusive(ctx, "demo", func() error {
+		empty, err := st.Empty(ctx)
+		if err != nil || !empty {
+			return err
+		}
+		res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
+		if err != nil {
+			return err
+		}
+		if res.Failed > 0 {
+			return fmt.Errorf("%d demo articles were refused: %w", res.Failed, res.Errors[0])
+		}
+		n = res.Created
+		return nil
+	})
+	return n, err
 }
 
 func migrate(ctx context.Context, st *store.Store, pos []string, stdout io.Writer) error {

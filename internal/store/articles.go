@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"slices"
 	"strings"
 
@@ -217,7 +218,24 @@ func (s *Store) CreateArticle(ctx context.Context, d news.Draft) (a news.Article
 		a, err = s.insert(ctx, tx, d)
 		return err
 	})
-	return a, err
+	return a, s.nameExisting(ctx, err, d.URL)
+}
+
+// nameExisting completes a conflict that the database raised (two
+// PostgreSQL transactions inserting one URL at once) with the id of the
+// article that won, as the URL check inside the transaction does.
+func (s *Store) nameExisting(ctx context.Context, err error, url string) error {
+	var ne *news.Error
+	if url == "" || !errors.As(err, &ne) || ne.Code != news.EConflict || ne.ExistingID != 0 {
+		return err
+	}
+	var ids []int64
+	if s.r.WithContext(ctx).Raw(`SELECT id FROM articles WHERE url = ?`, url).Scan(&ids).Error != nil || len(ids) == 0 {
+		return err
+	}
+	e := news.FieldErrorf(news.EConflict, "url", "another article (id %d) already has this url", ids[0])
+	e.ExistingID = ids[0]
+	return e
 }
 
 // ReplaceArticle overwrites an article with a normalized draft.
@@ -277,7 +295,17 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) erro
 }
 
 // UpsertArticle creates an article or replaces the one with the same URL.
+// When another transaction inserts the same URL first, it retries once
+// and replaces that one.
 func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
+	a, created, err = s.upsert(ctx, d)
+	if news.ErrorCode(err) == news.EConflict && created {
+		a, created, err = s.upsert(ctx, d)
+	}
+	return a, created, err
+}
+
+func (s *Store) upsert(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		var ids []int64
 		if d.URL != "" {
