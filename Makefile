@@ -13,11 +13,13 @@ run:
 
 ## test: the whole test suite with the race detector (PostgreSQL too when HEADLINES_TEST_POSTGRES is set)
 test:
-	$(GO) test -tags $(TAGS) -race -count=1 ./...
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 5m ./...
 
 ## build: the headlines binary
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+
 build:
-	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -o bin/headlines .
+	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-X main.version=$(VERSION)" -o bin/headlines .
 
 ## docs: regenerate docs/ from the swag annotations
 docs:

@@ -14,10 +14,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/mattn/go-isatty"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/config"
@@ -86,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	st, err := store.Open(cfg.DB, store.Options{})
+	st, err := store.Open(cfg.DB, store.Options{Replicas: cfg.Replicas})
 	if err != nil {
 		return err
 	}
@@ -134,9 +138,14 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if len(cfg.APIKeys) == 0 {
 		log.Warn("HEADLINES_API_KEYS is empty: every write will answer 401")
 	}
+	reg := prometheus.NewRegistry()
+	for name, db := range st.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
+	}
 	e := api.New(api.Deps{
 		Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, Log: log,
+		Build: buildInfo(st.Dialect()), Metrics: reg,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,
@@ -290,6 +299,23 @@ func healthcheck(ctx context.Context, addr string) error {
 		return fmt.Errorf("healthz answered %s", res.Status)
 	}
 	return nil
+}
+
+// version is set at build time: go build -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// buildInfo describes this binary: its version, the commit it was built
+// from when the build recorded one, and the Go release.
+func buildInfo(dialect string) api.Build {
+	b := api.Build{Version: version, Commit: "unknown", GoVersion: runtime.Version(), Dialect: dialect}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				b.Commit = s.Value
+			}
+		}
+	}
+	return b
 }
 
 func lineLabel(name string, line int) string {

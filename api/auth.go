@@ -51,6 +51,10 @@ func (k keyring) identify(next echo.HandlerFunc) echo.HandlerFunc {
 			return news.Errorf(news.EUnauthorized, "the API key is not valid; send Authorization: Bearer <key> or X-API-Key: <key>")
 		}
 		c.Set(ctxRole, "editor")
+		// Editors write, so their reads must show their writes: never from
+		// a replica that may lag (on any instance, since the key travels
+		// with every request).
+		c.SetRequest(c.Request().WithContext(news.WithFreshReads(c.Request().Context())))
 		return next(c)
 	}
 }

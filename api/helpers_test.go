@@ -47,6 +47,12 @@ var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
 func newEnv(t *testing.T, kind string) *env {
 	t.Helper()
 	h, st := newAPI(t, kind)
+	return serve(t, h, st)
+}
+
+// serve runs h over real HTTP for one test.
+func serve(t *testing.T, h http.Handler, st *store.Store) *env {
+	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 
@@ -81,9 +87,12 @@ func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
 	e := api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
-		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, Log: quietLog(),
+		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}})
 	return e, st
 }
+
+func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func cloneDoc(t *testing.T, doc *openapi3.T) *openapi3.T {
 	t.Helper()

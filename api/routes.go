@@ -34,6 +34,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 	echoSwagger "github.com/swaggo/echo-swagger"
 
 	"github.com/headlines/headlines/internal/news"
@@ -49,6 +50,8 @@ type Deps struct {
 	BaseURL      string        // public base URL; empty = from each request
 	CacheMaxAge  time.Duration // max-age of public GET responses
 	Log          *slog.Logger
+	Build        Build
+	Metrics      *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
 }
 
 type handlers struct {
@@ -58,6 +61,7 @@ type handlers struct {
 	keys     keyring
 	cursors  cursorCodec
 	base     string
+	build    Build
 }
 
 // New returns the Echo server with every route.
@@ -67,13 +71,18 @@ func New(d Deps) *echo.Echo {
 	}
 	h := &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, keys: newKeyring(d.APIKeys),
-		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL,
+		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	m := newMetrics(d.Metrics, d.Build)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.Pre(headAsGet)
 	e.Use(middleware.RequestID())
+	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
 	e.Use(h.keys.identify)
 	e.Use(cacheControl(d.CacheMaxAge))
@@ -97,6 +106,8 @@ func New(d Deps) *echo.Echo {
 
 	e.GET("/healthz", h.healthz)
 	e.GET("/readyz", h.readyz)
+	e.GET("/version", h.version)
+	e.GET("/metrics", m.handler())
 	e.GET("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))

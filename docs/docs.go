@@ -1043,6 +1043,26 @@ const docTemplate = `{
                     }
                 }
             }
+        },
+        "/version": {
+            "get": {
+                "produces": [
+                    "application/json"
+                ],
+                "tags": [
+                    "ops"
+                ],
+                "summary": "Build information",
+                "operationId": "version",
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Build"
+                        }
+                    }
+                }
+            }
         }
     },
     "definitions": {
@@ -1322,6 +1342,27 @@ const docTemplate = `{
                 },
                 "url": {
                     "type": "string"
+                }
+            }
+        },
+        "Build": {
+            "type": "object",
+            "properties": {
+                "commit": {
+                    "type": "string",
+                    "example": "3bcadcf"
+                },
+                "dialect": {
+                    "type": "string",
+                    "example": "sqlite"
+                },
+                "go_version": {
+                    "type": "string",
+                    "example": "go1.26.8"
+                },
+                "version": {
+                    "type": "string",
+                    "example": "v0.1.0"
                 }
             }
         },

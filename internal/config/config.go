@@ -15,6 +15,7 @@ import (
 type Config struct {
 	Addr            string        // HEADLINES_ADDR: listen address
 	DB              string        // HEADLINES_DB: SQLite file path or postgres:// URL
+	Replicas        []string      // HEADLINES_DB_REPLICAS: comma-separated postgres:// URLs of read replicas
 	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated editor keys
 	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
@@ -66,6 +67,11 @@ func Load(getenv func(string) string) (Config, error) {
 	str("HEADLINES_BASE_URL", &c.BaseURL)
 	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
 	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	for _, r := range strings.Split(getenv("HEADLINES_DB_REPLICAS"), ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			c.Replicas = append(c.Replicas, r)
+		}
+	}
 	for _, k := range strings.Split(getenv("HEADLINES_API_KEYS"), ",") {
 		if k = strings.TrimSpace(k); k != "" {
 			c.APIKeys = append(c.APIKeys, k)
@@ -90,9 +96,18 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.Addr, ":") {
 		errs = append(errs, fmt.Errorf("HEADLINES_ADDR=%q: want host:port such as :8080", c.Addr))
 	}
-	if strings.HasPrefix(c.DB, "postgres://") || strings.HasPrefix(c.DB, "postgresql://") {
+	if isPostgres(c.DB) {
 		if u, err := url.Parse(c.DB); err != nil || u.Host == "" {
 			errs = append(errs, fmt.Errorf("HEADLINES_DB: a PostgreSQL URL needs a host, such as postgres://user@127.0.0.1:5432/headlines"))
+		}
+	}
+	for i, r := range c.Replicas {
+		if !isPostgres(c.DB) {
+			errs = append(errs, fmt.Errorf("HEADLINES_DB_REPLICAS: read replicas need a PostgreSQL primary in HEADLINES_DB"))
+			break
+		}
+		if u, err := url.Parse(r); err != nil || !isPostgres(r) || u.Host == "" {
+			errs = append(errs, fmt.Errorf("HEADLINES_DB_REPLICAS: replica %d is not a postgres:// URL with a host", i+1))
 		}
 	}
 	if len(c.CursorSecret) < 16 {
@@ -108,4 +123,8 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
 	}
 	return errors.Join(errs...)
+}
+
+func isPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }

@@ -18,6 +18,20 @@ func TestLoadDefaults(t *testing.T) {
 	}
 }
 
+func TestReplicasNeedPostgres(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HEADLINES_DB":          "postgres://app@db.internal:5432/headlines",
+		"HEADLINES_DB_REPLICAS": "postgres://app@replica1:5432/headlines, postgres://app@replica2:5432/headlines",
+	}))
+	if err != nil || len(c.Replicas) != 2 {
+		t.Fatalf("replicas: %v, %v", c.Replicas, err)
+	}
+	if _, err := Load(env(map[string]string{"HEADLINES_DB_REPLICAS": "postgres://app@replica1:5432/headlines"})); err == nil ||
+		!strings.Contains(err.Error(), "need a PostgreSQL primary") {
+		t.Errorf("replicas of a SQLite file: %v", err)
+	}
+}
+
 func TestLoadReadsAndValidates(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"HEADLINES_ADDR": "127.0.0.1:9000", "HEADLINES_DB": "/tmp/x.db",
@@ -32,11 +46,12 @@ func TestLoadReadsAndValidates(t *testing.T) {
 	_, err = Load(env(map[string]string{
 		"HEADLINES_ADDR": "nowhere", "HEADLINES_CACHE_MAX_AGE": "-1s", "HEADLINES_API_KEYS": "short",
 		"HEADLINES_NO_DEMO": "perhaps", "HEADLINES_CURSOR_SECRET": "tiny", "HEADLINES_BASE_URL": "ftp://x",
+		"HEADLINES_DB_REPLICAS": "postgres://replica/db",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"HEADLINES_ADDR", "HEADLINES_CACHE_MAX_AGE", "HEADLINES_API_KEYS", "HEADLINES_NO_DEMO", "HEADLINES_CURSOR_SECRET", "HEADLINES_BASE_URL"} {
+	for _, name := range []string{"HEADLINES_ADDR", "HEADLINES_CACHE_MAX_AGE", "HEADLINES_API_KEYS", "HEADLINES_NO_DEMO", "HEADLINES_CURSOR_SECRET", "HEADLINES_BASE_URL", "HEADLINES_DB_REPLICAS"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}

@@ -97,3 +97,17 @@ type ArticleService interface {
 	// EachArticle calls fn for every article, drafts included, in id order.
 	EachArticle(ctx context.Context, fn func(Article) error) error
 }
+
+type freshReadsKey struct{}
+
+// WithFreshReads marks ctx as belonging to a caller who must see its own
+// writes at once: a store with read replicas answers it from the primary,
+// never from a replica that may lag behind.
+func WithFreshReads(ctx context.Context) context.Context {
+	return context.WithValue(ctx, freshReadsKey{}, true)
+}
+
+// FreshReads reports whether ctx asks for fresh reads.
+func FreshReads(ctx context.Context) bool {
+	return ctx.Value(freshReadsKey{}) != nil
+}

@@ -94,7 +94,7 @@ func (s *Store) article(ctx context.Context, db *gorm.DB, id int64, withDrafts b
 
 // Article returns one article.
 func (s *Store) Article(ctx context.Context, id int64, withDrafts bool) (news.Article, error) {
-	return s.article(ctx, s.r, id, withDrafts)
+	return s.article(ctx, s.read(ctx), id, withDrafts)
 }
 
 // checkURL returns EConflict naming the article that already has d's URL.
@@ -324,8 +324,8 @@ func (s *Store) upsert(ctx context.Context, d news.Draft) (a news.Article, creat
 	return a, created, err
 }
 
-// EachArticle calls fn for every article, drafts included, in id order. It
-// reads in batches so that a large export holds no long read transaction.
+// EachArticle calls fn for every article, drafts included, in id order,
+// from the primary. It reads in batches so that a large export holds no long read transaction.
 func (s *Store) EachArticle(ctx context.Context, fn func(news.Article) error) error {
 	var after int64
 	for {

@@ -172,7 +172,8 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.Sort == news.SortRelevance {
 		extra = append(extra, &rank)
 	}
-	rows, err := s.r.WithContext(ctx).Raw(sql, args...).Rows()
+	db := s.read(ctx)
+	rows, err := db.Raw(sql, args...).Rows()
 	if err != nil {
 		return news.Page{}, translate(err, "list articles")
 	}
@@ -201,7 +202,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.IncludeTotal {
 		q := buildList(s.dialect, f)
 		var n int
-		if err := s.r.WithContext(ctx).Raw("SELECT count(*) FROM "+q.from+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
+		if err := db.Raw("SELECT count(*) FROM "+q.from+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
 		}
 		page.Total = &n
@@ -221,7 +222,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 			}
 			fq := fmt.Sprintf("SELECT %[2]s AS key, count(*) AS count FROM %[1]s WHERE article_id IN (%[3]s) GROUP BY %[2]s ORDER BY count(*) DESC, %[2]s",
 				table, col, set)
-			if err := s.r.WithContext(ctx).Raw(fq, q.args...).Scan(&counts).Error; err != nil {
+			if err := db.Raw(fq, q.args...).Scan(&counts).Error; err != nil {
 				return news.Page{}, translate(err, "count facets")
 			}
 			fc := make([]news.FacetCount, len(counts))

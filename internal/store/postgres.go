@@ -10,13 +10,31 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// openPostgres opens one pool on a PostgreSQL database; reads and writes
-// share it. Optimistic versions in the UPDATEs keep concurrent writers
-// from losing each other's changes.
+// openPostgres opens a pool on the primary, which takes the writes (and
+// reads when there are no replicas), and one on each read replica.
+// Optimistic versions in the UPDATEs keep concurrent writers from losing
+// each other's changes.
 func openPostgres(dsn string, opt Options) (*Store, error) {
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 20
 	}
+	primary, err := openPool(dsn, opt.MaxConns)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now}
+	for _, r := range opt.Replicas {
+		replica, err := openPool(r, opt.MaxConns)
+		if err != nil {
+			_ = s.Close()
+			return nil, fmt.Errorf("replica: %w", err)
+		}
+		s.replicas = append(s.replicas, replica)
+	}
+	return s, nil
+}
+
+func openPool(dsn string, size int) (*gorm.DB, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
 	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
 	if err != nil {
@@ -26,13 +44,13 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	sqlDB.SetMaxOpenConns(opt.MaxConns)
-	sqlDB.SetMaxIdleConns(opt.MaxConns)
+	sqlDB.SetMaxOpenConns(size)
+	sqlDB.SetMaxIdleConns(size)
 	if err := sqlDB.PingContext(context.Background()); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
-	return &Store{w: db, r: db, dialect: postgresDialect, now: opt.Now}, nil
+	return db, nil
 }
 
 // Redact hides the password of a database URL, for logs and messages; a

@@ -13,6 +13,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -28,9 +29,12 @@ import (
 // SQLite (the embedded default) or PostgreSQL.
 type Store struct {
 	w       *gorm.DB // writes; on SQLite the one writer connection, every transaction BEGIN IMMEDIATE
-	r       *gorm.DB // reads; on SQLite a separate query_only pool
+	r       *gorm.DB // reads from the primary: on SQLite a separate query_only pool, on PostgreSQL the primary's pool
 	dialect dialect
-	now     func() time.Time
+
+	replicas []*gorm.DB    // PostgreSQL read replicas; reads go round-robin to them
+	next     atomic.Uint64 // the replica for the next read
+	now      func() time.Time
 
 	vocabMu   sync.RWMutex
 	countries []news.Country    // by code; loaded once, the list is fixed by migrations
@@ -43,7 +47,18 @@ type Options struct {
 	Now         func() time.Time // clock; time.Now when nil
 	ReadConns   int              // SQLite: size of the read pool; 4 when 0
 	BusyTimeout time.Duration    // SQLite: how long a statement waits for a lock; 10s when 0
-	MaxConns    int              // PostgreSQL: size of the connection pool; 20 when 0
+	MaxConns    int              // PostgreSQL: size of each connection pool; 20 when 0
+	Replicas    []string         // PostgreSQL: URLs of read replicas
+}
+
+// read returns the pool a read goes to, bound to ctx: a replica in turn,
+// or the primary when there is none or ctx asks for fresh reads.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	if len(s.replicas) == 0 || news.FreshReads(ctx) {
+		return s.r.WithContext(ctx)
+	}
+	i := s.next.Add(1) % uint64(len(s.replicas))
+	return s.replicas[i].WithContext(ctx)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -67,30 +82,41 @@ func Open(dsn string, opt Options) (*Store, error) {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
-	pools := []*gorm.DB{s.w}
-	if s.r != s.w {
-		pools = append(pools, s.r)
-	}
 	var errs []error
-	for _, g := range pools {
-		if db, err := g.DB(); err == nil {
-			errs = append(errs, db.Close())
-		}
+	for _, db := range s.Pools() {
+		errs = append(errs, db.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// Pools names every connection pool: "primary", and "reads" (SQLite's
+// read pool) or "replica-N", for metrics.
+func (s *Store) Pools() map[string]*sql.DB {
+	pools := map[string]*sql.DB{}
+	add := func(name string, g *gorm.DB) {
+		if db, err := g.DB(); err == nil {
+			pools[name] = db
+		}
+	}
+	add("primary", s.w)
+	if s.r != s.w {
+		add("reads", s.r)
+	}
+	for i, r := range s.replicas {
+		add(fmt.Sprintf("replica-%d", i+1), r)
+	}
+	return pools
 }
 
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database answers.
+// Ping reports whether the database, and every replica, answers.
 func (s *Store) Ping(ctx context.Context) error {
-	db, err := s.r.DB()
-	if err != nil {
-		return err
-	}
-	if err := db.PingContext(ctx); err != nil {
-		return news.Errorf(news.EUnavailable, "database unavailable")
+	for name, db := range s.Pools() {
+		if err := db.PingContext(ctx); err != nil {
+			return news.Errorf(news.EUnavailable, "database unavailable (%s)", name)
+		}
 	}
 	return nil
 }

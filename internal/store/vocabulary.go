@@ -44,7 +44,7 @@ func (s *Store) loadCountries(ctx context.Context) error {
 		return nil
 	}
 	var rows []countryRow
-	if err := s.r.WithContext(ctx).Raw(`SELECT code, name, aliases FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(`SELECT code, name, aliases FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
 		return translate(err, "load countries")
 	}
 	list := make([]news.Country, 0, len(rows))
@@ -94,6 +94,9 @@ func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
 		return by, nil
 	}
 	var rows []themeRow
+	// From the primary (never a replica): a theme created a moment ago must
+	// resolve. On SQLite the read pool, since a write transaction may be
+	// holding the one writer connection while it resolves names.
 	if err := s.r.WithContext(ctx).Raw(`SELECT slug, name, aliases FROM themes`).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "load themes")
 	}
@@ -167,7 +170,7 @@ func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]in
 	}
 	q := fmt.Sprintf(`SELECT t.%[2]s AS key, count(*) AS count FROM %[1]s t JOIN articles a ON a.id = t.article_id
 		WHERE a.status = 'published' GROUP BY t.%[2]s`, table, col)
-	if err := s.r.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(q).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "count "+col)
 	}
 	m := make(map[string]int, len(rows))
@@ -185,7 +188,7 @@ const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases,
 // Themes lists the themes with their published article counts.
 func (s *Store) Themes(ctx context.Context, usedOnly bool) ([]news.Theme, error) {
 	var rows []themeRow
-	if err := s.r.WithContext(ctx).Raw(themeSelect + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(themeSelect + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "list themes")
 	}
 	out := make([]news.Theme, 0, len(rows))
@@ -207,7 +210,7 @@ func (s *Store) Theme(ctx context.Context, name string) (news.Theme, error) {
 	if !ok {
 		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", name)
 	}
-	return s.themeBySlug(ctx, s.r, slug)
+	return s.themeBySlug(ctx, s.read(ctx), slug)
 }
 
 func (s *Store) themeBySlug(ctx context.Context, db *gorm.DB, slug string) (news.Theme, error) {
