@@ -145,7 +145,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	e := api.New(api.Deps{
 		Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, Log: log,
-		Build: buildInfo(st.Dialect()), Metrics: reg,
+		Build: buildInfo(st.Dialect()), Metrics: reg, RequireIfMatch: cfg.RequireIfMatch,
 	})
 	srv := &http.Server{
 		Addr:              cfg.Addr,

@@ -113,9 +113,14 @@ func etag(a news.Article) string {
 
 // ifMatch reads If-Match for article id: 0 when absent or "*", else the
 // version it names. If-Match compares strongly (RFC 9110), so a weak or
-// foreign ETag never matches.
-func ifMatch(c echo.Context, id int64) (int, error) {
+// foreign ETag never matches. When the server requires If-Match, a
+// request without one is refused with 428.
+func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
 	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if v == "" && h.requireIfMatch {
+		return 0, news.FieldErrorf(news.EPreconditionNeeded, "If-Match",
+			"this server requires If-Match on changes: GET the article and send its ETag")
+	}
 	if v == "" || v == "*" {
 		return 0, nil
 	}
@@ -244,6 +249,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Failure		404			{object}	Problem
 //	@Failure		409			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		428			{object}	Problem	"If-Match missing where the server requires it"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
 //	@Failure		422			{object}	Problem
@@ -255,7 +261,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, id)
+	version, err := h.ifMatch(c, id)
 	if err != nil {
 		return err
 	}
@@ -288,6 +294,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Failure		404			{object}	Problem
 //	@Failure		409			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		428			{object}	Problem	"If-Match missing where the server requires it"
 //	@Failure		413			{object}	Problem
 //	@Failure		415			{object}	Problem
 //	@Failure		422			{object}	Problem
@@ -299,7 +306,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, id)
+	version, err := h.ifMatch(c, id)
 	if err != nil {
 		return err
 	}
@@ -340,6 +347,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Failure		401			{object}	Problem
 //	@Failure		404			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		428			{object}	Problem	"If-Match missing where the server requires it"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Router			/v1/articles/{id} [delete]
@@ -348,7 +356,7 @@ func (h *handlers) deleteArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	version, err := ifMatch(c, id)
+	version, err := h.ifMatch(c, id)
 	if err != nil {
 		return err
 	}

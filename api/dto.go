@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/headlines/headlines/internal/news"
 )
 
@@ -102,9 +104,35 @@ func parseTime(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+// nfc puts text into Unicode Normalization Form C, so that the same
+// headline typed on two keyboards is stored, searched and compared alike.
+func nfc(s string) string { return norm.NFC.String(s) }
+
+func nfcPtr(p *string) *string {
+	if p == nil {
+		return nil
+	}
+	s := nfc(*p)
+	return &s
+}
+
+func nfcList(p *[]string) *[]string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(*p))
+	for i, s := range *p {
+		out[i] = nfc(s)
+	}
+	return &out
+}
+
 // toDraft converts an input body into a domain draft, normalized and
 // checked; every failing field is listed.
 func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver) (news.Draft, error) {
+	in.Title, in.Summary, in.Body, in.Source, in.Section = nfc(in.Title), nfc(in.Summary), nfc(in.Body), nfc(in.Source), nfc(in.Section)
+	in.URL, in.ImageURL, in.Author = nfcPtr(in.URL), nfcPtr(in.ImageURL), nfcPtr(in.Author)
+	in.Countries, in.Themes = nfcList(in.Countries), nfcList(in.Themes)
 	d := news.Draft{
 		Title: in.Title, Summary: in.Summary, Body: in.Body, URL: str(in.URL), ImageURL: str(in.ImageURL),
 		Source: in.Source, Section: in.Section, Author: str(in.Author), Language: in.Language,
@@ -141,6 +169,10 @@ func mergeProblems(p news.Problems, err error) error {
 
 // toUpdate converts a merge patch into a domain update.
 func (in ArticlePatch) toUpdate(raw map[string]json.RawMessage) (news.Update, error) {
+	for _, f := range []**string{&in.Title, &in.Summary, &in.Body, &in.URL, &in.ImageURL, &in.Source, &in.Section, &in.Author} {
+		*f = nfcPtr(*f)
+	}
+	in.Countries, in.Themes = nfcList(in.Countries), nfcList(in.Themes)
 	var p news.Problems
 	u := news.Update{
 		Title: in.Title, Summary: in.Summary, Body: in.Body, Source: in.Source,

@@ -36,6 +36,7 @@ var statusOf = map[news.Code]int{
 	news.ENotFound:           http.StatusNotFound,
 	news.EConflict:           http.StatusConflict,
 	news.EPreconditionFailed: http.StatusPreconditionFailed,
+	news.EPreconditionNeeded: http.StatusPreconditionRequired,
 	news.EUnauthorized:       http.StatusUnauthorized,
 	news.EForbidden:          http.StatusForbidden,
 	news.ETooLarge:           http.StatusRequestEntityTooLarge,

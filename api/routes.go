@@ -51,7 +51,10 @@ type Deps struct {
 	CacheMaxAge  time.Duration // max-age of public GET responses
 	Log          *slog.Logger
 	Build        Build
-	Metrics      *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
+	// RequireIfMatch makes PUT, PATCH and DELETE of an article answer 428
+	// without an If-Match header, so that no client overwrites blindly.
+	RequireIfMatch bool
+	Metrics        *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
 }
 
 type handlers struct {
@@ -62,6 +65,8 @@ type handlers struct {
 	cursors  cursorCodec
 	base     string
 	build    Build
+
+	requireIfMatch bool
 }
 
 // New returns the Echo server with every route.
@@ -72,6 +77,7 @@ func New(d Deps) *echo.Echo {
 	h := &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, keys: newKeyring(d.APIKeys),
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
+		requireIfMatch: d.RequireIfMatch,
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
@@ -81,6 +87,7 @@ func New(d Deps) *echo.Echo {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.Pre(headAsGet)
+	e.Use(securityHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
@@ -134,6 +141,29 @@ func cacheControl(maxAge time.Duration) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+const (
+	// strictCSP is for everything but Swagger UI: JSON needs nothing.
+	strictCSP = "default-src 'none'; frame-ancestors 'none'"
+	// swaggerCSP lets Swagger UI run its own bundle and its inline start-up script.
+	swaggerCSP = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'"
+)
+
+// securityHeaders keeps browsers from sniffing types, framing the API or
+// running anything it did not mean to serve.
+func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		if strings.HasPrefix(c.Request().URL.Path, "/swagger/") {
+			h.Set("Content-Security-Policy", swaggerCSP)
+		} else {
+			h.Set("Content-Security-Policy", strictCSP)
+		}
+		return next(c)
 	}
 }
 

@@ -514,6 +514,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "428": {
+                        "description": "If-Match missing where the server requires it",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -575,6 +581,12 @@ const docTemplate = `{
                     },
                     "412": {
                         "description": "stale If-Match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing where the server requires it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -680,6 +692,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "428": {
+                        "description": "If-Match missing where the server requires it",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

@@ -22,6 +22,7 @@ type Config struct {
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
 	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
 	NoDemo          bool          // HEADLINES_NO_DEMO: do not load the demo headlines into an empty database
+	RequireIfMatch  bool          // HEADLINES_REQUIRE_IF_MATCH: PUT, PATCH and DELETE need If-Match (428 without)
 }
 
 // DevCursorSecret signs cursors when HEADLINES_CURSOR_SECRET is unset. It
@@ -77,13 +78,17 @@ func Load(getenv func(string) string) (Config, error) {
 			c.APIKeys = append(c.APIKeys, k)
 		}
 	}
-	if v := strings.TrimSpace(getenv("HEADLINES_NO_DEMO")); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("HEADLINES_NO_DEMO=%q: want true or false", v))
+	boolean := func(name string, dst *bool) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
+			}
+			*dst = b
 		}
-		c.NoDemo = b
 	}
+	boolean("HEADLINES_NO_DEMO", &c.NoDemo)
+	boolean("HEADLINES_REQUIRE_IF_MATCH", &c.RequireIfMatch)
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)
 	}

@@ -159,6 +159,8 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 		p.Add("title", "must be at most %d characters, got %d", MaxTitle, n)
 	case hasControl(d.Title):
 		p.Add("title", "must not contain control characters")
+	case hasBidiControl(d.Title):
+		p.Add("title", "must not contain bidirectional override or isolate characters")
 	}
 	d.Summary = strings.TrimSpace(d.Summary)
 	if n := utf8.RuneCountInString(d.Summary); n > MaxSummary {
@@ -167,17 +169,12 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	if n := utf8.RuneCountInString(d.Body); n > MaxBody {
 		p.Add("body", "must be at most %d characters, got %d", MaxBody, n)
 	}
-	d.URL = strings.TrimSpace(d.URL)
-	if d.URL != "" {
-		if msg := checkURL(d.URL); msg != "" {
-			p.Add("url", "%s", msg)
-		}
+	var msg string
+	if d.URL, msg = canonicalURL(d.URL); msg != "" {
+		p.Add("url", "%s", msg)
 	}
-	d.ImageURL = strings.TrimSpace(d.ImageURL)
-	if d.ImageURL != "" {
-		if msg := checkURL(d.ImageURL); msg != "" {
-			p.Add("image_url", "%s", msg)
-		}
+	if d.ImageURL, msg = canonicalURL(d.ImageURL); msg != "" {
+		p.Add("image_url", "%s", msg)
 	}
 	d.Source = strings.TrimSpace(d.Source)
 	d.Author = strings.TrimSpace(d.Author)
@@ -264,20 +261,44 @@ func hasControl(s string) bool {
 	return false
 }
 
-// checkURL returns why s is not an acceptable absolute http(s) URL, or "".
-func checkURL(s string) string {
+// hasBidiControl reports Unicode bidirectional embeddings, overrides and
+// isolates (U+202A–U+202E, U+2066–U+2069), which can make a headline
+// display as something other than what it says.
+func hasBidiControl(s string) bool {
+	for _, r := range s {
+		if r >= '\u202A' && r <= '\u202E' || r >= '\u2066' && r <= '\u2069' {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalURL trims s and, when it is an acceptable absolute http(s) URL,
+// returns it with scheme and host in lower case, so that one story's URL
+// is stored, and checked for uniqueness, in one spelling. Otherwise it
+// says why not. An empty s is fine.
+func canonicalURL(s string) (string, string) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", ""
+	}
 	if len(s) > MaxURL {
-		return "must be at most 2048 characters"
-	}
-	u, err := url.Parse(s)
-	if err != nil || !u.IsAbs() || u.Host == "" {
-		return "must be an absolute http or https URL"
-	}
-	if scheme := strings.ToLower(u.Scheme); scheme != "http" && scheme != "https" {
-		return "must use http or https"
+		return s, "must be at most 2048 characters"
 	}
 	if hasControl(s) || strings.ContainsAny(s, " \t") {
-		return "must not contain spaces or control characters"
+		return s, "must not contain spaces or control characters"
 	}
-	return ""
+	u, err := url.Parse(s)
+	if err != nil || !u.IsAbs() {
+		return s, "must be an absolute http or https URL"
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return s, "must use http or https, not " + u.Scheme
+	}
+	if u.Host == "" || u.User != nil {
+		return s, "must name a host, without user or password"
+	}
+	u.Host = strings.ToLower(u.Host)
+	return u.String(), ""
 }

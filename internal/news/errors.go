@@ -14,17 +14,18 @@ type Code string
 
 // The error codes of the domain.
 const (
-	EInvalid            Code = "invalid"             // malformed request or parameter
-	EValidation         Code = "validation"          // well-formed input that breaks a rule
-	ENotFound           Code = "not_found"           // no such resource
-	EConflict           Code = "conflict"            // clashes with existing data (duplicate url, theme in use)
-	EPreconditionFailed Code = "precondition_failed" // stale If-Match version
-	EUnauthorized       Code = "unauthorized"        // no or unknown key
-	EForbidden          Code = "forbidden"           // key lacks the role
-	ETooLarge           Code = "too_large"           // body over the limit
-	EUnsupportedMedia   Code = "unsupported_media"   // wrong content type
-	EUnavailable        Code = "unavailable"         // database unreachable
-	EInternal           Code = "internal"            // anything unexpected
+	EInvalid            Code = "invalid"               // malformed request or parameter
+	EValidation         Code = "validation"            // well-formed input that breaks a rule
+	ENotFound           Code = "not_found"             // no such resource
+	EConflict           Code = "conflict"              // clashes with existing data (duplicate url, theme in use)
+	EPreconditionFailed Code = "precondition_failed"   // stale If-Match version
+	EPreconditionNeeded Code = "precondition_required" // If-Match required but missing
+	EUnauthorized       Code = "unauthorized"          // no or unknown key
+	EForbidden          Code = "forbidden"             // key lacks the role
+	ETooLarge           Code = "too_large"             // body over the limit
+	EUnsupportedMedia   Code = "unsupported_media"     // wrong content type
+	EUnavailable        Code = "unavailable"           // database unreachable
+	EInternal           Code = "internal"              // anything unexpected
 )
 
 // FieldError names one failing field of a request.
