@@ -16,7 +16,9 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -26,6 +28,7 @@ import (
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/demo"
+	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
 )
 
@@ -46,6 +49,9 @@ commands:
   migrate up|down|status [--db FILE]             manage the schema
   import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
   export [--db FILE]                             write every article as JSON Lines to standard output
+  keys create --role reader|editor|admin --name NAME   make an API key; it is printed once
+  keys list                                      list keys: prefix, role, name, created, last used
+  keys revoke ID|PREFIX                          disable a key
   healthcheck                                    exit 0 when the server on HEADLINES_ADDR answers /healthz (for container health checks)
 
 Settings come from HEADLINES_* environment variables; see README.md.`
@@ -61,6 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	cmd, rest := args[0], args[1:]
+	var keyRole, keyName string
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (HEADLINES_DB)")
@@ -69,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
 		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
 	case "migrate", "import", "export":
+	case "keys":
+		fs.StringVar(&keyRole, "role", "editor", "role of a new key: reader, editor or admin")
+		fs.StringVar(&keyName, "name", "", "who or what uses a new key")
 	case "healthcheck":
 		return healthcheck(ctx, cfg.Addr)
 	default:
@@ -101,6 +111,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, cfg, st, log)
 	case "migrate":
 		return migrate(ctx, st, pos, stdout)
+	case "keys":
+		return keys(ctx, st, pos, news.Role(keyRole), keyName, stdout, stderr)
 	case "import":
 		if len(pos) != 1 {
 			return errors.New("usage: headlines import FILE|-")
@@ -143,7 +155,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	e := api.New(api.Deps{
-		Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
+		Articles: st, Vocabulary: st, Keys: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, Log: log,
 		Build: buildInfo(st.Dialect()), Metrics: reg, RequireIfMatch: cfg.RequireIfMatch,
 	})
@@ -233,6 +245,55 @@ func migrate(ctx context.Context, st *store.Store, pos []string, stdout io.Write
 		return fmt.Errorf("unknown migrate action %q: want up, down or status", pos[0])
 	}
 	return nil
+}
+
+func keys(ctx context.Context, st *store.Store, pos []string, role news.Role, name string, stdout, stderr io.Writer) error {
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return errors.New("usage: headlines keys create|list|revoke")
+	}
+	switch pos[0] {
+	case "create":
+		secret, k, err := st.CreateKey(ctx, name, role)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret)
+		fmt.Fprintf(stderr, "created %s key %d (%s…) for %q; the key above is shown only now\n", k.Role, k.ID, k.Prefix, k.Name)
+	case "list":
+		list, err := st.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "ID\tPREFIX\tROLE\tNAME\tCREATED\tLAST USED\tREVOKED")
+		for _, k := range list {
+			fmt.Fprintf(tw, "%d\t%s…\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Prefix, k.Role, k.Name,
+				stamp(k.CreatedAt), stamp(k.LastUsedAt), stamp(k.RevokedAt))
+		}
+		return tw.Flush()
+	case "revoke":
+		if len(pos) != 2 {
+			return errors.New("usage: headlines keys revoke ID|PREFIX")
+		}
+		k, err := st.RevokeKey(ctx, strings.TrimSuffix(pos[1], "…"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "revoked %s key %d (%s…) of %q\n", k.Role, k.ID, k.Prefix, k.Name)
+	default:
+		return fmt.Errorf("unknown keys action %q: want create, list or revoke", pos[0])
+	}
+	return nil
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func importFile(ctx context.Context, st *store.Store, name string, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -118,17 +118,43 @@ func TestMigrateCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "pending") {
 		t.Fatalf("status on a new database: %v %q", err, out)
 	}
-	if out, _, err = cli(t, db, "", "migrate", "up"); err != nil || !strings.Contains(out, "applied 1 migrations") {
+	pending := strings.Count(out, "pending")
+	if out, _, err = cli(t, db, "", "migrate", "up"); err != nil || !strings.Contains(out, fmt.Sprintf("applied %d migrations", pending)) {
 		t.Fatalf("up: %v %q", err, out)
 	}
-	if out, _, err = cli(t, db, "", "migrate", "down"); err != nil || !strings.Contains(out, "rolled back migration 1") {
+	if out, _, err = cli(t, db, "", "migrate", "down"); err != nil || !strings.Contains(out, fmt.Sprintf("rolled back migration %d", pending)) {
 		t.Fatalf("down: %v %q", err, out)
+	}
+	if out, _, err = cli(t, db, "", "migrate", "status"); err != nil || strings.Count(out, "pending") != 1 {
+		t.Fatalf("status after one down: %v %q", err, out)
 	}
 	if _, errOut, err := cli(t, db, "", "migrate", "sideways"); err == nil || !strings.Contains(errOut, "sideways") {
 		t.Errorf("unknown action: %v %q", err, errOut)
 	}
 	if _, errOut, err := cli(t, db, "", "frobnicate"); err == nil || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: %v %q", err, errOut)
+	}
+}
+
+func TestKeysCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "k.db")
+	secret, msg, err := cli(t, db, "", "keys", "create", "--role", "reader", "--name", "partner site")
+	secret = strings.TrimSpace(secret)
+	if err != nil || !strings.HasPrefix(secret, "hl_") || len(secret) != 46 || !strings.Contains(msg, "shown only now") {
+		t.Fatalf("create: %v %q %q", err, secret, msg)
+	}
+	out, _, err := cli(t, db, "", "keys", "list")
+	if err != nil || !strings.Contains(out, secret[:11]+"…") || !strings.Contains(out, "reader") || !strings.Contains(out, "partner site") {
+		t.Fatalf("list: %v %q", err, out)
+	}
+	if strings.Contains(out, secret) {
+		t.Error("the listing shows the whole key")
+	}
+	if out, _, err = cli(t, db, "", "keys", "revoke", secret[:11]); err != nil || !strings.Contains(out, "revoked reader key 1") {
+		t.Fatalf("revoke: %v %q", err, out)
+	}
+	if _, errOut, err := cli(t, db, "", "keys", "create", "--role", "root", "--name", "x"); err == nil || !strings.Contains(errOut, "role") {
+		t.Errorf("bad role: %v %q", err, errOut)
 	}
 }
 

@@ -39,6 +39,7 @@ import (
 //	@Success		200				{object}	ArticleList
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when another page follows"
 //	@Failure		400				{object}	Problem	"bad parameter"
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid, or sent in the URL"
 //	@Failure		503				{object}	Problem
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {
@@ -158,6 +159,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Header			200				{string}	ETag	"version of this article"
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Router			/v1/articles/{id} [get]
 func (h *handlers) getArticle(c echo.Context) error {
@@ -212,6 +214,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@Header			201		{string}	ETag		"version of the new article"
 //	@Failure		400		{object}	Problem		"malformed JSON or unknown field"
 //	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"the key is not an editor key"
 //	@Failure		409		{object}	Problem	"url already stored (existing_id)"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
@@ -246,6 +249,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"the key is not an editor key"
 //	@Failure		404			{object}	Problem
 //	@Failure		409			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
@@ -291,6 +295,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"the key is not an editor key"
 //	@Failure		404			{object}	Problem
 //	@Failure		409			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
@@ -345,6 +350,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Success		204			"deleted"
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"the key is not an editor key"
 //	@Failure		404			{object}	Problem
 //	@Failure		412			{object}	Problem	"stale If-Match"
 //	@Failure		428			{object}	Problem	"If-Match missing where the server requires it"

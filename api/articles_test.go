@@ -149,7 +149,6 @@ func TestListErrors(t *testing.T) {
 			{"include_total=maybe", "include_total"},
 			{"facets=source", "facets"},
 			{"page=2", "page"},
-			{"api_key=x", "api_key"},
 			{"q=a%00b", "q"},
 		}
 		for _, tc := range cases {

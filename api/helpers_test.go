@@ -24,7 +24,10 @@ import (
 	"github.com/headlines/headlines/internal/store/storetest"
 )
 
-const editorKey = "test-editor-key-0123456789"
+const (
+	editorKey = "test-editor-key-0123456789"
+	adminKey  = "test-admin-key-0123456789"
+)
 
 // env is one API over real HTTP on a fresh SQLite file with the demo
 // headlines loaded. Every response is checked against the OpenAPI spec.
@@ -86,7 +89,7 @@ func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
-	e := api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
+	e := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey},
 		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, Log: quietLog(),
 		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}})
 	return e, st
@@ -129,6 +132,7 @@ type req struct {
 	body         string
 	headers      []string
 	key          bool // send the editor key
+	admin        bool // send the admin key
 }
 
 func (e *env) do(r req) response {
@@ -149,6 +153,9 @@ func (e *env) do(r req) response {
 	}
 	if r.key {
 		hr.Header.Set("Authorization", "Bearer "+editorKey)
+	}
+	if r.admin {
+		hr.Header.Set("Authorization", "Bearer "+adminKey)
 	}
 	for i := 0; i+1 < len(r.headers); i += 2 {
 		hr.Header.Set(r.headers[i], r.headers[i+1])

@@ -9,7 +9,7 @@
 //	@securityDefinitions.apikey	ApiKeyAuth
 //	@in							header
 //	@name						X-API-Key
-//	@description				An editor key from HEADLINES_API_KEYS.
+//	@description				An API key: reader (reads with its own rate limit), editor (articles) or admin (themes). Create one with headlines keys create.
 //	@securityDefinitions.apikey	BearerAuth
 //	@in							header
 //	@name						Authorization
@@ -45,7 +45,8 @@ type Deps struct {
 	Articles     news.ArticleService
 	Vocabulary   news.VocabularyService
 	Ping         func(ctx context.Context) error // database readiness
-	APIKeys      []string                        // editor keys
+	APIKeys      []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
+	Keys         news.KeyService                 // keys in the database; nil for bootstrap keys only
 	CursorSecret string
 	BaseURL      string        // public base URL; empty = from each request
 	CacheMaxAge  time.Duration // max-age of public GET responses
@@ -61,7 +62,7 @@ type handlers struct {
 	articles news.ArticleService
 	vocab    news.VocabularyService
 	ping     func(ctx context.Context) error
-	keys     keyring
+	auth     *auth
 	cursors  cursorCodec
 	base     string
 	build    Build
@@ -75,7 +76,7 @@ func New(d Deps) *echo.Echo {
 		d.Log = slog.Default()
 	}
 	h := &handlers{
-		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, keys: newKeyring(d.APIKeys),
+		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys),
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
@@ -86,34 +87,35 @@ func New(d Deps) *echo.Echo {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.Pre(headAsGet)
 	e.Use(securityHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
-	e.Use(h.keys.identify)
+	e.Use(h.auth.identify)
 	e.Use(cacheControl(d.CacheMaxAge))
 
-	editor := h.keys.requireEditor
+	editor, admin := require(news.RoleEditor), require(news.RoleAdmin)
+	// get serves GET and HEAD alike; net/http sends no body for HEAD.
+	get := func(path string, h echo.HandlerFunc) { e.Match([]string{http.MethodGet, http.MethodHead}, path, h) }
 
-	e.GET("/v1/articles", h.listArticles)
+	get("/v1/articles", h.listArticles)
 	e.POST("/v1/articles", h.createArticle, editor)
-	e.GET("/v1/articles/:id", h.getArticle)
+	get("/v1/articles/:id", h.getArticle)
 	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
 	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
 
-	e.GET("/v1/countries", h.listCountries)
-	e.GET("/v1/countries/:code", h.getCountry)
-	e.GET("/v1/themes", h.listThemes)
-	e.POST("/v1/themes", h.createTheme, editor)
-	e.GET("/v1/themes/:slug", h.getTheme)
-	e.PATCH("/v1/themes/:slug", h.updateTheme, editor)
-	e.DELETE("/v1/themes/:slug", h.deleteTheme, editor)
+	get("/v1/countries", h.listCountries)
+	get("/v1/countries/:code", h.getCountry)
+	get("/v1/themes", h.listThemes)
+	e.POST("/v1/themes", h.createTheme, admin)
+	get("/v1/themes/:slug", h.getTheme)
+	e.PATCH("/v1/themes/:slug", h.updateTheme, admin)
+	e.DELETE("/v1/themes/:slug", h.deleteTheme, admin)
 
-	e.GET("/healthz", h.healthz)
-	e.GET("/readyz", h.readyz)
-	e.GET("/version", h.version)
+	get("/healthz", h.healthz)
+	get("/readyz", h.readyz)
+	get("/version", h.version)
 	e.GET("/metrics", m.handler())
 	e.GET("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
@@ -162,16 +164,6 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 			h.Set("Content-Security-Policy", swaggerCSP)
 		} else {
 			h.Set("Content-Security-Policy", strictCSP)
-		}
-		return next(c)
-	}
-}
-
-// headAsGet answers HEAD like GET; net/http drops the body.
-func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		if c.Request().Method == http.MethodHead {
-			c.Request().Method = http.MethodGet
 		}
 		return next(c)
 	}

@@ -88,6 +88,7 @@ func parseUsed(c echo.Context) (bool, error) {
 //	@Param			used	query		bool	false	"only countries with articles"
 //	@Success		200		{object}	CountryList
 //	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Router			/v1/countries [get]
 func (h *handlers) listCountries(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -114,6 +115,7 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Produce		json,application/problem+json
 //	@Param			code	path		string	true	"code, name or alias"	example(RU)
 //	@Success		200		{object}	Country
+//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404		{object}	Problem
 //	@Router			/v1/countries/{code} [get]
 func (h *handlers) getCountry(c echo.Context) error {
@@ -134,6 +136,7 @@ func (h *handlers) getCountry(c echo.Context) error {
 //	@Param			used	query		bool	false	"only themes with articles"
 //	@Success		200		{object}	ThemeList
 //	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Router			/v1/themes [get]
 func (h *handlers) listThemes(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -160,6 +163,7 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Produce		json,application/problem+json
 //	@Param			slug	path		string	true	"slug, name or alias"	example(military)
 //	@Success		200		{object}	Theme
+//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404		{object}	Problem
 //	@Router			/v1/themes/{slug} [get]
 func (h *handlers) getTheme(c echo.Context) error {
@@ -181,6 +185,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Success	201		{object}	Theme
 //	@Failure	400		{object}	Problem
 //	@Failure	401		{object}	Problem
+//	@Failure	403		{object}	Problem	"the key is not an admin key"
 //	@Failure	409		{object}	Problem	"slug, name or alias already used"
 //	@Failure	415		{object}	Problem
 //	@Failure	422		{object}	Problem
@@ -207,7 +212,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it. Needs an admin key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
@@ -218,6 +223,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Success		200		{object}	Theme
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"the key is not an admin key"
 //	@Failure		404		{object}	Problem
 //	@Failure		409		{object}	Problem
 //	@Failure		415		{object}	Problem
@@ -245,13 +251,14 @@ func (h *handlers) updateTheme(c echo.Context) error {
 // deleteTheme godoc
 //
 //	@Summary		Delete a theme
-//	@Description	Only a theme that no article carries can be deleted (409 otherwise).
+//	@Description	Only a theme that no article carries can be deleted (409 otherwise). Needs an admin key.
 //	@Tags			themes
 //	@ID				deleteTheme
 //	@Produce		application/problem+json
 //	@Param			slug	path	string	true	"theme slug"
 //	@Success		204		"deleted"
 //	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"the key is not an admin key"
 //	@Failure		404		{object}	Problem
 //	@Failure		409		{object}	Problem	"theme still in use"
 //	@Security		ApiKeyAuth

@@ -37,21 +37,22 @@ func TestVocabularyEndpoints(t *testing.T) {
 
 		// Editors manage themes.
 		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", body: `{"slug":"energy","name":"Energy"}`}), 401, "")
-		r := e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy"}`}), 403, "")
+		r := e.do(req{method: "POST", path: "/v1/themes", admin: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
 		if r.status != http.StatusCreated {
 			t.Fatalf("create theme: %d %s", r.status, r.body)
 		}
-		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"fuel","name":"Fuel","aliases":["military"]}`}), 409, "aliases")
-		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"Bad Slug","name":""}`}), 422, "slug")
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", admin: true, body: `{"slug":"fuel","name":"Fuel","aliases":["military"]}`}), 409, "aliases")
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", admin: true, body: `{"slug":"Bad Slug","name":""}`}), 422, "slug")
 		if r := e.do(req{path: "/v1/articles?theme=oil"}); r.status != 200 {
 			t.Errorf("a new theme's alias is not accepted by the list: %d %s", r.status, r.body)
 		}
-		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy supply"}`})
+		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", admin: true, body: `{"name":"Energy supply"}`})
 		if r.status != 200 || r.json(t)["name"] != "Energy supply" {
 			t.Errorf("patch theme: %d %s", r.status, r.body)
 		}
-		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", key: true}), 409, "")
-		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", key: true}); r.status != 204 {
+		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", admin: true}), 409, "")
+		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", admin: true}); r.status != 204 {
 			t.Errorf("delete theme: %d %s", r.status, r.body)
 		}
 		assertProblem(t, e.do(req{path: "/v1/themes/energy"}), 404, "")

@@ -258,6 +258,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "a key was sent and is not valid, or sent in the URL",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -324,6 +330,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the key is not an editor key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -405,6 +417,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "401": {
+                        "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -475,6 +493,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the key is not an editor key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -573,6 +597,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "the key is not an editor key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -660,6 +690,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "the key is not an editor key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -737,6 +773,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "401": {
+                        "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -768,6 +810,12 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Country"
+                        }
+                    },
+                    "401": {
+                        "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     },
                     "404": {
@@ -808,6 +856,12 @@ const docTemplate = `{
                     },
                     "400": {
                         "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "a key was sent and is not valid",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -865,6 +919,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "the key is not an admin key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "409": {
                         "description": "slug, name or alias already used",
                         "schema": {
@@ -915,6 +975,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Theme"
                         }
                     },
+                    "401": {
+                        "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -932,7 +998,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only a theme that no article carries can be deleted (409 otherwise).",
+                "description": "Only a theme that no article carries can be deleted (409 otherwise). Needs an admin key.",
                 "produces": [
                     "application/problem+json"
                 ],
@@ -960,6 +1026,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "403": {
+                        "description": "the key is not an admin key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "404": {
                         "description": "Not Found",
                         "schema": {
@@ -983,7 +1055,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Merge patch; a new slug renames the theme and its articles keep it.",
+                "description": "Merge patch; a new slug renames the theme and its articles keep it. Needs an admin key.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -1031,6 +1103,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the key is not an admin key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1621,7 +1699,7 @@ const docTemplate = `{
     },
     "securityDefinitions": {
         "ApiKeyAuth": {
-            "description": "An editor key from HEADLINES_API_KEYS.",
+            "description": "An API key: reader (reads with its own rate limit), editor (articles) or admin (themes). Create one with headlines keys create.",
             "type": "apiKey",
             "name": "X-API-Key",
             "in": "header"

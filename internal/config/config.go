@@ -16,7 +16,7 @@ type Config struct {
 	Addr            string        // HEADLINES_ADDR: listen address
 	DB              string        // HEADLINES_DB: SQLite file path or postgres:// URL
 	Replicas        []string      // HEADLINES_DB_REPLICAS: comma-separated postgres:// URLs of read replicas
-	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated editor keys
+	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated bootstrap keys, each "secret" (editor) or "role:secret"
 	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
@@ -119,8 +119,12 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("HEADLINES_CURSOR_SECRET: want at least 16 characters"))
 	}
 	for _, k := range c.APIKeys {
-		if len(k) < 16 {
-			errs = append(errs, fmt.Errorf("HEADLINES_API_KEYS: every key needs at least 16 characters (one has %d)", len(k)))
+		secret := k
+		for _, role := range []string{"reader:", "editor:", "admin:"} {
+			secret = strings.TrimPrefix(secret, role)
+		}
+		if len(secret) < 16 {
+			errs = append(errs, fmt.Errorf("HEADLINES_API_KEYS: every key needs at least 16 characters (one has %d)", len(secret)))
 			break
 		}
 	}

@@ -40,6 +40,8 @@ type Store struct {
 	countries []news.Country    // by code; loaded once, the list is fixed by migrations
 	countryBy map[string]string // NameKey(code, name or alias) → code
 	themeBy   map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
+
+	keyUse sync.Map // key id → time.Time its use was last recorded
 }
 
 // Options tune Open; the zero value is fine.

@@ -409,13 +409,19 @@ func TestMigrateDownAndUp(t *testing.T) {
 		t.Parallel()
 		s, _ := newStore(t, kind)
 		ctx := context.Background()
-		v, err := s.MigrateDown(ctx)
-		if err != nil || v != 1 {
-			t.Fatalf("down: %d, %v", v, err)
-		}
 		st, err := s.MigrateStatus(ctx)
-		if err != nil || len(st) == 0 || st[0].Applied {
-			t.Fatalf("status after down: %+v, %v", st, err)
+		if err != nil || len(st) < 2 {
+			t.Fatalf("status: %+v, %v", st, err)
+		}
+		// Every migration rolls back, newest first, and applies again.
+		for i := len(st) - 1; i >= 0; i-- {
+			v, err := s.MigrateDown(ctx)
+			if err != nil || v != st[i].Version {
+				t.Fatalf("down: %d, %v; want %d", v, err, st[i].Version)
+			}
+		}
+		if v, err := s.MigrateDown(ctx); err != nil || v != 0 {
+			t.Fatalf("down with nothing applied: %d, %v", v, err)
 		}
 		if applied, err := s.MigrateUp(ctx); err != nil || len(applied) != len(st) {
 			t.Fatalf("up: %v, %v", applied, err)

@@ -1,0 +1,17 @@
+-- API keys: only the SHA-256 digest of each key is kept, with a short
+-- prefix to tell keys apart in listings.
+
+-- +goose Up
+CREATE TABLE api_keys (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    digest       TEXT    NOT NULL UNIQUE, -- hex SHA-256 of the key
+    prefix       TEXT    NOT NULL,
+    name         TEXT    NOT NULL,
+    role         TEXT    NOT NULL CHECK (role IN ('reader', 'editor', 'admin')),
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at   INTEGER
+);
+
+-- +goose Down
+DROP TABLE api_keys;
