@@ -41,6 +41,7 @@ import (
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid, or sent in the URL"
 //	@Failure		503				{object}	Problem
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {
 	ctx := c.Request().Context()
@@ -161,6 +162,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [get]
 func (h *handlers) getArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -221,6 +223,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@Failure		422		{object}	Problem	"invalid fields, all listed"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles [post]
 func (h *handlers) createArticle(c echo.Context) error {
 	d, err := h.readInput(c)
@@ -259,6 +262,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Failure		422			{object}	Problem
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [put]
 func (h *handlers) replaceArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -305,6 +309,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Failure		422			{object}	Problem
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [patch]
 func (h *handlers) updateArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -356,6 +361,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Failure		428			{object}	Problem	"If-Match missing where the server requires it"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [delete]
 func (h *handlers) deleteArticle(c echo.Context) error {
 	id, err := articleID(c)

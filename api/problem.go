@@ -41,6 +41,7 @@ var statusOf = map[news.Code]int{
 	news.EForbidden:          http.StatusForbidden,
 	news.ETooLarge:           http.StatusRequestEntityTooLarge,
 	news.EUnsupportedMedia:   http.StatusUnsupportedMediaType,
+	news.ETooMany:            http.StatusTooManyRequests,
 	news.EUnavailable:        http.StatusServiceUnavailable,
 	news.EInternal:           http.StatusInternalServerError,
 }

@@ -28,6 +28,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -42,16 +43,19 @@ import (
 
 // Deps is what the API needs from the rest of the program.
 type Deps struct {
-	Articles     news.ArticleService
-	Vocabulary   news.VocabularyService
-	Ping         func(ctx context.Context) error // database readiness
-	APIKeys      []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
-	Keys         news.KeyService                 // keys in the database; nil for bootstrap keys only
-	CursorSecret string
-	BaseURL      string        // public base URL; empty = from each request
-	CacheMaxAge  time.Duration // max-age of public GET responses
-	Log          *slog.Logger
-	Build        Build
+	Articles       news.ArticleService
+	Vocabulary     news.VocabularyService
+	Ping           func(ctx context.Context) error // database readiness
+	APIKeys        []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
+	Keys           news.KeyService                 // keys in the database; nil for bootstrap keys only
+	CursorSecret   string
+	BaseURL        string        // public base URL; empty = from each request
+	CacheMaxAge    time.Duration // max-age of public GET responses
+	Log            *slog.Logger
+	Build          Build
+	Limits         Limits       // request budgets; zero rates are unlimited
+	TrustedProxies []*net.IPNet // proxies whose X-Forwarded-For names the client
+	Now            func() time.Time
 	// RequireIfMatch makes PUT, PATCH and DELETE of an article answer 428
 	// without an If-Match header, so that no client overwrites blindly.
 	RequireIfMatch bool
@@ -84,14 +88,21 @@ func New(d Deps) *echo.Echo {
 		d.Metrics = prometheus.NewRegistry()
 	}
 	m := newMetrics(d.Metrics, d.Build)
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	rl := newRateLimits(d.Limits, d.Now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.IPExtractor = ipExtractor(d.TrustedProxies)
 	e.Use(securityHeaders)
 	e.Use(middleware.RequestID())
 	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
+	e.Use(rl.guardAuth)
 	e.Use(h.auth.identify)
+	e.Use(rl.limit)
 	e.Use(cacheControl(d.CacheMaxAge))
 
 	editor, admin := require(news.RoleEditor), require(news.RoleAdmin)

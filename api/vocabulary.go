@@ -89,6 +89,7 @@ func parseUsed(c echo.Context) (bool, error) {
 //	@Success		200		{object}	CountryList
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem	"a key was sent and is not valid"
+//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/countries [get]
 func (h *handlers) listCountries(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -117,6 +118,7 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Success		200		{object}	Country
 //	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404		{object}	Problem
+//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/countries/{code} [get]
 func (h *handlers) getCountry(c echo.Context) error {
 	x, err := h.vocab.Country(c.Request().Context(), c.Param("code"))
@@ -137,6 +139,7 @@ func (h *handlers) getCountry(c echo.Context) error {
 //	@Success		200		{object}	ThemeList
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem	"a key was sent and is not valid"
+//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes [get]
 func (h *handlers) listThemes(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -165,6 +168,7 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Success		200		{object}	Theme
 //	@Failure		401		{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404		{object}	Problem
+//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [get]
 func (h *handlers) getTheme(c echo.Context) error {
 	t, err := h.vocab.Theme(c.Request().Context(), c.Param("slug"))
@@ -191,6 +195,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Failure	422		{object}	Problem
 //	@Security	ApiKeyAuth
 //	@Security	BearerAuth
+//	@Failure	429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router		/v1/themes [post]
 func (h *handlers) createTheme(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)
@@ -230,6 +235,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Failure		422		{object}	Problem
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [patch]
 func (h *handlers) updateTheme(c echo.Context) error {
 	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
@@ -263,6 +269,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 //	@Failure		409		{object}	Problem	"theme still in use"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [delete]
 func (h *handlers) deleteTheme(c echo.Context) error {
 	if err := h.vocab.DeleteTheme(c.Request().Context(), c.Param("slug")); err != nil {

@@ -264,6 +264,12 @@ const docTemplate = `{
                             "$ref": "#/definitions/Problem"
                         }
                     },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
                     "503": {
                         "description": "Service Unavailable",
                         "schema": {
@@ -363,6 +369,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -425,6 +437,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -544,6 +562,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -617,6 +641,12 @@ const docTemplate = `{
                     },
                     "428": {
                         "description": "If-Match missing where the server requires it",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -737,6 +767,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -776,6 +812,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -823,6 +865,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -862,6 +910,12 @@ const docTemplate = `{
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -942,6 +996,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -983,6 +1043,12 @@ const docTemplate = `{
                     },
                     "404": {
                         "description": "Not Found",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1040,6 +1106,12 @@ const docTemplate = `{
                     },
                     "409": {
                         "description": "theme still in use",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1133,6 +1205,12 @@ const docTemplate = `{
                     },
                     "422": {
                         "description": "Unprocessable Entity",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

@@ -5,6 +5,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -23,6 +24,32 @@ type Config struct {
 	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
 	NoDemo          bool          // HEADLINES_NO_DEMO: do not load the demo headlines into an empty database
 	RequireIfMatch  bool          // HEADLINES_REQUIRE_IF_MATCH: PUT, PATCH and DELETE need If-Match (428 without)
+	RatePublic      Rate          // HEADLINES_RATE_PUBLIC: budget per client address without a key
+	RateKey         Rate          // HEADLINES_RATE_KEY: budget per API key
+	RateAuthFail    Rate          // HEADLINES_RATE_AUTH_FAIL: refused keys allowed per client address
+	TrustedProxies  []*net.IPNet  // HEADLINES_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
+}
+
+// Rate is a token-bucket budget: Burst requests at once, refilled evenly
+// over Per. The zero Rate is no limit.
+type Rate struct {
+	Burst int
+	Per   time.Duration
+}
+
+// ParseRate reads "300/1m" (300 requests, refilled over a minute) or "off".
+func ParseRate(s string) (Rate, error) {
+	s = strings.TrimSpace(s)
+	if s == "off" {
+		return Rate{}, nil
+	}
+	n, per, ok := strings.Cut(s, "/")
+	burst, err := strconv.Atoi(n)
+	d, derr := time.ParseDuration(per)
+	if !ok || err != nil || derr != nil || burst < 1 || d <= 0 {
+		return Rate{}, fmt.Errorf("%q: want requests/duration such as 300/1m, or off", s)
+	}
+	return Rate{Burst: burst, Per: d}, nil
 }
 
 // DevCursorSecret signs cursors when HEADLINES_CURSOR_SECRET is unset. It
@@ -37,6 +64,9 @@ func Default() Config {
 		CursorSecret:    DevCursorSecret,
 		CacheMaxAge:     30 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
+		RatePublic:      Rate{Burst: 300, Per: time.Minute},
+		RateKey:         Rate{Burst: 3000, Per: time.Minute},
+		RateAuthFail:    Rate{Burst: 20, Per: 10 * time.Minute},
 	}
 }
 
@@ -86,6 +116,37 @@ func Load(getenv func(string) string) (Config, error) {
 			}
 			*dst = b
 		}
+	}
+	rate := func(name string, dst *Rate) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			r, err := ParseRate(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%w", name, err))
+				return
+			}
+			*dst = r
+		}
+	}
+	rate("HEADLINES_RATE_PUBLIC", &c.RatePublic)
+	rate("HEADLINES_RATE_KEY", &c.RateKey)
+	rate("HEADLINES_RATE_AUTH_FAIL", &c.RateAuthFail)
+	for _, p := range strings.Split(getenv("HEADLINES_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
+				p += "/32"
+			} else {
+				p += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("HEADLINES_TRUSTED_PROXIES: %q is not an address or CIDR range", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	boolean("HEADLINES_NO_DEMO", &c.NoDemo)
 	boolean("HEADLINES_REQUIRE_IF_MATCH", &c.RequireIfMatch)

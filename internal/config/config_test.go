@@ -32,6 +32,26 @@ func TestReplicasNeedPostgres(t *testing.T) {
 	}
 }
 
+func TestRatesAndProxies(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HEADLINES_RATE_PUBLIC": "60/30s", "HEADLINES_RATE_KEY": "off",
+		"HEADLINES_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.7, 2001:db8::1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RatePublic != (Rate{Burst: 60, Per: 30 * time.Second}) || c.RateKey != (Rate{}) || c.RateAuthFail.Burst != 20 {
+		t.Errorf("rates: %+v %+v %+v", c.RatePublic, c.RateKey, c.RateAuthFail)
+	}
+	var nets []string
+	for _, n := range c.TrustedProxies {
+		nets = append(nets, n.String())
+	}
+	if strings.Join(nets, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::1/128" {
+		t.Errorf("trusted proxies: %v", nets)
+	}
+}
+
 func TestLoadReadsAndValidates(t *testing.T) {
 	c, err := Load(env(map[string]string{
 		"HEADLINES_ADDR": "127.0.0.1:9000", "HEADLINES_DB": "/tmp/x.db",
@@ -46,12 +66,13 @@ func TestLoadReadsAndValidates(t *testing.T) {
 	_, err = Load(env(map[string]string{
 		"HEADLINES_ADDR": "nowhere", "HEADLINES_CACHE_MAX_AGE": "-1s", "HEADLINES_API_KEYS": "short",
 		"HEADLINES_NO_DEMO": "perhaps", "HEADLINES_CURSOR_SECRET": "tiny", "HEADLINES_BASE_URL": "ftp://x",
-		"HEADLINES_DB_REPLICAS": "postgres://replica/db",
+		"HEADLINES_DB_REPLICAS": "postgres://replica/db", "HEADLINES_RATE_KEY": "lots", "HEADLINES_TRUSTED_PROXIES": "10.0.0.0/33",
 	}))
 	if err == nil {
 		t.Fatal("bad settings accepted")
 	}
-	for _, name := range []string{"HEADLINES_ADDR", "HEADLINES_CACHE_MAX_AGE", "HEADLINES_API_KEYS", "HEADLINES_NO_DEMO", "HEADLINES_CURSOR_SECRET", "HEADLINES_BASE_URL", "HEADLINES_DB_REPLICAS"} {
+	for _, name := range []string{"HEADLINES_ADDR", "HEADLINES_CACHE_MAX_AGE", "HEADLINES_API_KEYS", "HEADLINES_NO_DEMO", "HEADLINES_CURSOR_SECRET", "HEADLINES_BASE_URL", "HEADLINES_DB_REPLICAS",
+		"HEADLINES_RATE_KEY", "HEADLINES_TRUSTED_PROXIES"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("the error does not name %s: %v", name, err)
 		}

@@ -24,6 +24,7 @@ const (
 	EForbidden          Code = "forbidden"             // key lacks the role
 	ETooLarge           Code = "too_large"             // body over the limit
 	EUnsupportedMedia   Code = "unsupported_media"     // wrong content type
+	ETooMany            Code = "too_many_requests"     // over a rate limit
 	EUnavailable        Code = "unavailable"           // database unreachable
 	EInternal           Code = "internal"              // anything unexpected
 )
