@@ -210,17 +210,18 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@ID				createArticle
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			article	body		ArticleInput	true	"the new article"
-//	@Success		201		{object}	Article
-//	@Header			201		{string}	Location	"URL of the new article"
-//	@Header			201		{string}	ETag		"version of the new article"
-//	@Failure		400		{object}	Problem		"malformed JSON or unknown field"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"the key is not an editor key"
-//	@Failure		409		{object}	Problem	"url already stored (existing_id)"
-//	@Failure		413		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem	"invalid fields, all listed"
+//	@Param			Idempotency-Key	header		string			false	"makes a retry safe: a repeat with the same key and body gets the first answer (Idempotent-Replayed: true), not a second article"
+//	@Param			article			body		ArticleInput	true	"the new article"
+//	@Success		201				{object}	Article
+//	@Header			201				{string}	Location	"URL of the new article"
+//	@Header			201				{string}	ETag		"version of the new article"
+//	@Failure		400				{object}	Problem		"malformed JSON or unknown field"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"the key is not an editor key"
+//	@Failure		409				{object}	Problem	"url already stored (existing_id), or a request with this Idempotency-Key still in progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"invalid fields, all listed; or an Idempotency-Key reused with another body"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"

@@ -48,6 +48,7 @@ type Deps struct {
 	Ping           func(ctx context.Context) error // database readiness
 	APIKeys        []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
 	Keys           news.KeyService                 // keys in the database; nil for bootstrap keys only
+	Idempotency    news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
 	CursorSecret   string
 	BaseURL        string        // public base URL; empty = from each request
 	CacheMaxAge    time.Duration // max-age of public GET responses
@@ -67,6 +68,7 @@ type handlers struct {
 	vocab    news.VocabularyService
 	ping     func(ctx context.Context) error
 	auth     *auth
+	idem     news.IdempotencyService
 	cursors  cursorCodec
 	base     string
 	build    Build
@@ -80,7 +82,7 @@ func New(d Deps) *echo.Echo {
 		d.Log = slog.Default()
 	}
 	h := &handlers{
-		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys),
+		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency,
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
@@ -110,7 +112,7 @@ func New(d Deps) *echo.Echo {
 	get := func(path string, h echo.HandlerFunc) { e.Match([]string{http.MethodGet, http.MethodHead}, path, h) }
 
 	get("/v1/articles", h.listArticles)
-	e.POST("/v1/articles", h.createArticle, editor)
+	e.POST("/v1/articles", h.createArticle, editor, h.idempotent)
 	get("/v1/articles/:id", h.getArticle)
 	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)

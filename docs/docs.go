@@ -302,6 +302,12 @@ const docTemplate = `{
                 "operationId": "createArticle",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "makes a retry safe: a repeat with the same key and body gets the first answer (Idempotent-Replayed: true), not a second article",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
                         "description": "the new article",
                         "name": "article",
                         "in": "body",
@@ -347,7 +353,7 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "url already stored (existing_id)",
+                        "description": "url already stored (existing_id), or a request with this Idempotency-Key still in progress",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -365,7 +371,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "invalid fields, all listed",
+                        "description": "invalid fields, all listed; or an Idempotency-Key reused with another body",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
