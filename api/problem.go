@@ -61,49 +61,57 @@ func codeOf(status int) news.Code {
 
 const problemContentType = "application/problem+json"
 
+// toProblem describes err as a problem; status 499 means the client went
+// away and nobody reads the answer.
+func toProblem(err error, requestID string) Problem {
+	p := Problem{RequestID: requestID}
+	var ne *news.Error
+	var he *echo.HTTPError
+	switch {
+	case errors.As(err, &ne):
+		p.Status = statusOf[ne.Code]
+		p.Type = "urn:headlines:problem:" + string(ne.Code)
+		p.Detail = ne.Message
+		p.ExistingID = ne.ExistingID
+		for _, f := range ne.Fields {
+			p.Errors = append(p.Errors, ProblemField(f))
+		}
+		if ne.Code == news.EInternal {
+			p.Detail = "an internal error occurred; quote the request_id when reporting it"
+		}
+	case errors.As(err, &he):
+		p.Status = he.Code
+		p.Type = "urn:headlines:problem:" + string(codeOf(he.Code))
+		if msg, ok := he.Message.(string); ok && msg != "" {
+			p.Detail = strings.ToLower(msg[:1]) + msg[1:]
+		} else {
+			p.Detail = strings.ToLower(http.StatusText(he.Code))
+		}
+		if he.Code >= 500 {
+			p.Detail = "an internal error occurred; quote the request_id when reporting it"
+		}
+	case errors.Is(err, context.Canceled):
+		// The client went away; nobody reads the answer.
+		p.Status = 499
+	default:
+		p.Status = http.StatusInternalServerError
+		p.Type = "urn:headlines:problem:internal"
+		p.Detail = "an internal error occurred; quote the request_id when reporting it"
+	}
+	if p.Status == 0 {
+		p.Status = http.StatusInternalServerError
+	}
+	p.Title = http.StatusText(p.Status)
+	return p
+}
+
 // errorHandler is the one place where errors become responses.
 func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	return func(err error, c echo.Context) {
 		if c.Response().Committed {
 			return
 		}
-		p := Problem{RequestID: c.Response().Header().Get(echo.HeaderXRequestID)}
-		var ne *news.Error
-		var he *echo.HTTPError
-		switch {
-		case errors.As(err, &ne):
-			p.Status = statusOf[ne.Code]
-			p.Type = "urn:headlines:problem:" + string(ne.Code)
-			p.Detail = ne.Message
-			p.ExistingID = ne.ExistingID
-			for _, f := range ne.Fields {
-				p.Errors = append(p.Errors, ProblemField(f))
-			}
-			if ne.Code == news.EInternal {
-				p.Detail = "an internal error occurred; quote the request_id when reporting it"
-			}
-		case errors.As(err, &he):
-			p.Status = he.Code
-			p.Type = "urn:headlines:problem:" + string(codeOf(he.Code))
-			if msg, ok := he.Message.(string); ok && msg != "" {
-				p.Detail = strings.ToLower(msg[:1]) + msg[1:]
-			} else {
-				p.Detail = strings.ToLower(http.StatusText(he.Code))
-			}
-			if he.Code >= 500 {
-				p.Detail = "an internal error occurred; quote the request_id when reporting it"
-			}
-		case errors.Is(err, context.Canceled):
-			// The client went away; nobody reads the answer.
-			p.Status = 499
-		default:
-			p.Status = http.StatusInternalServerError
-			p.Type = "urn:headlines:problem:internal"
-			p.Detail = "an internal error occurred; quote the request_id when reporting it"
-		}
-		if p.Status == 0 {
-			p.Status = http.StatusInternalServerError
-		}
+		p := toProblem(err, c.Response().Header().Get(echo.HeaderXRequestID))
 		if p.Status >= 500 {
 			log.Error("request failed", "request_id", p.RequestID, "method", c.Request().Method,
 				"path", c.Request().URL.Path, "status", p.Status, "error", err.Error())
@@ -111,7 +119,6 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == 499 {
 			return
 		}
-		p.Title = http.StatusText(p.Status)
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="headlines"`)
 		}

@@ -113,6 +113,7 @@ func New(d Deps) *echo.Echo {
 
 	get("/v1/articles", h.listArticles)
 	e.POST("/v1/articles", h.createArticle, editor, h.idempotent)
+	e.POST("/v1/articles/batch", h.batchArticles, editor, h.idempotent)
 	get("/v1/articles/:id", h.getArticle)
 	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)

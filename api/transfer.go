@@ -45,7 +45,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		created, err := importOne(ctx, raw, svc, res)
+		_, created, err := upsertRaw(ctx, raw, svc, res)
 		switch {
 		case err != nil && news.ErrorCode(err) == news.EInternal:
 			return fmt.Errorf("line %d: %w", line, err)
@@ -133,20 +133,21 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-func importOne(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (created bool, err error) {
+// upsertRaw checks, decodes and upserts one article in the input shape:
+// what import does for each line and batch for each item.
+func upsertRaw(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (news.Article, bool, error) {
 	if err := checkJSON(raw); err != nil {
-		return false, err
+		return news.Article{}, false, err
 	}
 	var in ArticleInput
 	if err := decodeStrict(raw, &in); err != nil {
-		return false, err
+		return news.Article{}, false, err
 	}
 	d, err := in.toDraft(ctx, res)
 	if err != nil {
-		return false, err
+		return news.Article{}, false, err
 	}
-	_, created, err = svc.UpsertArticle(ctx, d)
-	return created, err
+	return svc.UpsertArticle(ctx, d)
 }
 
 // Export writes every article, drafts included, as JSON Lines in the import

@@ -385,6 +385,104 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/articles/batch": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    },
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and a bad item gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Create or replace up to 100 articles",
+                "operationId": "batchArticles",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "makes a retry of the whole batch safe",
+                        "name": "Idempotency-Key",
+                        "in": "header"
+                    },
+                    {
+                        "description": "the articles",
+                        "name": "batch",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/BatchInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "207": {
+                        "description": "Multi-Status",
+                        "schema": {
+                            "$ref": "#/definitions/BatchOutput"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the key is not an editor key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "409": {
+                        "description": "a request with this Idempotency-Key still in progress",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "no articles, or more than 100",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/articles/{id}": {
             "get": {
                 "description": "One article with its body. Drafts are visible only with an editor key. Answers 304 to a matching If-None-Match.",
@@ -1522,6 +1620,72 @@ const docTemplate = `{
                 },
                 "url": {
                     "type": "string"
+                }
+            }
+        },
+        "BatchInput": {
+            "type": "object",
+            "required": [
+                "articles"
+            ],
+            "properties": {
+                "articles": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ArticleInput"
+                    }
+                }
+            }
+        },
+        "BatchOutput": {
+            "type": "object",
+            "required": [
+                "created",
+                "failed",
+                "results",
+                "updated"
+            ],
+            "properties": {
+                "created": {
+                    "type": "integer",
+                    "example": 2
+                },
+                "failed": {
+                    "type": "integer",
+                    "example": 1
+                },
+                "results": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/BatchResult"
+                    }
+                },
+                "updated": {
+                    "type": "integer",
+                    "example": 0
+                }
+            }
+        },
+        "BatchResult": {
+            "type": "object",
+            "required": [
+                "index",
+                "status"
+            ],
+            "properties": {
+                "article": {
+                    "$ref": "#/definitions/Article"
+                },
+                "index": {
+                    "type": "integer",
+                    "example": 0
+                },
+                "problem": {
+                    "$ref": "#/definitions/Problem"
+                },
+                "status": {
+                    "type": "integer",
+                    "example": 201
                 }
             }
         },

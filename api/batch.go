@@ -1,0 +1,137 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// MaxBatch is the most articles one batch may carry.
+const MaxBatch = 100
+
+// BatchInput is the body of POST /v1/articles/batch.
+type BatchInput struct {
+	Articles []ArticleInput `validate:"required" json:"articles"`
+} //	@name	BatchInput
+
+// BatchResult is what happened to one item of a batch: the article with
+// status 201 (created) or 200 (replaced, matched by url), or a problem.
+type BatchResult struct {
+	Index   int      `validate:"required" json:"index" example:"0"`
+	Status  int      `validate:"required" json:"status" example:"201"`
+	Article *Article `json:"article,omitempty"`
+	Problem *Problem `json:"problem,omitempty"`
+} //	@name	BatchResult
+
+// BatchOutput is the 207 answer of a batch.
+type BatchOutput struct {
+	Results []BatchResult `validate:"required" json:"results"`
+	Created int           `validate:"required" json:"created" example:"2"`
+	Updated int           `validate:"required" json:"updated" example:"0"`
+	Failed  int           `validate:"required" json:"failed" example:"1"`
+} //	@name	BatchOutput
+
+// batchArticles godoc
+//
+//	@Summary		Create or replace up to 100 articles
+//	@Description	Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and a bad item gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create.
+//	@Tags			articles
+//	@ID				batchArticles
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			Idempotency-Key	header		string		false	"makes a retry of the whole batch safe"
+//	@Param			batch			body		BatchInput	true	"the articles"
+//	@Success		207				{object}	BatchOutput
+//	@Failure		400				{object}	Problem	"malformed JSON"
+//	@Failure		401				{object}	Problem
+//	@Failure		403				{object}	Problem	"the key is not an editor key"
+//	@Failure		409				{object}	Problem	"a request with this Idempotency-Key still in progress"
+//	@Failure		413				{object}	Problem
+//	@Failure		415				{object}	Problem
+//	@Failure		422				{object}	Problem	"no articles, or more than 100"
+//	@Failure		429				{object}	Problem
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/articles/batch [post]
+func (h *handlers) batchArticles(c echo.Context) error {
+	body, err := readJSON(c, echo.MIMEApplicationJSON)
+	if err != nil {
+		return err
+	}
+	// Items are decoded one by one, so that a bad item is that item's problem.
+	var in struct {
+		Articles []json.RawMessage `json:"articles"`
+	}
+	if err := decodeStrict(body, &in); err != nil {
+		return err
+	}
+	switch n := len(in.Articles); {
+	case n == 0:
+		return news.FieldErrorf(news.EValidation, "articles", "must hold at least one article")
+	case n > MaxBatch:
+		return news.FieldErrorf(news.EValidation, "articles", "must hold at most %d articles, got %d", MaxBatch, n)
+	}
+	ctx := c.Request().Context()
+	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
+	out := BatchOutput{Results: make([]BatchResult, len(in.Articles))}
+	for i, raw := range in.Articles {
+		res := BatchResult{Index: i}
+		a, created, err := upsertRaw(ctx, raw, h.articles, h.vocab)
+		switch {
+		case err != nil && news.ErrorCode(err) == news.EInternal:
+			return err // the server's fault: the whole request fails, and says so
+		case err != nil:
+			p := toProblem(prefixFields(err, i), requestID)
+			res.Status, res.Problem = p.Status, &p
+			out.Failed++
+		default:
+			dto := toArticle(a)
+			res.Article = &dto
+			res.Status = http.StatusOK
+			out.Updated++
+			if created {
+				res.Status = http.StatusCreated
+				out.Updated--
+				out.Created++
+			}
+		}
+		out.Results[i] = res
+	}
+	return c.JSON(http.StatusMultiStatus, out)
+}
+
+// prefixFields names the fields of an item's problem by their place in
+// the batch: articles[3].title.
+func prefixFields(err error, i int) error {
+	ne, ok := err.(*news.Error)
+	if !ok || len(ne.Fields) == 0 {
+		return err
+	}
+	cp := *ne
+	cp.Fields = make([]news.FieldError, len(ne.Fields))
+	for j, f := range ne.Fields {
+		cp.Fields[j] = news.FieldError{Field: "articles[" + strconv.Itoa(i) + "]." + f.Field, Message: f.Message}
+	}
+	return &cp
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// toArticle is the response shape of a, with every field.
+func toArticle(a news.Article) Article {
+	return Article{
+		ID: a.ID, Title: a.Title, Summary: a.Summary, Body: a.Body, URL: nullIfEmpty(a.URL),
+		ImageURL: nullIfEmpty(a.ImageURL), Source: a.Source, Section: a.Section, Author: nullIfEmpty(a.Author),
+		Language: a.Language, Countries: a.Countries, Themes: a.Themes, Status: string(a.Status),
+		PublishedAt: a.PublishedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
+	}
+}
