@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -107,8 +108,8 @@ func (h *handlers) batchArticles(c echo.Context) error {
 // prefixFields names the fields of an item's problem by their place in
 // the batch: articles[3].title.
 func prefixFields(err error, i int) error {
-	ne, ok := err.(*news.Error)
-	if !ok || len(ne.Fields) == 0 {
+	var ne *news.Error
+	if !errors.As(err, &ne) || len(ne.Fields) == 0 {
 		return err
 	}
 	cp := *ne
