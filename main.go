@@ -162,13 +162,15 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		TrustedProxies: cfg.TrustedProxies,
 	})
 	srv := &http.Server{
-		Addr:              cfg.Addr,
-		Handler:           e,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		Addr:    cfg.Addr,
+		Handler: e,
+		// Timeouts cut off clients that trickle a request in (slowloris) or
+		// never read the answer, without holding up anyone else.
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10, // larger request headers get 431
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()

@@ -24,7 +24,8 @@ const (
 	cursorMAC     = 16
 )
 
-var cursorEncoding = base64.RawURLEncoding
+// cursorEncoding is strict, so that each cursor has exactly one spelling.
+var cursorEncoding = base64.RawURLEncoding.Strict()
 
 // queryDigest identifies the ordered set a filter selects; the page size,
 // fields, totals and facets do not change it.
@@ -67,7 +68,7 @@ func (cc cursorCodec) mac(payload []byte) []byte {
 // decode checks a token and that it belongs to f's query.
 func (cc cursorCodec) decode(token string, f news.Filter) (news.Cursor, error) {
 	bad := func(why string) error { return news.FieldErrorf(news.EInvalid, "cursor", "%s", why) }
-	if len(token) > 200 || strings.ContainsAny(token, "=+/") {
+	if len(token) > 200 || strings.IndexFunc(token, notBase64URL) >= 0 {
 		return news.Cursor{}, bad("is not a cursor issued by this API")
 	}
 	raw, err := cursorEncoding.DecodeString(token)
@@ -86,4 +87,10 @@ func (cc cursorCodec) decode(token string, f news.Filter) (news.Cursor, error) {
 		ID:          int64(binary.BigEndian.Uint64(payload[9:])),                       //nolint:gosec // round trip of encode
 		Rank:        math.Float64frombits(binary.BigEndian.Uint64(payload[17:])),
 	}, nil
+}
+
+// notBase64URL reports a character outside the URL-safe base64 alphabet
+// (the decoder would skip newlines silently).
+func notBase64URL(r rune) bool {
+	return (r < 'A' || r > 'Z') && (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' && r != '_'
 }

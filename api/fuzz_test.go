@@ -46,6 +46,24 @@ func FuzzCreateBody(f *testing.F) {
 	})
 }
 
+// FuzzPatchBody sends arbitrary merge patches to PATCH /v1/articles/1.
+func FuzzPatchBody(f *testing.F) {
+	for _, seed := range []string{
+		`{"title":"x"}`, `{"url":null,"author":null}`, `{"countries":["ru","China"],"themes":null}`, `{}`, `null`, `[]`,
+		`{"title":null}`, `{"published_at":"2025-06-01"}`, `{"status":"draft"}`, `{"id":3}`, `{"title":"a","title":"b"}`,
+		"{\"title\":\"\u202e\"}", `{"url":"HTTPS://Example.COM/X"}`,
+	} {
+		f.Add(seed)
+	}
+	h, _ := newAPI(f, "sqlite")
+	f.Fuzz(func(t *testing.T, body string) {
+		r := httptest.NewRequest(http.MethodPatch, "/v1/articles/1", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/merge-patch+json")
+		r.Header.Set("Authorization", "Bearer "+editorKey)
+		serveClean(t, h, r, http.StatusOK)
+	})
+}
+
 // serveClean serves r and fails on a 5xx, or on any answer other than ok
 // that is not a problem document.
 func serveClean(t *testing.T, h http.Handler, r *http.Request, ok int) {

@@ -22,6 +22,10 @@ type Config struct {
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
 	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
+	HeaderTimeout   time.Duration // HEADLINES_READ_HEADER_TIMEOUT: time a client has to send its request headers
+	ReadTimeout     time.Duration // HEADLINES_READ_TIMEOUT: time a client has to send its whole request
+	WriteTimeout    time.Duration // HEADLINES_WRITE_TIMEOUT: time to answer a request
+	IdleTimeout     time.Duration // HEADLINES_IDLE_TIMEOUT: how long an idle keep-alive connection stays open
 	NoDemo          bool          // HEADLINES_NO_DEMO: do not load the demo headlines into an empty database
 	RequireIfMatch  bool          // HEADLINES_REQUIRE_IF_MATCH: PUT, PATCH and DELETE need If-Match (428 without)
 	RatePublic      Rate          // HEADLINES_RATE_PUBLIC: budget per client address without a key
@@ -64,6 +68,10 @@ func Default() Config {
 		CursorSecret:    DevCursorSecret,
 		CacheMaxAge:     30 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
+		HeaderTimeout:   5 * time.Second,
+		ReadTimeout:     30 * time.Second,
+		WriteTimeout:    30 * time.Second,
+		IdleTimeout:     120 * time.Second,
 		RatePublic:      Rate{Burst: 300, Per: time.Minute},
 		RateKey:         Rate{Burst: 3000, Per: time.Minute},
 		RateAuthFail:    Rate{Burst: 20, Per: 10 * time.Minute},
@@ -98,6 +106,10 @@ func Load(getenv func(string) string) (Config, error) {
 	str("HEADLINES_BASE_URL", &c.BaseURL)
 	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
 	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	dur("HEADLINES_READ_HEADER_TIMEOUT", &c.HeaderTimeout)
+	dur("HEADLINES_READ_TIMEOUT", &c.ReadTimeout)
+	dur("HEADLINES_WRITE_TIMEOUT", &c.WriteTimeout)
+	dur("HEADLINES_IDLE_TIMEOUT", &c.IdleTimeout)
 	for _, r := range strings.Split(getenv("HEADLINES_DB_REPLICAS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			c.Replicas = append(c.Replicas, r)
