@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,5 +199,57 @@ func TestOversizedHeadersRefused(t *testing.T) {
 	_ = res.Body.Close()
 	if res.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Errorf("200 KiB of headers: %d, want 431", res.StatusCode)
+	}
+}
+
+// TestSIGTERMDrainsInFlightRequests: a request still uploading its body
+// when SIGTERM arrives is finished and answered, the write is kept, and
+// the process then exits 0; new connections are refused meanwhile.
+func TestSIGTERMDrainsInFlightRequests(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "drain.db")
+	cmd, base := startServe(t, db)
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", base+"/v1/articles", pr)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-API-Key", crashKey)
+	answer := make(chan *http.Response, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("the in-flight request failed: %v", err)
+			answer <- nil
+			return
+		}
+		answer <- res
+	}()
+	_, _ = pw.Write([]byte(`{"title":"Filed just before shutdown",`))
+	time.Sleep(200 * time.Millisecond) // the request is now in the handler, reading its body
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Error("a new request was accepted after SIGTERM")
+	}
+	_, _ = pw.Write([]byte(`"countries":["KP"]}`))
+	_ = pw.Close()
+	res := <-answer
+	if res == nil {
+		return
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Errorf("the in-flight request got %d, want 201", res.StatusCode)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v", err)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Article(context.Background(), 1, true); err != nil {
+		t.Errorf("the drained write is not stored: %v", err)
 	}
 }
