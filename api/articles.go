@@ -18,6 +18,7 @@ import (
 //	@Tags			articles
 //	@ID				listArticles
 //	@Produce		json,application/problem+json
+//	@Param			If-None-Match	header		string		false	"ETag of a copy the client holds"
 //	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"							collectionFormat(csv)	example(RU,CN)
 //	@Param			country_all		query		[]string	false	"all of these countries"													collectionFormat(csv)	example(KP,RU)
 //	@Param			country_not		query		[]string	false	"none of these countries"													collectionFormat(csv)
@@ -37,6 +38,8 @@ import (
 //	@Param			include_total	query		bool		false	"add total, the number of matching articles"
 //	@Param			facets			query		[]string	false	"add counts per country and/or theme over the whole filtered set"	collectionFormat(csv)	Enums(country, theme)
 //	@Success		200				{object}	ArticleList
+//	@Header			200				{string}	ETag	"validator for If-None-Match"
+//	@Success		304				"not modified: the If-None-Match ETag is current"
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when another page follows"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid, or sent in the URL"
@@ -141,6 +144,7 @@ func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
 // sendArticle answers one article with its ETag.
 func sendArticle(c echo.Context, status int, a news.Article) error {
 	c.Response().Header().Set("ETag", etag(a))
+	c.Response().Header().Set(echo.HeaderLastModified, a.UpdatedAt.UTC().Format(http.TimeFormat))
 	w := &jsonWriter{}
 	writeArticle(w, &a, allFields)
 	w.b.WriteByte('\n')
@@ -173,21 +177,7 @@ func (h *handlers) getArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if inm := c.Request().Header.Get("If-None-Match"); inm != "" && etagListHas(inm, etag(a)) {
-		c.Response().Header().Set("ETag", etag(a))
-		return c.NoContent(http.StatusNotModified)
-	}
 	return sendArticle(c, http.StatusOK, a)
-}
-
-func etagListHas(list, tag string) bool {
-	for _, t := range strings.Split(list, ",") {
-		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
-		if t == tag || t == "*" {
-			return true
-		}
-	}
-	return false
 }
 
 func (h *handlers) readInput(c echo.Context) (news.Draft, error) {

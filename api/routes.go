@@ -43,20 +43,22 @@ import (
 
 // Deps is what the API needs from the rest of the program.
 type Deps struct {
-	Articles       news.ArticleService
-	Vocabulary     news.VocabularyService
-	Ping           func(ctx context.Context) error // database readiness
-	APIKeys        []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
-	Keys           news.KeyService                 // keys in the database; nil for bootstrap keys only
-	Idempotency    news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
-	CursorSecret   string
-	BaseURL        string        // public base URL; empty = from each request
-	CacheMaxAge    time.Duration // max-age of public GET responses
-	Log            *slog.Logger
-	Build          Build
-	Limits         Limits       // request budgets; zero rates are unlimited
-	TrustedProxies []*net.IPNet // proxies whose X-Forwarded-For names the client
-	Now            func() time.Time
+	Articles             news.ArticleService
+	Vocabulary           news.VocabularyService
+	Ping                 func(ctx context.Context) error // database readiness
+	APIKeys              []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
+	Keys                 news.KeyService                 // keys in the database; nil for bootstrap keys only
+	Idempotency          news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
+	CursorSecret         string
+	BaseURL              string        // public base URL; empty = from each request
+	CacheMaxAge          time.Duration // max-age of public GET responses
+	StaleWhileRevalidate time.Duration // how long caches may serve a stale public answer while they revalidate
+	Log                  *slog.Logger
+	Build                Build
+	Limits               Limits       // request budgets; zero rates are unlimited
+	TrustedProxies       []*net.IPNet // proxies whose X-Forwarded-For names the client
+	CORSOrigins          []string     // origins whose pages may write; any origin may read
+	Now                  func() time.Time
 	// RequireIfMatch makes PUT, PATCH and DELETE of an article answer 428
 	// without an If-Match header, so that no client overwrites blindly.
 	RequireIfMatch bool
@@ -102,10 +104,16 @@ func New(d Deps) *echo.Echo {
 	e.Use(middleware.RequestID())
 	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
+	// Compress answers of 1 KiB and more for clients that accept gzip;
+	// a 304 has no body and passes as it is. /metrics compresses itself.
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
+		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/metrics" }}))
+	e.Use(cors(d.CORSOrigins))
 	e.Use(rl.guardAuth)
 	e.Use(h.auth.identify)
 	e.Use(rl.limit)
-	e.Use(cacheControl(d.CacheMaxAge))
+	e.Use(cacheControl(d.CacheMaxAge, d.StaleWhileRevalidate))
+	e.Use(conditional)
 
 	editor, admin := require(news.RoleEditor), require(news.RoleAdmin)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.
@@ -141,12 +149,12 @@ func New(d Deps) *echo.Echo {
 // cacheControl marks successful public reads of /v1 as cacheable by
 // browsers and CDNs, and anything read with a key as private: an editor
 // may see drafts. Errors are never cached (the error handler says no-store).
-func cacheControl(maxAge time.Duration) echo.MiddlewareFunc {
-	public := fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
+func cacheControl(maxAge, swr time.Duration) echo.MiddlewareFunc {
+	public := fmt.Sprintf("public, max-age=%d, stale-while-revalidate=%d", int(maxAge.Seconds()), int(swr.Seconds()))
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.HasPrefix(r.URL.Path, "/v1/") {
+			if (r.Method == http.MethodGet || r.Method == http.MethodHead) && cacheable(r.URL.Path) {
 				hdr := c.Response().Header()
 				hdr.Add(echo.HeaderVary, "Authorization, X-API-Key")
 				if isEditor(c) {

@@ -85,11 +85,14 @@ func parseUsed(c echo.Context) (bool, error) {
 //	@Tags			countries
 //	@ID				listCountries
 //	@Produce		json,application/problem+json
-//	@Param			used	query		bool	false	"only countries with articles"
-//	@Success		200		{object}	CountryList
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
-//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Param			used			query		bool	false	"only countries with articles"
+//	@Success		200				{object}	CountryList
+//	@Header			200				{string}	ETag	"validator for If-None-Match"
+//	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid"
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/countries [get]
 func (h *handlers) listCountries(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -114,11 +117,14 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Tags			countries
 //	@ID				getCountry
 //	@Produce		json,application/problem+json
-//	@Param			code	path		string	true	"code, name or alias"	example(RU)
-//	@Success		200		{object}	Country
-//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
-//	@Failure		404		{object}	Problem
-//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Param			code			path		string	true	"code, name or alias"	example(RU)
+//	@Success		200				{object}	Country
+//	@Header			200				{string}	ETag	"validator for If-None-Match"
+//	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid"
+//	@Failure		404				{object}	Problem
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/countries/{code} [get]
 func (h *handlers) getCountry(c echo.Context) error {
 	x, err := h.vocab.Country(c.Request().Context(), c.Param("code"))
@@ -135,11 +141,14 @@ func (h *handlers) getCountry(c echo.Context) error {
 //	@Tags			themes
 //	@ID				listThemes
 //	@Produce		json,application/problem+json
-//	@Param			used	query		bool	false	"only themes with articles"
-//	@Success		200		{object}	ThemeList
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
-//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Param			used			query		bool	false	"only themes with articles"
+//	@Success		200				{object}	ThemeList
+//	@Header			200				{string}	ETag	"validator for If-None-Match"
+//	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		400				{object}	Problem
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid"
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes [get]
 func (h *handlers) listThemes(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -164,11 +173,14 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Tags			themes
 //	@ID				getTheme
 //	@Produce		json,application/problem+json
-//	@Param			slug	path		string	true	"slug, name or alias"	example(military)
-//	@Success		200		{object}	Theme
-//	@Failure		401		{object}	Problem	"a key was sent and is not valid"
-//	@Failure		404		{object}	Problem
-//	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Param			slug			path		string	true	"slug, name or alias"	example(military)
+//	@Success		200				{object}	Theme
+//	@Header			200				{string}	ETag	"validator for If-None-Match"
+//	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		401				{object}	Problem	"a key was sent and is not valid"
+//	@Failure		404				{object}	Problem
+//	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [get]
 func (h *handlers) getTheme(c echo.Context) error {
 	t, err := h.vocab.Theme(c.Request().Context(), c.Param("slug"))

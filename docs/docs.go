@@ -77,6 +77,12 @@ const docTemplate = `{
                 "operationId": "listArticles",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "array",
                         "items": {
                             "type": "string"
@@ -246,11 +252,18 @@ const docTemplate = `{
                             "$ref": "#/definitions/ArticleList"
                         },
                         "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            },
                             "Link": {
                                 "type": "string",
                                 "description": "\u003c...\u003e; rel=\\\"next\\\" when another page follows"
                             }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "bad parameter",
@@ -895,6 +908,12 @@ const docTemplate = `{
                 "operationId": "listCountries",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "boolean",
                         "description": "only countries with articles",
                         "name": "used",
@@ -906,7 +925,16 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/CountryList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "Bad Request",
@@ -944,6 +972,12 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
                         "example": "RU",
                         "description": "code, name or alias",
                         "name": "code",
@@ -956,7 +990,16 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Country"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
@@ -993,6 +1036,12 @@ const docTemplate = `{
                 "operationId": "listThemes",
                 "parameters": [
                     {
+                        "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
                         "type": "boolean",
                         "description": "only themes with articles",
                         "name": "used",
@@ -1004,7 +1053,16 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/ThemeList"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "Bad Request",
@@ -1125,6 +1183,12 @@ const docTemplate = `{
                 "parameters": [
                     {
                         "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    },
+                    {
+                        "type": "string",
                         "example": "military",
                         "description": "slug, name or alias",
                         "name": "slug",
@@ -1137,7 +1201,16 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Theme"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "401": {
                         "description": "a key was sent and is not valid",

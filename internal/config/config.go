@@ -21,6 +21,7 @@ type Config struct {
 	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
+	CacheStale      time.Duration // HEADLINES_CACHE_STALE: stale-while-revalidate of public responses
 	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
 	HeaderTimeout   time.Duration // HEADLINES_READ_HEADER_TIMEOUT: time a client has to send its request headers
 	ReadTimeout     time.Duration // HEADLINES_READ_TIMEOUT: time a client has to send its whole request
@@ -32,6 +33,7 @@ type Config struct {
 	RateKey         Rate          // HEADLINES_RATE_KEY: budget per API key
 	RateAuthFail    Rate          // HEADLINES_RATE_AUTH_FAIL: refused keys allowed per client address
 	TrustedProxies  []*net.IPNet  // HEADLINES_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
+	CORSOrigins     []string      // HEADLINES_CORS_ORIGINS: origins whose pages may write (any origin may read)
 }
 
 // Rate is a token-bucket budget: Burst requests at once, refilled evenly
@@ -67,6 +69,7 @@ func Default() Config {
 		DB:              "headlines.db",
 		CursorSecret:    DevCursorSecret,
 		CacheMaxAge:     30 * time.Second,
+		CacheStale:      60 * time.Second,
 		ShutdownTimeout: 15 * time.Second,
 		HeaderTimeout:   5 * time.Second,
 		ReadTimeout:     30 * time.Second,
@@ -105,11 +108,22 @@ func Load(getenv func(string) string) (Config, error) {
 	str("HEADLINES_CURSOR_SECRET", &c.CursorSecret)
 	str("HEADLINES_BASE_URL", &c.BaseURL)
 	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
+	dur("HEADLINES_CACHE_STALE", &c.CacheStale)
 	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("HEADLINES_READ_HEADER_TIMEOUT", &c.HeaderTimeout)
 	dur("HEADLINES_READ_TIMEOUT", &c.ReadTimeout)
 	dur("HEADLINES_WRITE_TIMEOUT", &c.WriteTimeout)
 	dur("HEADLINES_IDLE_TIMEOUT", &c.IdleTimeout)
+	for _, o := range strings.Split(getenv("HEADLINES_CORS_ORIGINS"), ",") {
+		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o == "" {
+			continue
+		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			errs = append(errs, fmt.Errorf("HEADLINES_CORS_ORIGINS: %q is not an origin such as https://cms.example.com", o))
+			continue
+		}
+		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
 	for _, r := range strings.Split(getenv("HEADLINES_DB_REPLICAS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
 			c.Replicas = append(c.Replicas, r)
