@@ -48,7 +48,7 @@ import (
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {
 	ctx := c.Request().Context()
-	lr, err := parseList(ctx, c.QueryParams(), h.vocab, h.cursors)
+	lr, err := parseList(ctx, c.QueryParams(), listParams, h.vocab, h.cursors)
 	if err != nil {
 		return err
 	}

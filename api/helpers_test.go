@@ -40,6 +40,10 @@ type env struct {
 }
 
 var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
+	// Feeds and pages are checked for status and content type, not schema.
+	for _, ct := range []string{"application/rss+xml", "application/atom+xml", "text/html", "text/javascript"} {
+		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.FileBodyDecoder)
+	}
 	raw, err := api.OpenAPI3JSON()
 	if err != nil {
 		return nil, err

@@ -25,6 +25,14 @@ var listParams = map[string]listParam{
 	"sort": {}, "limit": {}, "cursor": {}, "fields": {csv: true}, "include_total": {}, "facets": {csv: true},
 }
 
+// filterParams are the parameters that select articles, without paging or
+// shaping: what feeds and widgets accept.
+var filterParams = map[string]listParam{
+	"country": {csv: true}, "country_all": {csv: true}, "country_not": {csv: true},
+	"theme": {csv: true}, "theme_all": {csv: true}, "theme_not": {csv: true},
+	"q": {}, "source": {}, "section": {}, "language": {}, "limit": {},
+}
+
 const maxQueryLength = 500
 
 // listRequest is a parsed list query: the domain filter plus what only the
@@ -38,12 +46,12 @@ type listRequest struct {
 // parseList parses and bounds every list parameter in one place. Unknown,
 // repeated, empty and contradictory parameters are errors naming the
 // parameter; countries and themes are resolved through r.
-func parseList(ctx context.Context, query url.Values, r news.Resolver, cc cursorCodec) (listRequest, error) {
+func parseList(ctx context.Context, query url.Values, allowed map[string]listParam, r news.Resolver, cc cursorCodec) (listRequest, error) {
 	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit}, fields: listFields}
 	f := &lr.filter
 	values := map[string][]string{}
 	for name, vals := range query {
-		spec, ok := listParams[name]
+		spec, ok := allowed[name]
 		if !ok {
 			return lr, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
 		}

@@ -20,6 +20,8 @@
 //	@tag.description			The ISO 3166-1 country vocabulary
 //	@tag.name					themes
 //	@tag.description			The editable theme vocabulary
+//	@tag.name					feeds
+//	@tag.description			RSS, Atom and JSON Feed of any filtered list
 //	@tag.name					ops
 //	@tag.description			Health and readiness
 package api
@@ -126,6 +128,10 @@ func New(d Deps) *echo.Echo {
 	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
 	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
+
+	get("/v1/feeds/articles.rss", h.rssFeed)
+	get("/v1/feeds/articles.atom", h.atomFeed)
+	get("/v1/feeds/articles.json", h.jsonFeed)
 
 	get("/v1/countries", h.listCountries)
 	get("/v1/countries/:code", h.getCountry)
