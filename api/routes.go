@@ -51,6 +51,7 @@ type Deps struct {
 	APIKeys              []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
 	Keys                 news.KeyService                 // keys in the database; nil for bootstrap keys only
 	Idempotency          news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
+	Changes              news.ChangeService              // the change feed
 	CursorSecret         string
 	BaseURL              string        // public base URL; empty = from each request
 	CacheMaxAge          time.Duration // max-age of public GET responses
@@ -73,6 +74,7 @@ type handlers struct {
 	ping     func(ctx context.Context) error
 	auth     *auth
 	idem     news.IdempotencyService
+	changes  news.ChangeService
 	cursors  cursorCodec
 	base     string
 	build    Build
@@ -86,7 +88,7 @@ func New(d Deps) *echo.Echo {
 		d.Log = slog.Default()
 	}
 	h := &handlers{
-		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency,
+		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
@@ -129,6 +131,7 @@ func New(d Deps) *echo.Echo {
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
 	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
 
+	get("/v1/changes", h.listChanges)
 	get("/v1/feeds/articles.rss", h.rssFeed)
 	get("/v1/feeds/articles.atom", h.atomFeed)
 	get("/v1/feeds/articles.json", h.jsonFeed)

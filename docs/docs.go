@@ -894,6 +894,64 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/changes": {
+            "get": {
+                "description": "Upserts and deletions in commit order, so that an offline copy stays exact: apply them in order, keep next_cursor, and call again with it (an empty page means the copy is current). Each article appears once, at its latest change. Without a cursor the feed starts from the beginning; cursor=now returns only the current cursor. The cursor is a sequence number, not a time, so nothing committed concurrently is skipped. Drafts appear to editors only: to everyone else a draft is a deletion.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Changes since a cursor, for sync",
+                "operationId": "listChanges",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "example": "0",
+                        "description": "next_cursor of the previous call, or now",
+                        "name": "cursor",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 1000,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 100,
+                        "description": "page size",
+                        "name": "limit",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/ChangeList"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/countries": {
             "get": {
                 "description": "Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.",
@@ -2173,6 +2231,57 @@ const docTemplate = `{
                 "version": {
                     "type": "string",
                     "example": "v0.1.0"
+                }
+            }
+        },
+        "ChangeEntry": {
+            "type": "object",
+            "required": [
+                "id",
+                "op",
+                "seq"
+            ],
+            "properties": {
+                "article": {
+                    "$ref": "#/definitions/Article"
+                },
+                "deleted_at": {
+                    "type": "string"
+                },
+                "id": {
+                    "type": "integer",
+                    "example": 3
+                },
+                "op": {
+                    "type": "string",
+                    "enum": [
+                        "upsert",
+                        "delete"
+                    ],
+                    "example": "upsert"
+                },
+                "seq": {
+                    "type": "integer",
+                    "example": 41
+                }
+            }
+        },
+        "ChangeList": {
+            "type": "object",
+            "required": [
+                "data",
+                "next_cursor"
+            ],
+            "properties": {
+                "data": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ChangeEntry"
+                    }
+                },
+                "next_cursor": {
+                    "type": "string",
+                    "example": "42"
                 }
             }
         },

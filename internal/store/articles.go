@@ -155,6 +155,9 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	if err := writeTags(tx, id, d); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
+	if err := s.recordChange(tx, id, false); err != nil {
+		return news.Article{}, err
+	}
 	return s.article(ctx, tx, id, true)
 }
 
@@ -192,6 +195,9 @@ func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft,
 	}
 	if err := writeTags(tx, id, d); err != nil {
 		return news.Article{}, translate(err, "tag article")
+	}
+	if err := s.recordChange(tx, id, false); err != nil {
+		return news.Article{}, err
 	}
 	return s.article(ctx, tx, id, true)
 }
@@ -290,7 +296,10 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) erro
 		}
 		err := tx.Exec(`INSERT INTO article_tombstones (id, version, deleted_at) VALUES (?, ?, ?)`,
 			id, versions[0]+1, micros(s.now())).Error
-		return translate(err, "record tombstone")
+		if err != nil {
+			return translate(err, "record tombstone")
+		}
+		return s.recordChange(tx, id, true)
 	})
 }
 

@@ -295,6 +295,18 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 			t.Slug, t.Name, t.Description, string(aliases), cur.Slug).Error; err != nil {
 			return translate(err, "update theme")
 		}
+		if t.Slug != cur.Slug {
+			// A rename changes how its articles read: the change feed says so.
+			var ids []int64
+			if err := tx.Raw(`SELECT article_id FROM article_themes WHERE theme = ? ORDER BY article_id`, t.Slug).Scan(&ids).Error; err != nil {
+				return translate(err, "update theme")
+			}
+			for _, id := range ids {
+				if err := s.recordChange(tx, id, false); err != nil {
+					return err
+				}
+			}
+		}
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return err
 	})
