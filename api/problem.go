@@ -82,12 +82,15 @@ func toProblem(err error, requestID string) Problem {
 	case errors.As(err, &he):
 		p.Status = he.Code
 		p.Type = "urn:headlines:problem:" + string(codeOf(he.Code))
+		if he.Code == http.StatusNotImplemented {
+			p.Type = "urn:headlines:problem:not_implemented"
+		}
 		if msg, ok := he.Message.(string); ok && msg != "" {
 			p.Detail = strings.ToLower(msg[:1]) + msg[1:]
 		} else {
 			p.Detail = strings.ToLower(http.StatusText(he.Code))
 		}
-		if he.Code >= 500 {
+		if he.Code >= 500 && he.Code != http.StatusNotImplemented {
 			p.Detail = "an internal error occurred; quote the request_id when reporting it"
 		}
 	case errors.Is(err, context.Canceled):
@@ -112,7 +115,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err, c.Response().Header().Get(echo.HeaderXRequestID))
-		if p.Status >= 500 {
+		if p.Status >= 500 && p.Status != http.StatusNotImplemented {
 			log.Error("request failed", "request_id", p.RequestID, "method", c.Request().Method,
 				"path", c.Request().URL.Path, "status", p.Status, "error", err.Error())
 		}

@@ -22,6 +22,8 @@
 //	@tag.description			The editable theme vocabulary
 //	@tag.name					feeds
 //	@tag.description			RSS, Atom and JSON Feed of any filtered list
+//	@tag.name					widget
+//	@tag.description			Embeddable headlines for partner sites
 //	@tag.name					ops
 //	@tag.description			Health and readiness
 package api
@@ -151,7 +153,10 @@ func New(d Deps) *echo.Echo {
 	e.GET("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))
-	e.GET("/", redirectTo("/swagger/index.html"))
+	get("/", h.home)
+	get("/embed/headlines", h.embedHeadlines)
+	get("/embed.js", h.embedScript)
+	get("/oembed", h.oembed)
 	return e
 }
 
@@ -193,7 +198,7 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		h.Set("Referrer-Policy", "no-referrer")
 		if strings.HasPrefix(c.Request().URL.Path, "/swagger/") {
 			h.Set("Content-Security-Policy", swaggerCSP)
-		} else {
+		} else { // pages of their own (front page, widget) set theirs
 			h.Set("Content-Security-Policy", strictCSP)
 		}
 		return next(c)

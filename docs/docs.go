@@ -15,6 +15,99 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/embed.js": {
+            "get": {
+                "description": "Renders the newest headlines into every div with a data-headlines attribute (data-country, data-theme, data-limit and the other filters as data- attributes) through the public JSON API, inserting text as text.",
+                "produces": [
+                    "text/javascript"
+                ],
+                "tags": [
+                    "widget"
+                ],
+                "summary": "Headlines widget script",
+                "operationId": "embedScript",
+                "responses": {
+                    "200": {
+                        "description": "the script",
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                }
+            }
+        },
+        "/embed/headlines": {
+            "get": {
+                "description": "A self-contained HTML page with the newest headlines matching the list filters, for partner sites to frame. It runs no script and loads nothing else.",
+                "produces": [
+                    "text/html",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "widget"
+                ],
+                "summary": "Headlines widget for an iframe",
+                "operationId": "embedHeadlines",
+                "parameters": [
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "example": "RU",
+                        "description": "any of these countries",
+                        "name": "country",
+                        "in": "query"
+                    },
+                    {
+                        "type": "array",
+                        "items": {
+                            "type": "string"
+                        },
+                        "collectionFormat": "csv",
+                        "example": "trade",
+                        "description": "any of these themes",
+                        "name": "theme",
+                        "in": "query"
+                    },
+                    {
+                        "maximum": 100,
+                        "minimum": 1,
+                        "type": "integer",
+                        "default": 20,
+                        "description": "number of headlines",
+                        "name": "limit",
+                        "in": "query"
+                    },
+                    {
+                        "enum": [
+                            "light",
+                            "dark"
+                        ],
+                        "type": "string",
+                        "default": "light",
+                        "description": "colours",
+                        "name": "style",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the widget",
+                        "schema": {
+                            "type": "string"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/healthz": {
             "get": {
                 "produces": [
@@ -31,6 +124,76 @@ const docTemplate = `{
                         "description": "OK",
                         "schema": {
                             "$ref": "#/definitions/Health"
+                        }
+                    }
+                }
+            }
+        },
+        "/oembed": {
+            "get": {
+                "description": "Given the URL of a widget of this server (/embed/headlines?…), answers an oEmbed rich object whose html is the iframe, so that CMSs that speak oEmbed embed the widget from its link. Other URLs are 404.",
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "widget"
+                ],
+                "summary": "oEmbed for widget URLs",
+                "operationId": "oembed",
+                "parameters": [
+                    {
+                        "type": "string",
+                        "description": "a widget URL of this server",
+                        "name": "url",
+                        "in": "query",
+                        "required": true
+                    },
+                    {
+                        "enum": [
+                            "json"
+                        ],
+                        "type": "string",
+                        "description": "only json",
+                        "name": "format",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "largest width the consumer can show",
+                        "name": "maxwidth",
+                        "in": "query"
+                    },
+                    {
+                        "type": "integer",
+                        "description": "largest height the consumer can show",
+                        "name": "maxheight",
+                        "in": "query"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/OEmbed"
+                        }
+                    },
+                    "400": {
+                        "description": "Bad Request",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "404": {
+                        "description": "not a widget URL of this server",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "501": {
+                        "description": "a format other than json",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
                         }
                     }
                 }
@@ -2354,6 +2517,53 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "OEmbed": {
+            "type": "object",
+            "required": [
+                "height",
+                "html",
+                "type",
+                "version",
+                "width"
+            ],
+            "properties": {
+                "cache_age": {
+                    "type": "integer",
+                    "example": 300
+                },
+                "height": {
+                    "type": "integer",
+                    "example": 600
+                },
+                "html": {
+                    "type": "string"
+                },
+                "provider_name": {
+                    "type": "string",
+                    "example": "headlines"
+                },
+                "provider_url": {
+                    "type": "string",
+                    "example": "https://headlines.example.com/"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headlines: Russia · Trade"
+                },
+                "type": {
+                    "type": "string",
+                    "example": "rich"
+                },
+                "version": {
+                    "type": "string",
+                    "example": "1.0"
+                },
+                "width": {
+                    "type": "integer",
+                    "example": 400
                 }
             }
         },
