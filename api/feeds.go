@@ -13,6 +13,24 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
+// namers return the display names of country codes and theme slugs, or
+// the code itself when the vocabulary cannot say.
+func (h *handlers) namers(ctx context.Context) (country, theme func(string) string) {
+	country = func(code string) string {
+		if c, err := h.vocab.Country(ctx, code); err == nil {
+			return c.Name
+		}
+		return code
+	}
+	theme = func(slug string) string {
+		if t, err := h.vocab.Theme(ctx, slug); err == nil {
+			return t.Name
+		}
+		return slug
+	}
+	return country, theme
+}
+
 // feedTitle describes a filter for people: "Headlines: Russia · sanctions".
 func (h *handlers) feedTitle(ctx context.Context, f news.Filter) string {
 	var parts []string
@@ -23,18 +41,7 @@ func (h *handlers) feedTitle(ctx context.Context, f news.Filter) string {
 		}
 		return strings.Join(out, sep)
 	}
-	country := func(code string) string {
-		if c, err := h.vocab.Country(ctx, code); err == nil {
-			return c.Name
-		}
-		return code
-	}
-	theme := func(slug string) string {
-		if t, err := h.vocab.Theme(ctx, slug); err == nil {
-			return t.Name
-		}
-		return slug
-	}
+	country, theme := h.namers(ctx)
 	add := func(s string) {
 		if s != "" {
 			parts = append(parts, s)

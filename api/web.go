@@ -287,18 +287,7 @@ func (h *handlers) home(c echo.Context) error {
 		}
 		return out
 	}
-	countryName := func(code string) string {
-		if c, err := h.vocab.Country(ctx, code); err == nil {
-			return c.Name
-		}
-		return code
-	}
-	themeName := func(slug string) string {
-		if t, err := h.vocab.Theme(ctx, slug); err == nil {
-			return t.Name
-		}
-		return slug
-	}
+	countryName, themeName := h.namers(ctx)
 	items := make([]item, len(page.Articles))
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)

@@ -22,14 +22,6 @@ func TestListQueryPlans(t *testing.T) {
 			[]string{[]string{"RU", "CN", "KP"}[i%3]}, []string{[]string{"sanctions", "trade"}[i%2]}))
 	}
 	cursor := &news.Cursor{PublishedAt: base.Add(30 * time.Hour), ID: 30}
-	cases := []planCase{
-		{"no filter", news.Filter{}},
-		{"one country", news.Filter{Countries: []string{"RU"}}},
-		{"one theme", news.Filter{Themes: []string{"sanctions"}}},
-		{"country and theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}}},
-		{"all of two countries", news.Filter{CountriesAll: []string{"KP", "RU"}}},
-		{"oldest first, country", news.Filter{Countries: []string{"CN"}, Sort: news.SortOldest}},
-	}
 	// Plans are checked on a fresh database and again once ANALYZE has
 	// given the planner statistics, which can change its mind.
 	for _, analyzed := range []bool{false, true} {
@@ -38,23 +30,57 @@ func TestListQueryPlans(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		checkPlans(t, s, cases, cursor, analyzed)
+		suffix := ""
+		if analyzed {
+			suffix = ", analyzed"
+		}
+		eachPlanQuery(t, cursor, suffix, func(t *testing.T, name string, f news.Filter) {
+			q, args := pageSQL(s.dialect, f)
+			plan := explain(t, s, q, args)
+			t.Logf("%s\n%s", name, plan)
+			for _, line := range strings.Split(plan, "\n") {
+				line = strings.TrimSpace(line)
+				if strings.Contains(line, "USE TEMP B-TREE") {
+					t.Errorf("the plan sorts its matches: %q", line)
+				}
+				if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "USING INDEX") && !strings.Contains(line, "USING COVERING INDEX") {
+					t.Errorf("the plan scans a whole table: %q", line)
+				}
+			}
+			// The page must actually come back in order.
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 1; i < len(page.Articles); i++ {
+				a, b := page.Articles[i-1], page.Articles[i]
+				if (f.Sort == news.SortNewest) != a.PublishedAt.After(b.PublishedAt) {
+					t.Errorf("rows %d and %d out of order: %v, %v", i-1, i, a.PublishedAt, b.PublishedAt)
+				}
+			}
+		})
 	}
 }
 
-type planCase struct {
+// planCases are the main list queries whose plans the tests check.
+var planCases = []struct {
 	name string
 	f    news.Filter
+}{
+	{"no filter", news.Filter{}},
+	{"one country", news.Filter{Countries: []string{"RU"}}},
+	{"one theme", news.Filter{Themes: []string{"sanctions"}}},
+	{"country and theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}}},
+	{"all of two countries", news.Filter{CountriesAll: []string{"KP", "RU"}}},
+	{"oldest first, country", news.Filter{Countries: []string{"CN"}, Sort: news.SortOldest}},
 }
 
-func checkPlans(t *testing.T, s *Store, cases []planCase, cursor *news.Cursor, analyzed bool) {
-	ctx := context.Background()
-	for _, tc := range cases {
+// eachPlanQuery runs check as a subtest for every plan case, a page of 20,
+// from the start and after cursor.
+func eachPlanQuery(t *testing.T, cursor *news.Cursor, suffix string, check func(t *testing.T, name string, f news.Filter)) {
+	for _, tc := range planCases {
 		for _, withCursor := range []bool{false, true} {
-			name := tc.name
-			if analyzed {
-				name += ", analyzed"
-			}
+			name := tc.name + suffix
 			f := tc.f
 			f.Limit = 20
 			if f.Sort == "" {
@@ -64,31 +90,7 @@ func checkPlans(t *testing.T, s *Store, cases []planCase, cursor *news.Cursor, a
 				name += ", after a cursor"
 				f.After = cursor
 			}
-			t.Run(name, func(t *testing.T) {
-				q, args := pageSQL(s.dialect, f)
-				plan := explain(t, s, q, args)
-				t.Logf("%s\n%s", name, plan)
-				for _, line := range strings.Split(plan, "\n") {
-					line = strings.TrimSpace(line)
-					if strings.Contains(line, "USE TEMP B-TREE") {
-						t.Errorf("the plan sorts its matches: %q", line)
-					}
-					if strings.HasPrefix(line, "SCAN ") && !strings.Contains(line, "USING INDEX") && !strings.Contains(line, "USING COVERING INDEX") {
-						t.Errorf("the plan scans a whole table: %q", line)
-					}
-				}
-				// The page must actually come back in order.
-				page, err := s.ListArticles(ctx, f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for i := 1; i < len(page.Articles); i++ {
-					a, b := page.Articles[i-1], page.Articles[i]
-					if (f.Sort == news.SortNewest) != a.PublishedAt.After(b.PublishedAt) {
-						t.Errorf("rows %d and %d out of order: %v, %v", i-1, i, a.PublishedAt, b.PublishedAt)
-					}
-				}
-			})
+			t.Run(name, func(t *testing.T) { check(t, name, f) })
 		}
 	}
 }
@@ -142,55 +144,34 @@ func TestListQueryPlansPostgres(t *testing.T) {
 		}
 	}
 	cursor := &news.Cursor{PublishedAt: fromMicros(1700000000000000 + 15000*2000000000), ID: 15000}
-	for _, tc := range []planCase{
-		{"no filter", news.Filter{}},
-		{"one country", news.Filter{Countries: []string{"RU"}}},
-		{"one theme", news.Filter{Themes: []string{"sanctions"}}},
-		{"country and theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}}},
-		{"all of two countries", news.Filter{CountriesAll: []string{"KP", "RU"}}},
-		{"oldest first, country", news.Filter{Countries: []string{"CN"}, Sort: news.SortOldest}},
-	} {
-		for _, withCursor := range []bool{false, true} {
-			name := tc.name
-			f := tc.f
-			f.Limit = 20
-			if f.Sort == "" {
-				f.Sort = news.SortNewest
-			}
-			if withCursor {
-				name += ", after a cursor"
-				f.After = cursor
-			}
-			t.Run(name, func(t *testing.T) {
-				q, args := pageSQL(s.dialect, f)
-				var lines []string
-				rows, err := s.r.Raw("EXPLAIN "+q, args...).Rows()
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer rows.Close()
-				for rows.Next() {
-					var line string
-					if err := rows.Scan(&line); err != nil {
-						t.Fatal(err)
-					}
-					lines = append(lines, line)
-				}
-				if err := rows.Err(); err != nil {
-					t.Fatal(err)
-				}
-				plan := strings.Join(lines, "\n")
-				t.Logf("%s\n%s", name, plan)
-				for _, line := range lines {
-					node := strings.TrimLeft(strings.TrimSpace(line), "-> ")
-					if strings.HasPrefix(node, "Seq Scan on articles") || strings.HasPrefix(node, "Seq Scan on article_") {
-						t.Errorf("the plan reads a whole table: %q", node)
-					}
-					if strings.HasPrefix(node, "Sort ") || strings.HasPrefix(node, "Incremental Sort") {
-						t.Errorf("the plan sorts its matches: %q", node)
-					}
-				}
-			})
+	eachPlanQuery(t, cursor, "", func(t *testing.T, name string, f news.Filter) {
+		q, args := pageSQL(s.dialect, f)
+		var lines []string
+		rows, err := s.r.Raw("EXPLAIN "+q, args...).Rows()
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		defer rows.Close()
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			lines = append(lines, line)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		plan := strings.Join(lines, "\n")
+		t.Logf("%s\n%s", name, plan)
+		for _, line := range lines {
+			node := strings.TrimLeft(strings.TrimSpace(line), "-> ")
+			if strings.HasPrefix(node, "Seq Scan on articles") || strings.HasPrefix(node, "Seq Scan on article_") {
+				t.Errorf("the plan reads a whole table: %q", node)
+			}
+			if strings.HasPrefix(node, "Sort ") || strings.HasPrefix(node, "Incremental Sort") {
+				t.Errorf("the plan sorts its matches: %q", node)
+			}
+		}
+	})
 }
