@@ -3,8 +3,10 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +31,7 @@ import (
 	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/demo"
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 )
 
@@ -49,6 +52,7 @@ commands:
   migrate up|down|status [--db FILE]             manage the schema
   import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
   export [--db FILE]                             write every article as JSON Lines to standard output
+  generate [--count 100000] [--seed 1]           write generated sample articles as JSON Lines (for benchmarks)
   keys create --role reader|editor|admin --name NAME   make an API key; it is printed once
   keys list                                      list keys: prefix, role, name, created, last used
   keys revoke ID|PREFIX                          disable a key
@@ -68,6 +72,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	cmd, rest := args[0], args[1:]
 	var keyRole, keyName string
+	var genCount int
+	var genSeed uint64
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (HEADLINES_DB)")
@@ -76,6 +82,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
 		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
 	case "migrate", "import", "export":
+	case "generate":
+		fs.IntVar(&genCount, "count", 100000, "how many articles")
+		fs.Uint64Var(&genSeed, "seed", 1, "the same seed gives the same articles")
 	case "keys":
 		fs.StringVar(&keyRole, "role", "editor", "role of a new key: reader, editor or admin")
 		fs.StringVar(&keyName, "name", "", "who or what uses a new key")
@@ -98,6 +107,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
+	}
+	if cmd == "generate" { // needs no database
+		return generate(stdout, genCount, genSeed)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	st, err := store.Open(cfg.DB, store.Options{Replicas: cfg.Replicas})
@@ -291,6 +303,18 @@ func keys(ctx context.Context, st *store.Store, pos []string, role news.Role, na
 		return fmt.Errorf("unknown keys action %q: want create, list or revoke", pos[0])
 	}
 	return nil
+}
+
+func generate(stdout io.Writer, count int, seed uint64) error {
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	enc := json.NewEncoder(w)
+	g := sample.New(seed)
+	for range count {
+		if err := enc.Encode(g.Next()); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }
 
 func stamp(t time.Time) string {

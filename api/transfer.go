@@ -41,11 +41,16 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 	if err != nil {
 		return out, err
 	}
-	one := func(line int, raw []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		_, created, err := upsertRaw(ctx, raw, svc, res)
+	// Good records are stored in batches, one transaction each, so that a
+	// large import does not wait for a disk flush per article. A batch the
+	// database refuses is stored again one record at a time, so that the
+	// refused record is reported by its line and the others are kept.
+	type pending struct {
+		line  int
+		draft news.Draft
+	}
+	var batch []pending
+	count := func(line int, created bool, err error) error {
 		switch {
 		case err != nil && news.ErrorCode(err) == news.EInternal:
 			return fmt.Errorf("line %d: %w", line, err)
@@ -57,8 +62,48 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		default:
 			out.Updated++
 		}
+		return nil
+	}
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		drafts := make([]news.Draft, len(batch))
+		for i, p := range batch {
+			drafts[i] = p.draft
+		}
+		created, err := svc.UpsertArticles(ctx, drafts)
+		if err == nil {
+			for i, p := range batch {
+				if err := count(p.line, created[i], nil); err != nil {
+					return err
+				}
+			}
+		} else {
+			for _, p := range batch {
+				_, c, err := svc.UpsertArticle(ctx, p.draft)
+				if err := count(p.line, c, err); err != nil {
+					return err
+				}
+			}
+		}
+		batch = batch[:0]
 		if progress != nil {
 			progress(out)
+		}
+		return nil
+	}
+	one := func(line int, raw []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		d, err := decodeDraft(ctx, raw, res)
+		if err != nil {
+			return count(line, false, err)
+		}
+		batch = append(batch, pending{line, d})
+		if len(batch) == importBatch {
+			return flush()
 		}
 		return nil
 	}
@@ -76,7 +121,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 				return out, err
 			}
 		}
-		return out, nil
+		return out, flush()
 	}
 	for line := 1; ; line++ {
 		raw, tooLong, err := readLine(br)
@@ -94,7 +139,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, flush()
 		}
 	}
 }
@@ -133,17 +178,25 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// upsertRaw checks, decodes and upserts one article in the input shape:
-// what import does for each line and batch for each item.
-func upsertRaw(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (news.Article, bool, error) {
+// importBatch is how many records an import stores per transaction.
+const importBatch = 500
+
+// decodeDraft checks and decodes one article in the input shape.
+func decodeDraft(ctx context.Context, raw []byte, res news.Resolver) (news.Draft, error) {
 	if err := checkJSON(raw); err != nil {
-		return news.Article{}, false, err
+		return news.Draft{}, err
 	}
 	var in ArticleInput
 	if err := decodeStrict(raw, &in); err != nil {
-		return news.Article{}, false, err
+		return news.Draft{}, err
 	}
-	d, err := in.toDraft(ctx, res)
+	return in.toDraft(ctx, res)
+}
+
+// upsertRaw checks, decodes and upserts one article in the input shape:
+// what batch does for each item.
+func upsertRaw(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (news.Article, bool, error) {
+	d, err := decodeDraft(ctx, raw, res)
 	if err != nil {
 		return news.Article{}, false, err
 	}

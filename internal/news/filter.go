@@ -94,6 +94,9 @@ type ArticleService interface {
 	// UpsertArticle creates an article, or replaces the one with the same
 	// URL; created says which. It is what import uses.
 	UpsertArticle(ctx context.Context, d Draft) (a Article, created bool, err error)
+	// UpsertArticles upserts many drafts in one transaction: all or none.
+	// created[i] says whether drafts[i] made a new article.
+	UpsertArticles(ctx context.Context, drafts []Draft) (created []bool, err error)
 	// EachArticle calls fn for every article, drafts included, in id order.
 	EachArticle(ctx context.Context, fn func(Article) error) error
 }

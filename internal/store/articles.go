@@ -316,21 +316,26 @@ func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (a news.Article
 
 func (s *Store) upsert(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		var ids []int64
-		if d.URL != "" {
-			if err := tx.Raw(`SELECT id FROM articles WHERE url = ?`, d.URL).Scan(&ids).Error; err != nil {
-				return translate(err, "find article by url")
-			}
-		}
-		if len(ids) == 0 {
-			created = true
-			a, err = s.insert(ctx, tx, d)
-			return err
-		}
-		a, err = s.update(ctx, tx, ids[0], d, 0)
+		a, created, err = s.upsertIn(ctx, tx, d)
 		return err
 	})
 	return a, created, err
+}
+
+// upsertIn creates d, or replaces the article with its URL, inside tx.
+func (s *Store) upsertIn(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, bool, error) {
+	var ids []int64
+	if d.URL != "" {
+		if err := tx.Raw(`SELECT id FROM articles WHERE url = ?`, d.URL).Scan(&ids).Error; err != nil {
+			return news.Article{}, false, translate(err, "find article by url")
+		}
+	}
+	if len(ids) == 0 {
+		a, err := s.insert(ctx, tx, d)
+		return a, true, err
+	}
+	a, err := s.update(ctx, tx, ids[0], d, 0)
+	return a, false, err
 }
 
 // EachArticle calls fn for every article, drafts included, in id order,

@@ -471,3 +471,49 @@ func TestRelevancePaging(t *testing.T) {
 		}
 	})
 }
+
+// TestBulkUpsert: the import path stores new articles and replaces those
+// whose URL is known, keeping a stored time when none is given, with tags
+// and change-feed entries as single writes make.
+func TestBulkUpsert(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		old := draft(t, s, "first version", t0, []string{"RU"}, []string{"trade"})
+		old.URL = "https://example.com/story"
+		first := mustCreate(t, s, old)
+		replace := draft(t, s, "second version", time.Time{}, []string{"CN", "KP"}, nil)
+		replace.URL = "https://example.com/story"
+		fresh := draft(t, s, "brand new", t0.Add(time.Hour), []string{"JP"}, []string{"troops"})
+		created, err := s.UpsertArticles(ctx, []news.Draft{replace, fresh})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(created, []bool{false, true}) {
+			t.Errorf("created %v", created)
+		}
+		got, _ := s.Article(ctx, first.ID, false)
+		if got.Title != "second version" || !got.PublishedAt.Equal(t0) || !slices.Equal(got.Countries, []string{"CN", "KP"}) || len(got.Themes) != 0 || got.Version != 2 {
+			t.Errorf("replaced: %+v", got)
+		}
+		page, _ := s.ListArticles(ctx, news.Filter{Countries: []string{"JP"}, Themes: []string{"troops"}, Sort: news.SortNewest, Limit: 5})
+		if len(page.Articles) != 1 || page.Articles[0].Title != "brand new" {
+			t.Errorf("new article by its tags: %+v", page.Articles)
+		}
+		changes, err := s.Changes(ctx, 0, 10, false)
+		if err != nil || len(changes) != 2 || changes[0].ID != first.ID || changes[1].Article.Title != "brand new" {
+			t.Errorf("changes: %+v %v", changes, err)
+		}
+		// All or none: a bad draft in a batch stores nothing.
+		bad := draft(t, s, "bad", t0, nil, nil)
+		bad.Countries = []string{"XX"} // not a country: the foreign key refuses it
+		if _, err := s.UpsertArticles(ctx, []news.Draft{draft(t, s, "would be lost", t0, nil, nil), bad}); err == nil {
+			t.Error("a batch with a bad draft was stored")
+		}
+		if page, _ := s.ListArticles(ctx, news.Filter{Query: []string{"lost"}, Sort: news.SortNewest, Limit: 5}); len(page.Articles) != 0 {
+			t.Error("part of a refused batch was stored")
+		}
+	})
+}
