@@ -1,0 +1,122 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/sample"
+)
+
+// benchArticles is the size of the benchmark data set:
+// HEADLINES_BENCH_ARTICLES, 100,000 by default.
+func benchArticles() int {
+	if n, err := strconv.Atoi(os.Getenv("HEADLINES_BENCH_ARTICLES")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+var (
+	benchOnce  sync.Once
+	benchStore *Store
+	benchErr   error
+)
+
+// benchData opens a SQLite file holding the generated data set (seed 1),
+// made once and kept in the temp dir for later runs.
+func benchData(b *testing.B) *Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		n := benchArticles()
+		path := filepath.Join(os.TempDir(), fmt.Sprintf("headlines-bench-%d-seed1.db", n))
+		_, statErr := os.Stat(path)
+		benchStore, benchErr = Open(path, Options{})
+		if benchErr != nil {
+			return
+		}
+		ctx := context.Background()
+		if _, benchErr = benchStore.MigrateUp(ctx); benchErr != nil || statErr == nil {
+			return
+		}
+		g := sample.New(1)
+		batch := make([]news.Draft, 0, 500)
+		for i := range n {
+			a := g.Next()
+			pub, _ := time.Parse(time.RFC3339, a.PublishedAt)
+			d := news.Draft{Title: a.Title, Summary: a.Summary, URL: a.URL, Source: a.Source, Section: a.Section,
+				Language: a.Language, Countries: a.Countries, Themes: a.Themes, PublishedAt: pub}
+			if benchErr = d.Normalize(ctx, benchStore); benchErr != nil {
+				return
+			}
+			batch = append(batch, d)
+			if len(batch) == cap(batch) || i == n-1 {
+				if _, benchErr = benchStore.UpsertArticles(ctx, batch); benchErr != nil {
+					return
+				}
+				batch = batch[:0]
+			}
+		}
+		benchErr = benchStore.w.Exec("ANALYZE").Error
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchStore
+}
+
+// cursorAt is the keyset position after the first n rows of f.
+func cursorAt(b *testing.B, s *Store, f news.Filter, n int) *news.Cursor {
+	b.Helper()
+	f.Limit = n
+	page, err := s.ListArticles(context.Background(), f)
+	if err != nil || page.Next == nil {
+		b.Fatalf("no row %d of the list: %v", n, err)
+	}
+	return page.Next
+}
+
+// BenchmarkList times the list queries of the hot path on the generated
+// data set: a common filter at page 1 and 500 pages deep, a rare filter,
+// the total, facets and full-text search.
+func BenchmarkList(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	common := news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest, Limit: 20}
+	deep := common
+	deep.After = cursorAt(b, s, common, min(500*20, benchArticles()/50))
+	cases := []struct {
+		name string
+		f    news.Filter
+	}{
+		{"page1_RU_sanctions", common},
+		{"deep_RU_sanctions", deep},
+		{"rare_CU_human-rights", news.Filter{Countries: []string{"CU"}, Themes: []string{"human-rights"}, Sort: news.SortNewest, Limit: 20}},
+		{"no_filter", news.Filter{Sort: news.SortNewest, Limit: 20}},
+		{"total_RU_sanctions", func() news.Filter { f := common; f.IncludeTotal = true; return f }()},
+		{"facets_RU_sanctions", func() news.Filter { f := common; f.Facets = []string{"country", "theme"}; return f }()},
+		{"q_sanctions_talks", news.Filter{Query: []string{"sanctions", "talks"}, Sort: news.SortNewest, Limit: 20}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.ListArticles(ctx, tc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("article_by_id", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			if _, err := s.Article(ctx, int64(1+i%benchArticles()), false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
