@@ -5,7 +5,7 @@ GO        ?= go
 # Demo editor key for `make run` only; set your own HEADLINES_API_KEYS in production.
 DEV_KEY   ?= dev-editor-key-0123456789
 
-.PHONY: run test build docs lint fuzz bench-go ci clean
+.PHONY: run test build docs lint fuzz bench bench-go ci clean
 
 ## run: serve on :8080 with a local SQLite file and the demo headlines
 run:
@@ -29,6 +29,10 @@ docs:
 ## lint: golangci-lint as configured in .golangci.yml
 lint:
 	.ci/lint
+
+## bench: the load benchmark (generate, import, serve on one core, wrk on the other); ARTICLES=1000000 for 1M
+bench:
+	.ci/bench $${ARTICLES:-100000}
 
 ## bench-go: the Go benchmarks of list queries and page encoding (100,000 generated articles)
 bench-go:

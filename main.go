@@ -23,6 +23,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/labstack/echo/v4"
 	"github.com/mattn/go-isatty"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -53,6 +54,7 @@ commands:
   import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
   export [--db FILE]                             write every article as JSON Lines to standard output
   generate [--count 100000] [--seed 1]           write generated sample articles as JSON Lines (for benchmarks)
+  ceiling --file F [--addr :8080]                serve the bytes of F at every path, the benchmark's ceiling
   keys create --role reader|editor|admin --name NAME   make an API key; it is printed once
   keys list                                      list keys: prefix, role, name, created, last used
   keys revoke ID|PREFIX                          disable a key
@@ -74,6 +76,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	var keyRole, keyName string
 	var genCount int
 	var genSeed uint64
+	var ceilingFile string
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (HEADLINES_DB)")
@@ -82,6 +85,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
 		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
 	case "migrate", "import", "export":
+	case "ceiling":
+		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
+		fs.StringVar(&ceilingFile, "file", "", "the bytes to serve")
 	case "generate":
 		fs.IntVar(&genCount, "count", 100000, "how many articles")
 		fs.Uint64Var(&genSeed, "seed", 1, "the same seed gives the same articles")
@@ -108,8 +114,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	if cmd == "generate" { // needs no database
+	switch cmd { // these need no database
+	case "generate":
 		return generate(stdout, genCount, genSeed)
+	case "ceiling":
+		return ceiling(ctx, cfg.Addr, ceilingFile)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	st, err := store.Open(cfg.DB, store.Options{Replicas: cfg.Replicas})
@@ -315,6 +324,24 @@ func generate(stdout io.Writer, count int, seed uint64) error {
 		}
 	}
 	return w.Flush()
+}
+
+// ceiling serves one file's bytes as JSON from memory through Echo: what
+// the benchmark compares every endpoint with.
+func ceiling(ctx context.Context, addr, file string) error {
+	body, err := os.ReadFile(file) //nolint:gosec // the operator names the file
+	if err != nil {
+		return err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.GET("/*", func(c echo.Context) error { return c.JSONBlob(http.StatusOK, body) })
+	srv := &http.Server{Addr: addr, Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
 }
 
 func stamp(t time.Time) string {
