@@ -13,22 +13,12 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-// namers return the display names of country codes and theme slugs, or
-// the code itself when the vocabulary cannot say.
+// namers return the display names of country codes and theme slugs, from
+// the cached vocabulary (no article counts), or the code itself when the
+// vocabulary cannot say.
 func (h *handlers) namers(ctx context.Context) (country, theme func(string) string) {
-	country = func(code string) string {
-		if c, err := h.vocab.Country(ctx, code); err == nil {
-			return c.Name
-		}
-		return code
-	}
-	theme = func(slug string) string {
-		if t, err := h.vocab.Theme(ctx, slug); err == nil {
-			return t.Name
-		}
-		return slug
-	}
-	return country, theme
+	theme = func(slug string) string { return h.vocab.ThemeName(ctx, slug) }
+	return h.vocab.CountryName, theme
 }
 
 // feedTitle describes a filter for people: "Headlines: Russia · sanctions".

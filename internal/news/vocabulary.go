@@ -110,6 +110,11 @@ func (u ThemeUpdate) Apply(t Theme) Theme {
 // VocabularyService reads the country vocabulary and manages themes.
 type VocabularyService interface {
 	Resolver
+	// CountryName is the English name of a code (the code when unknown);
+	// no database round trip.
+	CountryName(code string) string
+	// ThemeName is the name of a slug (the slug when unknown).
+	ThemeName(ctx context.Context, slug string) string
 	// Countries lists every country by code; usedOnly keeps those with
 	// published articles.
 	Countries(ctx context.Context, usedOnly bool) ([]Country, error)

@@ -36,10 +36,11 @@ type Store struct {
 	next     atomic.Uint64 // the replica for the next read
 	now      func() time.Time
 
-	vocabMu   sync.RWMutex
-	countries []news.Country    // by code; loaded once, the list is fixed by migrations
-	countryBy map[string]string // NameKey(code, name or alias) → code
-	themeBy   map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
+	vocabMu    sync.RWMutex
+	countries  []news.Country    // by code; loaded once, the list is fixed by migrations
+	countryBy  map[string]string // NameKey(code, name or alias) → code
+	themeBy    map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
+	themeNames map[string]string // slug → name, loaded with themeBy
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
 }

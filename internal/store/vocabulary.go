@@ -110,10 +110,41 @@ func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
 	for _, r := range rows {
 		by[news.NameKey(r.Slug)] = r.Slug
 	}
+	names := make(map[string]string, len(rows))
+	for _, r := range rows {
+		names[r.Slug] = r.Name
+	}
 	s.vocabMu.Lock()
-	s.themeBy = by
+	s.themeBy, s.themeNames = by, names
 	s.vocabMu.Unlock()
 	return by, nil
+}
+
+// CountryName is the English name of a country code, from memory.
+func (s *Store) CountryName(code string) string {
+	if err := s.loadCountries(context.Background()); err != nil {
+		return code
+	}
+	s.vocabMu.RLock()
+	defer s.vocabMu.RUnlock()
+	i, ok := slices.BinarySearchFunc(s.countries, code, func(c news.Country, code string) int { return strings.Compare(c.Code, code) })
+	if !ok {
+		return code
+	}
+	return s.countries[i].Name
+}
+
+// ThemeName is the name of a theme slug, from the cached vocabulary.
+func (s *Store) ThemeName(ctx context.Context, slug string) string {
+	if _, err := s.loadThemeKeys(ctx); err != nil {
+		return slug
+	}
+	s.vocabMu.RLock()
+	defer s.vocabMu.RUnlock()
+	if n, ok := s.themeNames[slug]; ok {
+		return n
+	}
+	return slug
 }
 
 // ResolveTheme returns the slug for a theme slug, name or alias in any case.
