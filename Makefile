@@ -38,9 +38,9 @@ bench:
 bench-go:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 200x ./internal/store ./api
 
-## fuzz: run each fuzz target briefly
+## fuzz: run each fuzz target for 50,000 executions
 fuzz:
-	.ci/fuzz 10s
+	.ci/fuzz 50000x
 
 clean:
 	rm -rf bin
