@@ -110,7 +110,15 @@ func (l *limiter) until(b *bucket, n float64) time.Duration {
 	return time.Duration((n - b.tokens) * perToken * float64(time.Second))
 }
 
-// policy is the RateLimit-Policy value (draft-ietf-httpapi-ratelimit-headers).
+// describe sets the RateLimit and RateLimit-Policy headers
+// (draft-ietf-httpapi-ratelimit-headers) of this policy.
+func (l *limiter) describe(c echo.Context, remaining int, reset time.Duration) {
+	h := c.Response().Header()
+	h.Set("RateLimit-Policy", l.policy())
+	h.Set("RateLimit", fmt.Sprintf(`"%s";r=%d;t=%d`, l.name, remaining, ceilSeconds(reset)))
+}
+
+// policy is the RateLimit-Policy value.
 func (l *limiter) policy() string {
 	return fmt.Sprintf(`"%s";q=%d;w=%d`, l.name, l.rate.Burst, int(math.Ceil(l.rate.Per.Seconds())))
 }
@@ -152,7 +160,9 @@ func (rl *rateLimits) guardAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		err := next(c)
 		if sent && news.ErrorCode(err) == news.EUnauthorized {
-			rl.authFail.take(c.RealIP())
+			// The refusal spends the stricter budget, and says so.
+			_, remaining, reset, _ := rl.authFail.take(c.RealIP())
+			rl.authFail.describe(c, remaining, reset)
 		}
 		return err
 	}
@@ -175,9 +185,7 @@ func (rl *rateLimits) limit(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		ok, remaining, reset, retry := l.take(id)
-		h := c.Response().Header()
-		h.Set("RateLimit-Policy", l.policy())
-		h.Set("RateLimit", fmt.Sprintf(`"%s";r=%d;t=%d`, l.name, remaining, ceilSeconds(reset)))
+		l.describe(c, remaining, reset)
 		if !ok {
 			return tooMany(c, retry, "rate limit of the "+l.name+" policy reached")
 		}

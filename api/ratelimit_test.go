@@ -1,8 +1,10 @@
 package api_test
 
 import (
+	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,8 +64,12 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	// Refused keys: after two, this address may not try a third, even a good one.
-	for range 2 {
-		assertProblem(t, e.do(req{path: "/v1/articles", headers: []string{"X-API-Key", "guess-0123456789abcdef"}}), http.StatusUnauthorized, "")
+	for i := range 2 {
+		r := e.do(req{path: "/v1/articles", headers: []string{"X-API-Key", "guess-0123456789abcdef"}})
+		assertProblem(t, r, http.StatusUnauthorized, "")
+		if r.header.Get("RateLimit-Policy") != `"auth-failures";q=2;w=600` || !strings.HasPrefix(r.header.Get("RateLimit"), fmt.Sprintf(`"auth-failures";r=%d;`, 1-i)) {
+			t.Errorf("refused key %d: RateLimit %q, Policy %q", i+1, r.header.Get("RateLimit"), r.header.Get("RateLimit-Policy"))
+		}
 	}
 	r = e.do(req{path: "/v1/articles", key: true})
 	assertProblem(t, r, http.StatusTooManyRequests, "")
