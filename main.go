@@ -176,7 +176,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	e := api.New(api.Deps{
-		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, Ping: st.Ping, APIKeys: cfg.APIKeys,
+		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
 		Build: buildInfo(st.Dialect()), Metrics: reg, RequireIfMatch: cfg.RequireIfMatch,
 		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},

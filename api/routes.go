@@ -47,13 +47,18 @@ import (
 
 // Deps is what the API needs from the rest of the program.
 type Deps struct {
-	Articles             news.ArticleService
-	Vocabulary           news.VocabularyService
-	Ping                 func(ctx context.Context) error // database readiness
-	APIKeys              []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
-	Keys                 news.KeyService                 // keys in the database; nil for bootstrap keys only
-	Idempotency          news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
-	Changes              news.ChangeService              // the change feed
+	Articles    news.ArticleService
+	Vocabulary  news.VocabularyService
+	Ping        func(ctx context.Context) error // database readiness
+	APIKeys     []string                        // bootstrap keys: "role:secret", or a bare secret for an editor
+	Keys        news.KeyService                 // keys in the database; nil for bootstrap keys only
+	Idempotency news.IdempotencyService         // stores answers to POSTs with an Idempotency-Key; nil: the header is ignored
+	Changes     news.ChangeService              // the change feed
+	// ResponseCache keeps public answers in memory until the data changes;
+	// CachePoll is how often it looks for changes made elsewhere (0: only
+	// after writes through this server).
+	ResponseCache        bool
+	CachePoll            time.Duration
 	CursorSecret         string
 	BaseURL              string        // public base URL; empty = from each request
 	CacheMaxAge          time.Duration // max-age of public GET responses
@@ -119,6 +124,9 @@ func New(d Deps) *echo.Echo {
 	e.Use(h.auth.identify)
 	e.Use(rl.limit)
 	e.Use(cacheControl(d.CacheMaxAge, d.StaleWhileRevalidate))
+	if d.ResponseCache && d.Changes != nil {
+		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)
+	}
 	e.Use(conditional)
 
 	editor, admin := require(news.RoleEditor), require(news.RoleAdmin)

@@ -22,6 +22,8 @@ type Config struct {
 	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
 	CacheStale      time.Duration // HEADLINES_CACHE_STALE: stale-while-revalidate of public responses
+	ResponseCache   bool          // HEADLINES_RESPONSE_CACHE: keep public answers in memory until the data changes
+	CachePoll       time.Duration // HEADLINES_CACHE_POLL: how often to look for changes made through other instances
 	ShutdownTimeout time.Duration // HEADLINES_SHUTDOWN_TIMEOUT: how long SIGTERM waits for in-flight requests
 	HeaderTimeout   time.Duration // HEADLINES_READ_HEADER_TIMEOUT: time a client has to send its request headers
 	ReadTimeout     time.Duration // HEADLINES_READ_TIMEOUT: time a client has to send its whole request
@@ -70,6 +72,8 @@ func Default() Config {
 		CursorSecret:    DevCursorSecret,
 		CacheMaxAge:     30 * time.Second,
 		CacheStale:      60 * time.Second,
+		ResponseCache:   true,
+		CachePoll:       time.Second,
 		ShutdownTimeout: 15 * time.Second,
 		HeaderTimeout:   5 * time.Second,
 		ReadTimeout:     30 * time.Second,
@@ -109,6 +113,7 @@ func Load(getenv func(string) string) (Config, error) {
 	str("HEADLINES_BASE_URL", &c.BaseURL)
 	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
 	dur("HEADLINES_CACHE_STALE", &c.CacheStale)
+	dur("HEADLINES_CACHE_POLL", &c.CachePoll)
 	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	dur("HEADLINES_READ_HEADER_TIMEOUT", &c.HeaderTimeout)
 	dur("HEADLINES_READ_TIMEOUT", &c.ReadTimeout)
@@ -175,6 +180,7 @@ func Load(getenv func(string) string) (Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 	boolean("HEADLINES_NO_DEMO", &c.NoDemo)
+	boolean("HEADLINES_RESPONSE_CACHE", &c.ResponseCache)
 	boolean("HEADLINES_REQUIRE_IF_MATCH", &c.RequireIfMatch)
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)

@@ -25,6 +25,13 @@ func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
 	return translate(err, "record change")
 }
 
+// bumpGeneration advances the change counter without a change of an
+// article: a vocabulary edit changes what reads show, and caches keyed by
+// the counter must notice.
+func bumpGeneration(tx *gorm.DB) error {
+	return translate(tx.Exec(`UPDATE change_seq SET seq = seq + 1 WHERE id = 1`).Error, "bump generation")
+}
+
 // Changes returns changes after a sequence number, in commit order.
 func (s *Store) Changes(ctx context.Context, after int64, limit int, withDrafts bool) ([]news.Change, error) {
 	var out []news.Change
@@ -77,7 +84,8 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int, withDrafts 
 	return out, err
 }
 
-// LastChange is the newest sequence number.
+// LastChange is the newest sequence number: also the data generation,
+// since every change of articles or vocabulary advances it.
 func (s *Store) LastChange(ctx context.Context) (int64, error) {
 	var seq int64
 	err := s.read(ctx).Raw(`SELECT seq FROM change_seq WHERE id = 1`).Scan(&seq).Error

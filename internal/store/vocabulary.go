@@ -298,6 +298,9 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 			t.Slug, t.Name, t.Description, string(aliases)).Error; err != nil {
 			return translate(err, "create theme")
 		}
+		if err := bumpGeneration(tx); err != nil {
+			return err
+		}
 		var err error
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return err
@@ -338,6 +341,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 				}
 			}
 		}
+		if err := bumpGeneration(tx); err != nil {
+			return err
+		}
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return err
 	})
@@ -362,7 +368,7 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 		if res.RowsAffected == 0 {
 			return news.Errorf(news.ENotFound, "no theme %q", slug)
 		}
-		return nil
+		return bumpGeneration(tx)
 	})
 	s.invalidateThemes()
 	return err
