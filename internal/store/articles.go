@@ -303,39 +303,19 @@ func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) erro
 	})
 }
 
-// UpsertArticle creates an article or replaces the one with the same URL.
-// When another transaction inserts the same URL first, it retries once
-// and replaces that one.
-func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
-	a, created, err = s.upsert(ctx, d)
-	if news.ErrorCode(err) == news.EConflict && created {
-		a, created, err = s.upsert(ctx, d)
+// UpsertArticle creates an article or replaces the one with the same URL,
+// through the import path. When another transaction inserts the same URL
+// first, it retries once and replaces that one.
+func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (news.Article, bool, error) {
+	ids, created, err := s.upsertMany(ctx, []news.Draft{d})
+	if news.ErrorCode(err) == news.EConflict {
+		ids, created, err = s.upsertMany(ctx, []news.Draft{d})
 	}
-	return a, created, err
-}
-
-func (s *Store) upsert(ctx context.Context, d news.Draft) (a news.Article, created bool, err error) {
-	err = s.tx(ctx, func(tx *gorm.DB) error {
-		a, created, err = s.upsertIn(ctx, tx, d)
-		return err
-	})
-	return a, created, err
-}
-
-// upsertIn creates d, or replaces the article with its URL, inside tx.
-func (s *Store) upsertIn(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, bool, error) {
-	var ids []int64
-	if d.URL != "" {
-		if err := tx.Raw(`SELECT id FROM articles WHERE url = ?`, d.URL).Scan(&ids).Error; err != nil {
-			return news.Article{}, false, translate(err, "find article by url")
-		}
+	if err != nil {
+		return news.Article{}, false, err
 	}
-	if len(ids) == 0 {
-		a, err := s.insert(ctx, tx, d)
-		return a, true, err
-	}
-	a, err := s.update(ctx, tx, ids[0], d, 0)
-	return a, false, err
+	a, err := s.article(ctx, s.r, ids[0], true)
+	return a, created[0], err
 }
 
 // EachArticle calls fn for every article, drafts included, in id order,

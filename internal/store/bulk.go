@@ -73,25 +73,31 @@ func (st *bulkStatements) close() {
 // UpsertArticles upserts many normalized drafts in one transaction, all or
 // none, through prepared statements: the path of imports.
 func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool, error) {
-	created := make([]bool, len(drafts))
+	_, created, err := s.upsertMany(ctx, drafts)
+	return created, err
+}
+
+// upsertMany is UpsertArticles, also returning the articles' ids.
+func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int64, created []bool, err error) {
+	created = make([]bool, len(drafts))
 	tx, err := s.DB().BeginTx(ctx, nil)
 	if err != nil {
-		return nil, translate(err, "import")
+		return nil, nil, translate(err, "import")
 	}
 	defer func() { _ = tx.Rollback() }()
 	st, err := s.prepareBulk(ctx, tx)
 	if err != nil {
-		return nil, translate(err, "import")
+		return nil, nil, translate(err, "import")
 	}
 	defer st.close()
 	now := micros(s.now())
-	ids := make([]int64, len(drafts))
+	ids = make([]int64, len(drafts))
 	for i, d := range drafts {
 		var existing int64
 		if d.URL != "" {
 			err := st.findURL.QueryRowContext(ctx, d.URL).Scan(&existing)
 			if err != nil && err != sql.ErrNoRows {
-				return nil, translate(err, "import")
+				return nil, nil, translate(err, "import")
 			}
 		}
 		var pub int64
@@ -119,16 +125,16 @@ func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool
 			}
 		}
 		if err != nil {
-			return nil, translate(err, "import")
+			return nil, nil, translate(err, "import")
 		}
 		for _, c := range d.Countries {
 			if _, err := st.addCountry.ExecContext(ctx, c, pub, ids[i]); err != nil {
-				return nil, translate(err, "import")
+				return nil, nil, translate(err, "import")
 			}
 		}
 		for _, t := range d.Themes {
 			if _, err := st.addTheme.ExecContext(ctx, t, pub, ids[i]); err != nil {
-				return nil, translate(err, "import")
+				return nil, nil, translate(err, "import")
 			}
 		}
 	}
@@ -136,21 +142,21 @@ func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool
 	// last statements before the commit.
 	var last int64
 	if err := st.bumpSeq.QueryRowContext(ctx, len(drafts)).Scan(&last); err != nil {
-		return nil, translate(err, "import")
+		return nil, nil, translate(err, "import")
 	}
 	first := last - int64(len(drafts)) + 1
 	for i, id := range ids {
 		if !created[i] {
 			if _, err := st.delChange.ExecContext(ctx, id); err != nil {
-				return nil, translate(err, "import")
+				return nil, nil, translate(err, "import")
 			}
 		}
 		if _, err := st.addChange.ExecContext(ctx, first+int64(i), id, false, now); err != nil {
-			return nil, translate(err, "import")
+			return nil, nil, translate(err, "import")
 		}
 	}
 	if err := tx.Commit(); err != nil {
-		return nil, translate(err, "import")
+		return nil, nil, translate(err, "import")
 	}
-	return created, nil
+	return ids, created, nil
 }
