@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -25,16 +24,10 @@ const crashKey = "crash-test-editor-key-0123456789"
 
 func startServe(t *testing.T, db string, env ...string) (*exec.Cmd, string) {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve", "--no-demo")
-	cmd.Env = append(append(os.Environ(), "HEADLINES_DB="+db, "HEADLINES_ADDR="+addr, "HEADLINES_API_KEYS="+crashKey,
-		"HEADLINES_RATE_PUBLIC=off", "HEADLINES_RATE_KEY=off"), env...)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	waitReady(t, "http://"+addr+"/readyz")
-	return cmd, "http://" + addr
+	in := startServer(t, db, []string{"--no-demo"},
+		append([]string{"HEADLINES_API_KEYS=" + crashKey, "HEADLINES_RATE_PUBLIC=off", "HEADLINES_RATE_KEY=off"}, env...)...)
+	waitReady(t, in.base+"/readyz")
+	return in.cmd, in.base
 }
 
 // TestCrashLosesNothingAcknowledged kills the server with SIGKILL in the

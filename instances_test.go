@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -21,32 +19,9 @@ import (
 
 const instanceKey = "instance-test-key-0123456789"
 
-// instance is one `headlines serve` process.
-type instance struct {
-	base string
-	cmd  *exec.Cmd
-	logs *bytes.Buffer
-}
-
 func startInstance(t *testing.T, dsn string) *instance {
 	t.Helper()
-	addr := freeAddr(t)
-	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), "HEADLINES_DB="+dsn, "HEADLINES_ADDR="+addr,
-		"HEADLINES_API_KEYS="+instanceKey, "HEADLINES_CURSOR_SECRET=shared-cursor-secret-0123456789")
-	logs := &bytes.Buffer{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-		if t.Failed() {
-			t.Logf("logs of %s:\n%s", addr, logs)
-		}
-	})
-	return &instance{base: "http://" + addr, cmd: cmd, logs: logs}
+	return startServer(t, dsn, nil, "HEADLINES_API_KEYS="+instanceKey, "HEADLINES_CURSOR_SECRET=shared-cursor-secret-0123456789")
 }
 
 // call sends a request and decodes a JSON answer into out (when not nil).

@@ -242,6 +242,36 @@ func TestServeLoadsDemoAndStopsOnSIGTERM(t *testing.T) {
 	}
 }
 
+// instance is one `headlines serve` process.
+type instance struct {
+	base string
+	cmd  *exec.Cmd
+	logs *bytes.Buffer
+}
+
+// startServer starts `headlines serve` with args on database db, with env
+// added to the environment, on a free port. It is killed when the test
+// ends, and its logs are shown if the test failed.
+func startServer(t *testing.T, db string, args []string, env ...string) *instance {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, append([]string{"serve"}, args...)...)
+	cmd.Env = append(append(os.Environ(), "HEADLINES_DB="+db, "HEADLINES_ADDR="+addr), env...)
+	logs := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("logs of %s:\n%s", addr, logs)
+		}
+	})
+	return &instance{base: "http://" + addr, cmd: cmd, logs: logs}
+}
+
 func freeAddr(t *testing.T) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
