@@ -58,6 +58,7 @@ func (h *handlers) listArticles(c echo.Context) error {
 		return err
 	}
 	w := &jsonWriter{}
+	w.b.Grow(512 + 640*len(page.Articles))
 	w.b.WriteString(`{"data":[`)
 	for i := range page.Articles {
 		if i > 0 {

@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -311,13 +313,68 @@ func writeArticle(w *jsonWriter, a *news.Article, set fieldSet) {
 	w.b.WriteByte('}')
 }
 
-// jsonWriter appends JSON values to a buffer. Strings are escaped by
-// encoding/json, HTML-safe (<, > and & as \u escapes).
+// jsonWriter appends JSON values to a buffer. Strings are escaped exactly
+// as encoding/json escapes them: HTML-safe (<, > and & as \u escapes),
+// U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
 type jsonWriter struct{ b bytes.Buffer }
 
+const hexDigits = "0123456789abcdef"
+
 func (w *jsonWriter) str(s string) {
-	enc, _ := json.Marshal(s)
-	w.b.Write(enc)
+	b := &w.b
+	b.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b.WriteString(s[start:i])
+			switch c {
+			case '"', '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case '\b':
+				b.WriteString(`\b`)
+			case '\f':
+				b.WriteString(`\f`)
+			case '\n':
+				b.WriteString(`\n`)
+			case '\r':
+				b.WriteString(`\r`)
+			case '\t':
+				b.WriteString(`\t`)
+			default:
+				b.WriteString(`\u00`)
+				b.WriteByte(hexDigits[c>>4])
+				b.WriteByte(hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteString(s[start:i])
+			b.WriteString(`\ufffd`)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b.WriteString(s[start:i])
+			b.WriteString(`\u202`)
+			b.WriteByte(hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
 }
 
 func (w *jsonWriter) nullStr(s string) {
@@ -340,18 +397,15 @@ func (w *jsonWriter) strs(list []string) {
 }
 
 func (w *jsonWriter) int(n int64) {
-	w.b.WriteString(jsonNumber(n))
+	var buf [20]byte
+	w.b.Write(strconv.AppendInt(buf[:0], n, 10))
 }
 
 func (w *jsonWriter) time(t time.Time) {
+	var buf [40]byte
 	w.b.WriteByte('"')
-	w.b.WriteString(t.UTC().Format(time.RFC3339Nano))
+	w.b.Write(t.UTC().AppendFormat(buf[:0], time.RFC3339Nano))
 	w.b.WriteByte('"')
-}
-
-func jsonNumber(n int64) string {
-	enc, _ := json.Marshal(n)
-	return string(enc)
 }
 
 // jsonEncode writes v as JSON with a trailing newline.

@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/sample"
+	"github.com/headlines/headlines/internal/store"
+)
+
+// benchN is the size of the handler benchmark's data set:
+// HEADLINES_BENCH_ARTICLES, 100,000 by default.
+func benchN() int {
+	if n, err := strconv.Atoi(os.Getenv("HEADLINES_BENCH_ARTICLES")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}
+
+var benchAPI = sync.OnceValues(func() (http.Handler, error) {
+	n := benchN()
+	// Kept in the temp dir so that later runs skip the import.
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("headlines-apibench-%d-seed1.db", n))
+	_, statErr := os.Stat(path)
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return nil, err
+	}
+	if statErr != nil {
+		pr, pw := io.Pipe()
+		go func() {
+			enc, g := json.NewEncoder(pw), sample.New(1)
+			for range n {
+				if err := enc.Encode(g.Next()); err != nil {
+					break
+				}
+			}
+			_ = pw.Close()
+		}()
+		if res, err := api.Import(ctx, pr, st, st, nil); err != nil || res.Created != n {
+			_ = os.Remove(path)
+			return nil, fmt.Errorf("import: %+v, %v", res, err)
+		}
+	}
+	return api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Changes: st, Ping: st.Ping,
+		CursorSecret: "bench-cursor-secret-0123456789", CacheMaxAge: time.Minute, Log: quietLog(),
+		Build: api.Build{Version: "bench", Dialect: st.Dialect()}}), nil
+})
+
+// BenchmarkListHandler times whole requests through the Echo stack and the
+// store, without a network: the public list of the hot path and an article.
+func BenchmarkListHandler(b *testing.B) {
+	h, err := benchAPI()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct{ name, url string }{
+		{"page1_RU_sanctions", "/v1/articles?country=RU&theme=sanctions"},
+		{"rare_CU_human-rights", "/v1/articles?country=CU&theme=human-rights"},
+		{"article_by_id", "/v1/articles/" + strconv.Itoa(benchN()/2)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			r := httptest.NewRequest(http.MethodGet, tc.url, nil)
+			b.ReportAllocs()
+			for b.Loop() {
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatalf("%s: %d %s", tc.url, w.Code, w.Body)
+				}
+			}
+		})
+	}
+}
