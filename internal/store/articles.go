@@ -114,25 +114,9 @@ func checkURL(tx *gorm.DB, url string, except int64) error {
 	return nil
 }
 
-func writeTags(tx *gorm.DB, id int64, d news.Draft) error {
-	pub := micros(d.PublishedAt)
-	if err := tx.Exec(`DELETE FROM article_countries WHERE article_id = ?`, id).Error; err != nil {
-		return err
-	}
-	if err := tx.Exec(`DELETE FROM article_themes WHERE article_id = ?`, id).Error; err != nil {
-		return err
-	}
-	for _, c := range d.Countries {
-		if err := tx.Exec(`INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`, c, pub, id).Error; err != nil {
-			return err
-		}
-	}
-	for _, t := range d.Themes {
-		if err := tx.Exec(`INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`, t, pub, id).Error; err != nil {
-			return err
-		}
-	}
-	return nil
+// gormExec runs writeTags' statements in a gorm transaction.
+func gormExec(tx *gorm.DB) func(q string, args ...any) error {
+	return func(q string, args ...any) error { return tx.Exec(q, args...).Error }
 }
 
 func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, error) {
@@ -145,14 +129,14 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	}
 	var id int64
 	err := tx.Raw(`INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
-		status, published_at, created_at, updated_at, version)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`,
+		status, published_at, created_at, updated_at, version, countries, themes)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
 		d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
-		d.Language, string(d.Status), micros(d.PublishedAt), now, now).Scan(&id).Error
+		d.Language, string(d.Status), micros(d.PublishedAt), now, now, tagText(d.Countries), tagText(d.Themes)).Scan(&id).Error
 	if err != nil {
 		return news.Article{}, translate(err, "create article")
 	}
-	if err := writeTags(tx, id, d); err != nil {
+	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d, false); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
 	if err := s.recordChange(tx, id, false); err != nil {
@@ -178,10 +162,11 @@ func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft,
 		d.PublishedAt = fromMicros(pub[0])
 	}
 	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
-		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1
-		WHERE id = ?`
+		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
+		countries = ?, themes = ? WHERE id = ?`
 	args := []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section,
-		nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt), micros(s.now()), id}
+		nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt), micros(s.now()),
+		tagText(d.Countries), tagText(d.Themes), id}
 	if ifVersion != 0 {
 		q += ` AND version = ?`
 		args = append(args, ifVersion)
@@ -193,7 +178,7 @@ func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft,
 	if res.RowsAffected == 0 {
 		return news.Article{}, s.missOrStale(ctx, tx, id)
 	}
-	if err := writeTags(tx, id, d); err != nil {
+	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d, true); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
 	if err := s.recordChange(tx, id, false); err != nil {

@@ -9,9 +9,47 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-// bulkStatements are the prepared statements of one bulk upsert.
+// bulkStatements prepares each statement of one bulk upsert once, on
+// first use, within its transaction.
 type bulkStatements struct {
-	findURL, insert, update, delCountries, delThemes, addCountry, addTheme, bumpSeq, delChange, addChange *sql.Stmt
+	ctx   context.Context
+	tx    *sql.Tx
+	d     dialect
+	stmts map[string]*sql.Stmt
+}
+
+func (st *bulkStatements) stmt(q string) (*sql.Stmt, error) {
+	if s, ok := st.stmts[q]; ok {
+		return s, nil
+	}
+	s, err := st.tx.PrepareContext(st.ctx, st.d.rebind(q)) //nolint:sqlclosecheck // closed by bulkStatements.close
+	if err != nil {
+		return nil, err
+	}
+	st.stmts[q] = s
+	return s, nil
+}
+
+func (st *bulkStatements) exec(q string, args ...any) error {
+	s, err := st.stmt(q)
+	if err == nil {
+		_, err = s.ExecContext(st.ctx, args...)
+	}
+	return err
+}
+
+func (st *bulkStatements) queryRow(q string, args []any, dest ...any) error {
+	s, err := st.stmt(q)
+	if err == nil {
+		err = s.QueryRowContext(st.ctx, args...).Scan(dest...)
+	}
+	return err
+}
+
+func (st *bulkStatements) close() {
+	for _, s := range st.stmts {
+		_ = s.Close()
+	}
 }
 
 // rebind turns ? placeholders into PostgreSQL's $1, $2, ….
@@ -32,43 +70,17 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
-func (s *Store) prepareBulk(ctx context.Context, tx *sql.Tx) (*bulkStatements, error) {
-	var st bulkStatements
-	for _, p := range []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&st.findURL, `SELECT id FROM articles WHERE url = ?`},
-		{&st.insert, `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
-			status, published_at, created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) RETURNING id`},
-		{&st.update, `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
-			author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1
-			WHERE id = ? RETURNING published_at`},
-		{&st.delCountries, `DELETE FROM article_countries WHERE article_id = ?`},
-		{&st.delThemes, `DELETE FROM article_themes WHERE article_id = ?`},
-		{&st.addCountry, `INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`},
-		{&st.addTheme, `INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`},
-		{&st.bumpSeq, `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`},
-		{&st.delChange, `DELETE FROM changes WHERE article_id = ?`},
-		{&st.addChange, `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`},
-	} {
-		stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(p.q)) //nolint:sqlclosecheck // closed by bulkStatements.close
-		if err != nil {
-			st.close()
-			return nil, err
-		}
-		*p.dst = stmt
-	}
-	return &st, nil
-}
-
-func (st *bulkStatements) close() {
-	for _, s := range []*sql.Stmt{st.findURL, st.insert, st.update, st.delCountries, st.delThemes, st.addCountry, st.addTheme, st.bumpSeq, st.delChange, st.addChange} {
-		if s != nil {
-			_ = s.Close()
-		}
-	}
-}
+const (
+	sqlFindURL      = `SELECT id FROM articles WHERE url = ?`
+	sqlBulkInsert   = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
+		status, published_at, created_at, updated_at, version, countries, themes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`
+	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
+		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
+		countries = ?, themes = ? WHERE id = ? RETURNING published_at`
+	sqlBumpSeq   = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
+	sqlDelChange = `DELETE FROM changes WHERE article_id = ?`
+	sqlAddChange = `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`
+)
 
 // UpsertArticles upserts many normalized drafts in one transaction, all or
 // none, through prepared statements: the path of imports.
@@ -85,29 +97,27 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 		return nil, nil, translate(err, "import")
 	}
 	defer func() { _ = tx.Rollback() }()
-	st, err := s.prepareBulk(ctx, tx)
-	if err != nil {
-		return nil, nil, translate(err, "import")
-	}
+	st := &bulkStatements{ctx: ctx, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
 	defer st.close()
 	now := micros(s.now())
 	ids = make([]int64, len(drafts))
 	for i, d := range drafts {
 		var existing int64
 		if d.URL != "" {
-			err := st.findURL.QueryRowContext(ctx, d.URL).Scan(&existing)
+			err := st.queryRow(sqlFindURL, []any{d.URL}, &existing)
 			if err != nil && err != sql.ErrNoRows {
 				return nil, nil, translate(err, "import")
 			}
 		}
 		var pub int64
+		countries, themes := tagText(d.Countries), tagText(d.Themes)
 		if existing == 0 {
 			pub = now
 			if !d.PublishedAt.IsZero() {
 				pub = micros(d.PublishedAt)
 			}
-			err = st.insert.QueryRowContext(ctx, d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now).Scan(&ids[i])
+			err = st.queryRow(sqlBulkInsert, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
+				d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now, countries, themes}, &ids[i])
 			created[i] = true
 		} else {
 			var keep any // NULL keeps the stored time
@@ -115,43 +125,30 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 				keep = micros(d.PublishedAt)
 			}
 			ids[i] = existing
-			err = st.update.QueryRowContext(ctx, d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, now, existing).Scan(&pub)
-			if err == nil {
-				_, err = st.delCountries.ExecContext(ctx, existing)
-			}
-			if err == nil {
-				_, err = st.delThemes.ExecContext(ctx, existing)
-			}
+			err = st.queryRow(sqlBulkUpdate, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
+				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, now, countries, themes, existing}, &pub)
+		}
+		if err == nil {
+			err = writeTags(st.exec, ids[i], pub, d, existing != 0)
 		}
 		if err != nil {
 			return nil, nil, translate(err, "import")
-		}
-		for _, c := range d.Countries {
-			if _, err := st.addCountry.ExecContext(ctx, c, pub, ids[i]); err != nil {
-				return nil, nil, translate(err, "import")
-			}
-		}
-		for _, t := range d.Themes {
-			if _, err := st.addTheme.ExecContext(ctx, t, pub, ids[i]); err != nil {
-				return nil, nil, translate(err, "import")
-			}
 		}
 	}
 	// The change feed: one bump of the counter for the whole batch, as the
 	// last statements before the commit.
 	var last int64
-	if err := st.bumpSeq.QueryRowContext(ctx, len(drafts)).Scan(&last); err != nil {
+	if err := st.queryRow(sqlBumpSeq, []any{len(drafts)}, &last); err != nil {
 		return nil, nil, translate(err, "import")
 	}
 	first := last - int64(len(drafts)) + 1
 	for i, id := range ids {
 		if !created[i] {
-			if _, err := st.delChange.ExecContext(ctx, id); err != nil {
+			if err := st.exec(sqlDelChange, id); err != nil {
 				return nil, nil, translate(err, "import")
 			}
 		}
-		if _, err := st.addChange.ExecContext(ctx, first+int64(i), id, false, now); err != nil {
+		if err := st.exec(sqlAddChange, first+int64(i), id, false, now); err != nil {
 			return nil, nil, translate(err, "import")
 		}
 	}

@@ -31,15 +31,6 @@ func mustSub(fsys fs.FS, dir string) fs.FS {
 	return sub
 }
 
-// tagList is a correlated subquery listing one article's tags, comma-separated.
-func (d dialect) tagList(table, col string) string {
-	agg := "group_concat(x." + col + ")"
-	if d.postgres {
-		agg = "string_agg(x." + col + ", ',')"
-	}
-	return "(SELECT " + agg + " FROM " + table + " x WHERE x.article_id = a.id)"
-}
-
 // columns are the columns every article read selects, in scan order; body
 // is left out (”) where a list does not ask for it.
 func (d dialect) columns(withBody bool) string {
@@ -48,8 +39,7 @@ func (d dialect) columns(withBody bool) string {
 		body = "a.body"
 	}
 	return `a.id, a.title, a.summary, ` + body + `, a.url, a.image_url, a.source, a.section,
-	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version, ` +
-		d.tagList("article_countries", "country") + ", " + d.tagList("article_themes", "theme")
+	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version, a.countries, a.themes`
 }
 
 // tsQuery builds a PostgreSQL text-search query from terms: each word or
@@ -68,13 +58,14 @@ func tsQuery(terms []string) (string, []any) {
 	return "(" + strings.Join(parts, " && ") + ")", args
 }
 
-// matchAll is a condition on articles a: every search term occurs.
-func (d dialect) matchAll(terms []string) (string, []any) {
+// matchAll is a condition that every search term occurs in the article
+// whose id is the column id (PostgreSQL reads a.search).
+func (d dialect) matchAll(terms []string, id string) (string, []any) {
 	if d.postgres {
 		q, args := tsQuery(terms)
 		return "a.search @@ " + q, args
 	}
-	return "a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}
+	return id + " IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}
 }
 
 // relevance returns the FROM clause, the rank expression (lower ranks

@@ -3,15 +3,19 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/headlines/headlines/internal/news"
 )
 
 // listQuery is a filtered article set as SQL pieces. The driving table is
 // chosen so that the newest-first order is the order of an index: the
-// join table of one tag (a range of its primary key) or articles' own
-// (published_at, id) index. Every user value is a bound parameter.
+// pairs of one country and one theme, the join table of one tag (a range
+// of its primary key) or articles' own (published_at, id) index. Every
+// user value is a bound parameter.
 type listQuery struct {
 	from     string   // FROM clause, with the articles table aliased a
 	where    []string // conditions, ANDed
@@ -20,6 +24,18 @@ type listQuery struct {
 	id       string   // column of the sort's id key
 	rank     string   // relevance expression, when sorting by relevance
 	rankArgs []any    // its parameters
+	// pairs says the list is driven by article_pairs d; needA, that some
+	// condition reads articles a. A count or facets of a pair-driven list
+	// that needs nothing of a never touch the articles table.
+	pairs, needA bool
+}
+
+// countFrom is the FROM clause for counting the list's rows.
+func (q *listQuery) countFrom() string {
+	if q.pairs && !q.needA {
+		return "article_pairs d"
+	}
+	return q.from
 }
 
 func (q *listQuery) cond(c string, args ...any) {
@@ -69,38 +85,54 @@ func buildList(d dialect, f news.Filter) listQuery {
 		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
 		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
 	}
-	switch f.Sort {
-	case news.SortRelevance:
+	// take removes and returns the one value that t requires, if any.
+	take := func(t *tagFilter) (string, bool) {
+		switch {
+		case len(t.any) == 1:
+			v := t.any[0]
+			t.any = nil
+			return v, true
+		case len(t.all) > 0:
+			v := t.all[0]
+			t.all = t.all[1:]
+			return v, true
+		}
+		return "", false
+	}
+	requires := func(t tagFilter) bool { return len(t.any) == 1 || len(t.all) > 0 }
+	switch {
+	case f.Sort == news.SortRelevance:
 		var cond string
 		var args []any
 		q.from, q.rank, q.rankArgs, cond, args = d.relevance(f.Query)
 		q.cond(cond, args...)
+		q.needA = true
+	case !f.WithDrafts && requires(tags[0]) && requires(tags[1]):
+		// One country and one theme: a range of the pairs of published
+		// articles.
+		c, _ := take(&tags[0])
+		t, _ := take(&tags[1])
+		q.from = "article_pairs d JOIN articles a ON a.id = d.article_id"
+		q.pub, q.id, q.pairs = "d.published_at", "d.article_id", true
+		q.cond("d.country = ? AND d.theme = ?", c, t)
 	default:
 		// Drive from the first single tag the list must carry.
-	drive:
 		for i := range tags {
-			t := &tags[i]
-			var v string
-			switch {
-			case len(t.any) == 1:
-				v, t.any = t.any[0], nil
-			case len(t.all) > 0:
-				v, t.all = t.all[0], t.all[1:]
-			default:
-				continue
+			if v, ok := take(&tags[i]); ok {
+				q.from = fmt.Sprintf("%s d JOIN articles a ON a.id = d.article_id", tags[i].table)
+				q.pub, q.id = "d.published_at", "d.article_id"
+				q.cond("d."+tags[i].col+" = ?", v)
+				break
 			}
-			q.from = fmt.Sprintf("%s d JOIN articles a ON a.id = d.article_id", t.table)
-			q.pub, q.id = "d.published_at", "d.article_id"
-			q.cond("d."+t.col+" = ?", v)
-			break drive
-		}
-		if len(f.Query) > 0 {
-			cond, args := d.matchAll(f.Query)
-			q.cond(cond, args...)
 		}
 	}
+	if len(f.Query) > 0 && f.Sort != news.SortRelevance {
+		cond, args := d.matchAll(f.Query, q.id)
+		q.cond(cond, args...)
+		q.needA = q.needA || d.postgres
+	}
 	for _, t := range tags {
-		exists := fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = a.id AND x.%s", t.table, t.col)
+		exists := fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = %s AND x.%s", t.table, q.id, t.col)
 		if len(t.any) > 0 {
 			q.cond(exists+" IN ("+placeholders(len(t.any))+"))", anyArgs(t.any)...)
 		}
@@ -119,15 +151,19 @@ func buildList(d dialect, f news.Filter) listQuery {
 	}
 	if f.Source != nil {
 		q.cond("a.source = ?", *f.Source)
+		q.needA = true
 	}
 	if f.Section != nil {
 		q.cond("a.section = ?", *f.Section)
+		q.needA = true
 	}
 	if f.Language != nil {
 		q.cond("a.language = ?", *f.Language)
+		q.needA = true
 	}
-	if !f.WithDrafts {
+	if !f.WithDrafts && !q.pairs { // pairs exist for published articles only
 		q.cond("a.status = 'published'")
+		q.needA = true
 	}
 	return q
 }
@@ -202,35 +238,66 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.IncludeTotal {
 		q := buildList(s.dialect, f)
 		var n int
-		if err := db.Raw("SELECT count(*) FROM "+q.from+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
+		if err := db.Raw("SELECT count(*) FROM "+q.countFrom()+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
 		}
 		page.Total = &n
 	}
 	if len(f.Facets) > 0 {
-		page.Facets = map[string][]news.FacetCount{}
-		q := buildList(s.dialect, f)
-		set := "SELECT a.id FROM " + q.from + q.whereSQL()
-		for _, facet := range f.Facets {
-			table, col := "article_countries", "country"
-			if facet == news.FacetTheme {
-				table, col = "article_themes", "theme"
-			}
-			var counts []struct {
-				Key   string
-				Count int
-			}
-			fq := fmt.Sprintf("SELECT %[2]s AS key, count(*) AS count FROM %[1]s WHERE article_id IN (%[3]s) GROUP BY %[2]s ORDER BY count(*) DESC, %[2]s",
-				table, col, set)
-			if err := db.Raw(fq, q.args...).Scan(&counts).Error; err != nil {
-				return news.Page{}, translate(err, "count facets")
-			}
-			fc := make([]news.FacetCount, len(counts))
-			for i, c := range counts {
-				fc[i] = news.FacetCount{Key: c.Key, Count: c.Count}
-			}
-			page.Facets[facet] = fc
+		if page.Facets, err = s.facets(ctx, db, f); err != nil {
+			return news.Page{}, err
 		}
 	}
 	return page, nil
+}
+
+// facets counts the tags of the articles in f's list, in one pass: the
+// list's rows grouped by their tag sets (a few hundred distinct sets where
+// there are a million rows), whose counts are then summed per tag.
+func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[string][]news.FacetCount, error) {
+	q := buildList(s.dialect, f)
+	tags := "a.countries, a.themes"
+	if q.pairs && !q.needA {
+		tags = "d.countries, d.themes"
+	}
+	rows, err := db.WithContext(ctx).Raw("SELECT "+tags+", count(*) FROM "+q.countFrom()+q.whereSQL()+" GROUP BY "+tags, q.args...).Rows()
+	if err != nil {
+		return nil, translate(err, "count facets")
+	}
+	defer rows.Close()
+	counts := map[string]map[string]int{news.FacetCountry: {}, news.FacetTheme: {}}
+	for rows.Next() {
+		var countries, themes string
+		var n int
+		if err := rows.Scan(&countries, &themes, &n); err != nil {
+			return nil, translate(err, "count facets")
+		}
+		for kind, set := range map[string]string{news.FacetCountry: countries, news.FacetTheme: themes} {
+			if set == "" {
+				continue
+			}
+			for tag := range strings.SplitSeq(set, ",") {
+				counts[kind][tag] += n
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "count facets")
+	}
+	out := map[string][]news.FacetCount{}
+	for _, facet := range f.Facets {
+		list := make([]news.FacetCount, 0, len(counts[facet]))
+		for k, n := range counts[facet] {
+			list = append(list, news.FacetCount{Key: k, Count: n})
+		}
+		// Most articles first, then by tag.
+		slices.SortFunc(list, func(a, b news.FacetCount) int {
+			if a.Count != b.Count {
+				return b.Count - a.Count
+			}
+			return strings.Compare(a.Key, b.Key)
+		})
+		out[facet] = list
+	}
+	return out, nil
 }

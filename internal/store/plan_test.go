@@ -137,7 +137,13 @@ func TestListQueryPlansPostgres(t *testing.T) {
 		 SELECT 'KP', published_at, id FROM articles WHERE id % 3 = 0`,
 		`INSERT INTO article_themes (theme, published_at, article_id)
 		 SELECT CASE WHEN id % 2 = 0 THEN 'sanctions' WHEN id % 4 = 1 THEN 'trade' ELSE 'troops' END, published_at, id FROM articles`,
-		`ANALYZE`,
+		`UPDATE articles SET
+		 countries = (SELECT string_agg(country, ',' ORDER BY country) FROM article_countries WHERE article_id = articles.id),
+		 themes = (SELECT string_agg(theme, ',' ORDER BY theme) FROM article_themes WHERE article_id = articles.id)`,
+		`INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes)
+		 SELECT c.country, t.theme, a.published_at, a.id, a.countries, a.themes FROM articles a
+		 JOIN article_countries c ON c.article_id = a.id JOIN article_themes t ON t.article_id = a.id`,
+		`VACUUM ANALYZE`,
 	} {
 		if err := s.w.WithContext(ctx).Exec(q).Error; err != nil {
 			t.Fatal(err)

@@ -159,6 +159,9 @@ func TestFilters(t *testing.T) {
 		draftArt := draft(t, s, "Russia draft", t0.Add(10*time.Hour), []string{"RU"}, nil)
 		draftArt.Status = news.StatusDraft
 		mustCreate(t, s, draftArt)
+		tradeDraft := draft(t, s, "Russia trade draft", t0.Add(9*time.Hour), []string{"RU"}, []string{"trade"})
+		tradeDraft.Status = news.StatusDraft
+		mustCreate(t, s, tradeDraft)
 		since, until := t0.Add(time.Hour), t0.Add(3*time.Hour)
 		yonhap := "Yonhap"
 		cases := []struct {
@@ -169,6 +172,10 @@ func TestFilters(t *testing.T) {
 			{"everything, newest first", news.Filter{}, []string{"Russia sanctions and trade", "Japan drills", "China sanctions", "Russia troops", "Russia China trade"}},
 			{"oldest first", news.Filter{Sort: news.SortOldest, Limit: 2}, []string{"Russia China trade", "Russia troops"}},
 			{"any of two countries, AND a theme", news.Filter{Countries: []string{"RU", "CN"}, Themes: []string{"trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
+			{"one country and one theme", news.Filter{Countries: []string{"RU"}, Themes: []string{"trade"}}, []string{"Russia sanctions and trade", "Russia China trade"}},
+			{"one country and one theme, since", news.Filter{Countries: []string{"RU"}, Themes: []string{"trade"}, Since: &since}, []string{"Russia sanctions and trade"}},
+			{"one country and one theme, for editors", news.Filter{Countries: []string{"RU"}, Themes: []string{"trade"}, WithDrafts: true}, []string{"Russia trade draft", "Russia sanctions and trade", "Russia China trade"}},
+			{"one country and one theme, full text", news.Filter{Countries: []string{"RU"}, Themes: []string{"trade"}, Query: []string{"china"}}, []string{"Russia China trade"}},
 			{"all of two countries", news.Filter{CountriesAll: []string{"RU", "KP"}}, []string{"Russia troops"}},
 			{"none of a country", news.Filter{CountriesNot: []string{"RU"}}, []string{"Japan drills", "China sanctions"}},
 			{"all of two themes", news.Filter{ThemesAll: []string{"sanctions", "trade"}}, []string{"Russia sanctions and trade"}},
@@ -217,6 +224,21 @@ func TestFilters(t *testing.T) {
 		}
 		if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
 			t.Errorf("facets (-want +got):\n%s", diff)
+		}
+		// The same from the pairs of one country and one theme.
+		page, err = s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Themes: []string{"trade"}, Sort: news.SortNewest, Limit: 1, IncludeTotal: true, Facets: []string{"country", "theme"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total == nil || *page.Total != 2 {
+			t.Errorf("RU+trade total = %v, want 2 (drafts left out)", page.Total)
+		}
+		wantFacets = map[string][]news.FacetCount{
+			"country": {{Key: "RU", Count: 2}, {Key: "CN", Count: 1}},
+			"theme":   {{Key: "trade", Count: 2}, {Key: "sanctions", Count: 1}},
+		}
+		if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
+			t.Errorf("RU+trade facets (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -336,6 +336,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 				return translate(err, "update theme")
 			}
 			for _, id := range ids {
+				if err := retagText(tx, id); err != nil {
+					return translate(err, "update theme")
+				}
 				if err := s.recordChange(tx, id, false); err != nil {
 					return err
 				}
@@ -372,4 +375,19 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 	})
 	s.invalidateThemes()
 	return err
+}
+
+// retagText rewrites the theme text of article id and of its pairs from
+// its theme rows, after a theme's slug changed under it.
+func retagText(tx *gorm.DB, id int64) error {
+	var themes []string
+	if err := tx.Raw(`SELECT theme FROM article_themes WHERE article_id = ?`, id).Scan(&themes).Error; err != nil {
+		return err
+	}
+	slices.Sort(themes)
+	text := tagText(themes)
+	if err := tx.Exec(`UPDATE articles SET themes = ? WHERE id = ?`, text, id).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE article_pairs SET themes = ? WHERE article_id = ?`, text, id).Error
 }

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
+)
+
+// checkPairs asserts that article_pairs and the tag text columns say what
+// the tag tables say: one pair per country × theme of every published
+// article, none for drafts.
+func checkPairs(t *testing.T, s *Store, step string) {
+	t.Helper()
+	type pair struct {
+		Country, Theme    string
+		PublishedAt       int64
+		ArticleID         int64
+		Countries, Themes string
+	}
+	var want []pair
+	err := s.w.Raw(`SELECT c.country, t.theme, a.published_at, a.id AS article_id, '' AS countries, '' AS themes
+		FROM articles a JOIN article_countries c ON c.article_id = a.id JOIN article_themes t ON t.article_id = a.id
+		WHERE a.status = 'published' ORDER BY 1, 2, 3, 4`).Scan(&want).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	tags := map[int64][2][]string{}
+	var rows []struct {
+		ID        int64
+		Kind, Tag string
+	}
+	if err := s.w.Raw(`SELECT article_id AS id, 'c' AS kind, country AS tag FROM article_countries
+		UNION ALL SELECT article_id, 't', theme FROM article_themes`).Scan(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		ts := tags[r.ID]
+		if r.Kind == "c" {
+			ts[0] = append(ts[0], r.Tag)
+		} else {
+			ts[1] = append(ts[1], r.Tag)
+		}
+		tags[r.ID] = ts
+	}
+	text := func(id int64) (string, string) {
+		ts := tags[id]
+		slices.Sort(ts[0])
+		slices.Sort(ts[1])
+		return strings.Join(ts[0], ","), strings.Join(ts[1], ",")
+	}
+	for i := range want {
+		want[i].Countries, want[i].Themes = text(want[i].ArticleID)
+	}
+	var got []pair
+	if err := s.w.Raw(`SELECT country, theme, published_at, article_id, countries, themes FROM article_pairs ORDER BY 1, 2, 3, 4`).Scan(&got).Error; err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s: article_pairs (-want +got):\n%s", step, diff)
+	}
+	var arts []struct {
+		ID                int64
+		Countries, Themes string
+	}
+	if err := s.w.Raw(`SELECT id, countries, themes FROM articles ORDER BY id`).Scan(&arts).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range arts {
+		if c, th := text(a.ID); a.Countries != c || a.Themes != th {
+			t.Errorf("%s: article %d has tag text %q %q, its tag rows say %q %q", step, a.ID, a.Countries, a.Themes, c, th)
+		}
+	}
+}
+
+// TestPairsFollowEveryWrite runs every kind of write and checks the pairs
+// after each: the list of a country and a theme is only as right as they
+// are.
+func TestPairsFollowEveryWrite(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		list := func(c, th string) []string {
+			t.Helper()
+			page, err := s.ListArticles(ctx, news.Filter{Countries: []string{c}, Themes: []string{th}, Sort: news.SortNewest, Limit: 50, IncludeTotal: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var titles []string
+			for _, a := range page.Articles {
+				titles = append(titles, a.Title)
+			}
+			if *page.Total != len(titles) {
+				t.Errorf("%s+%s: total %d for %d rows", c, th, *page.Total, len(titles))
+			}
+			return titles
+		}
+		a := mustCreate(t, s, draft(t, s, "one", t0, []string{"RU", "KP"}, []string{"sanctions", "trade"}))
+		b := mustCreate(t, s, draft(t, s, "two", t0.Add(time.Hour), []string{"CN"}, []string{"trade"}))
+		checkPairs(t, s, "create")
+
+		d := draft(t, s, "one, replaced", t0.Add(2*time.Hour), []string{"JP"}, []string{"troops"})
+		if _, err := s.ReplaceArticle(ctx, a.ID, d, 0); err != nil {
+			t.Fatal(err)
+		}
+		checkPairs(t, s, "replace")
+		if got := list("RU", "sanctions"); len(got) != 0 {
+			t.Errorf("RU+sanctions after the tags moved: %v", got)
+		}
+		if got := list("JP", "troops"); !slices.Equal(got, []string{"one, replaced"}) {
+			t.Errorf("JP+troops: %v", got)
+		}
+
+		draftStatus, published := news.StatusDraft, news.StatusPublished
+		if _, err := s.UpdateArticle(ctx, b.ID, news.Update{Status: &draftStatus}, 0); err != nil {
+			t.Fatal(err)
+		}
+		checkPairs(t, s, "unpublish")
+		if got := list("CN", "trade"); len(got) != 0 {
+			t.Errorf("a draft is listed to the public: %v", got)
+		}
+		editor, err := s.ListArticles(ctx, news.Filter{Countries: []string{"CN"}, Themes: []string{"trade"}, Sort: news.SortNewest, Limit: 5, WithDrafts: true})
+		if err != nil || len(editor.Articles) != 1 {
+			t.Errorf("editors see the draft: %+v, %v", editor.Articles, err)
+		}
+		themes := []string{"trade", "aid"}
+		if _, err := s.UpdateArticle(ctx, b.ID, news.Update{Status: &published, Themes: &themes}, 0); err != nil {
+			t.Fatal(err)
+		}
+		checkPairs(t, s, "publish with a new theme")
+
+		newSlug := "commerce"
+		if _, err := s.UpdateTheme(ctx, "trade", news.ThemeUpdate{Slug: &newSlug}); err != nil {
+			t.Fatal(err)
+		}
+		checkPairs(t, s, "theme rename")
+		if got := list("CN", "commerce"); !slices.Equal(got, []string{"two"}) {
+			t.Errorf("CN+commerce after the rename: %v", got)
+		}
+		if got, _ := s.Article(ctx, b.ID, false); !slices.Equal(got.Themes, []string{"aid", "commerce"}) {
+			t.Errorf("themes after the rename: %v", got.Themes)
+		}
+
+		up := draft(t, s, "bulk", t0.Add(3*time.Hour), []string{"US", "KR"}, []string{"diplomacy"})
+		up.URL = "https://example.com/bulk"
+		again := up
+		again.Countries, again.Themes = []string{"KR"}, []string{"nuclear", "diplomacy"}
+		slices.Sort(again.Themes)
+		for i, batch := range [][]news.Draft{{up}, {again}} {
+			if _, err := s.UpsertArticles(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			checkPairs(t, s, fmt.Sprintf("bulk upsert %d", i+1))
+		}
+		if got := list("US", "diplomacy"); len(got) != 0 {
+			t.Errorf("US+diplomacy after the bulk replace dropped US: %v", got)
+		}
+
+		if err := s.DeleteArticle(ctx, b.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		checkPairs(t, s, "delete")
+	})
+}
