@@ -71,8 +71,8 @@ func (d dialect) rebind(q string) string {
 }
 
 const (
-	sqlFindURL      = `SELECT id FROM articles WHERE url = ?`
-	sqlBulkInsert   = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
+	sqlFindURL    = `SELECT id FROM articles WHERE url = ?`
+	sqlBulkInsert = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
 		status, published_at, created_at, updated_at, version, countries, themes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`
 	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
