@@ -178,8 +178,9 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// importBatch is how many records an import stores per transaction.
-const importBatch = 500
+// importBatch is how many records an import stores per transaction: large
+// enough that index pages touched by many records are written once.
+const importBatch = 5000
 
 // decodeDraft checks and decodes one article in the input shape.
 func decodeDraft(ctx context.Context, raw []byte, res news.Resolver) (news.Draft, error) {
