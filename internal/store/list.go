@@ -196,6 +196,31 @@ func pageSQL(d dialect, f news.Filter) (string, []any) {
 	return sql, append(q.args, limit)
 }
 
+// readPage runs a page query of limit+1 rows and closes its rows.
+func readPage(db *gorm.DB, sql string, args []any, limit int, extra []any, rank *float64) (news.Page, error) {
+	rows, err := db.Raw(sql, args...).Rows()
+	if err != nil {
+		return news.Page{}, err
+	}
+	defer rows.Close()
+	page := news.Page{Articles: make([]news.Article, 0, limit)}
+	var lastRank float64
+	for rows.Next() {
+		var r articleRow
+		if err := rows.Scan(append(r.dest(), extra...)...); err != nil {
+			return news.Page{}, err
+		}
+		if len(page.Articles) == limit {
+			last := page.Articles[len(page.Articles)-1]
+			page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID, Rank: lastRank}
+			break
+		}
+		page.Articles = append(page.Articles, r.toArticle())
+		lastRank = *rank
+	}
+	return page, rows.Err()
+}
+
 // ListArticles returns one page of articles matching f, with the total and
 // facets when asked for.
 func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, error) {
@@ -209,32 +234,12 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 		extra = append(extra, &rank)
 	}
 	db := s.read(ctx)
-	rows, err := db.Raw(sql, args...).Rows()
+	page, err := readPage(db, sql, args, f.Limit, extra, &rank)
 	if err != nil {
 		return news.Page{}, translate(err, "list articles")
 	}
-	defer rows.Close()
-	var page news.Page
-	var lastRank float64
-	for rows.Next() {
-		var r articleRow
-		if err := rows.Scan(append(r.dest(), extra...)...); err != nil {
-			return news.Page{}, translate(err, "list articles")
-		}
-		if len(page.Articles) == f.Limit {
-			last := page.Articles[len(page.Articles)-1]
-			page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID, Rank: lastRank}
-			break
-		}
-		page.Articles = append(page.Articles, r.toArticle())
-		lastRank = rank
-	}
-	if err := rows.Err(); err != nil {
-		return news.Page{}, translate(err, "list articles")
-	}
-	if page.Articles == nil {
-		page.Articles = []news.Article{}
-	}
+	// The page's rows are closed before the total and facets run, so that
+	// no request ever holds one pooled connection while it waits for another.
 	if f.IncludeTotal {
 		q := buildList(s.dialect, f)
 		var n int

@@ -171,3 +171,49 @@ func TestPairsFollowEveryWrite(t *testing.T) {
 		checkPairs(t, s, "delete")
 	})
 }
+
+// TestTotalsUnderLoadHoldOneConnection sends more concurrent requests for
+// a page with its total and facets than the read pool has connections. A
+// request that held its page's connection while it waited for another
+// for the count would deadlock the pool; every request must finish.
+func TestTotalsUnderLoadHoldOneConnection(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, err := Open(storetest.DSN(t, kind), Options{ReadConns: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if _, err := s.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 30 {
+			mustCreate(t, s, draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), []string{"RU", "KP"}, []string{"sanctions"}))
+		}
+		filters := []news.Filter{
+			{Countries: []string{"RU"}, Themes: []string{"sanctions"}},
+			{Countries: []string{"KP"}},
+			{},
+		}
+		errs := make(chan error, 48)
+		for i := range cap(errs) {
+			go func() {
+				f := filters[i%len(filters)]
+				f.Sort, f.Limit, f.IncludeTotal, f.Facets = news.SortNewest, 5, true, []string{"country", "theme"}
+				page, err := s.ListArticles(ctx, f)
+				if err == nil && (page.Total == nil || *page.Total != 30) {
+					err = fmt.Errorf("total %v, want 30", page.Total)
+				}
+				errs <- err
+			}()
+		}
+		for range cap(errs) {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
