@@ -57,7 +57,8 @@ func (h *handlers) listArticles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w := &jsonWriter{}
+	w := newJSONWriter()
+	defer w.release()
 	w.b.Grow(512 + 640*len(page.Articles))
 	w.b.WriteString(`{"data":[`)
 	for i := range page.Articles {
@@ -146,7 +147,8 @@ func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
 func sendArticle(c echo.Context, status int, a news.Article) error {
 	c.Response().Header().Set("ETag", etag(a))
 	c.Response().Header().Set(echo.HeaderLastModified, a.UpdatedAt.UTC().Format(http.TimeFormat))
-	w := &jsonWriter{}
+	w := newJSONWriter()
+	defer w.release()
 	writeArticle(w, &a, allFields)
 	w.b.WriteByte('\n')
 	return c.JSONBlob(status, w.b.Bytes())

@@ -21,7 +21,7 @@ func BenchmarkEncodePage(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		w := &jsonWriter{}
+		w := newJSONWriter()
 		w.b.WriteString(`{"data":[`)
 		for i := range page {
 			if i > 0 {
@@ -31,5 +31,6 @@ func BenchmarkEncodePage(b *testing.B) {
 		}
 		w.b.WriteString(`],"next_cursor":null}`)
 		b.SetBytes(int64(w.b.Len()))
+		w.release()
 	}
 }

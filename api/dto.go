@@ -316,12 +316,18 @@ func writeArticle(w *jsonWriter, a *news.Article, set fieldSet) {
 // jsonWriter appends JSON values to a buffer. Strings are escaped exactly
 // as encoding/json escapes them: HTML-safe (<, > and & as \u escapes),
 // U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
-type jsonWriter struct{ b bytes.Buffer }
+type jsonWriter struct{ b *bytes.Buffer }
+
+// newJSONWriter returns a writer with a recycled buffer; release gives it
+// back once the bytes have been written out.
+func newJSONWriter() *jsonWriter { return &jsonWriter{b: getBuf()} }
+
+func (w *jsonWriter) release() { putBuf(w.b) }
 
 const hexDigits = "0123456789abcdef"
 
 func (w *jsonWriter) str(s string) {
-	b := &w.b
+	b := w.b
 	b.WriteByte('"')
 	start := 0
 	for i := 0; i < len(s); {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 )
@@ -15,7 +16,21 @@ import (
 type bufferWriter struct {
 	http.ResponseWriter
 	status int
-	body   bytes.Buffer
+	body   *bytes.Buffer
+}
+
+// bufPool recycles response buffers: a list page is about 10 KiB, and not
+// allocating it afresh for every request keeps the collector idle.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuf() *bytes.Buffer { return bufPool.Get().(*bytes.Buffer) }
+
+func putBuf(b *bytes.Buffer) {
+	if b.Cap() > 1<<20 {
+		return // one huge answer should not stay in memory
+	}
+	b.Reset()
+	bufPool.Put(b)
 }
 
 func (w *bufferWriter) WriteHeader(status int) { w.status = status }
@@ -46,7 +61,8 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		res := c.Response()
 		orig := res.Writer
-		buf := &bufferWriter{ResponseWriter: orig}
+		buf := &bufferWriter{ResponseWriter: orig, body: getBuf()}
+		defer putBuf(buf.body)
 		res.Writer = buf
 		err := next(c)
 		res.Writer = orig

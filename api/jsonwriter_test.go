@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"testing"
 )
@@ -20,7 +21,7 @@ func checkEscape(t *testing.T, s string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var w jsonWriter
+	w := jsonWriter{b: new(bytes.Buffer)}
 	w.str(s)
 	if got := w.b.String(); got != string(want) {
 		t.Errorf("escape %q:\n got %s\nwant %s", s, got, want)

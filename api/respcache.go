@@ -36,12 +36,13 @@ type respCache struct {
 	gen     atomic.Int64
 	mu      sync.RWMutex
 	entries map[string]*cachedAnswer
+	size    int // bytes of the cached bodies
 	log     *slog.Logger
 }
 
 const (
-	maxCached     = 10_000
-	maxCachedBody = 512 << 10
+	maxCachedBytes = 32 << 20 // all cached bodies together; when full, the cache starts afresh
+	maxCachedBody  = 512 << 10
 )
 
 func newRespCache(gens Generations, poll time.Duration, log *slog.Logger) *respCache {
@@ -70,7 +71,7 @@ func (rc *respCache) refresh(ctx context.Context) {
 	if old := rc.gen.Swap(g); old != g {
 		rc.mu.Lock()
 		if len(rc.entries) > 0 {
-			rc.entries = map[string]*cachedAnswer{}
+			rc.entries, rc.size = map[string]*cachedAnswer{}, 0
 		}
 		rc.mu.Unlock()
 	}
@@ -133,10 +134,14 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		rc.mu.Lock()
-		if len(rc.entries) >= maxCached {
-			rc.entries = map[string]*cachedAnswer{}
+		if old, ok := rc.entries[key]; ok {
+			rc.size -= len(old.body)
+		}
+		if rc.size+len(entry.body) > maxCachedBytes {
+			rc.entries, rc.size = map[string]*cachedAnswer{}, 0
 		}
 		rc.entries[key] = entry
+		rc.size += len(entry.body)
 		rc.mu.Unlock()
 		return nil
 	}

@@ -196,6 +196,22 @@ func pageSQL(d dialect, f news.Filter) (string, []any) {
 	return sql, append(q.args, limit)
 }
 
+// countSQL counts the rows of f's list.
+func countSQL(d dialect, f news.Filter) (string, []any) {
+	q := buildList(d, f)
+	return "SELECT count(*) FROM " + q.countFrom() + q.whereSQL(), q.args
+}
+
+// facetSQL counts the rows of f's list per tag set: (countries, themes, n).
+func facetSQL(d dialect, f news.Filter) (string, []any) {
+	q := buildList(d, f)
+	tags := "a.countries, a.themes"
+	if q.pairs && !q.needA {
+		tags = "d.countries, d.themes"
+	}
+	return "SELECT " + tags + ", count(*) FROM " + q.countFrom() + q.whereSQL() + " GROUP BY " + tags, q.args
+}
+
 // readPage runs a page query of limit+1 rows and closes its rows.
 func readPage(db *gorm.DB, sql string, args []any, limit int, extra []any, rank *float64) (news.Page, error) {
 	rows, err := db.Raw(sql, args...).Rows()
@@ -241,9 +257,9 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	// The page's rows are closed before the total and facets run, so that
 	// no request ever holds one pooled connection while it waits for another.
 	if f.IncludeTotal {
-		q := buildList(s.dialect, f)
+		sql, args := countSQL(s.dialect, f)
 		var n int
-		if err := db.Raw("SELECT count(*) FROM "+q.countFrom()+q.whereSQL(), q.args...).Scan(&n).Error; err != nil {
+		if err := db.Raw(sql, args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
 		}
 		page.Total = &n
@@ -260,12 +276,8 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 // list's rows grouped by their tag sets (a few hundred distinct sets where
 // there are a million rows), whose counts are then summed per tag.
 func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[string][]news.FacetCount, error) {
-	q := buildList(s.dialect, f)
-	tags := "a.countries, a.themes"
-	if q.pairs && !q.needA {
-		tags = "d.countries, d.themes"
-	}
-	rows, err := db.WithContext(ctx).Raw("SELECT "+tags+", count(*) FROM "+q.countFrom()+q.whereSQL()+" GROUP BY "+tags, q.args...).Rows()
+	sql, args := facetSQL(s.dialect, f)
+	rows, err := db.WithContext(ctx).Raw(sql, args...).Rows()
 	if err != nil {
 		return nil, translate(err, "count facets")
 	}

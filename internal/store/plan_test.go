@@ -181,3 +181,22 @@ func TestListQueryPlansPostgres(t *testing.T) {
 		}
 	})
 }
+
+// TestCountAndFacetPlans checks that the total and the facets of one
+// country and one theme read the pairs alone, the facets in the order of
+// an index (no sort of the whole range).
+func TestCountAndFacetPlans(t *testing.T) {
+	s, _ := newStore(t, "sqlite")
+	f := news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest}
+	for name, q := range map[string]func(dialect, news.Filter) (string, []any){"total": countSQL, "facets": facetSQL} {
+		sql, args := q(s.dialect, f)
+		plan := explain(t, s, sql, args)
+		t.Logf("%s\n%s", name, plan)
+		if strings.Contains(plan, "SEARCH a ") || strings.Contains(plan, "SCAN a") {
+			t.Errorf("%s reads the articles table", name)
+		}
+		if strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("%s sorts its rows", name)
+		}
+	}
+}

@@ -25,6 +25,9 @@ CREATE TABLE article_pairs (
     PRIMARY KEY (country, theme, published_at, article_id)
 ) WITHOUT ROWID;
 CREATE INDEX article_pairs_article ON article_pairs (article_id);
+-- Facets group a pair range by tag set; in this order SQLite groups as it
+-- walks the index instead of sorting 100,000 rows first.
+CREATE INDEX article_pairs_tagsets ON article_pairs (country, theme, countries, themes);
 
 INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes)
 SELECT c.country, t.theme, a.published_at, a.id, a.countries, a.themes
