@@ -379,6 +379,11 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
+	if err == nil && res.Created+res.Updated > 0 {
+		// Planner statistics for what the import changed, so that lists keep
+		// their index-ordered plans as the data grows.
+		err = st.Optimize(ctx)
+	}
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "%s: %v\n", lineLabel(name, e.Line), e.Err)
 	}

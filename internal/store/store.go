@@ -144,6 +144,16 @@ func (s *Store) provider() (*goose.Provider, error) {
 	return goose.NewProvider(s.dialect.goose, s.DB(), s.dialect.migrations, opts...)
 }
 
+// Optimize refreshes the planner's statistics where the data changed
+// much: SQLite's PRAGMA optimize, PostgreSQL's ANALYZE.
+func (s *Store) Optimize(ctx context.Context) error {
+	q := "PRAGMA optimize=0x10002" // every table, not only those this connection queried
+	if s.dialect.postgres {
+		q = "ANALYZE"
+	}
+	return translate(s.w.WithContext(ctx).Exec(q).Error, "optimize")
+}
+
 // MigrateUp applies every pending migration and returns the versions applied.
 func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	p, err := s.provider()
