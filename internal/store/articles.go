@@ -199,7 +199,12 @@ func (s *Store) missOrStale(ctx context.Context, tx *gorm.DB, id int64) error {
 	return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
 }
 
+// tx runs an article write in a transaction: on SQLite through the group
+// commit, so that concurrent writes share one commit.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if s.group != nil {
+		return translate(s.group.run(ctx, fn), "write")
+	}
 	return translate(s.w.WithContext(ctx).Transaction(fn), "write")
 }
 

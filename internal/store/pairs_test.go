@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -215,5 +216,78 @@ func TestTotalsUnderLoadHoldOneConnection(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+	})
+}
+
+// TestConcurrentWritesShareCommitsNotFailures sends concurrent creates
+// where a third fight over one URL: on SQLite they share commits (group
+// commit), and a refused write must not take the others down with it.
+func TestConcurrentWritesShareCommitsNotFailures(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		const n = 48
+		type result struct {
+			i   int
+			id  int64
+			err error
+		}
+		results := make(chan result, n)
+		var start sync.WaitGroup
+		start.Add(1)
+		for i := range n {
+			go func() {
+				start.Wait()
+				d := draft(t, s, fmt.Sprintf("writer %d", i), t0, []string{"KP"}, []string{"aid"})
+				d.URL = fmt.Sprintf("https://example.com/w/%d", i)
+				if i%3 == 0 {
+					d.URL = "https://example.com/contested"
+				}
+				if i%3 == 1 && i%2 == 1 {
+					// Refused by a foreign key after the article row is
+					// written: its savepoint must take that row back.
+					d.Countries = []string{"XX"}
+				}
+				a, err := s.CreateArticle(ctx, d)
+				results <- result{i, a.ID, err}
+			}()
+		}
+		start.Done()
+		won := 0
+		for range n {
+			r := <-results
+			bad := r.i%3 == 1 && r.i%2 == 1
+			switch {
+			case bad && r.err == nil:
+				t.Errorf("writer %d (no such country) was stored", r.i)
+			case bad:
+			case r.i%3 != 0 && r.err != nil:
+				t.Errorf("writer %d (own URL) failed: %v", r.i, r.err)
+			case r.i%3 == 0 && r.err == nil:
+				won++
+			case r.i%3 == 0 && news.ErrorCode(r.err) != news.EConflict:
+				t.Errorf("writer %d (contested URL): %v, want a conflict", r.i, r.err)
+			}
+			if r.err == nil {
+				if a, err := s.Article(ctx, r.id, true); err != nil || a.Title != fmt.Sprintf("writer %d", r.i) {
+					t.Errorf("writer %d acknowledged id %d, which reads %+v, %v", r.i, r.id, a, err)
+				}
+			}
+		}
+		if won != 1 {
+			t.Errorf("%d writers stored the contested URL, want 1", won)
+		}
+		page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"KP"}, Sort: news.SortNewest, Limit: 100, IncludeTotal: true})
+		want := n - n/3 - n/6 + 1 // own URLs, less the refused, plus one contested
+		if err != nil || *page.Total != want {
+			t.Errorf("stored %v, want %d: %v", page.Total, want, err)
+		}
+		var rows int
+		if err := s.w.Raw(`SELECT count(*) FROM articles`).Scan(&rows).Error; err != nil || rows != want {
+			t.Errorf("%d article rows, want %d: %v", rows, want, err)
+		}
+		checkPairs(t, s, "concurrent creates")
 	})
 }

@@ -73,7 +73,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(opt.ReadConns)
 	rdb.SetMaxIdleConns(opt.ReadConns)
-	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now}, nil
+	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w)}, nil
 }
 
 func cloneValues(v url.Values) url.Values {

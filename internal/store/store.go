@@ -43,6 +43,8 @@ type Store struct {
 	themeNames map[string]string // slug → name, loaded with themeBy
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
+
+	group *groupCommit // SQLite: article writes of concurrent requests share commits
 }
 
 // Options tune Open; the zero value is fine.
@@ -85,6 +87,9 @@ func Open(dsn string, opt Options) (*Store, error) {
 
 // Close closes the connection pools.
 func (s *Store) Close() error {
+	if s.group != nil {
+		s.group.close()
+	}
 	var errs []error
 	for _, db := range s.Pools() {
 		errs = append(errs, db.Close())

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"gorm.io/gorm"
+)
+
+// groupCommit runs the article writes of concurrent requests on SQLite's
+// one writer connection as one transaction with one commit (one fsync),
+// each write inside its own savepoint: a write that fails is rolled back
+// to its savepoint and answered with its error, the others commit. A
+// write is answered only after the commit that holds it, so nothing
+// acknowledged can be lost. A lone write runs as a plain transaction.
+type groupCommit struct {
+	w     *gorm.DB
+	queue chan *groupWrite
+	stop  sync.Once
+	done  chan struct{}
+}
+
+type groupWrite struct {
+	ctx    context.Context
+	fn     func(tx *gorm.DB) error
+	answer chan error
+}
+
+// maxGroup bounds how many writes share a commit.
+const maxGroup = 64
+
+func newGroupCommit(w *gorm.DB) *groupCommit {
+	g := &groupCommit{w: w, queue: make(chan *groupWrite, maxGroup), done: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// run queues fn and waits for the commit that holds it.
+func (g *groupCommit) run(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	req := &groupWrite{ctx: ctx, fn: fn, answer: make(chan error, 1)}
+	select {
+	case g.queue <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the write may commit: its answer is awaited even if the
+	// caller has given up, so that no error is reported for a stored write.
+	return <-req.answer
+}
+
+func (g *groupCommit) close() {
+	g.stop.Do(func() { close(g.queue) })
+	<-g.done
+}
+
+func (g *groupCommit) loop() {
+	defer close(g.done)
+	for first := range g.queue {
+		batch := []*groupWrite{first}
+	drain:
+		for len(batch) < maxGroup {
+			select {
+			case r, ok := <-g.queue:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		g.commit(batch)
+	}
+}
+
+func (g *groupCommit) commit(batch []*groupWrite) {
+	if len(batch) == 1 {
+		r := batch[0]
+		r.answer <- g.w.WithContext(context.WithoutCancel(r.ctx)).Transaction(r.fn)
+		return
+	}
+	errs := make([]error, len(batch))
+	err := g.w.Transaction(func(tx *gorm.DB) error {
+		for i, r := range batch {
+			if err := r.ctx.Err(); err != nil {
+				errs[i] = err // gave up before its turn: not run
+				continue
+			}
+			sp := fmt.Sprintf("w%d", i)
+			if err := tx.SavePoint(sp).Error; err != nil {
+				return err
+			}
+			// A started write is not interrupted by its request's context:
+			// SQLite rolls back the whole transaction when a statement is
+			// interrupted, and that would take the others' writes with it.
+			if errs[i] = r.fn(tx.WithContext(context.WithoutCancel(r.ctx))); errs[i] != nil {
+				if err := tx.RollbackTo(sp).Error; err != nil {
+					return err
+				}
+			}
+			if err := tx.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for i, r := range batch {
+		if err != nil {
+			errs[i] = err // the commit failed: none of them is stored
+		}
+		r.answer <- errs[i]
+	}
+}
