@@ -121,7 +121,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return ceiling(ctx, cfg.Addr, ceilingFile)
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
-	st, err := store.Open(cfg.DB, store.Options{Replicas: cfg.Replicas})
+	opts := store.Options{Replicas: cfg.Replicas}
+	if cmd == "import" {
+		// A million articles make a gigabyte of indexes: cached whole, each
+		// index page is read once and written once per batch.
+		opts.WriteCacheMiB = 1024
+	}
+	st, err := store.Open(cfg.DB, opts)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
@@ -50,7 +52,10 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		draft news.Draft
 	}
 	var batch []pending
+	var mu sync.Mutex // guards out: decoding and storing run side by side
 	count := func(line int, created bool, err error) error {
+		mu.Lock()
+		defer mu.Unlock()
 		switch {
 		case err != nil && news.ErrorCode(err) == news.EInternal:
 			return fmt.Errorf("line %d: %w", line, err)
@@ -64,10 +69,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		}
 		return nil
 	}
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
+	store := func(batch []pending) error {
 		drafts := make([]news.Draft, len(batch))
 		for i, p := range batch {
 			drafts[i] = p.draft
@@ -87,11 +89,49 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 				}
 			}
 		}
-		batch = batch[:0]
 		if progress != nil {
+			mu.Lock()
 			progress(out)
+			mu.Unlock()
 		}
 		return nil
+	}
+	// One batch is stored while the next is decoded: the two take about
+	// the same time, and there are two cores.
+	var storing chan error
+	wait := func() error {
+		if storing == nil {
+			return nil
+		}
+		err := <-storing
+		storing = nil
+		return err
+	}
+	flush := func() error {
+		if err := wait(); err != nil || len(batch) == 0 {
+			return err
+		}
+		storing = make(chan error, 1)
+		go func(b []pending) { storing <- store(b) }(batch)
+		batch = make([]pending, 0, importBatch)
+		return nil
+	}
+	finish := func() (ImportResult, error) {
+		err := flush()
+		if werr := wait(); err == nil {
+			err = werr
+		}
+		// Decoding errors of one batch may be counted before storing errors
+		// of the one before: report them in line order.
+		slices.SortStableFunc(out.Errors, func(a, b ImportError) int { return a.Line - b.Line })
+		return out, err
+	}
+	// abort ends the import on err once the batch being stored is done.
+	abort := func(err error) (ImportResult, error) {
+		if werr := wait(); werr != nil && news.ErrorCode(werr) == news.EInternal {
+			err = errors.Join(err, werr)
+		}
+		return out, err
 	}
 	one := func(line int, raw []byte) error {
 		if err := ctx.Err(); err != nil {
@@ -115,31 +155,29 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		for i := 1; dec.More(); i++ {
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				return out, fmt.Errorf("element %d: malformed JSON: %w", i, err)
+				return abort(fmt.Errorf("element %d: malformed JSON: %w", i, err))
 			}
 			if err := one(i, raw); err != nil {
-				return out, err
+				return abort(err)
 			}
 		}
-		return out, flush()
+		return finish()
 	}
 	for line := 1; ; line++ {
 		raw, tooLong, err := readLine(br)
 		if err != nil && !errors.Is(err, io.EOF) {
-			return out, fmt.Errorf("reading line %d: %w", line, err)
+			return abort(fmt.Errorf("reading line %d: %w", line, err))
 		}
 		switch {
 		case tooLong:
-			out.Failed++
-			out.Errors = append(out.Errors, ImportError{Line: line,
-				Err: news.Errorf(news.ETooLarge, "the line is longer than %d bytes", MaxBodyBytes)})
+			_ = count(line, false, news.Errorf(news.ETooLarge, "the line is longer than %d bytes", MaxBodyBytes))
 		case len(bytes.TrimSpace(raw)) > 0:
 			if err := one(line, bytes.TrimSpace(raw)); err != nil {
-				return out, err
+				return abort(err)
 			}
 		}
 		if errors.Is(err, io.EOF) {
-			return out, flush()
+			return finish()
 		}
 	}
 }

@@ -39,7 +39,10 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	// A 128 MiB page cache for the writer (the default is 2 MiB): a large
 	// import touches index pages all over the file, and a page that stays
 	// cached is neither read again nor written to the WAL twice in a batch.
-	writeParams.Set("_cache_size", "-131072")
+	if opt.WriteCacheMiB <= 0 {
+		opt.WriteCacheMiB = 128
+	}
+	writeParams.Set("_cache_size", fmt.Sprint(-opt.WriteCacheMiB<<10))
 	readParams := cloneValues(params)
 	// query_only: the read pool cannot write by accident.
 	readParams.Set("_query_only", "true")

@@ -54,6 +54,9 @@ type Options struct {
 	BusyTimeout time.Duration    // SQLite: how long a statement waits for a lock; 10s when 0
 	MaxConns    int              // PostgreSQL: size of each connection pool; 20 when 0
 	Replicas    []string         // PostgreSQL: URLs of read replicas
+	// WriteCacheMiB is SQLite's page cache for the writer connection, in
+	// MiB; 128 when 0. A bulk import gains from one as large as its indexes.
+	WriteCacheMiB int
 }
 
 // read returns the pool a read goes to, bound to ctx: a replica in turn,
@@ -150,11 +153,12 @@ func (s *Store) provider() (*goose.Provider, error) {
 }
 
 // Optimize refreshes the planner's statistics where the data changed
-// much: SQLite's PRAGMA optimize, PostgreSQL's ANALYZE.
+// much: SQLite's PRAGMA optimize; on PostgreSQL VACUUM ANALYZE, which also
+// marks the new rows all-visible so that counts are index-only scans.
 func (s *Store) Optimize(ctx context.Context) error {
 	q := "PRAGMA optimize=0x10002" // every table, not only those this connection queried
 	if s.dialect.postgres {
-		q = "ANALYZE"
+		q = "VACUUM (ANALYZE)"
 	}
 	return translate(s.w.WithContext(ctx).Exec(q).Error, "optimize")
 }
