@@ -97,7 +97,11 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 		return nil, nil, translate(err, "import")
 	}
 	defer func() { _ = tx.Rollback() }()
-	st := &bulkStatements{ctx: ctx, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
+	// The statements run without the caller's cancellation: with a context
+	// that can end, the SQLite driver starts a goroutine per statement to
+	// watch it, which costs more than the statement. The caller checks its
+	// context between batches, and the transaction is short.
+	st := &bulkStatements{ctx: context.WithoutCancel(ctx), tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
 	defer st.close()
 	now := micros(s.now())
 	ids = make([]int64, len(drafts))
