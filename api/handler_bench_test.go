@@ -54,7 +54,7 @@ var benchAPI = sync.OnceValues(func() (http.Handler, error) {
 		}()
 		if res, err := api.Import(ctx, pr, st, st, nil); err != nil || res.Created != n {
 			_ = os.Remove(path)
-			return nil, fmt.Errorf("import: %+v, %v", res, err)
+			return nil, fmt.Errorf("import: %+v, %w", res, err)
 		}
 	}
 	return api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Changes: st, Ping: st.Ping,

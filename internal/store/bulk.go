@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 
@@ -31,7 +32,7 @@ func (st *bulkStatements) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (st *bulkStatements) exec(q string, args ...any) error {
-	s, err := st.stmt(q)
+	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
 	if err == nil {
 		_, err = s.ExecContext(st.ctx, args...)
 	}
@@ -39,7 +40,7 @@ func (st *bulkStatements) exec(q string, args ...any) error {
 }
 
 func (st *bulkStatements) queryRow(q string, args []any, dest ...any) error {
-	s, err := st.stmt(q)
+	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
 	if err == nil {
 		err = s.QueryRowContext(st.ctx, args...).Scan(dest...)
 	}
@@ -109,7 +110,7 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 		var existing int64
 		if d.URL != "" {
 			err := st.queryRow(sqlFindURL, []any{d.URL}, &existing)
-			if err != nil && err != sql.ErrNoRows {
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
 				return nil, nil, translate(err, "import")
 			}
 		}
