@@ -171,7 +171,18 @@ func buildList(d dialect, f news.Filter) listQuery {
 // pageSQL returns the query for one page of f (limit+1 rows, to learn
 // whether another page follows).
 func pageSQL(d dialect, f news.Filter) (string, []any) {
+	return pageSQLWalk(d, f, false)
+}
+
+// pageSQLWalk is pageSQL; walk makes a SQLite full-text search that is not
+// driven by a tag walk the (published_at, id) index and stop after a page,
+// instead of sorting every match: the better plan when a search matches
+// many articles (see commonSearch).
+func pageSQLWalk(d dialect, f news.Filter, walk bool) (string, []any) {
 	q := buildList(d, f)
+	if walk && q.from == "articles a" {
+		q.from = "articles a INDEXED BY articles_published"
+	}
 	cols := d.columns(f.WithBody)
 	limit := f.Limit + 1
 	if q.rank != "" {
@@ -212,6 +223,29 @@ func facetSQL(d dialect, f news.Filter) (string, []any) {
 	return "SELECT " + tags + ", count(*) FROM " + q.countFrom() + q.whereSQL() + " GROUP BY " + tags, q.args
 }
 
+// commonSearch says whether f is a SQLite full-text search in date order
+// whose words match so many articles (at least one in 200) that walking
+// the date index to the first page's matches beats sorting all of them.
+// It counts matches up to that bound, which costs at most a few
+// milliseconds.
+func (s *Store) commonSearch(ctx context.Context, f news.Filter) (bool, error) {
+	if s.dialect.postgres || len(f.Query) == 0 || f.Sort == news.SortRelevance {
+		return false, nil
+	}
+	db := s.read(ctx)
+	var maxID int64
+	if err := db.Raw(`SELECT coalesce(max(id), 0) FROM articles`).Scan(&maxID).Error; err != nil {
+		return false, translate(err, "plan search")
+	}
+	bound := max(1000, maxID/200)
+	var n int64
+	if err := db.Raw(`SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)`,
+		ftsQuery(f.Query), bound).Scan(&n).Error; err != nil {
+		return false, translate(err, "plan search")
+	}
+	return n >= bound, nil
+}
+
 // readPage runs a page query of limit+1 rows and closes its rows.
 func readPage(db *gorm.DB, sql string, args []any, limit int, extra []any, rank *float64) (news.Page, error) {
 	rows, err := db.Raw(sql, args...).Rows()
@@ -243,7 +277,11 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.Limit <= 0 {
 		f.Limit = news.DefaultLimit
 	}
-	sql, args := pageSQL(s.dialect, f)
+	walk, err := s.commonSearch(ctx, f)
+	if err != nil {
+		return news.Page{}, err
+	}
+	sql, args := pageSQLWalk(s.dialect, f, walk)
 	var rank float64
 	var extra []any
 	if f.Sort == news.SortRelevance {

@@ -200,3 +200,53 @@ func TestCountAndFacetPlans(t *testing.T) {
 		}
 	}
 }
+
+// TestCommonSearchWalksTheDateIndex: a search whose words are in many
+// articles walks the date index (no sort of every match) and returns the
+// same page, in the same order, as the plan that sorts.
+func TestCommonSearchWalksTheDateIndex(t *testing.T) {
+	s, _ := newStore(t, "sqlite")
+	ctx := context.Background()
+	drafts := make([]news.Draft, 0, 1300)
+	for i := range cap(drafts) {
+		title := fmt.Sprintf("sanctions talks %d", i)
+		if i%13 == 0 {
+			title = fmt.Sprintf("trade fair %d", i)
+		}
+		drafts = append(drafts, draft(t, s, title, t0.Add(time.Duration(i*7919%1300)*time.Minute), []string{"KP"}, nil))
+	}
+	if _, err := s.UpsertArticles(ctx, drafts); err != nil {
+		t.Fatal(err)
+	}
+	for _, words := range [][]string{{"sanctions", "talks"}, {"trade", "fair"}} {
+		f := news.Filter{Query: words, Sort: news.SortNewest, Limit: 20}
+		walk, err := s.commonSearch(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := words[0] == "sanctions"; walk != want {
+			t.Errorf("%v: walk = %v, want %v", words, walk, want)
+		}
+		sql, args := pageSQLWalk(s.dialect, f, true)
+		plan := explain(t, s, sql, args)
+		t.Logf("%v, walking:\n%s", words, plan)
+		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("the walking plan sorts")
+		}
+		ids := func(walk bool) []int64 {
+			sql, args := pageSQLWalk(s.dialect, f, walk)
+			page, err := readPage(s.r, sql, args, f.Limit, nil, new(float64))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, a := range page.Articles {
+				out = append(out, a.ID)
+			}
+			return out
+		}
+		if a, b := ids(true), ids(false); fmt.Sprint(a) != fmt.Sprint(b) || len(a) != 20 {
+			t.Errorf("%v: walking %v, sorting %v", words, a, b)
+		}
+	}
+}
