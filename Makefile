@@ -34,7 +34,7 @@ lint:
 bench:
 	.ci/bench $${ARTICLES:-100000}
 
-## bench-go: the Go benchmarks of list queries and page encoding (100,000 generated articles)
+## bench-go: the Go benchmarks of list queries, whole list requests and page encoding (100,000 generated articles)
 bench-go:
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 200x ./internal/store ./api
 
