@@ -135,6 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 	switch cmd {
 	case "serve":
+		tuneGC(getenv)
 		return serve(ctx, cfg, st, log)
 	case "migrate":
 		return migrate(ctx, st, pos, stdout)
@@ -177,7 +178,6 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if len(cfg.APIKeys) == 0 {
 		log.Warn("HEADLINES_API_KEYS is empty: every write will answer 401")
 	}
-	tuneGC(getenvOS)
 	reg := prometheus.NewRegistry()
 	for name, db := range st.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
@@ -385,9 +385,11 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	if progress != nil {
 		fmt.Fprint(stderr, "\r\033[K")
 	}
-	if err == nil && res.Created+res.Updated > 0 {
-		// Planner statistics for what the import changed, so that lists keep
-		// their index-ordered plans as the data grows.
+	if err == nil && res.Created+res.Updated >= optimizeAfter {
+		// Planner statistics for what a large import changed, so that lists
+		// keep their index-ordered plans as the data grows. Small imports
+		// leave that to SQLite's and PostgreSQL's own upkeep: a VACUUM of a
+		// large database for one record would take longer than the import.
 		err = st.Optimize(ctx)
 	}
 	for _, e := range res.Errors {
@@ -453,8 +455,9 @@ func lineLabel(name string, line int) string {
 	return fmt.Sprintf("%s:%d", name, line)
 }
 
-// getenvOS reads the process environment.
-var getenvOS = os.Getenv
+// optimizeAfter is how many stored records make an import refresh the
+// planner's statistics.
+const optimizeAfter = 1000
 
 // tuneGC sets the garbage collector for serving unless GOGC or GOMEMLIMIT
 // say otherwise. The live heap of the server is a few MiB, so with Go's

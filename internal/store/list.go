@@ -327,14 +327,8 @@ func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[str
 		if err := rows.Scan(&countries, &themes, &n); err != nil {
 			return nil, translate(err, "count facets")
 		}
-		for kind, set := range map[string]string{news.FacetCountry: countries, news.FacetTheme: themes} {
-			if set == "" {
-				continue
-			}
-			for tag := range strings.SplitSeq(set, ",") {
-				counts[kind][tag] += n
-			}
-		}
+		addTags(counts[news.FacetCountry], countries, n)
+		addTags(counts[news.FacetTheme], themes, n)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "count facets")
@@ -355,4 +349,14 @@ func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[str
 		out[facet] = list
 	}
 	return out, nil
+}
+
+// addTags adds n to the count of each tag in set, a tag text.
+func addTags(counts map[string]int, set string, n int) {
+	if set == "" {
+		return
+	}
+	for tag := range strings.SplitSeq(set, ",") {
+		counts[tag] += n
+	}
 }
