@@ -119,6 +119,21 @@ func gormExec(tx *gorm.DB) func(q string, args ...any) error {
 	return func(q string, args ...any) error { return tx.Exec(q, args...).Error }
 }
 
+// connExec runs a statement on tx's connection and returns its
+// sql.Result, which gorm's Exec does not give.
+func (d dialect) connExec(tx *gorm.DB) func(q string, args ...any) (sql.Result, error) {
+	return func(q string, args ...any) (sql.Result, error) {
+		return tx.Statement.ConnPool.ExecContext(tx.Statement.Context, d.rebind(q), args...)
+	}
+}
+
+// connQueryRow scans the one row a statement returns on tx's connection.
+func (d dialect) connQueryRow(tx *gorm.DB) func(q string, args []any, dest ...any) error {
+	return func(q string, args []any, dest ...any) error {
+		return tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context, d.rebind(q), args...).Scan(dest...)
+	}
+}
+
 func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, error) {
 	if err := checkURL(tx, d.URL, 0); err != nil {
 		return news.Article{}, err
@@ -127,12 +142,9 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	if d.PublishedAt.IsZero() {
 		d.PublishedAt = s.now()
 	}
-	var id int64
-	err := tx.Raw(`INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
-		status, published_at, created_at, updated_at, version, countries, themes)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`,
-		d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
-		d.Language, string(d.Status), micros(d.PublishedAt), now, now, tagText(d.Countries), tagText(d.Themes)).Scan(&id).Error
+	id, err := s.insertArticle(s.dialect.connExec(tx), s.dialect.connQueryRow(tx), []any{d.Title, d.Summary, d.Body, nullable(d.URL),
+		nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt),
+		now, now, tagText(d.Countries), tagText(d.Themes)})
 	if err != nil {
 		return news.Article{}, translate(err, "create article")
 	}

@@ -32,11 +32,35 @@ func (st *bulkStatements) stmt(q string) (*sql.Stmt, error) {
 }
 
 func (st *bulkStatements) exec(q string, args ...any) error {
-	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
-	if err == nil {
-		_, err = s.ExecContext(st.ctx, args...)
-	}
+	_, err := st.execResult(q, args...)
 	return err
+}
+
+func (st *bulkStatements) execResult(q string, args ...any) (sql.Result, error) {
+	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(st.ctx, args...)
+}
+
+// insertArticle runs sqlInsertArticle with args and returns the new id.
+// On SQLite it does not use RETURNING: with the full-text trigger on
+// articles, an INSERT … RETURNING took 108 µs against 25 µs for the same
+// INSERT followed by reading the last rowid, which the one writer
+// connection holds until its next insert.
+func (s *Store) insertArticle(exec func(q string, args ...any) (sql.Result, error),
+	queryRow func(q string, args []any, dest ...any) error, args []any) (int64, error) {
+	if s.dialect.postgres {
+		var id int64
+		err := queryRow(sqlInsertArticle+" RETURNING id", args, &id)
+		return id, err
+	}
+	res, err := exec(sqlInsertArticle, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 func (st *bulkStatements) queryRow(q string, args []any, dest ...any) error {
@@ -72,9 +96,12 @@ func (d dialect) rebind(q string) string {
 }
 
 const (
-	sqlFindURL    = `SELECT id FROM articles WHERE url = ?`
-	sqlBulkInsert = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
-		status, published_at, created_at, updated_at, version, countries, themes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING id`
+	sqlFindURL = `SELECT id FROM articles WHERE url = ?`
+	// sqlInsertArticle is the one INSERT of an article, for every write
+	// path. PostgreSQL returns the id with RETURNING; SQLite reads the
+	// connection's last rowid instead (see insertArticle).
+	sqlInsertArticle = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
+		status, published_at, created_at, updated_at, version, countries, themes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
 	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
 		countries = ?, themes = ? WHERE id = ? RETURNING published_at`
@@ -93,16 +120,20 @@ func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool
 // upsertMany is UpsertArticles, also returning the articles' ids.
 func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int64, created []bool, err error) {
 	created = make([]bool, len(drafts))
-	tx, err := s.DB().BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	// Neither the transaction nor its statements watch the caller's
+	// cancellation: with a context that can end, database/sql starts a
+	// goroutine per query to watch it, which costs more than the query. The
+	// caller checks its context between batches, and the transaction is short.
+	calm := context.WithoutCancel(ctx)
+	tx, err := s.DB().BeginTx(calm, nil)
 	if err != nil {
 		return nil, nil, translate(err, "import")
 	}
 	defer func() { _ = tx.Rollback() }()
-	// The statements run without the caller's cancellation: with a context
-	// that can end, the SQLite driver starts a goroutine per statement to
-	// watch it, which costs more than the statement. The caller checks its
-	// context between batches, and the transaction is short.
-	st := &bulkStatements{ctx: context.WithoutCancel(ctx), tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
+	st := &bulkStatements{ctx: calm, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
 	defer st.close()
 	now := micros(s.now())
 	ids = make([]int64, len(drafts))
@@ -121,8 +152,9 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 			if !d.PublishedAt.IsZero() {
 				pub = micros(d.PublishedAt)
 			}
-			err = st.queryRow(sqlBulkInsert, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now, countries, themes}, &ids[i])
+			ids[i], err = s.insertArticle(st.execResult, st.queryRow, []any{d.Title, d.Summary, d.Body, nullable(d.URL),
+				nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now,
+				countries, themes})
 			created[i] = true
 		} else {
 			var keep any // NULL keeps the stored time
