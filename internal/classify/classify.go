@@ -1,0 +1,477 @@
+// Package classify is the automatic tagger: it finds the countries and
+// themes a headline is about by matching the terms of a vocabulary against
+// its words, and says which words matched.
+//
+// The vocabulary is data (countries' and themes' names and keywords, kept in
+// the database); this package only knows how to read and match terms:
+//
+//   - A term is one or more words: "Moscow", "Kim Jong Un", "export controls".
+//   - A word in capitals ("US", "ROK", "DPRK") matches only the same capitals,
+//     so "US" is never the pronoun "us". Dots inside such a word are
+//     ignored: "U.S." is "US".
+//   - A word with any capital letter is a name ("Moscow", "Russians") and
+//     matches that word, capitalized (in any case after the first letter),
+//     and nothing else: "Polish" is not "polish", "Chad" not "chad".
+//   - A lower-case word is stemmed, so "sanction" also matches "sanctions",
+//     "sanctioned" and "sanctioning".
+//   - A word ending in "*" matches every word that begins with the rest:
+//     "cyber*" matches "cyberattack" and "cybersecurity".
+//   - A term starting with "-" is an exclusion: where it matches, the words
+//     are no mention of its key ("-Latin America" for the United States,
+//     "-Chad O'Carroll" for Chad, "-trade war" for troops), though they may
+//     still mention another key ("trade war" is about trade).
+//
+// Words are matched whole (never inside another word), the longest term
+// wins where terms overlap ("South Sudan" over "Sudan", "North Korean" over
+// "Korean"), and a possessive "'s" is ignored.
+package classify
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Entry is one key of a vocabulary (a country code or a theme slug) with
+// the terms that mark it.
+type Entry struct {
+	Key   string
+	Terms []string
+}
+
+// Text is what gets tagged.
+type Text struct {
+	Title, Summary, Body string
+}
+
+// Match is one key found in a text: the words that matched, as written
+// (each once, in order of appearance), and how often terms matched.
+type Match struct {
+	Key   string
+	Words []string
+	Count int
+}
+
+// Result is what Tag finds: countries and themes in order of first
+// appearance.
+type Result struct {
+	Countries []Match
+	Themes    []Match
+}
+
+// Tagger matches two vocabularies, countries and themes. It is safe for
+// concurrent use.
+type Tagger struct {
+	countries, themes *matcher
+}
+
+// New compiles the two vocabularies. Terms with no words are skipped.
+func New(countries, themes []Entry) *Tagger {
+	return &Tagger{countries: compile(countries), themes: compile(themes)}
+}
+
+// Tag finds the countries and themes of text. A key is assigned when one
+// of its terms is in the title or the summary, or at least twice in the
+// body: a single passing mention deep in a long story is not what it is about.
+func (t *Tagger) Tag(text Text) Result {
+	var s scan
+	s.add(text.Title, true)
+	s.add(text.Summary, true)
+	s.add(text.Body, false)
+	return Result{Countries: t.countries.find(s.tokens), Themes: t.themes.find(s.tokens)}
+}
+
+// Keys returns the keys of matches.
+func Keys(matches []Match) []string {
+	out := make([]string, len(matches))
+	for i, m := range matches {
+		out[i] = m.Key
+	}
+	return out
+}
+
+// word is one word of a term.
+type word struct {
+	kind   wordKind
+	raw    string // as written, for capitals
+	fold   string // lower case, without accents
+	stem   string // for common words
+	prefix bool   // ended in *: fold is a prefix
+}
+
+type wordKind uint8
+
+const (
+	common  wordKind = iota // lower case: stemmed
+	name                    // has a capital: whole word in any case
+	capital                 // all capitals: exactly as written
+)
+
+// phrase is a compiled term.
+type phrase struct {
+	key     string
+	words   []word
+	exclude bool
+}
+
+type matcher struct {
+	// Phrases by their first word: capitals as written, names folded,
+	// common words stemmed; and those whose first word ends in *.
+	byCapitals, byName, byStem map[string][]*phrase
+	prefixes                   []*phrase
+}
+
+func compile(entries []Entry) *matcher {
+	m := &matcher{byCapitals: map[string][]*phrase{}, byName: map[string][]*phrase{}, byStem: map[string][]*phrase{}}
+	for _, e := range entries {
+		for _, term := range e.Terms {
+			term = strings.TrimSpace(term)
+			p := &phrase{key: e.Key}
+			if rest, ok := strings.CutPrefix(term, "-"); ok {
+				p.exclude, term = true, rest
+			}
+			p.words = termWords(term)
+			if len(p.words) == 0 {
+				continue
+			}
+			if p.words[0].prefix {
+				m.prefixes = append(m.prefixes, p)
+				continue
+			}
+			switch w := p.words[0]; w.kind {
+			case capital:
+				m.byCapitals[w.raw] = append(m.byCapitals[w.raw], p)
+			case name:
+				m.byName[w.fold] = append(m.byName[w.fold], p)
+			default:
+				m.byStem[w.stem] = append(m.byStem[w.stem], p)
+			}
+		}
+	}
+	return m
+}
+
+func termWords(term string) []word {
+	var s scan
+	s.add(term, true)
+	out := make([]word, 0, len(s.tokens))
+	for _, tk := range s.tokens {
+		w := word{raw: tk.raw, fold: tk.fold, stem: tk.stem}
+		switch {
+		case tk.star:
+			w.prefix = true
+		case isCapitals(tk.raw):
+			w.kind = capital
+		case tk.raw != tk.lowerRaw:
+			w.kind = name
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// isCapitals reports a word of two or more letters, all capitals.
+func isCapitals(s string) bool {
+	n := 0
+	for _, r := range s {
+		if !unicode.IsUpper(r) {
+			return false
+		}
+		n++
+	}
+	return n >= 2
+}
+
+func (w word) matches(tk *token) bool {
+	switch {
+	case w.prefix:
+		return strings.HasPrefix(tk.fold, w.fold)
+	case w.kind == capital:
+		return tk.raw == w.raw
+	case w.kind == name:
+		return tk.fold == w.fold && tk.capitalized
+	default:
+		return tk.stem == w.stem
+	}
+}
+
+// at returns the phrases that match tokens from i on, into buf.
+func (m *matcher) at(tokens []token, i int, buf []*phrase) []*phrase {
+	buf = buf[:0]
+	try := func(p *phrase) {
+		if i+len(p.words) > len(tokens) {
+			return
+		}
+		for j, w := range p.words {
+			if !w.matches(&tokens[i+j]) || (j > 0 && tokens[i+j].breakBefore) {
+				return
+			}
+		}
+		buf = append(buf, p)
+	}
+	tk := &tokens[i]
+	for _, p := range m.byCapitals[tk.raw] {
+		try(p)
+	}
+	for _, p := range m.byName[tk.fold] {
+		try(p)
+	}
+	for _, p := range m.byStem[tk.stem] {
+		try(p)
+	}
+	for _, p := range m.prefixes {
+		try(p)
+	}
+	return buf
+}
+
+// choose picks, among the phrases matching at one place, the ones that
+// count, and how many words they cover. The longest match covers the
+// words. If it is a term, it counts, with any other term of that length.
+// If it is only exclusions, their keys are out for those words, and the
+// longest terms of other keys within them count instead ("trade war" is
+// no mention of troops, but is of trade).
+func choose(cands []*phrase, out []*phrase) ([]*phrase, int) {
+	out = out[:0]
+	span := 0
+	for _, p := range cands {
+		span = max(span, len(p.words))
+	}
+	var excluded []string
+	best := 0
+	for _, p := range cands {
+		if p.exclude && len(p.words) == span {
+			excluded = append(excluded, p.key)
+		}
+	}
+	for _, p := range cands {
+		if p.exclude || slices.Contains(excluded, p.key) {
+			continue
+		}
+		switch n := len(p.words); {
+		case n > best:
+			best, out = n, append(out[:0], p)
+		case n == best:
+			out = append(out, p)
+		}
+	}
+	return out, span
+}
+
+type tally struct {
+	Match
+	lead int // matches in the title or summary
+}
+
+func (m *matcher) find(tokens []token) []Match {
+	var found []*tally
+	var cands, chosen []*phrase
+	for i := 0; i < len(tokens); {
+		cands = m.at(tokens, i, cands)
+		var span int
+		chosen, span = choose(cands, chosen)
+		if span == 0 {
+			i++
+			continue
+		}
+		for _, p := range chosen {
+			words := make([]string, len(p.words))
+			for j := range words {
+				words[j] = tokens[i+j].text
+			}
+			written := strings.Join(words, " ")
+			k := slices.IndexFunc(found, func(t *tally) bool { return t.Key == p.key })
+			if k < 0 {
+				found = append(found, &tally{Match: Match{Key: p.key}})
+				k = len(found) - 1
+			}
+			t := found[k]
+			t.Count++
+			if tokens[i].lead {
+				t.lead++
+			}
+			if !slices.Contains(t.Words, written) {
+				t.Words = append(t.Words, written)
+			}
+		}
+		i += span
+	}
+	out := make([]Match, 0, len(found))
+	for _, t := range found {
+		if t.lead > 0 || t.Count >= 2 {
+			out = append(out, t.Match)
+		}
+	}
+	return out
+}
+
+// token is one word of a text.
+type token struct {
+	text        string // as written, possessive and all
+	raw         string // without dots and a possessive 's
+	lowerRaw    string
+	fold        string // lower case, without accents
+	stem        string
+	star        bool // followed by * (terms only)
+	capitalized bool // starts with a capital letter
+	lead        bool // in the title or summary
+	breakBefore bool // punctuation other than a space or hyphen before it
+}
+
+type scan struct{ tokens []token }
+
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
+
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' }
+
+// add splits s into words: runs of letters and digits, with apostrophes
+// inside a word ("O'Carroll") and dotted capitals ("U.S.") kept together.
+func (s *scan) add(text string, lead bool) {
+	brk := true
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		if !isWordRune(r) {
+			// A phrase does not run across punctuation, but it does across
+			// spaces, hyphens ("Lee Jae-myung") and the dot of an initial
+			// ("N. Korea").
+			initial := r == '.' && len(s.tokens) > 0 && !brk && singleCapital(s.tokens[len(s.tokens)-1].raw) &&
+				i > 0 && isWordRune(lastRune(text[:i]))
+			if r != ' ' && r != '-' && r != '\u00a0' && r != '*' && !initial {
+				brk = true
+			}
+			i += size
+			continue
+		}
+		start := i
+		dotted, curly := false, false
+		for i < len(text) {
+			r, size := utf8.DecodeRuneInString(text[i:])
+			switch {
+			case isWordRune(r):
+			case isApostrophe(r) && i+size < len(text) && followsLetter(text[i+size:]):
+				curly = curly || r != '\''
+			case r == '.' && dotted || r == '.' && singleCapital(text[start:i]) && followsCapital(text[i+size:]):
+				// U.S., U.S.A.: the dots go, the capitals stay.
+				dotted = true
+			default:
+				goto done
+			}
+			i += size
+		}
+	done:
+		raw := text[start:i]
+		if dotted {
+			raw = strings.ReplaceAll(raw, ".", "")
+		}
+		if curly {
+			raw = strings.ReplaceAll(raw, "’", "'")
+		}
+		tk := token{text: strings.TrimRight(text[start:i], "."), raw: raw, lead: lead, breakBefore: brk}
+		brk = false
+		tk.raw = stripPossessive(tk.raw)
+		if curly {
+			tk.text = strings.ReplaceAll(tk.text, "’", "'")
+		}
+		tk.text = stripPossessive(tk.text)
+		if i < len(text) && text[i] == '*' {
+			tk.star = true
+		}
+		tk.lowerRaw = strings.ToLower(tk.raw)
+		first, _ := utf8.DecodeRuneInString(tk.raw)
+		tk.capitalized = unicode.IsUpper(first)
+		tk.fold = fold(tk.lowerRaw)
+		tk.stem = stem(tk.fold)
+		s.tokens = append(s.tokens, tk)
+	}
+}
+
+func lastRune(s string) rune {
+	r, _ := utf8.DecodeLastRuneInString(s)
+	return r
+}
+
+func singleCapital(s string) bool {
+	r, n := utf8.DecodeRuneInString(s)
+	return n == len(s) && unicode.IsUpper(r)
+}
+
+func followsCapital(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsUpper(r)
+}
+
+func followsLetter(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r)
+}
+
+func stripPossessive(s string) string {
+	for _, suf := range []string{"'s", "'S"} {
+		if len(s) > len(suf)+1 && strings.HasSuffix(s, suf) {
+			return s[:len(s)-len(suf)]
+		}
+	}
+	if strings.HasSuffix(s, "'") {
+		return strings.TrimSuffix(s, "'")
+	}
+	return s
+}
+
+// fold drops accents: "réunion" → "reunion", "türkiye" → "turkiye".
+func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if !unicode.Is(unicode.Mn, r) {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// stem strips common English endings, the same way for the words of terms
+// and of texts: "sanctions", "sanctioned", "sanctioning" → "sanction";
+// "trade", "trades", "trading" → "trad"; "shipped" → "ship".
+func stem(w string) string {
+	n := len(w)
+	if n <= 3 {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && n > 4:
+		w = w[:n-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:n-2]
+	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
+	case strings.HasSuffix(w, "s"):
+		w = w[:n-1]
+	}
+	stripped := false
+	switch n := len(w); {
+	case strings.HasSuffix(w, "ing") && n > 5:
+		w, stripped = w[:n-3], true
+	case strings.HasSuffix(w, "ed") && n > 4:
+		w, stripped = w[:n-2], true
+	}
+	if n := len(w); stripped && n > 2 && w[n-1] == w[n-2] && !strings.ContainsRune("lsz", rune(w[n-1])) {
+		w = w[:n-1] // shipped → ship, but drilled → drill
+	}
+	if n := len(w); n >= 5 && w[n-1] == 'e' {
+		w = w[:n-1] // trade → trad, to meet trading and traded
+	}
+	return w
+}
