@@ -50,12 +50,17 @@ type Article struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	Version     int
+	// AutoCountries and AutoThemes say that the automatic tagger chose
+	// the list, rather than an editor.
+	AutoCountries, AutoThemes bool
 }
 
 // Draft is the writable part of an article: what a create, a full replace or
 // an import supplies. PublishedAt zero means "now" on create and "keep the
 // stored time" on a replace. Countries and Themes may
-// hold codes, names or aliases until Normalize resolves them.
+// hold codes, names or aliases until Normalize resolves them. With
+// AutoCountries or AutoThemes set, Normalize fills that list from the
+// automatic tagger instead (the request left it out).
 type Draft struct {
 	Title       string
 	Summary     string
@@ -70,6 +75,8 @@ type Draft struct {
 	Themes      []string
 	Status      Status
 	PublishedAt time.Time
+	// AutoCountries and AutoThemes ask Normalize to tag the draft.
+	AutoCountries, AutoThemes bool
 }
 
 // Update is a partial change (JSON merge patch): nil fields are left alone.
@@ -96,6 +103,9 @@ func (u Update) Apply(a Article) Draft {
 		Title: a.Title, Summary: a.Summary, Body: a.Body, URL: a.URL, ImageURL: a.ImageURL,
 		Source: a.Source, Section: a.Section, Author: a.Author, Language: a.Language,
 		Countries: a.Countries, Themes: a.Themes, Status: a.Status, PublishedAt: a.PublishedAt,
+		// Automatic tags stay automatic, and follow the text, until the
+		// patch sets the list.
+		AutoCountries: a.AutoCountries && u.Countries == nil, AutoThemes: a.AutoThemes && u.Themes == nil,
 	}
 	set := func(dst *string, src *string) {
 		if src != nil {
@@ -131,7 +141,8 @@ func (d Draft) Matches(a Article) bool {
 	return d.Title == a.Title && d.Summary == a.Summary && d.Body == a.Body && d.URL == a.URL &&
 		d.ImageURL == a.ImageURL && d.Source == a.Source && d.Section == a.Section && d.Author == a.Author &&
 		d.Language == a.Language && slices.Equal(d.Countries, a.Countries) && slices.Equal(d.Themes, a.Themes) &&
-		d.Status == a.Status && d.PublishedAt.Equal(a.PublishedAt)
+		d.Status == a.Status && d.PublishedAt.Equal(a.PublishedAt) &&
+		d.AutoCountries == a.AutoCountries && d.AutoThemes == a.AutoThemes
 }
 
 // Resolver turns the names users write into vocabulary keys: country codes
@@ -139,6 +150,31 @@ func (d Draft) Matches(a Article) bool {
 type Resolver interface {
 	ResolveCountry(name string) (code string, ok bool)
 	ResolveTheme(ctx context.Context, name string) (slug string, ok bool, err error)
+	// Classify is the automatic tagger: the countries and themes a text is
+	// about, with the words that matched.
+	Classify(ctx context.Context, title, summary, body string) (Suggestions, error)
+}
+
+// Suggestion is a country code or theme slug the automatic tagger finds in
+// a text, with the words of the text that matched, as written.
+type Suggestion struct {
+	Key   string
+	Words []string
+}
+
+// Suggestions are the automatic tagger's findings, in order of first
+// appearance in the text.
+type Suggestions struct {
+	Countries, Themes []Suggestion
+}
+
+// Keys returns the keys of list, at most max of them.
+func Keys(list []Suggestion, max int) []string {
+	out := make([]string, 0, min(len(list), max))
+	for _, s := range list[:min(len(list), max)] {
+		out = append(out, s.Key)
+	}
+	return out
 }
 
 var (
@@ -204,6 +240,18 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	}
 	if !d.PublishedAt.IsZero() {
 		d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
+	}
+	if d.AutoCountries || d.AutoThemes {
+		found, err := r.Classify(ctx, d.Title, d.Summary, d.Body)
+		if err != nil {
+			return err
+		}
+		if d.AutoCountries {
+			d.Countries = Keys(found.Countries, MaxCountries)
+		}
+		if d.AutoThemes {
+			d.Themes = Keys(found.Themes, MaxThemes)
+		}
 	}
 
 	codes, bad := resolveAll(d.Countries, MaxCountries, "countries", &p, func(s string) (string, bool, error) {

@@ -21,6 +21,38 @@ func (fakeVocab) ResolveTheme(_ context.Context, name string) (string, bool, err
 	return slug, ok, nil
 }
 
+// Classify finds RU in a text that names Moscow and troops where it says
+// soldiers: enough to see what Normalize does with the findings.
+func (fakeVocab) Classify(_ context.Context, title, summary, body string) (Suggestions, error) {
+	var s Suggestions
+	text := title + " " + summary + " " + body
+	if strings.Contains(text, "Moscow") {
+		s.Countries = append(s.Countries, Suggestion{Key: "RU", Words: []string{"Moscow"}})
+	}
+	if strings.Contains(text, "soldiers") {
+		s.Themes = append(s.Themes, Suggestion{Key: "troops", Words: []string{"soldiers"}})
+	}
+	return s, nil
+}
+
+func TestNormalizeFillsOnlyTheListsLeftToTheTagger(t *testing.T) {
+	ctx := context.Background()
+	d := Draft{Title: "Moscow sends soldiers", AutoCountries: true, Themes: []string{"trade"}}
+	if err := d.Normalize(ctx, fakeVocab{}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(d.Countries, []string{"RU"}) || !slices.Equal(d.Themes, []string{"trade"}) {
+		t.Errorf("countries %v, themes %v; want [RU] from the tagger and the given [trade]", d.Countries, d.Themes)
+	}
+	d = Draft{Title: "Moscow sends soldiers", Countries: []string{}, AutoThemes: true}
+	if err := d.Normalize(ctx, fakeVocab{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Countries) != 0 || !slices.Equal(d.Themes, []string{"troops"}) {
+		t.Errorf("countries %v, themes %v; want the given empty list and [troops] from the tagger", d.Countries, d.Themes)
+	}
+}
+
 func TestNameKey(t *testing.T) {
 	for in, want := range map[string]string{
 		"  U.S.  ": "us", "Human-Rights": "human rights", "human_rights": "human rights",

@@ -2,7 +2,9 @@ package news
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // Country is an ISO 3166-1 alpha-2 country with the names users may write.
@@ -10,6 +12,7 @@ type Country struct {
 	Code         string
 	Name         string
 	Aliases      []string
+	Keywords     []string // the automatic tagger's terms, besides the name
 	ArticleCount int
 }
 
@@ -19,6 +22,7 @@ type Theme struct {
 	Name         string
 	Description  string
 	Aliases      []string
+	Keywords     []string // the automatic tagger's terms
 	ArticleCount int
 }
 
@@ -29,6 +33,7 @@ type ThemeUpdate struct {
 	Name        *string
 	Description *string
 	Aliases     *[]string
+	Keywords    *[]string
 }
 
 // NameKey folds a user-written name for lookup: trimmed, lower-case, with
@@ -87,6 +92,25 @@ func (t *Theme) Normalize() error {
 	if t.Aliases == nil {
 		t.Aliases = []string{}
 	}
+	if t.Keywords == nil && t.Name != "" {
+		// A new theme without keywords is found by its name.
+		t.Keywords = []string{strings.ToLower(t.Name)}
+	}
+	keywords := []string{}
+	for _, k := range t.Keywords {
+		k = strings.Join(strings.Fields(k), " ")
+		if msg := checkKeyword(k); msg != "" {
+			p.Add("keywords", "%q %s", k, msg)
+			continue
+		}
+		if !slices.Contains(keywords, k) {
+			keywords = append(keywords, k)
+		}
+	}
+	if len(keywords) > MaxKeywords {
+		p.Add("keywords", "must hold at most %d values", MaxKeywords)
+	}
+	t.Keywords = keywords
 	return p.Err(EValidation, "the theme has invalid fields")
 }
 
@@ -104,7 +128,43 @@ func (u ThemeUpdate) Apply(t Theme) Theme {
 	if u.Aliases != nil {
 		t.Aliases = *u.Aliases
 	}
+	if u.Keywords != nil {
+		t.Keywords = *u.Keywords
+	}
 	return t
+}
+
+// MaxKeywords bounds a theme's keyword list.
+const MaxKeywords = 200
+
+// checkKeyword says what is wrong with a tagger term, or "" when it is
+// usable: one or more words, "-" in front for an exclusion, "*" after at
+// least three letters to match the beginnings of words.
+func checkKeyword(k string) string {
+	if k == "" || len(k) > 100 || hasControl(k) {
+		return "must be 1 to 100 characters without control characters"
+	}
+	words := 0
+	for _, w := range strings.FieldsFunc(strings.TrimPrefix(k, "-"), func(r rune) bool { return r == ' ' || r == '-' }) {
+		letters := 0
+		for i, r := range w {
+			switch {
+			case unicode.IsLetter(r) || unicode.IsDigit(r):
+				letters++
+			case r == '*' && i != len(w)-1:
+				return "may have * only at the end of a word"
+			case r == '*' && letters < 3:
+				return "needs at least three letters before *"
+			}
+		}
+		if letters > 0 {
+			words++
+		}
+	}
+	if words == 0 {
+		return "must contain a word"
+	}
+	return ""
 }
 
 // VocabularyService reads the country vocabulary and manages themes.

@@ -22,12 +22,13 @@ type articleRow struct {
 	PublishedAt, Created, Updated int64
 	Version                       int
 	Countries, Themes             sql.NullString
+	AutoTags                      int
 }
 
 func (r *articleRow) dest() []any {
 	return []any{&r.ID, &r.Title, &r.Summary, &r.Body, &r.URL, &r.ImageURL, &r.Source, &r.Section,
 		&r.Author, &r.Language, &r.Status, &r.PublishedAt, &r.Created, &r.Updated, &r.Version,
-		&r.Countries, &r.Themes}
+		&r.Countries, &r.Themes, &r.AutoTags}
 }
 
 func splitTags(s sql.NullString) []string {
@@ -47,8 +48,26 @@ func (r *articleRow) toArticle() news.Article {
 		Countries: splitTags(r.Countries), Themes: splitTags(r.Themes),
 		Status:      news.Status(r.Status),
 		PublishedAt: fromMicros(r.PublishedAt), CreatedAt: fromMicros(r.Created), UpdatedAt: fromMicros(r.Updated),
-		Version: r.Version,
+		Version:       r.Version,
+		AutoCountries: r.AutoTags&autoCountries != 0, AutoThemes: r.AutoTags&autoThemes != 0,
 	}
+}
+
+// The bits of articles.auto_tags: which tag lists the tagger chose.
+const (
+	autoCountries = 1
+	autoThemes    = 2
+)
+
+func autoTags(d news.Draft) int {
+	n := 0
+	if d.AutoCountries {
+		n |= autoCountries
+	}
+	if d.AutoThemes {
+		n |= autoThemes
+	}
+	return n
 }
 
 func nullable(s string) any {
@@ -58,9 +77,8 @@ func nullable(s string) any {
 	return s
 }
 
-// queryArticles runs a query whose first columns are selectColumns, plus
-// extra destinations for any columns after them.
-func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any, extra ...any) ([]news.Article, error) {
+// queryArticles runs a query whose columns are dialect.columns.
+func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any) ([]news.Article, error) {
 	rows, err := db.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
@@ -69,7 +87,7 @@ func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any, extra
 	var out []news.Article
 	for rows.Next() {
 		var r articleRow
-		if err := rows.Scan(append(r.dest(), extra...)...); err != nil {
+		if err := rows.Scan(r.dest()...); err != nil {
 			return nil, err
 		}
 		out = append(out, r.toArticle())
@@ -144,7 +162,7 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	}
 	id, err := s.insertArticle(s.dialect.connExec(tx), s.dialect.connQueryRow(tx), []any{d.Title, d.Summary, d.Body, nullable(d.URL),
 		nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt),
-		now, now, tagText(d.Countries), tagText(d.Themes)})
+		now, now, tagText(d.Countries), tagText(d.Themes), autoTags(d)})
 	if err != nil {
 		return news.Article{}, translate(err, "create article")
 	}
@@ -175,10 +193,10 @@ func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft,
 	}
 	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
-		countries = ?, themes = ? WHERE id = ?`
+		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
 	args := []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section,
 		nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt), micros(s.now()),
-		tagText(d.Countries), tagText(d.Themes), id}
+		tagText(d.Countries), tagText(d.Themes), autoTags(d), id}
 	if ifVersion != 0 {
 		q += ` AND version = ?`
 		args = append(args, ifVersion)

@@ -101,10 +101,11 @@ const (
 	// path. PostgreSQL returns the id with RETURNING; SQLite reads the
 	// connection's last rowid instead (see insertArticle).
 	sqlInsertArticle = `INSERT INTO articles (title, summary, body, url, image_url, source, section, author, language,
-		status, published_at, created_at, updated_at, version, countries, themes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+		status, published_at, created_at, updated_at, version, countries, themes, auto_tags)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`
 	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
-		countries = ?, themes = ? WHERE id = ? RETURNING published_at`
+		countries = ?, themes = ?, auto_tags = ? WHERE id = ? RETURNING published_at`
 	sqlBumpSeq   = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
 	sqlDelChange = `DELETE FROM changes WHERE article_id = ?`
 	sqlAddChange = `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`
@@ -154,7 +155,7 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 			}
 			ids[i], err = s.insertArticle(st.execResult, st.queryRow, []any{d.Title, d.Summary, d.Body, nullable(d.URL),
 				nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now,
-				countries, themes})
+				countries, themes, autoTags(d)})
 			created[i] = true
 		} else {
 			var keep any // NULL keeps the stored time
@@ -163,7 +164,7 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 			}
 			ids[i] = existing
 			err = st.queryRow(sqlBulkUpdate, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, now, countries, themes, existing}, &pub)
+				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, now, countries, themes, autoTags(d), existing}, &pub)
 		}
 		if err == nil {
 			err = writeTags(st.exec, ids[i], pub, d, existing != 0)

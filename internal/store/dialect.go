@@ -39,7 +39,7 @@ func (d dialect) columns(withBody bool) string {
 		body = "a.body"
 	}
 	return `a.id, a.title, a.summary, ` + body + `, a.url, a.image_url, a.source, a.section,
-	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version, a.countries, a.themes`
+	a.author, a.language, a.status, a.published_at, a.created_at, a.updated_at, a.version, a.countries, a.themes, a.auto_tags`
 }
 
 // tsQuery builds a PostgreSQL text-search query from terms: each word or

@@ -22,6 +22,7 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
 
+	"github.com/headlines/headlines/internal/classify"
 	"github.com/headlines/headlines/internal/news"
 )
 
@@ -41,6 +42,8 @@ type Store struct {
 	countryBy  map[string]string // NameKey(code, name or alias) → code
 	themeBy    map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
 	themeNames map[string]string // slug → name, loaded with themeBy
+	tagger     *classify.Tagger  // built from both vocabularies; nil until needed and after a theme changes
+	taggerAt   time.Time         // when tagger was built
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
 

@@ -6,17 +6,20 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/headlines/headlines/internal/classify"
 	"github.com/headlines/headlines/internal/news"
 )
 
 type countryRow struct {
-	Code    string
-	Name    string
-	Aliases string
-	Count   int
+	Code     string
+	Name     string
+	Aliases  string
+	Keywords string
+	Count    int
 }
 
 type themeRow struct {
@@ -24,15 +27,22 @@ type themeRow struct {
 	Name        string
 	Description string
 	Aliases     string
+	Keywords    string
 	Count       int
 }
 
-func (r themeRow) toTheme() news.Theme {
-	t := news.Theme{Slug: r.Slug, Name: r.Name, Description: r.Description, ArticleCount: r.Count}
-	if err := json.Unmarshal([]byte(r.Aliases), &t.Aliases); err != nil || t.Aliases == nil {
-		t.Aliases = []string{}
+// jsonList reads a JSON array of strings column; never nil.
+func jsonList(s string) []string {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil || out == nil {
+		return []string{}
 	}
-	return t
+	return out
+}
+
+func (r themeRow) toTheme() news.Theme {
+	return news.Theme{Slug: r.Slug, Name: r.Name, Description: r.Description, ArticleCount: r.Count,
+		Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
 }
 
 // loadCountries reads the fixed country list once.
@@ -44,16 +54,13 @@ func (s *Store) loadCountries(ctx context.Context) error {
 		return nil
 	}
 	var rows []countryRow
-	if err := s.read(ctx).Raw(`SELECT code, name, aliases FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(`SELECT code, name, aliases, keywords FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
 		return translate(err, "load countries")
 	}
 	list := make([]news.Country, 0, len(rows))
 	by := make(map[string]string, len(rows)*3)
 	for _, r := range rows {
-		c := news.Country{Code: r.Code, Name: r.Name}
-		if err := json.Unmarshal([]byte(r.Aliases), &c.Aliases); err != nil || c.Aliases == nil {
-			c.Aliases = []string{}
-		}
+		c := news.Country{Code: r.Code, Name: r.Name, Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
 		for _, n := range append([]string{c.Code, c.Name}, c.Aliases...) {
 			by[news.NameKey(n)] = c.Code
 		}
@@ -82,8 +89,64 @@ func (s *Store) ResolveCountry(name string) (string, bool) {
 
 func (s *Store) invalidateThemes() {
 	s.vocabMu.Lock()
-	s.themeBy = nil
+	s.themeBy, s.tagger = nil, nil
 	s.vocabMu.Unlock()
+}
+
+// taggerTTL is how long a built tagger is used before the theme keywords
+// are read again: a change made through this process takes effect at
+// once, one made through another instance sharing the database within
+// this time.
+const taggerTTL = 10 * time.Second
+
+// loadTagger returns the automatic tagger, built on first use from the
+// countries' names and keywords and the themes' keywords, and again after
+// a theme changes or taggerTTL passes.
+func (s *Store) loadTagger(ctx context.Context) (*classify.Tagger, error) {
+	s.vocabMu.RLock()
+	t, at := s.tagger, s.taggerAt
+	s.vocabMu.RUnlock()
+	if t != nil && s.now().Sub(at) < taggerTTL {
+		return t, nil
+	}
+	if err := s.loadCountries(ctx); err != nil {
+		return nil, err
+	}
+	var rows []themeRow
+	// From the primary, like the theme names: a keyword added a moment ago counts.
+	if err := s.r.WithContext(ctx).Raw(`SELECT slug, keywords FROM themes ORDER BY slug`).Scan(&rows).Error; err != nil {
+		return nil, translate(err, "load theme keywords")
+	}
+	themes := make([]classify.Entry, len(rows))
+	for i, r := range rows {
+		themes[i] = classify.Entry{Key: r.Slug, Terms: jsonList(r.Keywords)}
+	}
+	s.vocabMu.Lock()
+	defer s.vocabMu.Unlock()
+	countries := make([]classify.Entry, len(s.countries))
+	for i, c := range s.countries {
+		countries[i] = classify.Entry{Key: c.Code, Terms: append([]string{c.Name}, c.Keywords...)}
+	}
+	s.tagger, s.taggerAt = classify.New(countries, themes), s.now()
+	return s.tagger, nil
+}
+
+// Classify runs the automatic tagger over a text.
+func (s *Store) Classify(ctx context.Context, title, summary, body string) (news.Suggestions, error) {
+	t, err := s.loadTagger(ctx)
+	if err != nil {
+		return news.Suggestions{}, err
+	}
+	res := t.Tag(classify.Text{Title: title, Summary: summary, Body: body})
+	return news.Suggestions{Countries: suggestions(res.Countries), Themes: suggestions(res.Themes)}, nil
+}
+
+func suggestions(matches []classify.Match) []news.Suggestion {
+	out := make([]news.Suggestion, len(matches))
+	for i, m := range matches {
+		out[i] = news.Suggestion{Key: m.Key, Words: m.Words}
+	}
+	return out
 }
 
 func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
@@ -211,7 +274,7 @@ func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]in
 	return m, nil
 }
 
-const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases,
+const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases, th.keywords,
 	(SELECT count(*) FROM article_themes t JOIN articles a ON a.id = t.article_id
 	  WHERE t.theme = th.slug AND a.status = 'published') AS count
 	FROM themes th`
@@ -294,8 +357,9 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 			return err
 		}
 		aliases, _ := json.Marshal(t.Aliases)
-		if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases) VALUES (?, ?, ?, ?)`,
-			t.Slug, t.Name, t.Description, string(aliases)).Error; err != nil {
+		keywords, _ := json.Marshal(t.Keywords)
+		if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
+			t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
 			return translate(err, "create theme")
 		}
 		if err := bumpGeneration(tx); err != nil {
@@ -325,8 +389,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 			return err
 		}
 		aliases, _ := json.Marshal(t.Aliases)
-		if err := tx.Exec(`UPDATE themes SET slug = ?, name = ?, description = ?, aliases = ? WHERE slug = ?`,
-			t.Slug, t.Name, t.Description, string(aliases), cur.Slug).Error; err != nil {
+		keywords, _ := json.Marshal(t.Keywords)
+		if err := tx.Exec(`UPDATE themes SET slug = ?, name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
+			t.Slug, t.Name, t.Description, string(aliases), string(keywords), cur.Slug).Error; err != nil {
 			return translate(err, "update theme")
 		}
 		if t.Slug != cur.Slug {
