@@ -198,7 +198,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 // createArticle godoc
 //
 //	@Summary		Create an article
-//	@Description	Countries and themes take codes, names or aliases. A url already stored is a 409 naming the existing article.
+//	@Description	Countries and themes take codes, names or aliases. Left out, the automatic tagger fills them from the title, summary and body, and tag_source says "auto" (POST /v1/classify shows what it would find); an explicit list, even [], is kept and marked "editor". A url already stored is a 409 naming the existing article.
 //	@Tags			articles
 //	@ID				createArticle
 //	@Accept			json
@@ -235,7 +235,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 // replaceArticle godoc
 //
 //	@Summary		Replace an article
-//	@Description	Full replace: fields left out take their defaults, except published_at, which keeps the stored time. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Description	Full replace: fields left out take their defaults, except published_at, which keeps the stored time, and countries and themes, which the automatic tagger fills (tag_source "auto"). With If-Match, a stale ETag is a 412 and nothing changes.
 //	@Tags			articles
 //	@ID				replaceArticle
 //	@Accept			json
@@ -281,7 +281,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 // updateArticle godoc
 //
 //	@Summary		Update an article
-//	@Description	JSON merge patch (RFC 7386): members sent replace, null clears url, image_url, author, summary, body and tag lists. With If-Match, a stale ETag is a 412 and nothing changes.
+//	@Description	JSON merge patch (RFC 7386): members sent replace, null clears url, image_url, author, summary, body and tag lists. A tag list the patch sets becomes the editor's; one the automatic tagger chose stays automatic and is tagged again from the patched text. With If-Match, a stale ETag is a 412 and nothing changes.
 //	@Tags			articles
 //	@ID				updateArticle
 //	@Accept			json

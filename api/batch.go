@@ -134,5 +134,6 @@ func toArticle(a news.Article) Article {
 		ImageURL: nullIfEmpty(a.ImageURL), Source: a.Source, Section: a.Section, Author: nullIfEmpty(a.Author),
 		Language: a.Language, Countries: a.Countries, Themes: a.Themes, Status: string(a.Status),
 		PublishedAt: a.PublishedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
+		TagSource: &TagSource{Countries: tagSource(a.AutoCountries), Themes: tagSource(a.AutoThemes)},
 	}
 }

@@ -65,7 +65,7 @@ func (r *replica) sync(t *testing.T, e *env, key bool) {
 func serverCopy(t *testing.T, e *env, key bool) map[int64]map[string]any {
 	t.Helper()
 	out := map[int64]map[string]any{}
-	path := "/v1/articles?limit=100&fields=title,summary,body,url,image_url,source,section,author,language,countries,themes,status,published_at,created_at,updated_at,version"
+	path := "/v1/articles?limit=100&fields=title,summary,body,url,image_url,source,section,author,language,countries,themes,status,published_at,created_at,updated_at,version,tag_source"
 	for path != "" {
 		r := e.do(req{path: path, key: key})
 		var page struct {
@@ -83,7 +83,7 @@ func serverCopy(t *testing.T, e *env, key bool) map[int64]map[string]any {
 		}
 		path = ""
 		if page.Next != nil {
-			path = "/v1/articles?limit=100&cursor=" + url.QueryEscape(*page.Next) + "&fields=title,summary,body,url,image_url,source,section,author,language,countries,themes,status,published_at,created_at,updated_at,version"
+			path = "/v1/articles?limit=100&cursor=" + url.QueryEscape(*page.Next) + "&fields=title,summary,body,url,image_url,source,section,author,language,countries,themes,status,published_at,created_at,updated_at,version,tag_source"
 		}
 	}
 	return out

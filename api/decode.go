@@ -147,7 +147,7 @@ func jsonFieldError(err error) error {
 	if errors.As(err, &te) {
 		field := te.Field
 		if field == "" {
-			return news.Errorf(news.EInvalid, "the body must be a JSON %s", expectedKind(te))
+			return news.Errorf(news.EInvalid, "the body must be %s", expectedKind(te))
 		}
 		return news.FieldErrorf(news.EInvalid, field, "must be %s, got %s", expectedKind(te), te.Value)
 	}
@@ -162,7 +162,7 @@ func jsonFieldError(err error) error {
 }
 
 // serverFields are read-only fields of an article.
-var serverFields = map[string]bool{"id": true, "version": true, "created_at": true, "updated_at": true}
+var serverFields = map[string]bool{"id": true, "version": true, "created_at": true, "updated_at": true, "tag_source": true}
 
 func expectedKind(te *json.UnmarshalTypeError) string {
 	switch te.Type.Kind().String() {

@@ -36,10 +36,21 @@ type Article struct {
 	CreatedAt   time.Time `validate:"required" json:"created_at" example:"2025-06-26T08:20:00Z"`
 	UpdatedAt   time.Time `validate:"required" json:"updated_at" example:"2025-06-26T08:20:00Z"`
 	Version     int       `validate:"required" json:"version" example:"1"`
+	// Who chose the tags: the automatic tagger ("auto", when the write
+	// left the list out) or an editor. In lists only when fields= asks.
+	TagSource *TagSource `json:"tag_source,omitempty"`
 } //	@name	Article
 
+// TagSource says, for each tag list of an article, who chose it.
+type TagSource struct {
+	Countries string `validate:"required" json:"countries" enums:"auto,editor" example:"auto"`
+	Themes    string `validate:"required" json:"themes" enums:"auto,editor" example:"editor"`
+} //	@name	TagSource
+
 // ArticleInput is the body of a create, a full replace or an import line.
-// countries and themes take codes, names or aliases in any case.
+// countries and themes take codes, names or aliases in any case; left out,
+// the automatic tagger fills them from the title, summary and body (see
+// POST /v1/classify), and tag_source says so. An empty list is kept empty.
 type ArticleInput struct {
 	Title       string    `validate:"required" json:"title" example:"North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B"`
 	Summary     string    `json:"summary" example:"Official data underscores strong growth this year despite speculation about strained ties due to DPRK support for Russia"`
@@ -139,6 +150,9 @@ func (in ArticleInput) toDraft(ctx context.Context, r news.Resolver) (news.Draft
 		Title: in.Title, Summary: in.Summary, Body: in.Body, URL: str(in.URL), ImageURL: str(in.ImageURL),
 		Source: in.Source, Section: in.Section, Author: str(in.Author), Language: in.Language,
 		Status: news.Status(in.Status),
+		// A list left out is the automatic tagger's to fill; an explicit
+		// one, even empty, is kept.
+		AutoCountries: in.Countries == nil, AutoThemes: in.Themes == nil,
 	}
 	if in.Countries != nil {
 		d.Countries = *in.Countries
@@ -260,15 +274,27 @@ var articleFields = []struct {
 	{"created_at", func(w *jsonWriter, a *news.Article) { w.time(a.CreatedAt) }},
 	{"updated_at", func(w *jsonWriter, a *news.Article) { w.time(a.UpdatedAt) }},
 	{"version", func(w *jsonWriter, a *news.Article) { w.int(int64(a.Version)) }},
+	{"tag_source", func(w *jsonWriter, a *news.Article) {
+		w.b.WriteString(`{"countries":"` + tagSource(a.AutoCountries) + `","themes":"` + tagSource(a.AutoThemes) + `"}`)
+	}},
+}
+
+func tagSource(auto bool) string {
+	if auto {
+		return "auto"
+	}
+	return "editor"
 }
 
 // fieldSet selects fields of articleFields by index.
 type fieldSet uint64
 
 const (
-	allFields  fieldSet = 1<<17 - 1
-	bodyField  fieldSet = 1 << 3
-	listFields          = allFields &^ bodyField
+	allFields      fieldSet = 1<<18 - 1
+	bodyField      fieldSet = 1 << 3
+	tagSourceField fieldSet = 1 << 17
+	// Lists leave out the body and who chose the tags, unless fields= asks.
+	listFields = allFields &^ bodyField &^ tagSourceField
 )
 
 // parseFields reads a fields= value; id is always included.

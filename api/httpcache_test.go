@@ -42,7 +42,7 @@ func TestConditionalGets(t *testing.T) {
 			t.Error("an article has no Last-Modified")
 		}
 		// A new Russia story with no theme.
-		if r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Lavrov visits Pyongyang","countries":["RU","KP"]}`}); r.status != 201 {
+		if r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Lavrov visits Pyongyang","countries":["RU","KP"],"themes":[]}`}); r.status != 201 {
 			t.Fatal(r.status)
 		}
 		changed := map[string]bool{"russia": true, "countries": true, "country": true}

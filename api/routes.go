@@ -140,6 +140,7 @@ func New(d Deps) *echo.Echo {
 	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
 	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
 	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
+	e.POST("/v1/classify", h.classify, editor)
 
 	get("/v1/changes", h.listChanges)
 	get("/v1/feeds/articles.rss", h.rssFeed)

@@ -252,6 +252,14 @@ func Export(ctx context.Context, w io.Writer, svc news.ArticleService) (int, err
 			Title: a.Title, Summary: a.Summary, Body: a.Body, Source: a.Source, Section: a.Section,
 			Language: a.Language, Status: string(a.Status), Countries: &a.Countries, Themes: &a.Themes,
 		}
+		// Automatic tags are left out, so that an import tags them again
+		// (and keeps them automatic) rather than freezing them as an editor's.
+		if a.AutoCountries {
+			in.Countries = nil
+		}
+		if a.AutoThemes {
+			in.Themes = nil
+		}
 		for _, p := range []struct {
 			dst **string
 			v   string

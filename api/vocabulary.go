@@ -14,6 +14,7 @@ type Country struct {
 	Code         string   `validate:"required" json:"code" example:"RU"`
 	Name         string   `validate:"required" json:"name" example:"Russia"`
 	Aliases      []string `validate:"required" json:"aliases" example:"Russian Federation"`
+	Keywords     []string `validate:"required" json:"keywords" example:"Moscow,Kremlin,Putin"`
 	ArticleCount int      `validate:"required" json:"article_count" example:"5"`
 } //	@name	Country
 
@@ -23,6 +24,7 @@ type Theme struct {
 	Name         string   `validate:"required" json:"name" example:"Troops"`
 	Description  string   `validate:"required" json:"description" example:"Military deployments, drills, arms transfers and military cooperation"`
 	Aliases      []string `validate:"required" json:"aliases" example:"military"`
+	Keywords     []string `validate:"required" json:"keywords" example:"troop,soldier,drill,-trade war"`
 	ArticleCount int      `validate:"required" json:"article_count" example:"4"`
 } //	@name	Theme
 
@@ -32,6 +34,8 @@ type ThemeInput struct {
 	Name        string   `validate:"required" json:"name" example:"Energy"`
 	Description string   `json:"description" example:"Oil, coal and electricity supplies"`
 	Aliases     []string `json:"aliases" example:"oil,fuel"`
+	// The automatic tagger's terms; the lower-case name when left out.
+	Keywords []string `json:"keywords" example:"energy,oil,coal,electricity,power shortage"`
 } //	@name	ThemeInput
 
 // ThemePatch is a merge patch of a theme; a new slug renames it.
@@ -40,6 +44,7 @@ type ThemePatch struct {
 	Name        *string   `json:"name" example:"Energy supply"`
 	Description *string   `json:"description"`
 	Aliases     *[]string `json:"aliases"`
+	Keywords    *[]string `json:"keywords" example:"energy,oil,coal,fuel,electricity"`
 } //	@name	ThemePatch
 
 // CountryList is the country vocabulary.
@@ -53,11 +58,12 @@ type ThemeList struct {
 } //	@name	ThemeList
 
 func toCountry(c news.Country) Country {
-	return Country{Code: c.Code, Name: c.Name, Aliases: c.Aliases, ArticleCount: c.ArticleCount}
+	return Country{Code: c.Code, Name: c.Name, Aliases: c.Aliases, Keywords: c.Keywords, ArticleCount: c.ArticleCount}
 }
 
 func toTheme(t news.Theme) Theme {
-	return Theme{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: t.Aliases, ArticleCount: t.ArticleCount}
+	return Theme{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: t.Aliases, Keywords: t.Keywords,
+		ArticleCount: t.ArticleCount}
 }
 
 // parseUsed reads the only parameter of the vocabulary lists.
@@ -81,7 +87,7 @@ func parseUsed(c echo.Context) (bool, error) {
 // listCountries godoc
 //
 //	@Summary		List countries
-//	@Description	Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.
+//	@Description	Every ISO 3166-1 alpha-2 country with its aliases (what filters accept), the automatic tagger's keywords (besides the name: demonyms, capitals, institutions, leaders) and the number of published articles tagged with it.
 //	@Tags			countries
 //	@ID				listCountries
 //	@Produce		json,application/problem+json
@@ -218,7 +224,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 	if err := decodeStrict(body, &in); err != nil {
 		return err
 	}
-	t, err := h.vocab.CreateTheme(c.Request().Context(), news.Theme{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases})
+	t, err := h.vocab.CreateTheme(c.Request().Context(), news.Theme{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
 	if err != nil {
 		return err
 	}
@@ -229,7 +235,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it. Needs an admin key.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an admin key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
@@ -259,7 +265,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 		return err
 	}
 	t, err := h.vocab.UpdateTheme(c.Request().Context(), c.Param("slug"),
-		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases})
+		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
 	if err != nil {
 		return err
 	}

@@ -463,7 +463,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Countries and themes take codes, names or aliases. A url already stored is a 409 naming the existing article.",
+                "description": "Countries and themes take codes, names or aliases. Left out, the automatic tagger fills them from the title, summary and body, and tag_source says \"auto\" (POST /v1/classify shows what it would find); an explicit list, even [], is kept and marked \"editor\". A url already stored is a 409 naming the existing article.",
                 "consumes": [
                     "application/json"
                 ],
@@ -738,7 +738,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Full replace: fields left out take their defaults, except published_at, which keeps the stored time. With If-Match, a stale ETag is a 412 and nothing changes.",
+                "description": "Full replace: fields left out take their defaults, except published_at, which keeps the stored time, and countries and themes, which the automatic tagger fills (tag_source \"auto\"). With If-Match, a stale ETag is a 412 and nothing changes.",
                 "consumes": [
                     "application/json"
                 ],
@@ -942,7 +942,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "JSON merge patch (RFC 7386): members sent replace, null clears url, image_url, author, summary, body and tag lists. With If-Match, a stale ETag is a 412 and nothing changes.",
+                "description": "JSON merge patch (RFC 7386): members sent replace, null clears url, image_url, author, summary, body and tag lists. A tag list the patch sets becomes the editor's; one the automatic tagger chose stays automatic and is tagged again from the patched text. With If-Match, a stale ETag is a 412 and nothing changes.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -1115,9 +1115,95 @@ const docTemplate = `{
                 }
             }
         },
+        "/v1/classify": {
+            "post": {
+                "security": [
+                    {
+                        "ApiKeyAuth": []
+                    },
+                    {
+                        "BearerAuth": []
+                    }
+                ],
+                "description": "Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an admin extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.",
+                "consumes": [
+                    "application/json"
+                ],
+                "produces": [
+                    "application/json",
+                    "application/problem+json"
+                ],
+                "tags": [
+                    "articles"
+                ],
+                "summary": "Suggest countries and themes for a text",
+                "operationId": "classify",
+                "parameters": [
+                    {
+                        "description": "the text to tag: at least one of title, summary and body",
+                        "name": "text",
+                        "in": "body",
+                        "required": true,
+                        "schema": {
+                            "$ref": "#/definitions/ClassifyInput"
+                        }
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "OK",
+                        "schema": {
+                            "$ref": "#/definitions/Classification"
+                        }
+                    },
+                    "400": {
+                        "description": "malformed JSON or unknown field",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "401": {
+                        "description": "Unauthorized",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "403": {
+                        "description": "the key is not an editor key",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "413": {
+                        "description": "Request Entity Too Large",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "415": {
+                        "description": "Unsupported Media Type",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "422": {
+                        "description": "no text, or a field over its length limit",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "429": {
+                        "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    }
+                }
+            }
+        },
         "/v1/countries": {
             "get": {
-                "description": "Every ISO 3166-1 alpha-2 country with its aliases and the number of published articles tagged with it.",
+                "description": "Every ISO 3166-1 alpha-2 country with its aliases (what filters accept), the automatic tagger's keywords (besides the name: demonyms, capitals, institutions, leaders) and the number of published articles tagged with it.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
@@ -1918,7 +2004,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Merge patch; a new slug renames the theme and its articles keep it. Needs an admin key.",
+                "description": "Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), \"cyber*\" matches words beginning so, and \"-trade war\" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an admin key.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -2110,6 +2196,14 @@ const docTemplate = `{
                 "summary": {
                     "type": "string",
                     "example": "Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"
+                },
+                "tag_source": {
+                    "description": "Who chose the tags: the automatic tagger (\"auto\", when the write\nleft the list out) or an editor. In lists only when fields= asks.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/TagSource"
+                        }
+                    ]
                 },
                 "themes": {
                     "type": "array",
@@ -2448,12 +2542,51 @@ const docTemplate = `{
                 }
             }
         },
+        "Classification": {
+            "type": "object",
+            "required": [
+                "countries",
+                "themes"
+            ],
+            "properties": {
+                "countries": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/CountrySuggestion"
+                    }
+                },
+                "themes": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/ThemeSuggestion"
+                    }
+                }
+            }
+        },
+        "ClassifyInput": {
+            "type": "object",
+            "properties": {
+                "body": {
+                    "type": "string",
+                    "example": ""
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "North Korean deployment will include 5K construction workers and 1K mine clearance specialists, security chief says"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Kim Jong Un to send 6K military workers to rebuild Russia’s Kursk: Shoigu"
+                }
+            }
+        },
         "Country": {
             "type": "object",
             "required": [
                 "aliases",
                 "article_count",
                 "code",
+                "keywords",
                 "name"
             ],
             "properties": {
@@ -2474,6 +2607,17 @@ const docTemplate = `{
                     "type": "string",
                     "example": "RU"
                 },
+                "keywords": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Moscow",
+                        "Kremlin",
+                        "Putin"
+                    ]
+                },
                 "name": {
                     "type": "string",
                     "example": "Russia"
@@ -2491,6 +2635,35 @@ const docTemplate = `{
                     "items": {
                         "$ref": "#/definitions/Country"
                     }
+                }
+            }
+        },
+        "CountrySuggestion": {
+            "type": "object",
+            "required": [
+                "code",
+                "matched",
+                "name"
+            ],
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "example": "RU"
+                },
+                "matched": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "Russia",
+                        "Kursk",
+                        "Shoigu"
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Russia"
                 }
             }
         },
@@ -2625,12 +2798,38 @@ const docTemplate = `{
                 }
             }
         },
+        "TagSource": {
+            "type": "object",
+            "required": [
+                "countries",
+                "themes"
+            ],
+            "properties": {
+                "countries": {
+                    "type": "string",
+                    "enum": [
+                        "auto",
+                        "editor"
+                    ],
+                    "example": "auto"
+                },
+                "themes": {
+                    "type": "string",
+                    "enum": [
+                        "auto",
+                        "editor"
+                    ],
+                    "example": "editor"
+                }
+            }
+        },
         "Theme": {
             "type": "object",
             "required": [
                 "aliases",
                 "article_count",
                 "description",
+                "keywords",
                 "name",
                 "slug"
             ],
@@ -2651,6 +2850,18 @@ const docTemplate = `{
                 "description": {
                     "type": "string",
                     "example": "Military deployments, drills, arms transfers and military cooperation"
+                },
+                "keywords": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "troop",
+                        "soldier",
+                        "drill",
+                        "-trade war"
+                    ]
                 },
                 "name": {
                     "type": "string",
@@ -2682,6 +2893,20 @@ const docTemplate = `{
                 "description": {
                     "type": "string",
                     "example": "Oil, coal and electricity supplies"
+                },
+                "keywords": {
+                    "description": "The automatic tagger's terms; the lower-case name when left out.",
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "energy",
+                        "oil",
+                        "coal",
+                        "electricity",
+                        "power shortage"
+                    ]
                 },
                 "name": {
                     "type": "string",
@@ -2719,6 +2944,19 @@ const docTemplate = `{
                 "description": {
                     "type": "string"
                 },
+                "keywords": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "energy",
+                        "oil",
+                        "coal",
+                        "fuel",
+                        "electricity"
+                    ]
+                },
                 "name": {
                     "type": "string",
                     "example": "Energy supply"
@@ -2726,6 +2964,33 @@ const docTemplate = `{
                 "slug": {
                     "type": "string",
                     "example": "energy-supply"
+                }
+            }
+        },
+        "ThemeSuggestion": {
+            "type": "object",
+            "required": [
+                "matched",
+                "name",
+                "slug"
+            ],
+            "properties": {
+                "matched": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "workers"
+                    ]
+                },
+                "name": {
+                    "type": "string",
+                    "example": "Labor"
+                },
+                "slug": {
+                    "type": "string",
+                    "example": "labor"
                 }
             }
         }
