@@ -53,6 +53,7 @@ commands:
   migrate up|down|status [--db FILE]             manage the schema
   import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
   export [--db FILE]                             write every article as JSON Lines to standard output
+  retag [--db FILE]                              run the automatic tagger again over the articles it tagged (never hand-set tags)
   generate [--count 100000] [--seed 1]           write generated sample articles as JSON Lines (for benchmarks)
   ceiling --file F [--addr :8080]                serve the bytes of F at every path, the benchmark's ceiling
   keys create --role reader|editor|admin --name NAME   make an API key; it is printed once
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
 		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
-	case "migrate", "import", "export":
+	case "migrate", "import", "export", "retag":
 	case "ceiling":
 		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
 		fs.StringVar(&ceilingFile, "file", "", "the bytes to serve")
@@ -146,6 +147,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			return errors.New("usage: headlines import FILE|-")
 		}
 		return importFile(ctx, st, pos[0], stdin, stdout, stderr)
+	case "retag":
+		return retag(ctx, st, stdout, stderr)
 	default: // export
 		if _, err := st.MigrateUp(ctx); err != nil {
 			return err
@@ -403,6 +406,27 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 		return fmt.Errorf("%d records were refused", res.Failed)
 	}
 	return nil
+}
+
+// retag brings automatic tags up to date with the vocabulary, printing a
+// progress line to stderr and a summary to stdout.
+func retag(ctx context.Context, st *store.Store, stdout, stderr io.Writer) error {
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return err
+	}
+	line := func(r store.RetagResult) string {
+		return fmt.Sprintf("auto-tagged articles: %d checked, %d changed, %d skipped (edited meanwhile)", r.Checked, r.Changed, r.Skipped)
+	}
+	start := time.Now()
+	last := start
+	res, err := st.Retag(ctx, func(r store.RetagResult) {
+		if time.Since(last) >= time.Second {
+			last = time.Now()
+			fmt.Fprintf(stderr, "retag: %s\n", line(r))
+		}
+	})
+	fmt.Fprintf(stdout, "retagged: %s in %s\n", line(res), time.Since(start).Round(time.Millisecond))
+	return err
 }
 
 // healthcheck asks the local server for /healthz.

@@ -1,0 +1,85 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// RetagResult counts what Retag did.
+type RetagResult struct {
+	Checked int // articles with automatic tags
+	Changed int // of those, articles whose tags changed
+	Skipped int // changed by someone else while being retagged; their writer tagged them
+}
+
+// retagBatch is how many articles Retag reads, and rewrites in one
+// transaction, at a time.
+const retagBatch = 500
+
+// Retag runs the automatic tagger again over every article whose
+// countries or themes it chose, and rewrites the lists that come out
+// different; hand-set lists are never touched. A changed article gets a
+// new version and a change-feed entry, like any edit. progress, when not
+// nil, is called after each batch.
+func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagResult, error) {
+	var res RetagResult
+	if _, err := s.loadTagger(ctx); err != nil {
+		return res, err
+	}
+	var after int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		list, err := queryArticles(ctx, s.r, `SELECT `+s.dialect.columns(true)+` FROM articles a
+			WHERE a.auto_tags <> 0 AND a.id > ? ORDER BY a.id LIMIT ?`, []any{after, retagBatch})
+		if err != nil {
+			return res, translate(err, "retag")
+		}
+		if len(list) == 0 {
+			return res, nil
+		}
+		after = list[len(list)-1].ID
+		type change struct {
+			id      int64
+			version int
+			d       news.Draft
+		}
+		var changes []change
+		for _, a := range list {
+			d := news.Update{}.Apply(a) // keeps the automatic flags: Normalize tags again
+			if err := d.Normalize(ctx, s); err != nil {
+				return res, err
+			}
+			res.Checked++
+			if !d.Matches(a) {
+				changes = append(changes, change{a.ID, a.Version, d})
+			}
+		}
+		if len(changes) > 0 {
+			err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				for _, c := range changes {
+					_, err := s.update(ctx, tx, c.id, c.d, c.version)
+					switch news.ErrorCode(err) {
+					case "":
+						res.Changed++
+					case news.EPreconditionFailed, news.ENotFound:
+						res.Skipped++ // edited or deleted meanwhile
+					default:
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				return res, err
+			}
+		}
+		if progress != nil {
+			progress(res)
+		}
+	}
+}
