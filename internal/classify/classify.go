@@ -11,7 +11,9 @@
 //     ignored: "U.S." is "US".
 //   - A word with any capital letter is a name ("Moscow", "Russians") and
 //     matches that word, capitalized (in any case after the first letter),
-//     and nothing else: "Polish" is not "polish", "Chad" not "chad".
+//     and nothing else: "Polish" is not "polish", "Chad" not "chad". Only
+//     a term's first word needs the capital: "Kim Jong Un" is also
+//     "Kim Jong-un".
 //   - A lower-case word is stemmed, so "sanction" also matches "sanctions",
 //     "sanctioned" and "sanctioning".
 //   - A word ending in "*" matches every word that begins with the rest:
@@ -185,14 +187,17 @@ func isCapitals(s string) bool {
 	return n >= 2
 }
 
-func (w word) matches(tk *token) bool {
+// matches says whether a text token is this word; first says it is the
+// first word of its term. A name needs its capital only there: "Kim Jong
+// Un" also matches "Kim Jong-un".
+func (w word) matches(tk *token, first bool) bool {
 	switch {
 	case w.prefix:
 		return strings.HasPrefix(tk.fold, w.fold)
 	case w.kind == capital:
 		return tk.raw == w.raw
 	case w.kind == name:
-		return tk.fold == w.fold && tk.capitalized
+		return tk.fold == w.fold && (tk.capitalized || !first)
 	default:
 		return tk.stem == w.stem
 	}
@@ -206,7 +211,7 @@ func (m *matcher) at(tokens []token, i int, buf []*phrase) []*phrase {
 			return
 		}
 		for j, w := range p.words {
-			if !w.matches(&tokens[i+j]) || (j > 0 && tokens[i+j].breakBefore) {
+			if !w.matches(&tokens[i+j], j == 0) || (j > 0 && tokens[i+j].breakBefore) {
 				return
 			}
 		}

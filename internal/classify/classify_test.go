@@ -52,6 +52,8 @@ func TestTagRules(t *testing.T) {
 		{"names in any case after the capital", "POLISH envoy in TURKEY", []string{"PL", "TR"}, nil},
 		{"accents", "Türkiye and Turkiye", []string{"TR"}, nil},
 		{"hyphenated name", "Lee Jae-myung visits", []string{"KR"}, nil},
+		{"a name's later words in any case", "Kim Jong-un speaks", []string{"KP"}, nil},
+		{"but its first word capitalized", "kim Jong Un", nil, nil},
 		{"initial with a dot", "A N. Korea watcher says", []string{"KR"}, nil},
 		{"no phrase across punctuation", "South, Korea", nil, nil},
 		{"prefix", "A cyberattack and hacking", nil, []string{"cyber"}},

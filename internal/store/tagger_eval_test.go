@@ -241,3 +241,31 @@ func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 		t.Errorf("another instance finds %v after %v, want [trade]", got, taggerTTL)
 	}
 }
+
+// TestSeededVocabularyKnowsTheSection: the names, capitals, institutions
+// and leaders the section's stories use find their countries with the
+// vocabulary the migrations seed.
+func TestSeededVocabularyKnowsTheSection(t *testing.T) {
+	s, _ := newStore(t, "sqlite")
+	for text, want := range map[string]string{
+		"Moscow": "RU", "the Kremlin": "RU", "Shoigu": "RU", "Kursk": "RU", "Russians": "RU",
+		"Wellington": "NZ", "Seoul": "KR", "ROK": "KR", "Lee Jae-myung": "KR", "South Korean": "KR",
+		"Pyongyang": "KP", "DPRK": "KP", "Kim Jong Un": "KP", "Kim Jong-un": "KP", "North Korean": "KP",
+		"Ishiba": "JP", "Tokyo": "JP", "Beijing": "CN", "Xi Jinping": "CN", "U.S.": "US", "Washington": "US",
+		"Kyiv": "UA", "Tehran": "IR", "Vientiane": "LA", "Ulaanbaatar": "MN", "Chinese Taipei": "TW",
+		"Gulf of Guinea": "", "Latin America": "", "Chad O'Carroll": "", "Korean Peninsula": "",
+		"the Koreas": "KP KR", "inter-Korean": "KP KR", "tell us": "", "polish": "",
+	} {
+		found, err := s.Classify(context.Background(), "A story about "+text, "", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, c := range found.Countries {
+			got = append(got, c.Key)
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("%q: %v, want %q", text, got, want)
+		}
+	}
+}
