@@ -42,6 +42,7 @@ type Store struct {
 	countryBy  map[string]string // NameKey(code, name or alias) → code
 	themeBy    map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
 	themeNames map[string]string // slug → name, loaded with themeBy
+	themeAt    time.Time         // when themeBy was loaded
 	tagger     *classify.Tagger  // built from both vocabularies; nil until needed and after a theme changes
 	taggerAt   time.Time         // when tagger was built
 

@@ -190,9 +190,9 @@ func BenchmarkTag(b *testing.B) {
 	})
 }
 
-// TestTaggerSeesKeywordsFromAnotherInstance: a keyword added through one
-// instance reaches the tagger of another sharing the database once
-// taggerTTL has passed, and its own at once.
+// TestTaggerSeesKeywordsFromAnotherInstance: a keyword or a theme added
+// through one instance reaches another sharing the database once vocabTTL
+// has passed, and its own at once.
 func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
@@ -222,6 +222,9 @@ func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 	if got := themes(b); len(got) != 0 {
 		t.Fatalf("themes before the keyword: %v", got)
 	}
+	if _, ok, err := b.ResolveTheme(ctx, "trade"); err != nil || !ok {
+		t.Fatalf("trade: %v %v", ok, err)
+	}
 	trade, err := a.Theme(ctx, "trade")
 	if err != nil {
 		t.Fatal(err)
@@ -236,9 +239,20 @@ func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 	if got := themes(b); len(got) != 0 {
 		t.Errorf("another instance finds %v before its tagger expires (it is cached)", got)
 	}
-	clk.t = clk.t.Add(taggerTTL)
+	// A theme created through one instance is also a name the other
+	// resolves, after the same time.
+	if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := b.ResolveTheme(ctx, "energy"); ok {
+		t.Error("another instance resolves the new theme before its vocabulary expires (it is cached)")
+	}
+	clk.t = clk.t.Add(vocabTTL)
 	if got := themes(b); !slices.Equal(got, []string{"trade"}) {
-		t.Errorf("another instance finds %v after %v, want [trade]", got, taggerTTL)
+		t.Errorf("another instance finds %v after %v, want [trade]", got, vocabTTL)
+	}
+	if slug, ok, err := b.ResolveTheme(ctx, "Energy"); err != nil || !ok || slug != "energy" {
+		t.Errorf("another instance resolves Energy as %q, %v, %v after %v; want energy", slug, ok, err, vocabTTL)
 	}
 }
 

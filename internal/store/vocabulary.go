@@ -93,20 +93,20 @@ func (s *Store) invalidateThemes() {
 	s.vocabMu.Unlock()
 }
 
-// taggerTTL is how long a built tagger is used before the theme keywords
-// are read again: a change made through this process takes effect at
-// once, one made through another instance sharing the database within
-// this time.
-const taggerTTL = 10 * time.Second
+// vocabTTL is how long the themes read from the database (names, aliases,
+// keywords and the tagger built from them) are used before they are read
+// again: a change made through this process takes effect at once, one
+// made through another instance sharing the database within this time.
+const vocabTTL = 10 * time.Second
 
 // loadTagger returns the automatic tagger, built on first use from the
 // countries' names and keywords and the themes' keywords, and again after
-// a theme changes or taggerTTL passes.
+// a theme changes or vocabTTL passes.
 func (s *Store) loadTagger(ctx context.Context) (*classify.Tagger, error) {
 	s.vocabMu.RLock()
 	t, at := s.tagger, s.taggerAt
 	s.vocabMu.RUnlock()
-	if t != nil && s.now().Sub(at) < taggerTTL {
+	if t != nil && s.now().Sub(at) < vocabTTL {
 		return t, nil
 	}
 	if err := s.loadCountries(ctx); err != nil {
@@ -151,9 +151,9 @@ func suggestions(matches []classify.Match) []news.Suggestion {
 
 func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
 	s.vocabMu.RLock()
-	by := s.themeBy
+	by, at := s.themeBy, s.themeAt
 	s.vocabMu.RUnlock()
-	if by != nil {
+	if by != nil && s.now().Sub(at) < vocabTTL {
 		return by, nil
 	}
 	var rows []themeRow
@@ -178,7 +178,7 @@ func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
 		names[r.Slug] = r.Name
 	}
 	s.vocabMu.Lock()
-	s.themeBy, s.themeNames = by, names
+	s.themeBy, s.themeNames, s.themeAt = by, names, s.now()
 	s.vocabMu.Unlock()
 	return by, nil
 }
