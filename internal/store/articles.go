@@ -275,6 +275,16 @@ func (s *Store) ReplaceArticle(ctx context.Context, id int64, d news.Draft, ifVe
 
 // UpdateArticle applies a partial update and normalizes the result.
 func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVersion int) (a news.Article, err error) {
+	// The patched draft is normalized inside the transaction, where the
+	// theme names and the tagger must come from memory: reading them
+	// there would need a second connection from the pool the transaction
+	// holds one of (on PostgreSQL the same pool), which can run dry.
+	if _, err := s.loadThemeKeys(ctx); err != nil {
+		return a, err
+	}
+	if _, err := s.loadTagger(ctx); err != nil {
+		return a, err
+	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		cur, err := s.article(ctx, tx, id, true)
 		if err != nil {
