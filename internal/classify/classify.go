@@ -86,15 +86,6 @@ func (t *Tagger) Tag(text Text) Result {
 	return Result{Countries: t.countries.find(s.tokens), Themes: t.themes.find(s.tokens)}
 }
 
-// Keys returns the keys of matches.
-func Keys(matches []Match) []string {
-	out := make([]string, len(matches))
-	for i, m := range matches {
-		out[i] = m.Key
-	}
-	return out
-}
-
 // word is one word of a term.
 type word struct {
 	kind   wordKind
@@ -420,9 +411,6 @@ func stripPossessive(s string) string {
 		if len(s) > len(suf)+1 && strings.HasSuffix(s, suf) {
 			return s[:len(s)-len(suf)]
 		}
-	}
-	if strings.HasSuffix(s, "'") {
-		return strings.TrimSuffix(s, "'")
 	}
 	return s
 }

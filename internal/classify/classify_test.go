@@ -23,6 +23,15 @@ var testTagger = New([]Entry{
 	{Key: "labor", Terms: []string{"worker", "IT worker"}},
 })
 
+// Keys returns the keys of matches.
+func Keys(matches []Match) []string {
+	out := make([]string, len(matches))
+	for i, m := range matches {
+		out[i] = m.Key
+	}
+	return out
+}
+
 func tags(text Text) (countries, themes []string) {
 	r := testTagger.Tag(text)
 	return Keys(r.Countries), Keys(r.Themes)

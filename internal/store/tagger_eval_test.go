@@ -25,7 +25,7 @@ type labelled struct {
 	Themes    []string `json:"themes"`
 }
 
-func readLabelled(t *testing.T, path string) []labelled {
+func readLabelled(t testing.TB, path string) []labelled {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
@@ -98,15 +98,8 @@ func TestTaggerQuality(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var gotC, gotT []string
-		for _, c := range found.Countries {
-			gotC = append(gotC, c.Key)
-		}
-		for _, th := range found.Themes {
-			gotT = append(gotT, th.Key)
-		}
-		countries.add(l.Title, gotC, l.Countries)
-		themes.add(l.Title, gotT, l.Themes)
+		countries.add(l.Title, news.Keys(found.Countries, news.MaxCountries), l.Countries)
+		themes.add(l.Title, news.Keys(found.Themes, news.MaxThemes), l.Themes)
 		for _, c := range l.Countries {
 			seenCountries[c] = true
 		}
@@ -154,16 +147,8 @@ func BenchmarkTag(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := os.ReadFile("../demo/foreign-relations.jsonl")
-	if err != nil {
-		b.Fatal(err)
-	}
 	var texts []classify.Text
-	for _, line := range strings.Split(strings.TrimSpace(string(f)), "\n") {
-		var l labelled
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			b.Fatal(err)
-		}
+	for _, l := range readLabelled(b, "../demo/foreign-relations.jsonl") {
 		texts = append(texts, classify.Text{Title: l.Title, Summary: l.Summary})
 	}
 	b.Run("headline+summary", func(b *testing.B) {
@@ -213,11 +198,7 @@ func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var out []string
-		for _, th := range found.Themes {
-			out = append(out, th.Key)
-		}
-		return out
+		return news.Keys(found.Themes, news.MaxThemes)
 	}
 	if got := themes(b); len(got) != 0 {
 		t.Fatalf("themes before the keyword: %v", got)
@@ -274,10 +255,7 @@ func TestSeededVocabularyKnowsTheSection(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		for _, c := range found.Countries {
-			got = append(got, c.Key)
-		}
+		got := news.Keys(found.Countries, news.MaxCountries)
 		if strings.Join(got, " ") != want {
 			t.Errorf("%q: %v, want %q", text, got, want)
 		}
