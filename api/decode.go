@@ -64,6 +64,18 @@ func checkJSON(body []byte) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return news.Errorf(news.EInvalid, "the body is empty; send a JSON object")
 	}
+	// Most bodies are fine: two quick passes tell so. The token walk below
+	// allocates per token, costs several times more and is what a bad body
+	// needs for its error message.
+	if json.Valid(body) && !mayRepeatKey(body) {
+		return nil
+	}
+	return walkJSON(body)
+}
+
+// walkJSON reads body token by token, naming the first duplicate key or
+// where the JSON is malformed.
+func walkJSON(body []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := walkValue(dec, ""); err != nil {
@@ -73,6 +85,64 @@ func checkJSON(body []byte) error {
 		return news.Errorf(news.EInvalid, "malformed JSON: unexpected data after the value at offset %d", dec.InputOffset())
 	}
 	return nil
+}
+
+// mayRepeatKey reports whether an object in body, which must be valid JSON,
+// may have a key twice. It answers true when unsure (a key with escapes, an
+// object with many keys), so false means there is no duplicate.
+func mayRepeatKey(body []byte) bool {
+	const maxKeys = 64 // per object; more are left to the token walk
+	type frame struct {
+		object   bool
+		wantKey  bool
+		firstKey int // index in keys of the object's first key
+	}
+	var (
+		stack []frame
+		keys  [][]byte
+	)
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			stack = append(stack, frame{object: true, wantKey: true, firstKey: len(keys)})
+		case '[':
+			stack = append(stack, frame{})
+		case '}', ']':
+			top := stack[len(stack)-1]
+			if top.object {
+				keys = keys[:top.firstKey]
+			}
+			stack = stack[:len(stack)-1]
+		case ',':
+			if top := &stack[len(stack)-1]; top.object {
+				top.wantKey = true
+			}
+		case '"':
+			end := i + 1
+			for body[end] != '"' {
+				if body[end] == '\\' {
+					return true
+				}
+				end++
+			}
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				top := &stack[n-1]
+				key := body[i+1 : end]
+				if len(keys)-top.firstKey >= maxKeys {
+					return true
+				}
+				for _, k := range keys[top.firstKey:] {
+					if bytes.Equal(k, key) {
+						return true
+					}
+				}
+				keys = append(keys, key)
+				top.wantKey = false
+			}
+			i = end
+		}
+	}
+	return false
 }
 
 // walkValue reads one value from dec, checking objects for duplicate keys.

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// checkJSON's quick pass must never let a duplicate key through, at any
+// depth, however the key is written.
+func TestCheckJSONDuplicateKeys(t *testing.T) {
+	for _, tc := range []struct {
+		body  string
+		dup   bool
+		field string // the field the error names
+	}{
+		{body: `{"title":"x","summary":"y","countries":["KP","RU"]}`},
+		{body: `{"title":"x","title":"y"}`, dup: true, field: "title"},
+		{body: `{"a":{"b":1,"c":{"b":2}},"b":3}`},
+		{body: `{"a":{"b":1,"b":2}}`, dup: true, field: "a.b"},
+		{body: `{"a":[{"k":1},{"k":2,"k":3}]}`, dup: true, field: "a[1].k"},
+		{body: `{"a":[{"k":1}],"k":{"a":1}}`},
+		{body: `{"title":"x","t\u0069tle":"y"}`, dup: true, field: "title"}, // the same key, escaped
+		{body: `{"title":"a \"quoted\" title","summary":"\\"}`},             // escapes in values
+		{body: `{"x":"}","x2":"{\"x\":1}"}`},                                // braces inside strings
+		{body: `[{"a":1},{"a":1}]`},
+		{body: `{"":1,"":2}`, dup: true, field: ""},
+	} {
+		err := checkJSON([]byte(tc.body))
+		if !tc.dup {
+			if err != nil {
+				t.Errorf("%s: %v, want no error", tc.body, err)
+			}
+			continue
+		}
+		var ne *news.Error
+		if !errors.As(err, &ne) || len(ne.Fields) != 1 || ne.Fields[0].Field != tc.field {
+			t.Errorf("%s: error %v, want one naming %q", tc.body, err, tc.field)
+		}
+	}
+}
+
+// FuzzMayRepeatKey: wherever the token walk finds a duplicate key, the
+// quick pass must say there may be one.
+func FuzzMayRepeatKey(f *testing.F) {
+	for _, s := range []string{`{"a":1,"a":2}`, `{"a":{"b":[{"c":1,"c":2}]}}`, `{"a":"\"","b":1}`, `[1,{"x":{}}]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if !json.Valid(body) || mayRepeatKey(body) {
+			return
+		}
+		if err := walkJSON(body); err != nil {
+			t.Fatalf("%s: the quick pass saw no duplicate key, the walk says %v", body, err)
+		}
+	})
+}
