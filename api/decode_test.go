@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/headlines/headlines/internal/news"
@@ -56,4 +57,57 @@ func FuzzMayRepeatKey(f *testing.F) {
 			t.Fatalf("%s: the quick pass saw no duplicate key, the walk says %v", body, err)
 		}
 	})
+}
+
+// FuzzDecodeInputFast: whatever the quick decoder of import records
+// accepts, the full path accepts too and decodes the same.
+func FuzzDecodeInputFast(f *testing.F) {
+	for _, s := range []string{
+		`{"title":"France, Canada and Laos review talks (1)","summary":"Officials said so.","url":"https://news.example.com/1","source":"AP","section":"foreign-relations","language":"en","countries":["FR","CA","LA"],"themes":["diplomacy"],"published_at":"2018-06-26T13:42:13Z"}`,
+		`{"title":"Kim says \"no\"\n\t\\ \/","url":null,"author":null,"image_url":"x","countries":[],"themes":null,"status":"draft","body":""}`,
+		` { "title" : "x" , "countries" : [ "KP" , "RU" ] } `,
+		`{}`, `{"title":"x","title":"y"}`, `{"Title":"x"}`, `{"title":"\u00e9"}`, `{"title":1}`, `{"title":"x"} x`,
+		`{"countries":["KP",null]}`, `{"title":null}`, `{"title":"x",}`, `[{"title":"x"}]`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, ok := decodeInputFast(body)
+		if !ok {
+			return
+		}
+		if err := checkJSON(body); err != nil {
+			t.Fatalf("%s: the quick decoder took it, checkJSON says %v", body, err)
+		}
+		var full ArticleInput
+		if err := decodeStrict(body, &full); err != nil {
+			t.Fatalf("%s: the quick decoder took it, decodeStrict says %v", body, err)
+		}
+		if !reflect.DeepEqual(fast, full) {
+			t.Fatalf("%s: the quick decoder made %+v, the full path %+v", body, fast, full)
+		}
+	})
+}
+
+// The quick decoder takes what imports are made of, escapes included, and
+// leaves the rest to the full path.
+func TestDecodeInputFast(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"title":"Kim says \"no\"\n\t\\ \/","url":null,"author":null,"image_url":"x","countries":[],"themes":null,"status":"draft"}`: true,
+		` { "title" : "x" , "countries" : [ "KP" , "RU" ], "published_at": "2018-06-26T13:42:13Z" } `:                                 true,
+		`{"title":"\u00e9"}`:        false, // \u escapes
+		`{"Title":"x"}`:             false, // a key in other letters
+		`{"title":"x","title":"y"}`: false,
+		`{"title":"x"} x`:           false,
+		`{"title":"x", "id": 3}`:    false,
+		"{\"title\":\"\xff\"}":      false,
+	} {
+		in, ok := decodeInputFast([]byte(body))
+		if ok != want {
+			t.Errorf("%s: ok %v, want %v", body, ok, want)
+		}
+		if ok && in.Title == "" {
+			t.Errorf("%s: no title decoded", body)
+		}
+	}
 }

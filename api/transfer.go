@@ -222,6 +222,9 @@ const importBatch = 5000
 
 // decodeDraft checks and decodes one article in the input shape.
 func decodeDraft(ctx context.Context, raw []byte, res news.Resolver) (news.Draft, error) {
+	if in, ok := decodeInputFast(raw); ok {
+		return in.toDraft(ctx, res)
+	}
 	if err := checkJSON(raw); err != nil {
 		return news.Draft{}, err
 	}
