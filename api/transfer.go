@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
@@ -32,7 +32,15 @@ func (e ImportError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, 
 // Import reads articles in the API's input shape, as JSON Lines or as one
 // JSON array, and upserts each by url. A bad record is reported with its
 // line and skipped; the good ones are kept. progress, when not nil, is
-// called after every record.
+// called after every batch stored.
+//
+// Records are decoded on every core, a chunk at a time, and stored in
+// input order. Into a store that can load in bulk (SQLite with no articles
+// yet) the import is one load, all or nothing; otherwise good records are
+// stored in batches, one transaction each, so that a large import does not
+// wait for a disk flush per article. A batch the database refuses is
+// stored again one record at a time, so that the refused record is
+// reported by its line and the others are kept.
 func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.Resolver, progress func(ImportResult)) (ImportResult, error) {
 	var out ImportResult
 	br := bufio.NewReaderSize(r, 1<<16)
@@ -43,19 +51,16 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 	if err != nil {
 		return out, err
 	}
-	// Good records are stored in batches, one transaction each, so that a
-	// large import does not wait for a disk flush per article. A batch the
-	// database refuses is stored again one record at a time, so that the
-	// refused record is reported by its line and the others are kept.
-	type pending struct {
-		line  int
-		draft news.Draft
+	var load news.Loader
+	if bl, ok := svc.(news.BulkLoader); ok {
+		if load, err = bl.BeginLoad(ctx); err != nil {
+			return out, err
+		}
 	}
-	var batch []pending
-	var mu sync.Mutex // guards out: decoding and storing run side by side
+	if load != nil {
+		defer load.Rollback()
+	}
 	count := func(line int, created bool, err error) error {
-		mu.Lock()
-		defer mu.Unlock()
 		switch {
 		case err != nil && news.ErrorCode(err) == news.EInternal:
 			return fmt.Errorf("line %d: %w", line, err)
@@ -69,12 +74,19 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 		}
 		return nil
 	}
-	store := func(batch []pending) error {
+	store := func(batch []record) error {
 		drafts := make([]news.Draft, len(batch))
 		for i, p := range batch {
 			drafts[i] = p.draft
 		}
-		created, err := svc.UpsertArticles(ctx, drafts)
+		var created []bool
+		if load != nil {
+			if created, err = load.Add(ctx, drafts); err != nil {
+				return err
+			}
+		} else {
+			created, err = svc.UpsertArticles(ctx, drafts)
+		}
 		if err == nil {
 			for i, p := range batch {
 				if err := count(p.line, created[i], nil); err != nil {
@@ -90,96 +102,180 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 			}
 		}
 		if progress != nil {
-			mu.Lock()
 			progress(out)
-			mu.Unlock()
 		}
 		return nil
 	}
-	// One batch is stored while the next is decoded: the two take about
-	// the same time, and there are two cores.
-	var storing chan error
-	wait := func() error {
-		if storing == nil {
-			return nil
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	chunks, readErr := readChunks(ctx, br, first == '[')
+	decoded := decodeChunks(ctx, chunks, res)
+	batch := make([]record, 0, importBatch)
+	var failed error
+	for c := range decoded {
+		if failed != nil {
+			continue // drain, so that the decoders end
 		}
-		err := <-storing
-		storing = nil
-		return err
-	}
-	flush := func() error {
-		if err := wait(); err != nil || len(batch) == 0 {
-			return err
-		}
-		storing = make(chan error, 1)
-		go func(b []pending) { storing <- store(b) }(batch)
-		batch = make([]pending, 0, importBatch)
-		return nil
-	}
-	finish := func() (ImportResult, error) {
-		err := flush()
-		if werr := wait(); err == nil {
-			err = werr
-		}
-		// Decoding errors of one batch may be counted before storing errors
-		// of the one before: report them in line order.
-		slices.SortStableFunc(out.Errors, func(a, b ImportError) int { return a.Line - b.Line })
-		return out, err
-	}
-	// abort ends the import on err once the batch being stored is done.
-	abort := func(err error) (ImportResult, error) {
-		if werr := wait(); werr != nil && news.ErrorCode(werr) == news.EInternal {
-			err = errors.Join(err, werr)
-		}
-		return out, err
-	}
-	one := func(line int, raw []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		d, err := decodeDraft(ctx, raw, res)
-		if err != nil {
-			return count(line, false, err)
-		}
-		batch = append(batch, pending{line, d})
-		if len(batch) == importBatch {
-			return flush()
-		}
-		return nil
-	}
-	if first == '[' {
-		dec := json.NewDecoder(br)
-		if _, err := dec.Token(); err != nil {
-			return out, err
-		}
-		for i := 1; dec.More(); i++ {
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return abort(fmt.Errorf("element %d: malformed JSON: %w", i, err))
+		for _, rec := range c.records {
+			if rec.err != nil {
+				failed = count(rec.line, false, rec.err)
+			} else if batch = append(batch, rec); len(batch) == importBatch {
+				failed, batch = store(batch), batch[:0]
 			}
-			if err := one(i, raw); err != nil {
-				return abort(err)
+			if failed != nil {
+				cancel()
+				break
 			}
 		}
-		return finish()
 	}
-	for line := 1; ; line++ {
-		raw, tooLong, err := readLine(br)
-		if err != nil && !errors.Is(err, io.EOF) {
-			return abort(fmt.Errorf("reading line %d: %w", line, err))
-		}
-		switch {
-		case tooLong:
-			_ = count(line, false, news.Errorf(news.ETooLarge, "the line is longer than %d bytes", MaxBodyBytes))
-		case len(bytes.TrimSpace(raw)) > 0:
-			if err := one(line, bytes.TrimSpace(raw)); err != nil {
-				return abort(err)
+	if failed == nil {
+		failed = *readErr
+	}
+	if failed == nil {
+		failed = ctx.Err()
+	}
+	if failed == nil && len(batch) > 0 {
+		failed = store(batch)
+	}
+	if failed == nil && load != nil {
+		failed = load.Commit(ctx)
+	}
+	if failed != nil && load != nil {
+		out.Created, out.Updated = 0, 0 // the load is undone
+	}
+	// A batch's refused records are counted when it is stored, after bad
+	// records that came later in the input: report them in line order.
+	slices.SortStableFunc(out.Errors, func(a, b ImportError) int { return a.Line - b.Line })
+	return out, failed
+}
+
+// A record is one article of an import, decoded, or why it is not.
+type record struct {
+	line  int
+	raw   []byte
+	draft news.Draft
+	err   error
+}
+
+type chunk struct {
+	records []record
+	done    chan struct{} // closed when records are decoded
+}
+
+// importChunk is how many records a decoder takes at a time.
+const importChunk = 256
+
+// readChunks reads records from br, JSON Lines or (array) the elements of
+// one JSON array, and sends them in chunks. The error that ended reading,
+// if any but the end of input, is in *err once the channel is closed.
+func readChunks(ctx context.Context, br *bufio.Reader, array bool) (<-chan *chunk, *error) {
+	out := make(chan *chunk)
+	var failed error
+	go func() {
+		defer close(out)
+		c := &chunk{done: make(chan struct{})}
+		send := func() bool {
+			if len(c.records) == 0 {
+				return true
+			}
+			select {
+			case out <- c:
+				c = &chunk{done: make(chan struct{})}
+				return true
+			case <-ctx.Done():
+				return false
 			}
 		}
-		if errors.Is(err, io.EOF) {
-			return finish()
+		add := func(rec record) bool {
+			c.records = append(c.records, rec)
+			return len(c.records) < importChunk || send()
 		}
+		if array {
+			dec := json.NewDecoder(br)
+			if _, err := dec.Token(); err != nil {
+				failed = err
+				return
+			}
+			for i := 1; dec.More(); i++ {
+				var raw json.RawMessage
+				if err := dec.Decode(&raw); err != nil {
+					if send() {
+						failed = fmt.Errorf("element %d: malformed JSON: %w", i, err)
+					}
+					return
+				}
+				if !add(record{line: i, raw: raw}) {
+					return
+				}
+			}
+			send()
+			return
+		}
+		for line := 1; ; line++ {
+			raw, tooLong, err := readLine(br)
+			if err != nil && !errors.Is(err, io.EOF) {
+				if send() {
+					failed = fmt.Errorf("reading line %d: %w", line, err)
+				}
+				return
+			}
+			ok := true
+			switch {
+			case tooLong:
+				ok = add(record{line: line, err: news.Errorf(news.ETooLarge, "the line is longer than %d bytes", MaxBodyBytes)})
+			case len(bytes.TrimSpace(raw)) > 0:
+				ok = add(record{line: line, raw: bytes.TrimSpace(raw)})
+			}
+			if !ok {
+				return
+			}
+			if errors.Is(err, io.EOF) {
+				send()
+				return
+			}
+		}
+	}()
+	return out, &failed
+}
+
+// decodeChunks decodes chunks on every core and passes them on in the
+// order they came.
+func decodeChunks(ctx context.Context, in <-chan *chunk, res news.Resolver) <-chan *chunk {
+	workers := runtime.GOMAXPROCS(0)
+	work := make(chan *chunk)
+	ordered := make(chan *chunk, 4*workers)
+	go func() {
+		defer close(work)
+		defer close(ordered)
+		for c := range in {
+			ordered <- c
+			work <- c
+		}
+	}()
+	for range workers {
+		go func() {
+			for c := range work {
+				for i := range c.records {
+					rec := &c.records[i]
+					if rec.err == nil {
+						rec.draft, rec.err = decodeDraft(ctx, rec.raw, res)
+						rec.raw = nil
+					}
+				}
+				close(c.done)
+			}
+		}()
 	}
+	out := make(chan *chunk)
+	go func() {
+		defer close(out)
+		for c := range ordered {
+			<-c.done
+			out <- c
+		}
+	}()
+	return out
 }
 
 // readLine reads one line of at most MaxBodyBytes; a longer one is read to

@@ -2,6 +2,9 @@ package api_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,5 +63,53 @@ func TestImportKeepsGoodLines(t *testing.T) {
 	}
 	if strings.Join(titles, ",") != "one,three again,seven" {
 		t.Errorf("stored %v", titles)
+	}
+}
+
+// failingReader gives its text, then an error.
+type failingReader struct{ r io.Reader }
+
+func (f failingReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if errors.Is(err, io.EOF) {
+		return n, errors.New("disk read error")
+	}
+	return n, err
+}
+
+// TestImportIntoEmptyIsAllOrNothing: an import into a new database that
+// fails part way stores nothing, says so, and leaves the database usable;
+// the same import then succeeds.
+func TestImportIntoEmptyIsAllOrNothing(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "import.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for i := range 12000 { // more than one batch
+		lines = append(lines, fmt.Sprintf(`{"title":"Story %d on sanctions","url":"https://example.com/%d","countries":["KP"],"themes":["sanctions"]}`, i, i))
+	}
+	input := strings.Join(lines, "\n") + "\n"
+	res, err := api.Import(ctx, failingReader{strings.NewReader(input)}, st, st, nil)
+	if err == nil || !strings.Contains(err.Error(), "disk read error") || res.Created != 0 {
+		t.Fatalf("import that failed to read: %+v, %v", res, err)
+	}
+	page, err := st.ListArticles(ctx, news.Filter{Sort: news.SortNewest, Limit: 5, WithDrafts: true})
+	if err != nil || len(page.Articles) != 0 {
+		t.Fatalf("after a failed import into an empty database: %d articles, %v", len(page.Articles), err)
+	}
+	res, err = api.Import(ctx, strings.NewReader(input), st, st, nil)
+	if err != nil || res.Created != 12000 {
+		t.Fatalf("the same import again: %+v, %v", res, err)
+	}
+	page, err = st.ListArticles(ctx, news.Filter{Countries: []string{"KP"}, Themes: []string{"sanctions"}, Query: []string{"11999"},
+		Sort: news.SortNewest, Limit: 5, IncludeTotal: true})
+	if err != nil || len(page.Articles) != 1 || page.Articles[0].Title != "Story 11999 on sanctions" {
+		t.Errorf("the last story by tags and search: %+v, %v", page.Articles, err)
 	}
 }

@@ -72,6 +72,24 @@ type Page struct {
 	Facets   map[string][]FacetCount
 }
 
+// A Loader fills an empty store faster than upserts one batch at a time,
+// all or nothing: nothing is stored unless Commit succeeds.
+type Loader interface {
+	// Add stores normalized drafts; one whose URL came earlier in the load
+	// replaces that article. created[i] says whether drafts[i] made one.
+	Add(ctx context.Context, drafts []Draft) (created []bool, err error)
+	// Commit stores what was added and is on disk when it returns.
+	Commit(ctx context.Context) error
+	// Rollback drops what was added, unless Commit succeeded.
+	Rollback()
+}
+
+// A BulkLoader can start a Loader. It returns a nil Loader when it has no
+// faster way than upserts, such as when the store holds articles already.
+type BulkLoader interface {
+	BeginLoad(ctx context.Context) (Loader, error)
+}
+
 // ArticleService stores and lists articles.
 type ArticleService interface {
 	// ListArticles returns one page of articles matching f.

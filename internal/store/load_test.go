@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
+)
+
+// loadDrafts are records as an import brings them: tags of every kind, a
+// draft, one without url, one without tags, and a url that comes twice.
+func loadDrafts(tb testing.TB, s *Store) []news.Draft {
+	tb.Helper()
+	countries := []string{"KP", "RU", "CN", "US", "JP", "KR", "CU"}
+	themes := []string{"sanctions", "trade", "troops", "diplomacy"}
+	var out []news.Draft
+	for i := range 300 {
+		cs := []string{countries[i%len(countries)]}
+		if i%3 == 0 {
+			cs = append(cs, countries[(i+1+i/3%5)%len(countries)])
+		}
+		ts := []string{themes[i%len(themes)]}
+		if i%5 == 0 {
+			ts = append(ts, themes[(i+1+i/5%3)%len(themes)])
+		}
+		d := draft(tb, s, fmt.Sprintf("Headline %d about talks and sanctions", i), t0.Add(time.Duration(i*37%300)*time.Hour), cs, ts)
+		d.URL = fmt.Sprintf("https://news.example.com/%d", i)
+		switch i {
+		case 7:
+			d.Status = news.StatusDraft
+		case 8:
+			d.URL = ""
+		case 9:
+			d.Countries, d.Themes = nil, nil
+		case 250: // the url of record 3 again, without a date: it keeps record 3's
+			d.URL = "https://news.example.com/3"
+			d.PublishedAt = time.Time{}
+			d.Title = "Headline 3, corrected"
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// A load into an empty database stores what upserting the same records
+// would: the same articles, lists, totals, facets, search hits and change
+// feed, with the same schema afterwards.
+func TestLoadMatchesUpserts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	loaded, _ := newStore(t, "sqlite")
+	upserted, _ := newStore(t, "sqlite")
+	drafts := loadDrafts(t, loaded)
+
+	l, err := loaded.BeginLoad(ctx)
+	if err != nil || l == nil {
+		t.Fatalf("BeginLoad on an empty database: %v, %v", l, err)
+	}
+	var created []bool
+	for _, batch := range [][]news.Draft{drafts[:200], drafts[200:]} {
+		c, err := l.Add(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		created = append(created, c...)
+		c, err = upserted.UpsertArticles(ctx, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(created[len(created)-len(c):], c) {
+			t.Errorf("created %v by the load, %v by upserts", created[len(created)-len(c):], c)
+		}
+	}
+	if created[3] != true || created[250] != false {
+		t.Errorf("created[3], created[250] = %v, %v; want true, false", created[3], created[250])
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	all := func(s *Store) []news.Article {
+		var out []news.Article
+		if err := s.EachArticle(ctx, func(a news.Article) error { out = append(out, a); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	if got, want := all(loaded), all(upserted); !reflect.DeepEqual(got, want) {
+		for i := range min(len(got), len(want)) {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Errorf("%d and %d articles; the first to differ:\nloaded   %+v\nupserted %+v", len(got), len(want), got[i], want[i])
+				break
+			}
+		}
+	} else if len(got) != 299 || got[3].Title != "Headline 3, corrected" || got[3].Version != 2 || !got[3].PublishedAt.Equal(drafts[3].PublishedAt) {
+		t.Errorf("%d articles; the one imported twice: %+v", len(got), got[3])
+	}
+
+	for _, f := range []news.Filter{
+		{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Limit: 20, IncludeTotal: true, Facets: []string{"country", "theme"}},
+		{Countries: []string{"KP", "CU"}, Limit: 50, IncludeTotal: true},
+		{Themes: []string{"trade"}, Limit: 50},
+		{Countries: []string{"JP"}, Limit: 50, WithDrafts: true},
+		{Limit: 400, WithDrafts: true},
+		{Query: []string{"corrected"}, Limit: 10},
+		{Query: []string{"sanctions"}, Countries: []string{"CN"}, Limit: 10, IncludeTotal: true},
+	} {
+		f.Sort = news.SortNewest
+		got, err := loaded.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := upserted.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Articles) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("%+v: %d articles from the load, %d from upserts; equal: %v", f, len(got.Articles), len(want.Articles), reflect.DeepEqual(got, want))
+		}
+	}
+
+	// The change feed has every article once. Its order may differ: the
+	// load numbers articles by id, upserts move a replaced one to the end.
+	feed := func(s *Store) map[int64]int {
+		changes, err := s.Changes(ctx, 0, 1000, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[int64]int{}
+		for _, c := range changes {
+			out[c.ID] = c.Article.Version
+		}
+		return out
+	}
+	if got, want := feed(loaded), feed(upserted); len(got) != 299 || !reflect.DeepEqual(got, want) {
+		t.Errorf("change feed: %d entries from the load, %d from upserts", len(got), len(want))
+	}
+
+	if got, want := schema(t, loaded), schema(t, upserted); !reflect.DeepEqual(got, want) {
+		t.Errorf("schema after the load:\n%v\nafter migrations:\n%v", got, want)
+	}
+
+	// Writes after the load keep every structure up to date, the full-text
+	// index included.
+	a := mustCreate(t, loaded, draft(t, loaded, "Later story on troop movements", t0.Add(1000*time.Hour), []string{"RU"}, []string{"sanctions"}))
+	page, err := loaded.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Query: []string{"troop"}, Sort: news.SortNewest, Limit: 5})
+	if err != nil || len(page.Articles) != 1 || page.Articles[0].ID != a.ID {
+		t.Errorf("an article created after the load: %+v, %v", page.Articles, err)
+	}
+}
+
+// A load that is rolled back leaves the empty database as it was; a load
+// is only for a database without articles.
+func TestLoadRollbackAndWhenNot(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(t, kind)
+		var before []string
+		if kind == "sqlite" {
+			before = schema(t, s)
+		}
+		l, err := s.BeginLoad(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kind == "postgres" {
+			if l != nil {
+				t.Error("a load on PostgreSQL")
+			}
+			return
+		}
+		if _, err := l.Add(ctx, loadDrafts(t, s)[:50]); err != nil {
+			t.Fatal(err)
+		}
+		l.Rollback()
+		if got := schema(t, s); !reflect.DeepEqual(got, before) {
+			t.Errorf("schema after a rolled back load:\n%v\nbefore:\n%v", got, before)
+		}
+		page, err := s.ListArticles(ctx, news.Filter{Sort: news.SortNewest, Limit: 5, WithDrafts: true})
+		if err != nil || len(page.Articles) != 0 {
+			t.Errorf("after a rolled back load: %d articles, %v", len(page.Articles), err)
+		}
+		a := mustCreate(t, s, draft(t, s, "First story on sanctions", t0, []string{"KP"}, []string{"sanctions"}))
+		page, err = s.ListArticles(ctx, news.Filter{Query: []string{"sanctions"}, Sort: news.SortNewest, Limit: 5})
+		if err != nil || len(page.Articles) != 1 || page.Articles[0].ID != a.ID {
+			t.Errorf("search after a rolled back load: %+v, %v", page.Articles, err)
+		}
+		if l, err := s.BeginLoad(ctx); l != nil || err != nil {
+			t.Errorf("BeginLoad with an article stored: %v, %v; want nil, nil", l, err)
+		}
+	})
+}
+
+// schema lists the database's tables, indexes and triggers as created.
+func schema(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.DB().Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, line)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
