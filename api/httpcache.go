@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -90,6 +91,13 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		res.Status = status
+		// The whole answer is at hand: saying its length spares the chunked
+		// framing and one write to the connection per answer (a list page
+		// is larger than net/http's buffers). Compression, further out,
+		// drops the header when it rewrites the body.
+		if status != http.StatusNoContent && status != http.StatusNotModified {
+			h.Set(echo.HeaderContentLength, strconv.Itoa(buf.body.Len()))
+		}
 		orig.WriteHeader(status)
 		_, werr := orig.Write(buf.body.Bytes())
 		return werr

@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"testing"
 
@@ -53,4 +56,47 @@ func TestConditionalGets(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAnswersSayTheirLength: a list page goes out with its Content-Length,
+// not chunked; compressed, it carries no length of the plain body.
+func TestAnswersSayTheirLength(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	// Without compression: Go's client otherwise asks for gzip by itself.
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	plain, err := client.Get(e.srv.URL + "/v1/articles?country=KP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(plain.Body)
+	_ = plain.Body.Close()
+	if err != nil || plain.StatusCode != 200 || len(body) < 1000 {
+		t.Fatalf("%d, %d bytes, %v", plain.StatusCode, len(body), err)
+	}
+	if plain.ContentLength != int64(len(body)) || len(plain.TransferEncoding) != 0 {
+		t.Errorf("Content-Length %d, Transfer-Encoding %v for a body of %d bytes", plain.ContentLength, plain.TransferEncoding, len(body))
+	}
+
+	r, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/v1/articles?country=KP", nil)
+	r.Header.Set("Accept-Encoding", "gzip") // set by hand: the client leaves the body compressed
+	zipped, err := client.Do(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zipped.Body.Close()
+	raw, err := io.ReadAll(zipped.Body)
+	if err != nil || zipped.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("compressed: %v, Content-Encoding %q", err, zipped.Header.Get("Content-Encoding"))
+	}
+	if zipped.ContentLength != -1 && zipped.ContentLength != int64(len(raw)) {
+		t.Errorf("compressed: Content-Length %d for %d bytes", zipped.ContentLength, len(raw))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil || !bytes.Equal(unzipped, body) {
+		t.Errorf("compressed body differs from the plain one: %v", err)
+	}
 }
