@@ -35,19 +35,12 @@ type load struct {
 	first, restore []string
 	seed           maphash.Seed
 	urls           map[uint64]struct{} // hashes of the urls loaded
-	// cacheSize is the writer's own page cache setting, put back after.
-	cacheSize int64
-	done      bool
+	done           bool
 }
 
 // loadTables are the tables whose secondary indexes and triggers a load
 // drops and builds again.
 var loadTables = []string{"articles", "article_countries", "article_themes", "article_pairs", "changes"}
-
-// loadCacheKiB is the writer's page cache during a load: the articles of
-// the load and the url index, so that nothing is read back from the file
-// before the indexes are built.
-const loadCacheKiB = 512 << 10
 
 // BeginLoad starts a load when the database is SQLite and has no articles;
 // otherwise it returns nil and the caller upserts as usual.
@@ -70,11 +63,7 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 }
 
 func (l *load) begin() (bool, error) {
-	if err := l.conn.QueryRowContext(l.ctx, "PRAGMA cache_size").Scan(&l.cacheSize); err != nil {
-		return false, translate(err, "import")
-	}
 	for _, p := range []string{
-		fmt.Sprintf("PRAGMA cache_size = %d", -loadCacheKiB),
 		// The load's own commit need not wait for the disk: Commit syncs
 		// the whole file with a checkpoint before it returns.
 		"PRAGMA synchronous = OFF",
@@ -241,9 +230,6 @@ func (l *load) Rollback() {
 	if l.conn == nil {
 		return
 	}
-	if l.cacheSize == 0 {
-		l.cacheSize = -2000 // SQLite's default, should reading it have failed
-	}
 	if l.st != nil {
 		l.st.close()
 		l.st = nil
@@ -252,7 +238,6 @@ func (l *load) Rollback() {
 		_ = l.tx.Rollback()
 	}
 	for _, p := range []string{
-		fmt.Sprintf("PRAGMA cache_size = %d", l.cacheSize),
 		"PRAGMA synchronous = FULL",
 		"PRAGMA threads = 0",
 		"PRAGMA foreign_keys = ON",
