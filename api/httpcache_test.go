@@ -64,17 +64,23 @@ func TestAnswersSayTheirLength(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	// Without compression: Go's client otherwise asks for gzip by itself.
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	plain, err := client.Get(e.srv.URL + "/v1/articles?country=KP")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, err := io.ReadAll(plain.Body)
-	_ = plain.Body.Close()
-	if err != nil || plain.StatusCode != 200 || len(body) < 1000 {
-		t.Fatalf("%d, %d bytes, %v", plain.StatusCode, len(body), err)
-	}
-	if plain.ContentLength != int64(len(body)) || len(plain.TransferEncoding) != 0 {
-		t.Errorf("Content-Length %d, Transfer-Encoding %v for a body of %d bytes", plain.ContentLength, plain.TransferEncoding, len(body))
+	var body []byte
+	for _, want := range []string{"miss", "hit"} { // from the database, then from the response cache
+		plain, err := client.Get(e.srv.URL + "/v1/articles?country=KP")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err = io.ReadAll(plain.Body)
+		_ = plain.Body.Close()
+		if err != nil || plain.StatusCode != 200 || len(body) < 1000 {
+			t.Fatalf("%d, %d bytes, %v", plain.StatusCode, len(body), err)
+		}
+		if got := plain.Header.Get("X-Cache"); got != want && !(want == "miss" && got == "") {
+			t.Errorf("X-Cache %q, want %s", got, want)
+		}
+		if plain.ContentLength != int64(len(body)) || len(plain.TransferEncoding) != 0 {
+			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v for a body of %d bytes", want, plain.ContentLength, plain.TransferEncoding, len(body))
+		}
 	}
 
 	r, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/v1/articles?country=KP", nil)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -116,6 +117,7 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 				h.Del(echo.HeaderContentType)
 				return c.NoContent(http.StatusNotModified)
 			}
+			h.Set(echo.HeaderContentLength, strconv.Itoa(len(hit.body))) // see conditional
 			c.Response().WriteHeader(hit.status)
 			_, err := c.Response().Write(hit.body)
 			return err
