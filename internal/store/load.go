@@ -64,9 +64,6 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 
 func (l *load) begin() (bool, error) {
 	for _, p := range []string{
-		// The load's own commit need not wait for the disk: Commit syncs
-		// the whole file with a checkpoint before it returns.
-		"PRAGMA synchronous = OFF",
 		// Sorting for index builds on worker threads too.
 		"PRAGMA threads = 2",
 		// Every tag was resolved against the vocabulary before it came
@@ -197,8 +194,8 @@ var loadFinish = []string{
 	`UPDATE change_seq SET seq = seq + (SELECT count(*) FROM articles) WHERE id = 1`,
 }
 
-// Commit makes the tag, pair and change rows, builds the indexes, commits
-// and writes everything to the database file before it returns.
+// Commit makes the tag, pair and change rows, builds the indexes and
+// commits: the load is on disk when it returns.
 func (l *load) Commit(context.Context) error {
 	defer l.Rollback()
 	l.st.close()
@@ -214,13 +211,11 @@ func (l *load) Commit(context.Context) error {
 		return translate(err, "import")
 	}
 	l.done = true
-	// On disk before the import says it is done: the checkpoint syncs the
-	// log, copies it into the database file and syncs that.
-	for _, q := range []string{"PRAGMA synchronous = FULL", "PRAGMA wal_checkpoint(TRUNCATE)"} {
-		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
-			return translate(err, "import")
-		}
-	}
+	// The commit synced the log (synchronous=FULL, as for every write), so
+	// the load is on disk. Copying the log into the database file now
+	// rather than on some later write keeps the log from staying as large
+	// as the database; a reader that holds it up only delays that.
+	_, _ = l.conn.ExecContext(l.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	return nil
 }
 
@@ -238,7 +233,6 @@ func (l *load) Rollback() {
 		_ = l.tx.Rollback()
 	}
 	for _, p := range []string{
-		"PRAGMA synchronous = FULL",
 		"PRAGMA threads = 0",
 		"PRAGMA foreign_keys = ON",
 	} {
