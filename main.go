@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	go logs.flushEvery(ctx, 100*time.Millisecond)
 	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
 	opts := store.Options{Replicas: cfg.Replicas}
-	if cmd == "import" {
+	if cmd == "import" || cmd == "retag" {
 		// A million articles make a gigabyte of indexes: cached whole, each
 		// index page is read once and written once per batch.
 		opts.WriteCacheMiB = 1024

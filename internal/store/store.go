@@ -59,7 +59,7 @@ type Options struct {
 	MaxConns    int              // PostgreSQL: size of each connection pool; 20 when 0
 	Replicas    []string         // PostgreSQL: URLs of read replicas
 	// WriteCacheMiB is SQLite's page cache for the writer connection, in
-	// MiB; 128 when 0. A bulk import gains from one as large as its indexes.
+	// MiB; 32 when 0. A bulk import gains from one as large as its indexes.
 	WriteCacheMiB int
 }
 
