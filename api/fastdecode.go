@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"unicode/utf8"
 )
 
@@ -21,50 +22,71 @@ func decodeInputFast(b []byte) (in ArticleInput, ok bool) {
 	if !p.skip('{') {
 		return in, false
 	}
-	var seen uint16
+	var known [13]string // the keys seen, at most one of each known key
+	seen := known[:0]
 	if p.peek() == '}' {
 		p.i++
 		return in, p.end()
 	}
 	for {
 		key, ok := p.str()
-		if !ok || !p.skip(':') {
+		if !ok || !p.skip(':') || slices.Contains(seen, key) {
 			return in, false
 		}
-		f := inputFieldIndex(key)
-		if f < 0 || seen&(1<<f) != 0 {
+		// Each known key is a string, a string or null, or a list of
+		// strings or null.
+		var str *string
+		var strOrNull **string
+		var list **[]string
+		switch key {
+		case "title":
+			str = &in.Title
+		case "summary":
+			str = &in.Summary
+		case "body":
+			str = &in.Body
+		case "source":
+			str = &in.Source
+		case "section":
+			str = &in.Section
+		case "language":
+			str = &in.Language
+		case "status":
+			str = &in.Status
+		case "url":
+			strOrNull = &in.URL
+		case "image_url":
+			strOrNull = &in.ImageURL
+		case "author":
+			strOrNull = &in.Author
+		case "published_at":
+			strOrNull = &in.PublishedAt
+		case "countries":
+			list = &in.Countries
+		case "themes":
+			list = &in.Themes
+		default:
 			return in, false
 		}
-		seen |= 1 << f
-		switch f {
-		case fTitle, fSummary, fBody, fSource, fSection, fLanguage, fStatus:
+		seen = append(seen, key)
+		switch {
+		case str != nil:
+			if *str, ok = p.str(); !ok {
+				return in, false
+			}
+		case p.null():
+		case strOrNull != nil:
 			s, ok := p.str()
 			if !ok {
 				return in, false
 			}
-			*in.plain(f) = s
-		case fURL, fImageURL, fAuthor, fPublishedAt:
-			if p.null() {
-				break
-			}
-			s, ok := p.str()
+			*strOrNull = &s
+		default:
+			l, ok := p.strs()
 			if !ok {
 				return in, false
 			}
-			*in.nullable(f) = &s
-		case fCountries, fThemes:
-			if p.null() {
-				break
-			}
-			list, ok := p.strs()
-			if !ok {
-				return in, false
-			}
-			if f == fCountries {
-				in.Countries = &list
-			} else {
-				in.Themes = &list
-			}
+			*list = &l
 		}
 		switch p.next() {
 		case ',':
@@ -73,86 +95,6 @@ func decodeInputFast(b []byte) (in ArticleInput, ok bool) {
 		default:
 			return in, false
 		}
-	}
-}
-
-const (
-	fTitle = iota
-	fSummary
-	fBody
-	fURL
-	fImageURL
-	fSource
-	fSection
-	fAuthor
-	fLanguage
-	fCountries
-	fThemes
-	fStatus
-	fPublishedAt
-)
-
-func inputFieldIndex(key string) int {
-	switch key {
-	case "title":
-		return fTitle
-	case "summary":
-		return fSummary
-	case "body":
-		return fBody
-	case "url":
-		return fURL
-	case "image_url":
-		return fImageURL
-	case "source":
-		return fSource
-	case "section":
-		return fSection
-	case "author":
-		return fAuthor
-	case "language":
-		return fLanguage
-	case "countries":
-		return fCountries
-	case "themes":
-		return fThemes
-	case "status":
-		return fStatus
-	case "published_at":
-		return fPublishedAt
-	}
-	return -1
-}
-
-func (in *ArticleInput) plain(f int) *string {
-	switch f {
-	case fTitle:
-		return &in.Title
-	case fSummary:
-		return &in.Summary
-	case fBody:
-		return &in.Body
-	case fSource:
-		return &in.Source
-	case fSection:
-		return &in.Section
-	case fLanguage:
-		return &in.Language
-	default:
-		return &in.Status
-	}
-}
-
-func (in *ArticleInput) nullable(f int) **string {
-	switch f {
-	case fURL:
-		return &in.URL
-	case fImageURL:
-		return &in.ImageURL
-	case fAuthor:
-		return &in.Author
-	default:
-		return &in.PublishedAt
 	}
 }
 

@@ -80,6 +80,7 @@ func Import(ctx context.Context, r io.Reader, svc news.ArticleService, res news.
 			drafts[i] = p.draft
 		}
 		var created []bool
+		var err error
 		if load != nil {
 			if created, err = load.Add(ctx, drafts); err != nil {
 				return err

@@ -18,14 +18,7 @@ import (
 // reported by number; the lines around them are stored.
 func TestImportKeepsGoodLines(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "import.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := importStore(t)
 	input := strings.Join([]string{
 		`{"title":"one","countries":["RU"]}`,
 		`{"title":"` + strings.Repeat("x", api.MaxBodyBytes+10) + `"}`,
@@ -82,14 +75,7 @@ func (f failingReader) Read(p []byte) (int, error) {
 // the same import then succeeds.
 func TestImportIntoEmptyIsAllOrNothing(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(filepath.Join(t.TempDir(), "import.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := importStore(t)
 	var lines []string
 	for i := range 12000 { // more than one batch
 		lines = append(lines, fmt.Sprintf(`{"title":"Story %d on sanctions","url":"https://example.com/%d","countries":["KP"],"themes":["sanctions"]}`, i, i))
@@ -112,4 +98,18 @@ func TestImportIntoEmptyIsAllOrNothing(t *testing.T) {
 	if err != nil || len(page.Articles) != 1 || page.Articles[0].Title != "Story 11999 on sanctions" {
 		t.Errorf("the last story by tags and search: %+v, %v", page.Articles, err)
 	}
+}
+
+// importStore is a migrated SQLite store in t's temporary directory.
+func importStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "import.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

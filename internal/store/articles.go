@@ -160,9 +160,7 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	if d.PublishedAt.IsZero() {
 		d.PublishedAt = s.now()
 	}
-	id, err := s.insertArticle(s.dialect.connExec(tx), s.dialect.connQueryRow(tx), []any{d.Title, d.Summary, d.Body, nullable(d.URL),
-		nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt),
-		now, now, tagText(d.Countries), tagText(d.Themes), autoTags(d)})
+	id, err := s.insertArticle(s.dialect.connExec(tx), s.dialect.connQueryRow(tx), insertArgs(d, micros(d.PublishedAt), now))
 	if err != nil {
 		return news.Article{}, translate(err, "create article")
 	}
@@ -194,9 +192,7 @@ func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft,
 	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
-	args := []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section,
-		nullable(d.Author), d.Language, string(d.Status), micros(d.PublishedAt), micros(s.now()),
-		tagText(d.Countries), tagText(d.Themes), autoTags(d), id}
+	args := updateArgs(d, micros(d.PublishedAt), micros(s.now()), id)
 	if ifVersion != 0 {
 		q += ` AND version = ?`
 		args = append(args, ifVersion)

@@ -95,6 +95,40 @@ func (d dialect) rebind(q string) string {
 	return b.String()
 }
 
+// published is when d is published, in microseconds: its own time, or
+// now for a draft without one.
+func published(d news.Draft, now int64) int64 {
+	if d.PublishedAt.IsZero() {
+		return now
+	}
+	return micros(d.PublishedAt)
+}
+
+// insertArgs are sqlInsertArticle's arguments for d, published at pub and
+// written at now.
+func insertArgs(d news.Draft, pub, now int64) []any {
+	return []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
+		d.Language, string(d.Status), pub, now, now, tagText(d.Countries), tagText(d.Themes), autoTags(d)}
+}
+
+// updateArgs are the arguments of an UPDATE that writes d over article id
+// at now (sqlBulkUpdate and update's): the columns of insertArgs but
+// created_at, then id. pub is the publication time, or for sqlBulkUpdate
+// nil to keep the stored one.
+func updateArgs(d news.Draft, pub any, now, id int64) []any {
+	return []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
+		d.Language, string(d.Status), pub, now, tagText(d.Countries), tagText(d.Themes), autoTags(d), id}
+}
+
+// keptTime is sqlBulkUpdate's publication time for d: its own, or NULL to
+// keep the stored one.
+func keptTime(d news.Draft) any {
+	if d.PublishedAt.IsZero() {
+		return nil
+	}
+	return micros(d.PublishedAt)
+}
+
 const (
 	sqlFindURL = `SELECT id FROM articles WHERE url = ?`
 	// sqlInsertArticle is the one INSERT of an article, for every write
@@ -147,24 +181,13 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 			}
 		}
 		var pub int64
-		countries, themes := tagText(d.Countries), tagText(d.Themes)
 		if existing == 0 {
-			pub = now
-			if !d.PublishedAt.IsZero() {
-				pub = micros(d.PublishedAt)
-			}
-			ids[i], err = s.insertArticle(st.execResult, st.queryRow, []any{d.Title, d.Summary, d.Body, nullable(d.URL),
-				nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), pub, now, now,
-				countries, themes, autoTags(d)})
+			pub = published(d, now)
+			ids[i], err = s.insertArticle(st.execResult, st.queryRow, insertArgs(d, pub, now))
 			created[i] = true
 		} else {
-			var keep any // NULL keeps the stored time
-			if !d.PublishedAt.IsZero() {
-				keep = micros(d.PublishedAt)
-			}
 			ids[i] = existing
-			err = st.queryRow(sqlBulkUpdate, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, now, countries, themes, autoTags(d), existing}, &pub)
+			err = st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), now, existing), &pub)
 		}
 		if err == nil {
 			err = writeTags(st.exec, ids[i], pub, d, existing != 0)

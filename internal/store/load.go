@@ -14,7 +14,7 @@ import (
 // transaction: what `headlines import` does to a new database. Articles go
 // in as they come, with no index but the url's and no full-text trigger;
 // the tag, pair and change rows are then made from the stored articles in
-// SQL, in key order, and the indexes and the full-text index are built
+// SQL, in order of publication, and the indexes and the full-text index are built
 // once at the end. Upserting the same records batch by batch updates every
 // index at random places and the full-text index row by row: at a million
 // articles that took 392 s.
@@ -130,11 +130,6 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 	created := make([]bool, len(drafts))
 	for i, d := range drafts {
-		countries, themes := tagText(d.Countries), tagText(d.Themes)
-		pub := l.now
-		if !d.PublishedAt.IsZero() {
-			pub = micros(d.PublishedAt)
-		}
 		// The database had no articles: a url is taken only if it came
 		// earlier in the load, which a hash of each url tells cheaply (a
 		// collision costs one lookup).
@@ -151,17 +146,11 @@ func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 		}
 		var err error
 		if existing == 0 {
-			_, err = l.st.execResult(sqlInsertArticle, d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL),
-				d.Source, d.Section, nullable(d.Author), d.Language, string(d.Status), pub, l.now, l.now, countries, themes, autoTags(d))
+			_, err = l.st.execResult(sqlInsertArticle, insertArgs(d, published(d, l.now), l.now)...)
 			created[i] = true
 		} else {
-			var keep any // NULL keeps the stored time
-			if !d.PublishedAt.IsZero() {
-				keep = micros(d.PublishedAt)
-			}
 			var stored int64
-			err = l.st.queryRow(sqlBulkUpdate, []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source,
-				d.Section, nullable(d.Author), d.Language, string(d.Status), keep, l.now, countries, themes, autoTags(d), existing}, &stored)
+			err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &stored)
 		}
 		if err != nil {
 			return nil, translate(err, "import")

@@ -201,20 +201,8 @@ func TestLoadRollbackAndWhenNot(t *testing.T) {
 // schema lists the database's tables, indexes and triggers as created.
 func schema(t *testing.T, s *Store) []string {
 	t.Helper()
-	rows, err := s.DB().Query(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, line)
-	}
-	if err := rows.Err(); err != nil {
+	if err := s.w.Raw(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`).Scan(&out).Error; err != nil {
 		t.Fatal(err)
 	}
 	return out
