@@ -113,6 +113,62 @@ func TestImportExportRoundTrip(t *testing.T) {
 	}
 }
 
+// An import killed part way through a load leaves the database empty and
+// sound: the next command rolls the load back, and the same database then
+// takes an import as if nothing had happened.
+func TestImportKilledMidLoad(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "a.db")
+	gen, _, err := cli(t, db, "", "generate", "--count", "100000", "--seed", "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(dir, "articles.jsonl")
+	if err := os.WriteFile(file, []byte(gen), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "import", file)
+	cmd.Env = append(os.Environ(), "HEADLINES_DB="+db)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The rollback journal exists from the load's first change to its
+	// commit, seconds later for 100,000 articles.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(db + "-journal"); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			_ = cmd.Process.Kill()
+			t.Fatalf("no load journal within 30 s: %s", out.String())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = cmd.Wait()
+	if strings.Contains(out.String(), "imported:") {
+		t.Fatalf("the import ended before it was killed: %s", out.String())
+	}
+
+	export, errOut, err := cli(t, db, "", "export")
+	if err != nil || export != "" {
+		t.Fatalf("after the kill, export: %v, %d bytes; want none\n%s", err, len(export), errOut)
+	}
+	two := strings.Join(strings.SplitN(gen, "\n", 3)[:2], "\n")
+	if out, errOut, err := cli(t, db, two, "import", "-"); err != nil || !strings.Contains(out, "imported: 2 created") {
+		t.Fatalf("an import after the kill: %v %q %s", err, out, errOut)
+	}
+	if export, _, err := cli(t, db, "", "export"); err != nil || strings.Count(export, "\n") != 2 {
+		t.Errorf("export after the second import: %v, %d lines; want 2", err, strings.Count(export, "\n"))
+	}
+}
+
 func TestMigrateCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
 	out, _, err := cli(t, db, "", "migrate", "status")

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"hash/maphash"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/headlines/headlines/internal/news"
 )
 
@@ -22,6 +24,15 @@ import (
 // The transaction holds the write lock throughout: other writers wait, and
 // readers see an empty database until the commit. A failure or a crash
 // leaves the database as it was, empty.
+//
+// When no other connection has the file open, the load runs with a
+// rollback journal instead of the write-ahead log, and the database goes
+// back to WAL when it ends. The journal then holds the few pages of the
+// empty database, and the load's gigabyte is written once, straight into
+// the file: through the log, the commit wrote it as frames that straddle
+// the file system's pages (8 s for a million articles, against about 1 s)
+// and a checkpoint copied it again. A crash part way leaves a hot journal,
+// which the next connection rolls back before anything reads the file.
 type load struct {
 	s    *Store
 	ctx  context.Context
@@ -36,6 +47,7 @@ type load struct {
 	seed           maphash.Seed
 	urls           map[uint64]struct{} // hashes of the urls loaded
 	done           bool
+	journal        bool // the load left WAL for a rollback journal
 }
 
 // loadTables are the tables whose secondary indexes and triggers a load
@@ -75,6 +87,9 @@ func (l *load) begin() (bool, error) {
 			return false, translate(err, "import")
 		}
 	}
+	if err := l.leaveWAL(); err != nil {
+		return false, translate(err, "import")
+	}
 	tx, err := l.conn.BeginTx(l.ctx, nil)
 	if err != nil {
 		return false, translate(err, "import")
@@ -96,6 +111,31 @@ func (l *load) begin() (bool, error) {
 	}
 	l.st = &bulkStatements{ctx: l.ctx, tx: tx, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
 	return true, nil
+}
+
+// leaveWAL switches the database to a rollback journal for the load when
+// this connection is the only one open on the file; otherwise the load
+// goes through the log as every write does. The read pool's idle
+// connections are closed first, since each keeps the file open in WAL
+// mode; a reader that opens during the load reads the empty database
+// through the journal (read connections do not ask for WAL themselves:
+// the mode is kept in the file, which the writer set when it opened).
+func (l *load) leaveWAL() error {
+	if rdb, err := l.s.r.DB(); err == nil && l.s.r != l.s.w {
+		n := rdb.Stats().MaxOpenConnections
+		rdb.SetMaxIdleConns(0)
+		defer rdb.SetMaxIdleConns(n)
+	}
+	var mode string
+	if err := l.conn.QueryRowContext(l.ctx, "PRAGMA journal_mode = DELETE").Scan(&mode); err != nil {
+		var se sqlite3.Error
+		if errors.As(err, &se) && (se.Code == sqlite3.ErrBusy || se.Code == sqlite3.ErrLocked) {
+			return nil // another connection holds the file in WAL mode
+		}
+		return err
+	}
+	l.journal = mode == "delete"
+	return nil
 }
 
 // schemaToRebuild lists the statements that drop the secondary indexes
@@ -200,11 +240,14 @@ func (l *load) Commit(context.Context) error {
 		return translate(err, "import")
 	}
 	l.done = true
-	// The commit synced the log (synchronous=FULL, as for every write), so
-	// the load is on disk. Copying the log into the database file now
-	// rather than on some later write keeps the log from staying as large
-	// as the database; a reader that holds it up only delays that.
-	_, _ = l.conn.ExecContext(l.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	if !l.journal {
+		// The commit synced the log (synchronous=FULL, as for every
+		// write), so the load is on disk. Copying the log into the
+		// database file now rather than on some later write keeps the log
+		// from staying as large as the database; a reader that holds it
+		// up only delays that.
+		_, _ = l.conn.ExecContext(l.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
 	return nil
 }
 
@@ -226,6 +269,12 @@ func (l *load) Rollback() {
 		"PRAGMA foreign_keys = ON",
 	} {
 		_, _ = l.conn.ExecContext(l.ctx, p)
+	}
+	if l.journal {
+		// Back to WAL, which waits for readers of the journal to finish
+		// (busy_timeout). Should that fail, the next connection to open
+		// the file as a writer asks for WAL again.
+		_, _ = l.conn.ExecContext(l.ctx, "PRAGMA journal_mode = WAL")
 	}
 	_ = l.conn.Close()
 	l.conn = nil

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"reflect"
 	"slices"
 	"testing"
@@ -206,4 +209,81 @@ func schema(t *testing.T, s *Store) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A load that is alone on the file writes through a rollback journal and
+// leaves the database in WAL mode; readers meanwhile see it empty. With
+// another connection open on the file, the load goes through the log.
+func TestLoadJournal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, alone := range []bool{true, false} {
+		t.Run(fmt.Sprintf("alone=%v", alone), func(t *testing.T) {
+			t.Parallel()
+			path := storetest.DSN(t, "sqlite")
+			s, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			if _, err := s.MigrateUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+			other, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if alone {
+				_ = other.Close()
+			} else {
+				t.Cleanup(func() { _ = other.Close() })
+				if _, err := other.Empty(ctx); err != nil { // opens a read connection
+					t.Fatal(err)
+				}
+			}
+			drafts := loadDrafts(t, s)[:50]
+			l, err := s.BeginLoad(ctx)
+			if err != nil || l == nil {
+				t.Fatalf("BeginLoad: %v, %v", l, err)
+			}
+			if got := l.(*load).journal; got != alone {
+				t.Errorf("load through a rollback journal: %v, want %v", got, alone)
+			}
+			if _, err := l.Add(ctx, drafts); err != nil {
+				t.Fatal(err)
+			}
+			// A reader during the load, on a connection of its own.
+			page, err := s.ListArticles(ctx, news.Filter{Sort: news.SortNewest, Limit: 5})
+			if err != nil || len(page.Articles) != 0 {
+				t.Errorf("a list during the load: %d articles, %v; want none", len(page.Articles), err)
+			}
+			if err := l.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var mode string
+			if err := s.w.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
+				t.Errorf("journal mode after the load: %q, %v; want wal", mode, err)
+			}
+			if _, err := os.Stat(path + "-journal"); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("a rollback journal is left after the load: %v", err)
+			}
+			// Read from a fresh store too: what the load stored is in the file.
+			again, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { _ = again.Close() }()
+			for _, st := range []*Store{s, again} {
+				page, err := st.ListArticles(ctx, news.Filter{Sort: news.SortNewest, Limit: 100, IncludeTotal: true})
+				if err != nil || page.Total == nil || *page.Total != 49 {
+					t.Errorf("after the load: %d articles, %v; want 49 (50 records, one a draft)", len(page.Articles), err)
+				}
+			}
+			// The writer still commits through the log.
+			mustCreate(t, s, draft(t, s, "After the load", t0, []string{"KP"}, []string{"trade"}))
+			if _, err := os.Stat(path + "-wal"); err != nil {
+				t.Errorf("no write-ahead log after a write: %v", err)
+			}
+		})
+	}
 }

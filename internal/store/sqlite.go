@@ -22,8 +22,6 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
 	params := url.Values{}
-	// WAL: readers never block the writer and the writer never blocks readers.
-	params.Set("_journal_mode", "WAL")
 	// busy_timeout: a connection that meets a lock waits for it instead of
 	// failing at once with "database is locked".
 	params.Set("_busy_timeout", fmt.Sprint(opt.BusyTimeout.Milliseconds()))
@@ -33,6 +31,12 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	// crash or power cut loses nothing that was answered 201.
 	params.Set("_synchronous", "FULL")
 	writeParams := cloneValues(params)
+	// WAL: readers never block the writer and the writer never blocks
+	// readers. The mode is kept in the file, so the writer, which opens
+	// first, sets it for every connection; readers do not ask for it
+	// themselves, which would wait for a load that left WAL for a while
+	// (see load).
+	writeParams.Set("_journal_mode", "WAL")
 	// BEGIN IMMEDIATE: a write transaction takes the write lock when it
 	// starts, so it never fails mid-way upgrading a read lock.
 	writeParams.Set("_txlock", "immediate")
