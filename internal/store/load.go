@@ -61,11 +61,20 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 		return nil, nil
 	}
 	calm := context.WithoutCancel(ctx) // see upsertMany
+	// The vocabulary, read now: the load's records are resolved and tagged
+	// from it while the load holds the file (see Store.loads).
+	if _, err := s.loadThemeKeys(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := s.loadTagger(ctx); err != nil {
+		return nil, err
+	}
 	conn, err := s.DB().Conn(calm)
 	if err != nil {
 		return nil, translate(err, "import")
 	}
 	l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), seed: maphash.MakeSeed(), urls: map[uint64]struct{}{}}
+	s.loads.Add(1)
 	ok, err := l.begin()
 	if err != nil || !ok {
 		l.Rollback()
@@ -278,4 +287,5 @@ func (l *load) Rollback() {
 	}
 	_ = l.conn.Close()
 	l.conn = nil
+	l.s.loads.Add(-1)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -285,5 +286,50 @@ func TestLoadJournal(t *testing.T) {
 				t.Errorf("no write-ahead log after a write: %v", err)
 			}
 		})
+	}
+}
+
+// A load holds the write lock to its end, so the vocabulary cannot change
+// meanwhile: names resolve and texts are tagged from memory, even once the
+// load's pages spill into the file and readers would have to wait for it.
+func TestLoadResolvesWhileItHoldsTheFile(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
+	s, err := Open(storetest.DSN(t, "sqlite"), Options{Now: clk.now, WriteCacheMiB: 1, BusyTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.BeginLoad(ctx)
+	if err != nil || l == nil {
+		t.Fatalf("BeginLoad: %v, %v", l, err)
+	}
+	defer l.Rollback()
+	// Three megabytes of articles through a 1 MiB page cache.
+	body := strings.Repeat("Talks on sanctions resumed in Pyongyang. ", 50)
+	for i := range 3 {
+		drafts := make([]news.Draft, 500)
+		for j := range drafts {
+			d := draft(t, s, fmt.Sprintf("Story %d-%d", i, j), t0.Add(time.Duration(j)*time.Hour), []string{"KP"}, []string{"sanctions"})
+			d.Body = body
+			drafts[j] = d
+		}
+		if _, err := l.Add(ctx, drafts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.t = clk.t.Add(2 * vocabTTL)
+	if slug, ok, err := s.ResolveTheme(ctx, "Sanctions"); err != nil || !ok || slug != "sanctions" {
+		t.Errorf("ResolveTheme during the load: %q, %v, %v", slug, ok, err)
+	}
+	if got, err := s.Classify(ctx, "Japan protests", "", ""); err != nil || len(got.Countries) != 1 || got.Countries[0].Key != "JP" {
+		t.Errorf("Classify during the load: %+v, %v", got, err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
 	}
 }

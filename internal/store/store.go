@@ -45,6 +45,11 @@ type Store struct {
 	themeAt    time.Time         // when themeBy was loaded
 	tagger     *classify.Tagger  // built from both vocabularies; nil until needed and after a theme changes
 	taggerAt   time.Time         // when tagger was built
+	// loads counts the loads in progress. A load holds the write lock to
+	// its end, so the vocabulary cannot change meanwhile and what was read
+	// stays current past vocabTTL; reading it again could wait on the
+	// load's lock of the file (see load).
+	loads atomic.Int32
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
 

@@ -99,6 +99,11 @@ func (s *Store) invalidateThemes() {
 // made through another instance sharing the database within this time.
 const vocabTTL = 10 * time.Second
 
+// vocabCurrent says whether vocabulary read at at is still current.
+func (s *Store) vocabCurrent(at time.Time) bool {
+	return s.now().Sub(at) < vocabTTL || s.loads.Load() > 0
+}
+
 // loadTagger returns the automatic tagger, built on first use from the
 // countries' names and keywords and the themes' keywords, and again after
 // a theme changes or vocabTTL passes.
@@ -106,7 +111,7 @@ func (s *Store) loadTagger(ctx context.Context) (*classify.Tagger, error) {
 	s.vocabMu.RLock()
 	t, at := s.tagger, s.taggerAt
 	s.vocabMu.RUnlock()
-	if t != nil && s.now().Sub(at) < vocabTTL {
+	if t != nil && s.vocabCurrent(at) {
 		return t, nil
 	}
 	if err := s.loadCountries(ctx); err != nil {
@@ -153,7 +158,7 @@ func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
 	s.vocabMu.RLock()
 	by, at := s.themeBy, s.themeAt
 	s.vocabMu.RUnlock()
-	if by != nil && s.now().Sub(at) < vocabTTL {
+	if by != nil && s.vocabCurrent(at) {
 		return by, nil
 	}
 	var rows []themeRow
