@@ -307,6 +307,12 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 // DeleteArticle removes an article and records a tombstone.
 func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
+		// Its pairs first, found from its tag rows, which the article's
+		// delete then removes (ON DELETE CASCADE). Should the version not
+		// match, the transaction is rolled back, pairs and all.
+		if err := tx.Exec(sqlDelPairs, id).Error; err != nil {
+			return translate(err, "delete article")
+		}
 		var versions []int
 		q := `DELETE FROM articles WHERE id = ?`
 		args := []any{id}

@@ -149,9 +149,8 @@ func TestListQueryPlansPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	cursor := &news.Cursor{PublishedAt: fromMicros(1700000000000000 + 15000*2000000000), ID: 15000}
-	eachPlanQuery(t, cursor, "", func(t *testing.T, name string, f news.Filter) {
-		q, args := pageSQL(s.dialect, f)
+	explainPG := func(t *testing.T, q string, args ...any) []string {
+		t.Helper()
 		var lines []string
 		rows, err := s.r.Raw("EXPLAIN "+q, args...).Rows()
 		if err != nil {
@@ -168,6 +167,18 @@ func TestListQueryPlansPostgres(t *testing.T) {
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
+		return lines
+	}
+	// An article's pairs go by their key (there is no index on article_id).
+	if plan := strings.Join(explainPG(t, sqlDelPairs, int64(15000)), "\n"); strings.Contains(plan, "Seq Scan") {
+		t.Errorf("deleting an article's pairs reads a whole table:\n%s", plan)
+	} else {
+		t.Logf("delete an article's pairs\n%s", plan)
+	}
+	cursor := &news.Cursor{PublishedAt: fromMicros(1700000000000000 + 15000*2000000000), ID: 15000}
+	eachPlanQuery(t, cursor, "", func(t *testing.T, name string, f news.Filter) {
+		q, args := pageSQL(s.dialect, f)
+		lines := explainPG(t, q, args...)
 		plan := strings.Join(lines, "\n")
 		t.Logf("%s\n%s", name, plan)
 		for _, line := range lines {
@@ -197,6 +208,28 @@ func TestCountAndFacetPlans(t *testing.T) {
 		}
 		if strings.Contains(plan, "TEMP B-TREE") {
 			t.Errorf("%s sorts its rows", name)
+		}
+	}
+}
+
+// An article's pairs are deleted and rewritten through the pairs' primary
+// key, which its tag rows give: article_pairs has no index on article_id,
+// and a scan of it would cost a write at a million articles about 3
+// million rows.
+func TestPairWritesUseTheKey(t *testing.T) {
+	s, _ := newStore(t, "sqlite")
+	for name, q := range map[string]string{
+		"delete": sqlDelPairs,
+		"retag":  `UPDATE article_pairs SET themes = ? WHERE (country, theme, published_at, article_id) IN (` + sqlPairKeys + `)`,
+	} {
+		args := []any{int64(1)}
+		if name == "retag" {
+			args = []any{"trade", int64(1)}
+		}
+		plan := explain(t, s, q, args)
+		t.Logf("%s\n%s", name, plan)
+		if !strings.Contains(plan, "SEARCH article_pairs USING PRIMARY KEY (country=? AND theme=? AND published_at=?") || strings.Contains(plan, "SCAN") {
+			t.Errorf("%s does not find the pairs by their key", name)
 		}
 	}
 }

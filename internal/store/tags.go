@@ -12,11 +12,17 @@ import (
 const (
 	sqlDelCountries = `DELETE FROM article_countries WHERE article_id = ?`
 	sqlDelThemes    = `DELETE FROM article_themes WHERE article_id = ?`
-	sqlDelPairs     = `DELETE FROM article_pairs WHERE article_id = ?`
+	sqlDelPairs     = `DELETE FROM article_pairs WHERE (country, theme, published_at, article_id) IN (` + sqlPairKeys + `)`
 	sqlAddCountry   = `INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`
 	sqlAddTheme     = `INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`
 	sqlAddPair      = `INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes) VALUES (?, ?, ?, ?, ?, ?)`
 )
+
+// sqlPairKeys lists the keys of article ?'s pairs from its tag rows, so
+// that the pairs are found through their primary key: article_pairs has no
+// index on article_id (migration 00007). Run it before the tag rows change.
+const sqlPairKeys = `SELECT c.country, t.theme, c.published_at, c.article_id
+	FROM article_countries c JOIN article_themes t ON t.article_id = c.article_id WHERE c.article_id = ?`
 
 // tagText is a sorted tag list as the countries and themes columns hold it.
 func tagText(tags []string) string { return strings.Join(tags, ",") }
@@ -26,7 +32,7 @@ func tagText(tags []string) string { return strings.Join(tags, ",") }
 // article had rows before. Only a published article has pairs.
 func writeTags(exec func(q string, args ...any) error, id, pub int64, d news.Draft, replace bool) error {
 	if replace {
-		for _, q := range []string{sqlDelCountries, sqlDelThemes, sqlDelPairs} {
+		for _, q := range []string{sqlDelPairs, sqlDelCountries, sqlDelThemes} {
 			if err := exec(q, id); err != nil {
 				return err
 			}
