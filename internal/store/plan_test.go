@@ -234,6 +234,23 @@ func TestPairWritesUseTheKey(t *testing.T) {
 	}
 }
 
+// The article counts of countries and themes count tag rows along their
+// key and look up only drafts: never every tag row's article.
+func TestTagCountPlans(t *testing.T) {
+	s, _ := newStore(t, "sqlite")
+	for name, q := range map[string]string{
+		"countries": tagCountSQL("article_countries", "country"),
+		"themes":    tagCountSQL("article_themes", "theme"),
+		"theme":     themeSelect + ` WHERE th.slug = 'trade'`,
+	} {
+		plan := explain(t, s, q, nil)
+		t.Logf("%s\n%s", name, plan)
+		if !strings.Contains(plan, "INDEX articles_drafts") || strings.Contains(plan, "SCAN a\n") || strings.Contains(plan, "SEARCH a USING INTEGER PRIMARY KEY") {
+			t.Errorf("%s looks up articles other than drafts", name)
+		}
+	}
+}
+
 // TestCommonSearchWalksTheDateIndex: a search whose words are in many
 // articles walks the date index (no sort of every match) and returns the
 // same page, in the same order, as the plan that sorts.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -537,5 +538,64 @@ func TestBulkUpsert(t *testing.T) {
 		if page, _ := s.ListArticles(ctx, news.Filter{Query: []string{"lost"}, Sort: news.SortNewest, Limit: 5}); len(page.Articles) != 0 {
 			t.Error("part of a refused batch was stored")
 		}
+	})
+}
+
+// The article counts of countries and themes are of published articles:
+// drafts carry tags but are not counted until they are published.
+func TestTagCountsLeaveOutDrafts(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		mustCreate(t, s, draft(t, s, "one", t0, []string{"RU"}, []string{"sanctions"}))
+		gone := mustCreate(t, s, draft(t, s, "two", t0.Add(time.Hour), []string{"KP", "RU"}, []string{"trade"}))
+		mustCreate(t, s, draft(t, s, "three", t0.Add(2*time.Hour), []string{"CN"}, []string{"sanctions"}))
+		d := draft(t, s, "four", t0.Add(3*time.Hour), []string{"RU"}, []string{"sanctions"})
+		d.Status = news.StatusDraft
+		mustCreate(t, s, d)
+		d = draft(t, s, "five", t0.Add(4*time.Hour), []string{"JP"}, []string{"troops"})
+		d.Status = news.StatusDraft
+		hidden := mustCreate(t, s, d)
+
+		check := func(step string, countries, themes map[string]int) {
+			t.Helper()
+			cs, err := s.Countries(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, c := range cs {
+				got[c.Code] = c.ArticleCount
+			}
+			if !maps.Equal(got, countries) {
+				t.Errorf("%s: countries %v, want %v", step, got, countries)
+			}
+			ts, err := s.Themes(ctx, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = map[string]int{}
+			for _, th := range ts {
+				got[th.Slug] = th.ArticleCount
+				one, err := s.Theme(ctx, th.Slug)
+				if err != nil || one.ArticleCount != th.ArticleCount {
+					t.Errorf("%s: theme %s alone counts %d, %v; in the list %d", step, th.Slug, one.ArticleCount, err, th.ArticleCount)
+				}
+			}
+			if !maps.Equal(got, themes) {
+				t.Errorf("%s: themes %v, want %v", step, got, themes)
+			}
+		}
+		check("with two drafts", map[string]int{"RU": 2, "KP": 1, "CN": 1}, map[string]int{"sanctions": 2, "trade": 1})
+		published := news.StatusPublished
+		if _, err := s.UpdateArticle(ctx, hidden.ID, news.Update{Status: &published}, 0); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteArticle(ctx, gone.ID, 0); err != nil {
+			t.Fatal(err)
+		}
+		check("a draft published, an article deleted", map[string]int{"RU": 1, "CN": 1, "JP": 1}, map[string]int{"sanctions": 2, "troops": 1})
 	})
 }

@@ -261,15 +261,16 @@ func (s *Store) Country(ctx context.Context, name string) (news.Country, error) 
 	return all[i], nil
 }
 
-// tagCounts counts published articles per tag value of a join table.
+// tagCounts counts published articles per tag value of a join table: its
+// rows along its key, less the rows of drafts, which articles_drafts lists
+// (a join of every row to its article for the status took seconds at a
+// million articles).
 func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]int, error) {
 	var rows []struct {
 		Key   string
 		Count int
 	}
-	q := fmt.Sprintf(`SELECT t.%[2]s AS key, count(*) AS count FROM %[1]s t JOIN articles a ON a.id = t.article_id
-		WHERE a.status = 'published' GROUP BY t.%[2]s`, table, col)
-	if err := s.read(ctx).Raw(q).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(tagCountSQL(table, col)).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "count "+col)
 	}
 	m := make(map[string]int, len(rows))
@@ -279,9 +280,25 @@ func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]in
 	return m, nil
 }
 
+// tagCountSQL is tagCounts' query. CROSS JOIN keeps SQLite walking the
+// drafts and looking up their tag rows, not the other way round.
+func tagCountSQL(table, col string) string {
+	return fmt.Sprintf(`SELECT key, sum(n) AS count FROM (
+		SELECT %[2]s AS key, count(*) AS n FROM %[1]s GROUP BY %[2]s
+		UNION ALL
+		SELECT t.%[2]s, -count(*) FROM articles a CROSS JOIN %[1]s t
+		WHERE t.article_id = a.id AND a.status = 'draft' GROUP BY t.%[2]s
+	) c GROUP BY key`, table, col)
+}
+
+// themeSelect reads themes with their published article counts, as
+// tagCounts counts them: the theme's rows less those of drafts. CROSS JOIN
+// keeps SQLite walking the drafts and looking up their theme rows, not the
+// other way round (2.9 s at a million articles).
 const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases, th.keywords,
-	(SELECT count(*) FROM article_themes t JOIN articles a ON a.id = t.article_id
-	  WHERE t.theme = th.slug AND a.status = 'published') AS count
+	(SELECT count(*) FROM article_themes t WHERE t.theme = th.slug)
+	- (SELECT count(*) FROM articles a CROSS JOIN article_themes t
+	  WHERE t.article_id = a.id AND a.status = 'draft' AND t.theme = th.slug) AS count
 	FROM themes th`
 
 // Themes lists the themes with their published article counts.
