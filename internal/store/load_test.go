@@ -128,6 +128,18 @@ func TestLoadMatchesUpserts(t *testing.T) {
 		}
 	}
 
+	// The article counts of countries and themes, which leave out drafts.
+	cs1, err1 := loaded.Countries(ctx, true)
+	cs2, err2 := upserted.Countries(ctx, true)
+	if err1 != nil || err2 != nil || len(cs1) == 0 || !reflect.DeepEqual(cs1, cs2) {
+		t.Errorf("countries after the load %v, %v; after upserts %v, %v", cs1, err1, cs2, err2)
+	}
+	ts1, err1 := loaded.Themes(ctx, true)
+	ts2, err2 := upserted.Themes(ctx, true)
+	if err1 != nil || err2 != nil || len(ts1) == 0 || !reflect.DeepEqual(ts1, ts2) {
+		t.Errorf("themes after the load %v, %v; after upserts %v, %v", ts1, err1, ts2, err2)
+	}
+
 	// The change feed has every article once. Its order may differ: the
 	// load numbers articles by id, upserts move a replaced one to the end.
 	feed := func(s *Store) map[int64]int {
