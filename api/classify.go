@@ -41,7 +41,7 @@ type Classification struct {
 // classify godoc
 //
 //	@Summary		Suggest countries and themes for a text
-//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an admin extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //	@Tags			articles
 //	@ID				classify
 //	@Accept			json

@@ -27,6 +27,7 @@ import (
 const (
 	editorKey = "test-editor-key-0123456789"
 	adminKey  = "test-admin-key-0123456789"
+	readerKey = "test-reader-key-0123456789"
 )
 
 // env is one API over real HTTP on a fresh SQLite file with the demo
@@ -93,7 +94,7 @@ func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
-	e := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey},
+	e := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
 		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, StaleWhileRevalidate: 2 * time.Minute, Log: quietLog(),
 		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}})
 	return e, st

@@ -207,7 +207,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Success	201		{object}	Theme
 //	@Failure	400		{object}	Problem
 //	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem	"the key is not an admin key"
+//	@Failure	403		{object}	Problem	"the key is a reader key"
 //	@Failure	409		{object}	Problem	"slug, name or alias already used"
 //	@Failure	415		{object}	Problem
 //	@Failure	422		{object}	Problem
@@ -235,7 +235,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an admin key.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
@@ -246,7 +246,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Success		200		{object}	Theme
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"the key is not an admin key"
+//	@Failure		403		{object}	Problem	"the key is a reader key"
 //	@Failure		404		{object}	Problem
 //	@Failure		409		{object}	Problem
 //	@Failure		415		{object}	Problem
@@ -275,14 +275,14 @@ func (h *handlers) updateTheme(c echo.Context) error {
 // deleteTheme godoc
 //
 //	@Summary		Delete a theme
-//	@Description	Only a theme that no article carries can be deleted (409 otherwise). Needs an admin key.
+//	@Description	Only a theme that no article carries can be deleted (409 otherwise). Needs an editor key.
 //	@Tags			themes
 //	@ID				deleteTheme
 //	@Produce		application/problem+json
 //	@Param			slug	path	string	true	"theme slug"
 //	@Success		204		"deleted"
 //	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"the key is not an admin key"
+//	@Failure		403		{object}	Problem	"the key is a reader key"
 //	@Failure		404		{object}	Problem
 //	@Failure		409		{object}	Problem	"theme still in use"
 //	@Security		ApiKeyAuth

@@ -36,10 +36,12 @@ func TestVocabularyEndpoints(t *testing.T) {
 			t.Errorf("%d themes, want 12 seeded", len(themes))
 		}
 
-		// Editors manage themes.
+		// Editors manage themes (admins too); readers and strangers do not.
 		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", body: `{"slug":"energy","name":"Energy"}`}), 401, "")
-		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy"}`}), 403, "")
-		r := e.do(req{method: "POST", path: "/v1/themes", admin: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/themes", body: `{"slug":"energy","name":"Energy"}`,
+			headers: []string{"Authorization", "Bearer " + readerKey}}), 403, "")
+		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/trade", headers: []string{"Authorization", "Bearer " + readerKey}}), 403, "")
+		r := e.do(req{method: "POST", path: "/v1/themes", key: true, body: `{"slug":"energy","name":"Energy","aliases":["oil"]}`})
 		if r.status != http.StatusCreated {
 			t.Fatalf("create theme: %d %s", r.status, r.body)
 		}
@@ -48,7 +50,7 @@ func TestVocabularyEndpoints(t *testing.T) {
 		if r := e.do(req{path: "/v1/articles?theme=oil"}); r.status != 200 {
 			t.Errorf("a new theme's alias is not accepted by the list: %d %s", r.status, r.body)
 		}
-		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", admin: true, body: `{"name":"Energy supply"}`})
+		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy supply"}`})
 		if r.status != 200 || r.json(t)["name"] != "Energy supply" {
 			t.Errorf("patch theme: %d %s", r.status, r.body)
 		}

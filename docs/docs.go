@@ -1125,7 +1125,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an admin extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.",
+                "description": "Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1836,7 +1836,7 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "the key is not an admin key",
+                        "description": "the key is a reader key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1941,7 +1941,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Only a theme that no article carries can be deleted (409 otherwise). Needs an admin key.",
+                "description": "Only a theme that no article carries can be deleted (409 otherwise). Needs an editor key.",
                 "produces": [
                     "application/problem+json"
                 ],
@@ -1970,7 +1970,7 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "the key is not an admin key",
+                        "description": "the key is a reader key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2004,7 +2004,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), \"cyber*\" matches words beginning so, and \"-trade war\" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an admin key.",
+                "description": "Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), \"cyber*\" matches words beginning so, and \"-trade war\" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.",
                 "consumes": [
                     "application/json",
                     "application/merge-patch+json"
@@ -2057,7 +2057,7 @@ const docTemplate = `{
                         }
                     },
                     "403": {
-                        "description": "the key is not an admin key",
+                        "description": "the key is a reader key",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -2997,7 +2997,7 @@ const docTemplate = `{
     },
     "securityDefinitions": {
         "ApiKeyAuth": {
-            "description": "An API key: reader (reads with its own rate limit), editor (articles) or admin (themes). Create one with headlines keys create.",
+            "description": "An API key: reader (reads with its own rate limit), editor (articles and themes) or admin (everything an editor does). Create one with headlines keys create.",
             "type": "apiKey",
             "name": "X-API-Key",
             "in": "header"

@@ -15,8 +15,8 @@ type Role string
 // The roles, weakest first.
 const (
 	RoleReader Role = "reader" // reads, with a rate limit of its own
-	RoleEditor Role = "editor" // writes articles, sees drafts
-	RoleAdmin  Role = "admin"  // manages themes and keys
+	RoleEditor Role = "editor" // writes articles and themes, sees drafts
+	RoleAdmin  Role = "admin"  // everything an editor may do; the highest role
 )
 
 var roleRank = map[Role]int{RoleReader: 1, RoleEditor: 2, RoleAdmin: 3}
