@@ -220,13 +220,17 @@ func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 const tagRows = `json_each('["' || replace(%s, ',', '","') || '"]')`
 
 // loadFinish makes the rows the articles imply and builds what was dropped.
+// The country and theme rows go in sorted by their key, each after the one
+// before it (a million articles imported in 33.8, 34.6, 36.6 s against
+// 38.1, 36.9, 38.3 s in date order, alternating runs); the pairs, three
+// times as many and wider, cost the same either way and skip the sort.
 var loadFinish = []string{
 	`INSERT INTO article_countries (country, published_at, article_id)
 	SELECT c.value, a.published_at, a.id FROM articles a, ` + fmt.Sprintf(tagRows, "a.countries") + ` c
-	WHERE a.countries <> '' ORDER BY a.published_at, a.id`,
+	WHERE a.countries <> '' ORDER BY 1, 2, 3`,
 	`INSERT INTO article_themes (theme, published_at, article_id)
 	SELECT t.value, a.published_at, a.id FROM articles a, ` + fmt.Sprintf(tagRows, "a.themes") + ` t
-	WHERE a.themes <> '' ORDER BY a.published_at, a.id`,
+	WHERE a.themes <> '' ORDER BY 1, 2, 3`,
 	`INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes)
 	SELECT c.value, t.value, a.published_at, a.id, a.countries, a.themes
 	FROM articles a, ` + fmt.Sprintf(tagRows, "a.countries") + ` c, ` + fmt.Sprintf(tagRows, "a.themes") + ` t
