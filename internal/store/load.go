@@ -131,7 +131,7 @@ func (l *load) begin() (bool, error) {
 // through the journal (read connections do not ask for WAL themselves:
 // the mode is kept in the file, which the writer set when it opened).
 func (l *load) leaveWAL() error {
-	if rdb, err := l.s.r.DB(); err == nil && l.s.r != l.s.w {
+	if rdb, err := l.s.r.DB(); err == nil {
 		n := rdb.Stats().MaxOpenConnections
 		rdb.SetMaxIdleConns(0)
 		defer rdb.SetMaxIdleConns(n)
@@ -170,8 +170,8 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 			continue
 		}
 		drop = append(drop, fmt.Sprintf("DROP %s %q", typ, name))
-		// The indexes of articles come back first: the tag rows are made
-		// in order of publication, through articles_published.
+		// The indexes of articles come back first: the pair rows are
+		// made in order of publication, through articles_published.
 		if typ == "index" && table == "articles" {
 			l.first = append(l.first, ddl)
 		} else {
@@ -291,9 +291,9 @@ func (l *load) Rollback() {
 		_, _ = l.conn.ExecContext(l.ctx, p)
 	}
 	if l.journal {
-		// Back to WAL, which waits for readers of the journal to finish
-		// (busy_timeout). Should that fail, the next connection to open
-		// the file as a writer asks for WAL again.
+		// Back to WAL. Should that fail (a reader of the journal in the
+		// middle of a read), the next connection to open the file as a
+		// writer asks for WAL again.
 		_, _ = l.conn.ExecContext(l.ctx, "PRAGMA journal_mode = WAL")
 	}
 	_ = l.conn.Close()

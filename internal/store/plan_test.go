@@ -220,7 +220,7 @@ func TestPairWritesUseTheKey(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
 	for name, q := range map[string]string{
 		"delete": sqlDelPairs,
-		"retag":  `UPDATE article_pairs SET themes = ? WHERE (country, theme, published_at, article_id) IN (` + sqlPairKeys + `)`,
+		"retag":  sqlRetagPairs,
 	} {
 		args := []any{int64(1)}
 		if name == "retag" {

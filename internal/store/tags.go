@@ -12,17 +12,20 @@ import (
 const (
 	sqlDelCountries = `DELETE FROM article_countries WHERE article_id = ?`
 	sqlDelThemes    = `DELETE FROM article_themes WHERE article_id = ?`
-	sqlDelPairs     = `DELETE FROM article_pairs WHERE (country, theme, published_at, article_id) IN (` + sqlPairKeys + `)`
+	sqlDelPairs     = `DELETE FROM article_pairs WHERE ` + pairsOfArticle
 	sqlAddCountry   = `INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`
 	sqlAddTheme     = `INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`
 	sqlAddPair      = `INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes) VALUES (?, ?, ?, ?, ?, ?)`
+	// sqlRetagPairs sets the theme text of article ?'s pairs (after a
+	// theme's slug changed under it).
+	sqlRetagPairs = `UPDATE article_pairs SET themes = ? WHERE ` + pairsOfArticle
 )
 
-// sqlPairKeys lists the keys of article ?'s pairs from its tag rows, so
-// that the pairs are found through their primary key: article_pairs has no
-// index on article_id (migration 00007). Run it before the tag rows change.
-const sqlPairKeys = `SELECT c.country, t.theme, c.published_at, c.article_id
-	FROM article_countries c JOIN article_themes t ON t.article_id = c.article_id WHERE c.article_id = ?`
+// pairsOfArticle matches the pairs of article ?, by their primary key,
+// with the keys its tag rows give: article_pairs has no index on
+// article_id (migration 00007). Use it before the tag rows change.
+const pairsOfArticle = `(country, theme, published_at, article_id) IN (SELECT c.country, t.theme, c.published_at, c.article_id
+	FROM article_countries c JOIN article_themes t ON t.article_id = c.article_id WHERE c.article_id = ?)`
 
 // tagText is a sorted tag list as the countries and themes columns hold it.
 func tagText(tags []string) string { return strings.Join(tags, ",") }

@@ -476,5 +476,5 @@ func retagText(tx *gorm.DB, id int64) error {
 	if err := tx.Exec(`UPDATE articles SET themes = ? WHERE id = ?`, text, id).Error; err != nil {
 		return err
 	}
-	return tx.Exec(`UPDATE article_pairs SET themes = ? WHERE (country, theme, published_at, article_id) IN (`+sqlPairKeys+`)`, text, id).Error
+	return tx.Exec(sqlRetagPairs, text, id).Error
 }
