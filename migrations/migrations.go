@@ -1,7 +1,8 @@
 // Package migrations holds the versioned, append-only SQL schema of each
 // database dialect, embedded in the binary. Files are named NNNNN_name.sql
 // and run by goose in order; a landed file is never edited. The two
-// dialects keep the same numbers and the same schema.
+// dialects keep the same numbers and the same schema, but where a file
+// says why not (00009 changes SQLite only).
 package migrations
 
 import "embed"

@@ -164,7 +164,7 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	if err != nil {
 		return news.Article{}, translate(err, "create article")
 	}
-	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d, false); err != nil {
+	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
 	if err := s.recordChange(tx, id, false); err != nil {
@@ -174,37 +174,39 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 }
 
 // update overwrites article id with d when its version matches ifVersion
-// (0 = any). The version check is in the UPDATE's WHERE clause.
+// (0 = any). The row is read and locked first: its tag rows are found
+// from it, and deleted only when the write goes ahead (Retag carries on in
+// the same transaction after a write it skips).
 func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft, ifVersion int) (news.Article, error) {
 	if err := checkURL(tx, d.URL, id); err != nil {
 		return news.Article{}, err
 	}
+	var cur []struct {
+		PublishedAt int64
+		Version     int
+	}
+	if err := tx.Raw(`SELECT published_at, version FROM articles WHERE id = ?`+s.dialect.forUpdate(), id).Scan(&cur).Error; err != nil {
+		return news.Article{}, translate(err, "update article")
+	}
+	if len(cur) == 0 {
+		return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
+	}
+	if ifVersion != 0 && cur[0].Version != ifVersion {
+		return news.Article{}, news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+	}
 	if d.PublishedAt.IsZero() { // a replace without a time keeps the stored one
-		var pub []int64
-		if err := tx.Raw(`SELECT published_at FROM articles WHERE id = ?`, id).Scan(&pub).Error; err != nil {
-			return news.Article{}, translate(err, "update article")
-		}
-		if len(pub) == 0 {
-			return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
-		}
-		d.PublishedAt = fromMicros(pub[0])
+		d.PublishedAt = fromMicros(cur[0].PublishedAt)
+	}
+	if err := s.dialect.dropTags(gormExec(tx), id); err != nil {
+		return news.Article{}, translate(err, "tag article")
 	}
 	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
-	args := updateArgs(d, micros(d.PublishedAt), micros(s.now()), id)
-	if ifVersion != 0 {
-		q += ` AND version = ?`
-		args = append(args, ifVersion)
+	if err := tx.Exec(q, updateArgs(d, micros(d.PublishedAt), micros(s.now()), id)...).Error; err != nil {
+		return news.Article{}, translate(err, "update article")
 	}
-	res := tx.Exec(q, args...)
-	if res.Error != nil {
-		return news.Article{}, translate(res.Error, "update article")
-	}
-	if res.RowsAffected == 0 {
-		return news.Article{}, s.missOrStale(ctx, tx, id)
-	}
-	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d, true); err != nil {
+	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
 	if err := s.recordChange(tx, id, false); err != nil {
@@ -307,10 +309,9 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 // DeleteArticle removes an article and records a tombstone.
 func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		// Its pairs first, found from its tag rows, which the article's
-		// delete then removes (ON DELETE CASCADE). Should the version not
-		// match, the transaction is rolled back, pairs and all.
-		if err := tx.Exec(sqlDelPairs, id).Error; err != nil {
+		// Its pairs and tag rows first, found from its row. Should the
+		// version not match, the write is rolled back, tag rows and all.
+		if err := s.dialect.dropTags(gormExec(tx), id); err != nil {
 			return translate(err, "delete article")
 		}
 		var versions []int

@@ -187,10 +187,12 @@ func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int6
 			created[i] = true
 		} else {
 			ids[i] = existing
-			err = st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), now, existing), &pub)
+			if err = s.dialect.dropTags(st.exec, existing); err == nil {
+				err = st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), now, existing), &pub)
+			}
 		}
 		if err == nil {
-			err = writeTags(st.exec, ids[i], pub, d, existing != 0)
+			err = writeTags(st.exec, ids[i], pub, d)
 		}
 		if err != nil {
 			return nil, nil, translate(err, "import")

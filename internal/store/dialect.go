@@ -81,3 +81,12 @@ func (d dialect) relevance(terms []string) (from, rank string, rankArgs []any, c
 	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid", "bm25(articles_fts, 10.0, 4.0, 1.0)", nil,
 		"articles_fts MATCH ?", []any{ftsQuery(terms)}
 }
+
+// forUpdate locks the rows a SELECT reads until the transaction ends, on
+// PostgreSQL; a SQLite write transaction holds the whole database already.
+func (d dialect) forUpdate() string {
+	if d.postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}

@@ -132,15 +132,24 @@ func buildList(d dialect, f news.Filter) listQuery {
 		q.needA = q.needA || d.postgres
 	}
 	for _, t := range tags {
-		exists := fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = %s AND x.%s", t.table, q.id, t.col)
+		// Whether the row's article carries a tag: on SQLite a lookup of
+		// the tag table's primary key per value, on PostgreSQL of its
+		// article_id index (see migration 00009).
+		exists := func(in string) string {
+			if d.postgres {
+				return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = %s AND x.%s %s)", t.table, q.id, t.col, in)
+			}
+			return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.%s %s AND x.published_at = %s AND x.article_id = %s)",
+				t.table, t.col, in, q.pub, q.id)
+		}
 		if len(t.any) > 0 {
-			q.cond(exists+" IN ("+placeholders(len(t.any))+"))", anyArgs(t.any)...)
+			q.cond(exists("IN ("+placeholders(len(t.any))+")"), anyArgs(t.any)...)
 		}
 		for _, v := range t.all {
-			q.cond(exists+" = ?)", v)
+			q.cond(exists("= ?"), v)
 		}
 		if len(t.none) > 0 {
-			q.cond("NOT "+exists+" IN ("+placeholders(len(t.none))+"))", anyArgs(t.none)...)
+			q.cond("NOT "+exists("IN ("+placeholders(len(t.none))+")"), anyArgs(t.none)...)
 		}
 	}
 	if f.Since != nil {
@@ -210,12 +219,25 @@ func pageSQLWalk(d dialect, f news.Filter, walk bool) (string, []any) {
 // countSQL counts the rows of f's list.
 func countSQL(d dialect, f news.Filter) (string, []any) {
 	q := buildList(d, f)
+	if q.tagsets(d) {
+		return "SELECT coalesce(sum(n), 0) FROM article_tagsets d" + q.whereSQL(), q.args
+	}
 	return "SELECT count(*) FROM " + q.countFrom() + q.whereSQL(), q.args
+}
+
+// tagsets says that q is every published article of one country and one
+// theme, which SQLite counts per tag set in article_tagsets (migration
+// 00009): its total and facets are read from there.
+func (q *listQuery) tagsets(d dialect) bool {
+	return !d.postgres && q.pairs && len(q.where) == 1
 }
 
 // facetSQL counts the rows of f's list per tag set: (countries, themes, n).
 func facetSQL(d dialect, f news.Filter) (string, []any) {
 	q := buildList(d, f)
+	if q.tagsets(d) {
+		return "SELECT d.countries, d.themes, d.n FROM article_tagsets d" + q.whereSQL() + " AND d.n > 0", q.args
+	}
 	tags := "a.countries, a.themes"
 	if q.pairs && !q.needA {
 		tags = "d.countries, d.themes"

@@ -235,6 +235,10 @@ var loadFinish = []string{
 	SELECT c.value, t.value, a.published_at, a.id, a.countries, a.themes
 	FROM articles a, ` + fmt.Sprintf(tagRows, "a.countries") + ` c, ` + fmt.Sprintf(tagRows, "a.themes") + ` t
 	WHERE a.status = 'published' AND a.countries <> '' AND a.themes <> '' ORDER BY a.published_at, a.id`,
+	// The tag-set counts: rows left at zero by articles deleted before go.
+	`DELETE FROM article_tagsets`,
+	`INSERT INTO article_tagsets (country, theme, countries, themes, n)
+	SELECT country, theme, countries, themes, count(*) FROM article_pairs GROUP BY 1, 2, 3, 4`,
 	// The change feed: every article once, in id order, after whatever the
 	// feed held (tombstones of articles deleted before).
 	`INSERT INTO changes (seq, article_id, deleted, changed_at)

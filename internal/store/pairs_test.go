@@ -74,10 +74,40 @@ func checkPairs(t *testing.T, s *Store, step string) {
 	if err := s.w.Raw(`SELECT id, countries, themes FROM articles ORDER BY id`).Scan(&arts).Error; err != nil {
 		t.Fatal(err)
 	}
+	// No tag row outlives its article or its article's time.
+	var orphans int
+	if err := s.w.Raw(`SELECT count(*) FROM (SELECT article_id, published_at FROM article_countries
+		UNION ALL SELECT article_id, published_at FROM article_themes
+		UNION ALL SELECT article_id, published_at FROM article_pairs) x
+		WHERE NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = x.article_id AND a.published_at = x.published_at)`).Scan(&orphans).Error; err != nil {
+		t.Fatal(err)
+	}
+	if orphans != 0 {
+		t.Errorf("%s: %d tag rows of no article, or of another time", step, orphans)
+	}
 	for _, a := range arts {
 		if c, th := text(a.ID); a.Countries != c || a.Themes != th {
 			t.Errorf("%s: article %d has tag text %q %q, its tag rows say %q %q", step, a.ID, a.Countries, a.Themes, c, th)
 		}
+	}
+	if s.dialect.postgres {
+		return
+	}
+	// SQLite counts each pair's tag sets, which is what totals and facets
+	// of a pair read.
+	type tagset struct {
+		Country, Theme, Countries, Themes string
+		N                                 int
+	}
+	var wantSets, gotSets []tagset
+	if err := s.w.Raw(`SELECT country, theme, countries, themes, count(*) AS n FROM article_pairs GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`).Scan(&wantSets).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.w.Raw(`SELECT country, theme, countries, themes, n FROM article_tagsets WHERE n <> 0 ORDER BY 1, 2, 3, 4`).Scan(&gotSets).Error; err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(wantSets, gotSets); diff != "" {
+		t.Errorf("%s: article_tagsets (-want +got):\n%s", step, diff)
 	}
 }
 
@@ -114,6 +144,14 @@ func TestPairsFollowEveryWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 		checkPairs(t, s, "replace")
+		stale := draft(t, s, "one, stale", t0.Add(5*time.Hour), []string{"CN"}, []string{"aid"})
+		if _, err := s.ReplaceArticle(ctx, a.ID, stale, 1); news.ErrorCode(err) != news.EPreconditionFailed {
+			t.Fatalf("a replace of version 1 after version 2: %v", err)
+		}
+		if err := s.DeleteArticle(ctx, a.ID, 1); news.ErrorCode(err) != news.EPreconditionFailed {
+			t.Fatalf("a delete of version 1 after version 2: %v", err)
+		}
+		checkPairs(t, s, "stale replace and delete")
 		if got := list("RU", "sanctions"); len(got) != 0 {
 			t.Errorf("RU+sanctions after the tags moved: %v", got)
 		}

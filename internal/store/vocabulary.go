@@ -230,7 +230,7 @@ func (s *Store) Countries(ctx context.Context, usedOnly bool) ([]news.Country, e
 	if err := s.loadCountries(ctx); err != nil {
 		return nil, err
 	}
-	counts, err := s.tagCounts(ctx, "article_countries", "country")
+	counts, err := s.tagCounts(ctx, "article_countries", "country", "countries")
 	if err != nil {
 		return nil, err
 	}
@@ -265,12 +265,12 @@ func (s *Store) Country(ctx context.Context, name string) (news.Country, error) 
 // rows along its key, less the rows of drafts, which articles_drafts lists
 // (a join of every row to its article for the status took seconds at a
 // million articles).
-func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]int, error) {
+func (s *Store) tagCounts(ctx context.Context, table, col, list string) (map[string]int, error) {
 	var rows []struct {
 		Key   string
 		Count int
 	}
-	if err := s.read(ctx).Raw(tagCountSQL(table, col)).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(s.dialect.tagCountSQL(table, col, list)).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "count "+col)
 	}
 	m := make(map[string]int, len(rows))
@@ -280,31 +280,35 @@ func (s *Store) tagCounts(ctx context.Context, table, col string) (map[string]in
 	return m, nil
 }
 
-// tagCountSQL is tagCounts' query. CROSS JOIN keeps SQLite walking the
-// drafts and looking up their tag rows, not the other way round.
-func tagCountSQL(table, col string) string {
+// tagCountSQL is tagCounts' query: the tag's rows, counted along the tag
+// table's key, less the drafts' tags, read from the drafts' list column.
+// CROSS JOIN keeps SQLite walking the drafts (articles_drafts) and
+// splitting their lists.
+func (d dialect) tagCountSQL(table, col, list string) string {
 	return fmt.Sprintf(`SELECT key, sum(n) AS count FROM (
 		SELECT %[2]s AS key, count(*) AS n FROM %[1]s GROUP BY %[2]s
 		UNION ALL
-		SELECT t.%[2]s, -count(*) FROM articles a CROSS JOIN %[1]s t
-		WHERE t.article_id = a.id AND a.status = 'draft' GROUP BY t.%[2]s
-	) c GROUP BY key`, table, col)
+		SELECT j.value, -count(*) FROM articles a CROSS JOIN %[3]s
+		WHERE a.status = 'draft' AND a.%[4]s <> '' GROUP BY j.value
+	) c GROUP BY key`, table, col, d.tagRows("a."+list, "j"), list)
 }
 
 // themeSelect reads themes with their published article counts, as
-// tagCounts counts them: the theme's rows less those of drafts. CROSS JOIN
-// keeps SQLite walking the drafts and looking up their theme rows, not the
-// other way round (2.9 s at a million articles).
-const themeSelect = `SELECT th.slug, th.name, th.description, th.aliases, th.keywords,
+// tagCounts counts them: the theme's rows less the drafts that carry it.
+// CROSS JOIN keeps SQLite walking the drafts, not every article of the
+// theme (2.9 s at a million articles).
+func (d dialect) themeSelect() string {
+	return `SELECT th.slug, th.name, th.description, th.aliases, th.keywords,
 	(SELECT count(*) FROM article_themes t WHERE t.theme = th.slug)
-	- (SELECT count(*) FROM articles a CROSS JOIN article_themes t
-	  WHERE t.article_id = a.id AND a.status = 'draft' AND t.theme = th.slug) AS count
+	- (SELECT count(*) FROM articles a CROSS JOIN ` + d.tagRows("a.themes", "j") + `
+	  WHERE a.status = 'draft' AND a.themes <> '' AND j.value = th.slug) AS count
 	FROM themes th`
+}
 
 // Themes lists the themes with their published article counts.
 func (s *Store) Themes(ctx context.Context, usedOnly bool) ([]news.Theme, error) {
 	var rows []themeRow
-	if err := s.read(ctx).Raw(themeSelect + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
+	if err := s.read(ctx).Raw(s.dialect.themeSelect() + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
 		return nil, translate(err, "list themes")
 	}
 	out := make([]news.Theme, 0, len(rows))
@@ -331,7 +335,7 @@ func (s *Store) Theme(ctx context.Context, name string) (news.Theme, error) {
 
 func (s *Store) themeBySlug(ctx context.Context, db *gorm.DB, slug string) (news.Theme, error) {
 	var rows []themeRow
-	if err := db.WithContext(ctx).Raw(themeSelect+` WHERE th.slug = ?`, slug).Scan(&rows).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(s.dialect.themeSelect()+` WHERE th.slug = ?`, slug).Scan(&rows).Error; err != nil {
 		return news.Theme{}, translate(err, "get theme")
 	}
 	if len(rows) == 0 {
@@ -423,7 +427,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 				return translate(err, "update theme")
 			}
 			for _, id := range ids {
-				if err := retagText(tx, id); err != nil {
+				if err := s.dialect.retagText(tx, id, cur.Slug, t.Slug); err != nil {
 					return translate(err, "update theme")
 				}
 				if err := s.recordChange(tx, id, false); err != nil {
@@ -464,17 +468,17 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 	return err
 }
 
-// retagText rewrites the theme text of article id and of its pairs from
-// its theme rows, after a theme's slug changed under it.
-func retagText(tx *gorm.DB, id int64) error {
-	var themes []string
-	if err := tx.Raw(`SELECT theme FROM article_themes WHERE article_id = ?`, id).Scan(&themes).Error; err != nil {
+// retagText rewrites the theme text of article id and of its pairs after
+// the theme from was renamed to, which their theme rows already say (ON
+// UPDATE CASCADE).
+func (d dialect) retagText(tx *gorm.DB, id int64, from, to string) error {
+	var lists []string
+	if err := tx.Raw(`SELECT themes FROM articles WHERE id = ?`, id).Scan(&lists).Error; err != nil || len(lists) == 0 {
 		return err
 	}
-	slices.Sort(themes)
-	text := tagText(themes)
+	text := renamedTags(lists[0], from, to)
 	if err := tx.Exec(`UPDATE articles SET themes = ? WHERE id = ?`, text, id).Error; err != nil {
 		return err
 	}
-	return tx.Exec(sqlRetagPairs, text, id).Error
+	return tx.Exec(d.sqlRetagPairs(), text, id).Error
 }
