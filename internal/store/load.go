@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -15,12 +17,13 @@ import (
 
 // A load fills a SQLite database that has no articles yet, in one
 // transaction: what `headlines import` does to a new database. Articles go
-// in as they come, with no index but the url's and no full-text trigger;
-// the tag, pair and change rows are then made from the stored articles in
-// SQL, in order of publication, and the indexes and the full-text index are built
-// once at the end. Upserting the same records batch by batch updates every
-// index at random places and the full-text index row by row: at a million
-// articles that took 392 s.
+// in as they come, with no secondary index (but the partial one of drafts)
+// and no full-text trigger; the tag, pair and tag-set rows are then made
+// in Go, sorted by their keys (see loadTags), the change rows in SQL, and
+// the indexes and the full-text index are built once at the end. Upserting
+// the same records batch by batch updates every index at random places
+// and the full-text index row by row: at a million articles that took
+// 392 s. HEADLINES_LOAD_TRACE=1 prints how long each step takes.
 //
 // The transaction holds the write lock throughout: other writers wait, and
 // readers see an empty database until the commit. A failure or a crash
@@ -43,10 +46,12 @@ type load struct {
 	now  int64
 	// first and restore recreate the indexes and triggers dropped for the
 	// load, from their own SQL in the schema: first the indexes of
-	// articles, before the tag rows are made, then the others.
+	// articles, while the tag rows are made, then the others.
 	first, restore []string
 	seed           maphash.Seed
-	urls           map[uint64]struct{} // hashes of the urls loaded
+	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
+	tags           loadTags
+	started        time.Time
 	done           bool
 	journal        bool // the load left WAL for a rollback journal
 }
@@ -74,7 +79,7 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 	if err != nil {
 		return nil, translate(err, "import")
 	}
-	l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), seed: maphash.MakeSeed(), urls: map[uint64]struct{}{}}
+	l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
 	s.loads.Add(1)
 	ok, err := l.begin()
 	if err != nil || !ok {
@@ -170,8 +175,8 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 			continue
 		}
 		drop = append(drop, fmt.Sprintf("DROP %s %q", typ, name))
-		// The indexes of articles come back first: the pair rows are
-		// made in order of publication, through articles_published.
+		// The indexes of articles come back first, while other cores
+		// make the tag rows.
 		if typ == "index" && table == "articles" {
 			l.first = append(l.first, ddl)
 		} else {
@@ -186,59 +191,60 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 	created := make([]bool, len(drafts))
 	for i, d := range drafts {
-		// The database had no articles: a url is taken only if it came
-		// earlier in the load, which a hash of each url tells cheaply (a
-		// collision costs one lookup).
-		var existing int64
-		if d.URL != "" {
-			h := maphash.String(l.seed, d.URL)
-			if _, seen := l.urls[h]; seen {
-				err := l.st.queryRow(sqlFindURL, []any{d.URL}, &existing)
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
-					return nil, translate(err, "import")
-				}
-			}
-			l.urls[h] = struct{}{}
+		existing, err := l.stored(d.URL)
+		if err != nil {
+			return nil, translate(err, "import")
 		}
-		var err error
+		id, pub := existing, published(d, l.now)
 		if existing == 0 {
-			_, err = l.st.execResult(sqlInsertArticle, insertArgs(d, published(d, l.now), l.now)...)
+			var res sql.Result
+			if res, err = l.st.execResult(sqlInsertArticle, insertArgs(d, pub, l.now)...); err == nil {
+				id, err = res.LastInsertId()
+			}
 			created[i] = true
 		} else {
-			var stored int64
-			err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &stored)
+			err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub)
 		}
 		if err != nil {
 			return nil, translate(err, "import")
+		}
+		l.tags.add(id, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
+		if d.URL != "" && existing == 0 {
+			l.urls[maphash.String(l.seed, d.URL)] = id
 		}
 	}
 	return created, nil
 }
 
-// tagRows lists an article's tags from its comma-separated column as rows
-// of json_each: tag codes and slugs never hold a comma or a quote.
-const tagRows = `json_each('["' || replace(%s, ',', '","') || '"]')`
+// stored returns the id of the article that came earlier in the load with
+// url, or 0. The database had no articles, and the url's index is built at
+// the end: a hash of each url loaded tells where to look (two urls with
+// one hash cost a scan of the table).
+func (l *load) stored(url string) (int64, error) {
+	if url == "" {
+		return 0, nil
+	}
+	id, seen := l.urls[maphash.String(l.seed, url)]
+	if !seen {
+		return 0, nil
+	}
+	var same int
+	if err := l.st.queryRow(`SELECT url = ? FROM articles WHERE id = ?`, []any{url, id}, &same); err != nil {
+		return 0, err
+	}
+	if same == 1 {
+		return id, nil
+	}
+	err := l.st.queryRow(sqlFindURL, []any{url}, &id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
 
-// loadFinish makes the rows the articles imply and builds what was dropped.
-// The country and theme rows go in sorted by their key, each after the one
-// before it (a million articles imported in 33.8, 34.6, 36.6 s against
-// 38.1, 36.9, 38.3 s in date order, alternating runs); the pairs, three
-// times as many and wider, cost the same either way and skip the sort.
+// loadFinish makes the change rows the articles imply (the tag rows come
+// from loadTags).
 var loadFinish = []string{
-	`INSERT INTO article_countries (country, published_at, article_id)
-	SELECT c.value, a.published_at, a.id FROM articles a, ` + fmt.Sprintf(tagRows, "a.countries") + ` c
-	WHERE a.countries <> '' ORDER BY 1, 2, 3`,
-	`INSERT INTO article_themes (theme, published_at, article_id)
-	SELECT t.value, a.published_at, a.id FROM articles a, ` + fmt.Sprintf(tagRows, "a.themes") + ` t
-	WHERE a.themes <> '' ORDER BY 1, 2, 3`,
-	`INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes)
-	SELECT c.value, t.value, a.published_at, a.id, a.countries, a.themes
-	FROM articles a, ` + fmt.Sprintf(tagRows, "a.countries") + ` c, ` + fmt.Sprintf(tagRows, "a.themes") + ` t
-	WHERE a.status = 'published' AND a.countries <> '' AND a.themes <> '' ORDER BY a.published_at, a.id`,
-	// The tag-set counts: rows left at zero by articles deleted before go.
-	`DELETE FROM article_tagsets`,
-	`INSERT INTO article_tagsets (country, theme, countries, themes, n)
-	SELECT country, theme, countries, themes, count(*) FROM article_pairs GROUP BY 1, 2, 3, 4`,
 	// The change feed: every article once, in id order, after whatever the
 	// feed held (tombstones of articles deleted before).
 	`INSERT INTO changes (seq, article_id, deleted, changed_at)
@@ -251,19 +257,43 @@ var loadFinish = []string{
 // commits: the load is on disk when it returns.
 func (l *load) Commit(context.Context) error {
 	defer l.Rollback()
+	trace("articles", l.started)
+	// The tag rows are made and sorted on other cores while this
+	// connection indexes the articles and writes the change feed.
+	made := make(chan *loadRows, 1)
+	go func() { made <- l.tags.rows() }()
+	exec := func(steps []string) error {
+		for _, q := range steps {
+			tr := time.Now()
+			if _, err := l.tx.ExecContext(l.ctx, q); err != nil {
+				return err
+			}
+			trace(q, tr)
+		}
+		return nil
+	}
+	err := exec(append(l.first, loadFinish...))
+	rows := <-made
+	if err == nil {
+		tr := time.Now()
+		err = l.insertTagRows(rows, l.tags.sets)
+		trace("tag rows", tr)
+	}
+	l.tags = loadTags{}
 	l.st.close()
 	l.st = nil
-	steps := append(append(append(l.first, loadFinish...), l.restore...),
-		`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
-	for _, q := range steps {
-		if _, err := l.tx.ExecContext(l.ctx, q); err != nil {
-			return translate(err, "import")
-		}
+	if err == nil {
+		err = exec(append(l.restore, `INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`))
 	}
+	if err != nil {
+		return translate(err, "import")
+	}
+	tr := time.Now()
 	if err := l.tx.Commit(); err != nil {
 		return translate(err, "import")
 	}
 	l.done = true
+	trace("commit", tr)
 	if !l.journal {
 		// The commit synced the log (synchronous=FULL, as for every
 		// write), so the load is on disk. Copying the log into the
@@ -303,4 +333,12 @@ func (l *load) Rollback() {
 	_ = l.conn.Close()
 	l.conn = nil
 	l.s.loads.Add(-1)
+}
+
+// trace prints how long a step of the load took, from start, to standard
+// error when HEADLINES_LOAD_TRACE is set.
+func trace(step string, start time.Time) {
+	if os.Getenv("HEADLINES_LOAD_TRACE") != "" {
+		fmt.Fprintf(os.Stderr, "load: %6.2f s  %.60s\n", time.Since(start).Seconds(), strings.Join(strings.Fields(step), " "))
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io/fs"
 	"os"
 	"reflect"
@@ -343,5 +344,52 @@ func TestLoadResolvesWhileItHoldsTheFile(t *testing.T) {
 	}
 	if err := l.Commit(ctx); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestLoadURLsThatShareAHash: a load finds a url that came before through
+// a hash of it, with no index on url until the end. Two urls of one hash
+// must still be told apart, and each found again when it comes back.
+func TestLoadURLsThatShareAHash(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t, "sqlite")
+	ln, err := s.BeginLoad(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Rollback()
+	l := ln.(*load)
+	a := draft(t, s, "Story A", t0, []string{"KP"}, []string{"trade"})
+	a.URL = "https://news.example.com/a"
+	b := draft(t, s, "Story B", t0.Add(time.Hour), []string{"RU"}, []string{"sanctions"})
+	b.URL = "https://news.example.com/b"
+	if _, err := l.Add(ctx, []news.Draft{a}); err != nil {
+		t.Fatal(err)
+	}
+	// b's hash now leads to a, as if the two urls shared one.
+	l.urls[maphash.String(l.seed, b.URL)] = l.urls[maphash.String(l.seed, a.URL)]
+	created, err := l.Add(ctx, []news.Draft{b})
+	if err != nil || !created[0] {
+		t.Fatalf("b with a's hash: created %v, %v", created, err)
+	}
+	a.Title, b.Title = "Story A, corrected", "Story B, corrected"
+	created, err = l.Add(ctx, []news.Draft{b, a})
+	if err != nil || created[0] || created[1] {
+		t.Fatalf("a and b again: created %v, %v", created, err)
+	}
+	if err := l.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	page, err := s.ListArticles(ctx, news.Filter{Sort: news.SortOldest, Limit: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, art := range page.Articles {
+		titles = append(titles, art.Title)
+	}
+	if want := []string{"Story A, corrected", "Story B, corrected"}; !slices.Equal(titles, want) {
+		t.Errorf("articles %q, want %q", titles, want)
 	}
 }

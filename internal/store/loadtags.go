@@ -1,0 +1,242 @@
+package store
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+)
+
+// A load keeps what the tag rows need of each article it stores, and
+// makes the country, theme, pair and tag-set rows from that in Go at the
+// end: sorted by their keys and inserted many rows per statement. Made in
+// SQL from the stored articles, they took 32 s of a million articles'
+// import: four passes over the articles table, a sort of each table's rows
+// and of the tag sets' counts.
+
+// loadArticle is what the tag rows of one loaded article are made of.
+type loadArticle struct {
+	id, pub           int64
+	countries, themes uint32 // tag sets, as indexes into loadTags.sets
+	published         bool
+}
+
+// loadTags collects the loaded articles in id order, which is the order
+// they were inserted in.
+type loadTags struct {
+	articles []loadArticle
+	setIDs   map[string]uint32
+	sets     []string // tag texts, as the countries and themes columns hold them
+}
+
+func (t *loadTags) set(text string) uint32 {
+	id, ok := t.setIDs[text]
+	if !ok {
+		if t.setIDs == nil {
+			t.setIDs = map[string]uint32{}
+		}
+		id = uint32(len(t.sets)) //nolint:gosec // a load holds far fewer tag sets than 2^32
+		t.setIDs[text] = id
+		t.sets = append(t.sets, text)
+	}
+	return id
+}
+
+// add records article id, or what replaced it when it came before.
+func (t *loadTags) add(id, pub int64, countries, themes string, published bool) {
+	a := loadArticle{id: id, pub: pub, countries: t.set(countries), themes: t.set(themes), published: published}
+	n := len(t.articles)
+	if n == 0 || t.articles[n-1].id < id {
+		t.articles = append(t.articles, a)
+		return
+	}
+	if i, ok := slices.BinarySearchFunc(t.articles, id, func(a loadArticle, id int64) int { return cmp.Compare(a.id, id) }); ok {
+		t.articles[i] = a
+	}
+}
+
+// tagRow is a row of article_countries or article_themes; tag is the
+// tag's rank in sort order.
+type tagRow struct {
+	pub, id int64
+	tag     uint32
+}
+
+// pairRow is a row of article_pairs, its country and theme as ranks.
+type pairRow struct {
+	pub, id           int64
+	countries, themes uint32
+	country, theme    uint32
+}
+
+// tagSetKey is a row of article_tagsets without its count.
+type tagSetKey struct {
+	country, theme    uint32
+	countries, themes uint32
+}
+
+// loadRows are the rows of the tag tables, each in its key's order.
+type loadRows struct {
+	tags              []string // the tags by rank: sorted, so ranks sort as the tags do
+	countries, themes []tagRow
+	pairs             []pairRow
+	tagSets           []tagSetKey
+	tagSetCounts      []int
+}
+
+// rows makes the rows of the tag tables, sorting them on two goroutines.
+func (t *loadTags) rows() *loadRows {
+	var tags []string
+	seen := map[string]bool{}
+	split := make([][]string, len(t.sets))
+	for i, text := range t.sets {
+		if text == "" {
+			continue
+		}
+		split[i] = strings.Split(text, ",")
+		for _, tag := range split[i] {
+			if !seen[tag] {
+				seen[tag] = true
+				tags = append(tags, tag)
+			}
+		}
+	}
+	slices.Sort(tags)
+	rank := make(map[string]uint32, len(tags))
+	for i, tag := range tags {
+		rank[tag] = uint32(i) //nolint:gosec // far fewer tags than 2^32
+	}
+	ranks := make([][]uint32, len(t.sets))
+	for i, s := range split {
+		for _, tag := range s {
+			ranks[i] = append(ranks[i], rank[tag])
+		}
+	}
+	r := &loadRows{tags: tags}
+	counts := map[tagSetKey]int{}
+	for _, a := range t.articles {
+		for _, c := range ranks[a.countries] {
+			r.countries = append(r.countries, tagRow{pub: a.pub, id: a.id, tag: c})
+		}
+		for _, th := range ranks[a.themes] {
+			r.themes = append(r.themes, tagRow{pub: a.pub, id: a.id, tag: th})
+		}
+		if !a.published {
+			continue
+		}
+		for _, c := range ranks[a.countries] {
+			for _, th := range ranks[a.themes] {
+				r.pairs = append(r.pairs, pairRow{pub: a.pub, id: a.id, countries: a.countries, themes: a.themes, country: c, theme: th})
+				counts[tagSetKey{c, th, a.countries, a.themes}]++
+			}
+		}
+	}
+	byTag := func(a, b tagRow) int {
+		if a.tag != b.tag {
+			return cmp.Compare(a.tag, b.tag)
+		}
+		if a.pub != b.pub {
+			return cmp.Compare(a.pub, b.pub)
+		}
+		return cmp.Compare(a.id, b.id)
+	}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		slices.SortFunc(r.pairs, func(a, b pairRow) int {
+			if a.country != b.country {
+				return cmp.Compare(a.country, b.country)
+			}
+			if a.theme != b.theme {
+				return cmp.Compare(a.theme, b.theme)
+			}
+			if a.pub != b.pub {
+				return cmp.Compare(a.pub, b.pub)
+			}
+			return cmp.Compare(a.id, b.id)
+		})
+	})
+	slices.SortFunc(r.countries, byTag)
+	slices.SortFunc(r.themes, byTag)
+	r.tagSets = make([]tagSetKey, 0, len(counts))
+	for k := range counts {
+		r.tagSets = append(r.tagSets, k)
+	}
+	slices.SortFunc(r.tagSets, func(a, b tagSetKey) int {
+		return cmp.Or(cmp.Compare(a.country, b.country), cmp.Compare(a.theme, b.theme),
+			strings.Compare(t.sets[a.countries], t.sets[b.countries]), strings.Compare(t.sets[a.themes], t.sets[b.themes]))
+	})
+	r.tagSetCounts = make([]int, len(r.tagSets))
+	for i, k := range r.tagSets {
+		r.tagSetCounts[i] = counts[k]
+	}
+	wg.Wait()
+	return r
+}
+
+// maxLoadParams bounds the parameters of one multi-row INSERT.
+const maxLoadParams = 900
+
+// insertRows inserts n rows into table's columns, as many per statement as
+// maxLoadParams allows; row appends row i's values to args.
+func (l *load) insertRows(table string, cols []string, n int, row func(i int, args []any) []any) error {
+	per := maxLoadParams / len(cols)
+	one := "(" + placeholders(len(cols)) + ")"
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	args := make([]any, 0, per*len(cols))
+	for start := 0; start < n; start += per {
+		k := min(per, n-start)
+		q := head + strings.TrimSuffix(strings.Repeat(one+", ", k), ", ")
+		args = args[:0]
+		for i := start; i < start+k; i++ {
+			args = row(i, args)
+		}
+		if err := l.st.exec(q, args...); err != nil {
+			return fmt.Errorf("%s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// insertTagRows writes the rows of the country, theme, pair and tag-set
+// tables that t's articles make.
+func (l *load) insertTagRows(r *loadRows, tagSets []string) error {
+	// Each tag and tag text as an interface value once, not once per row.
+	tags := make([]any, len(r.tags))
+	for i, tag := range r.tags {
+		tags[i] = tag
+	}
+	sets := make([]any, len(tagSets))
+	for i, s := range tagSets {
+		sets[i] = s
+	}
+	tagCols := func(col string) []string { return []string{col, "published_at", "article_id"} }
+	tagArgs := func(rows []tagRow) func(int, []any) []any {
+		return func(i int, args []any) []any {
+			return append(args, tags[rows[i].tag], rows[i].pub, rows[i].id)
+		}
+	}
+	if err := l.insertRows("article_countries", tagCols("country"), len(r.countries), tagArgs(r.countries)); err != nil {
+		return err
+	}
+	if err := l.insertRows("article_themes", tagCols("theme"), len(r.themes), tagArgs(r.themes)); err != nil {
+		return err
+	}
+	err := l.insertRows("article_pairs", []string{"country", "theme", "published_at", "article_id", "countries", "themes"}, len(r.pairs),
+		func(i int, args []any) []any {
+			p := &r.pairs[i]
+			return append(args, tags[p.country], tags[p.theme], p.pub, p.id, sets[p.countries], sets[p.themes])
+		})
+	if err != nil {
+		return err
+	}
+	// Rows left at zero by articles deleted before the load go first.
+	if err := l.st.exec(`DELETE FROM article_tagsets`); err != nil {
+		return err
+	}
+	return l.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
+		func(i int, args []any) []any {
+			k := r.tagSets[i]
+			return append(args, tags[k.country], tags[k.theme], sets[k.countries], sets[k.themes], r.tagSetCounts[i])
+		})
+}
