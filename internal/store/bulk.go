@@ -14,9 +14,14 @@ import (
 // first use, within its transaction.
 type bulkStatements struct {
 	ctx   context.Context
-	tx    *sql.Tx
+	tx    preparer
 	d     dialect
 	stmts map[string]*sql.Stmt
+}
+
+// preparer is a transaction, or a connection that runs one.
+type preparer interface {
+	PrepareContext(ctx context.Context, query string) (*sql.Stmt, error)
 }
 
 func (st *bulkStatements) stmt(q string) (*sql.Stmt, error) {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"io/fs"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -41,7 +43,7 @@ type load struct {
 	s    *Store
 	ctx  context.Context
 	conn *sql.Conn
-	tx   *sql.Tx
+	inTx bool // the load's transaction is open
 	st   *bulkStatements
 	now  int64
 	// first and restore recreate the indexes and triggers dropped for the
@@ -51,6 +53,8 @@ type load struct {
 	seed           maphash.Seed
 	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags           loadTags
+	side           string   // the side file, attached as load_side; "" for none
+	sideDDL        []string // the SQL of sideTables
 	started        time.Time
 	done           bool
 	journal        bool // the load left WAL for a rollback journal
@@ -105,13 +109,21 @@ func (l *load) begin() (bool, error) {
 	if err := l.leaveWAL(); err != nil {
 		return false, translate(err, "import")
 	}
-	tx, err := l.conn.BeginTx(l.ctx, nil)
-	if err != nil {
+	if err := l.attachSide(); err != nil {
 		return false, translate(err, "import")
 	}
-	l.tx = tx
+	// A deferred BEGIN, then a write to take the main database's write
+	// lock at once: BEGIN IMMEDIATE would lock the side file too, which
+	// another connection fills (see attachSide).
+	if _, err := l.conn.ExecContext(l.ctx, "BEGIN"); err != nil {
+		return false, translate(err, "import")
+	}
+	l.inTx = true
+	if _, err := l.conn.ExecContext(l.ctx, "UPDATE change_seq SET seq = seq WHERE id = 1"); err != nil {
+		return false, translate(err, "import")
+	}
 	var some int
-	err = tx.QueryRowContext(l.ctx, `SELECT EXISTS (SELECT 1 FROM articles)`).Scan(&some)
+	err := l.conn.QueryRowContext(l.ctx, `SELECT EXISTS (SELECT 1 FROM articles)`).Scan(&some)
 	if err != nil || some != 0 {
 		return false, translate(err, "import")
 	}
@@ -120,12 +132,83 @@ func (l *load) begin() (bool, error) {
 		return false, translate(err, "import")
 	}
 	for _, q := range drop {
-		if _, err := tx.ExecContext(l.ctx, q); err != nil {
+		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
 			return false, translate(err, "import")
 		}
 	}
-	l.st = &bulkStatements{ctx: l.ctx, tx: tx, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
+	l.st = &bulkStatements{ctx: l.ctx, tx: l.conn, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
 	return true, nil
+}
+
+// sideTables are the tables a load fills in its side file.
+var sideTables = []string{"article_countries", "article_themes", "article_pairs", "article_tagsets"}
+
+// attachSide makes an empty side file beside the database and attaches it
+// as load_side, before the load's transaction begins (SQLite attaches no
+// file inside one). At the end, another connection fills it with the tag
+// rows on another core while this one builds the full-text index, and
+// this one then copies them in: SQLite copies a table into an empty one
+// of the same shape without decoding its rows. It keeps the tables' SQL
+// for the other connection. A database with no file gets no side file.
+func (l *load) attachSide() error {
+	var path string
+	if err := l.conn.QueryRowContext(l.ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil || path == "" {
+		return err
+	}
+	rows, err := l.conn.QueryContext(l.ctx, `SELECT sql FROM sqlite_schema WHERE type = 'table' AND name IN (?, ?, ?, ?) ORDER BY name`,
+		sideTables[0], sideTables[1], sideTables[2], sideTables[3])
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var ddl string
+		if err := rows.Scan(&ddl); err != nil {
+			return err
+		}
+		l.sideDDL = append(l.sideDDL, ddl)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	side := path + "-load"
+	if err := os.Remove(side); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err // left by a load that was killed
+	}
+	if _, err := l.conn.ExecContext(l.ctx, `ATTACH DATABASE ? AS load_side`, side); err != nil {
+		return err
+	}
+	l.side = side
+	return nil
+}
+
+// fillSide makes the tag rows and writes them to the side file, on a
+// connection of its own, and closes it.
+func (l *load) fillSide() error {
+	rows := l.tags.rows()
+	db, err := sql.Open("sqlite3", "file:"+(&url.URL{Path: l.side}).EscapedPath()+
+		"?_journal_mode=OFF&_synchronous=OFF&_cache_size=-16384")
+	if err != nil {
+		return err
+	}
+	defer func() { _ = db.Close() }()
+	db.SetMaxOpenConns(1)
+	tx, err := db.BeginTx(l.ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tx.Rollback() }()
+	for _, ddl := range l.sideDDL {
+		if _, err := tx.ExecContext(l.ctx, ddl); err != nil {
+			return err
+		}
+	}
+	st := &bulkStatements{ctx: l.ctx, tx: tx, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
+	defer st.close()
+	if err := insertTagRows(st, rows, l.tags.sets); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 // leaveWAL switches the database to a rollback journal for the load when
@@ -156,7 +239,7 @@ func (l *load) leaveWAL() error {
 // schemaToRebuild lists the statements that drop the secondary indexes
 // and triggers of loadTables, and keeps those that create them again.
 func (l *load) schemaToRebuild() (drop []string, err error) {
-	rows, err := l.tx.QueryContext(l.ctx, `SELECT type, name, tbl_name, sql FROM sqlite_schema
+	rows, err := l.conn.QueryContext(l.ctx, `SELECT type, name, tbl_name, sql FROM sqlite_schema
 		WHERE type IN ('index', 'trigger') AND sql IS NOT NULL AND tbl_name IN (?, ?, ?, ?, ?) ORDER BY type, name`,
 		loadTables[0], loadTables[1], loadTables[2], loadTables[3], loadTables[4])
 	if err != nil {
@@ -251,6 +334,8 @@ var loadFinish = []string{
 	SELECT (SELECT seq FROM change_seq WHERE id = 1) + row_number() OVER (ORDER BY id), id, FALSE, updated_at
 	FROM articles ORDER BY id`,
 	`UPDATE change_seq SET seq = seq + (SELECT count(*) FROM articles) WHERE id = 1`,
+	// Tag-set counts left at zero by articles deleted before the load.
+	`DELETE FROM article_tagsets`,
 }
 
 // Commit makes the tag, pair and change rows, builds the indexes and
@@ -258,40 +343,57 @@ var loadFinish = []string{
 func (l *load) Commit(context.Context) error {
 	defer l.Rollback()
 	trace("articles", l.started)
-	// The tag rows are made and sorted on other cores while this
-	// connection indexes the articles and writes the change feed.
-	made := make(chan *loadRows, 1)
-	go func() { made <- l.tags.rows() }()
-	exec := func(steps []string) error {
+	exec := func(steps ...string) error {
 		for _, q := range steps {
 			tr := time.Now()
-			if _, err := l.tx.ExecContext(l.ctx, q); err != nil {
+			if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
 				return err
 			}
 			trace(q, tr)
 		}
 		return nil
 	}
-	err := exec(append(l.first, loadFinish...))
-	rows := <-made
-	if err == nil {
-		tr := time.Now()
-		err = l.insertTagRows(rows, l.tags.sets)
-		trace("tag rows", tr)
+	// The tag rows are made, sorted and written to the side file on other
+	// cores while this connection indexes the articles, writes the change
+	// feed and builds the full-text index; then they are copied in. With
+	// no side file, they are written here.
+	filled := make(chan error, 1)
+	tr := time.Now()
+	if l.side != "" {
+		go func() { filled <- l.fillSide() }()
 	}
-	l.tags = loadTags{}
+	err := exec(append(l.first, loadFinish...)...)
+	if l.side == "" && err == nil {
+		err = insertTagRows(l.st, l.tags.rows(), l.tags.sets)
+	}
 	l.st.close()
 	l.st = nil
 	if err == nil {
-		err = exec(append(l.restore, `INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`))
+		err = exec(`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
+	}
+	if l.side != "" {
+		if ferr := <-filled; err == nil {
+			err = ferr
+		}
+		trace("tag rows, made in the side file", tr)
+		for _, t := range sideTables {
+			if err == nil {
+				err = exec(fmt.Sprintf(`INSERT INTO main.%[1]s SELECT * FROM load_side.%[1]s`, t))
+			}
+		}
+	}
+	l.tags = loadTags{}
+	if err == nil {
+		err = exec(l.restore...)
 	}
 	if err != nil {
 		return translate(err, "import")
 	}
-	tr := time.Now()
-	if err := l.tx.Commit(); err != nil {
+	tr = time.Now()
+	if _, err := l.conn.ExecContext(l.ctx, "COMMIT"); err != nil {
 		return translate(err, "import")
 	}
+	l.inTx = false
 	l.done = true
 	trace("commit", tr)
 	if !l.journal {
@@ -315,8 +417,12 @@ func (l *load) Rollback() {
 		l.st.close()
 		l.st = nil
 	}
-	if l.tx != nil && !l.done {
-		_ = l.tx.Rollback()
+	if l.inTx {
+		_, _ = l.conn.ExecContext(l.ctx, "ROLLBACK")
+	}
+	if l.side != "" {
+		_, _ = l.conn.ExecContext(l.ctx, "DETACH DATABASE load_side")
+		_ = os.Remove(l.side)
 	}
 	for _, p := range []string{
 		"PRAGMA threads = 0",

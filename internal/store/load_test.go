@@ -196,7 +196,11 @@ func TestLoadRollbackAndWhenNot(t *testing.T) {
 		if _, err := l.Add(ctx, loadDrafts(t, s)[:50]); err != nil {
 			t.Fatal(err)
 		}
+		side := l.(*load).side
 		l.Rollback()
+		if _, err := os.Stat(side); side == "" || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("side file %q after a rolled back load: %v", side, err)
+		}
 		if got := schema(t, s); !reflect.DeepEqual(got, before) {
 			t.Errorf("schema after a rolled back load:\n%v\nbefore:\n%v", got, before)
 		}
@@ -256,12 +260,19 @@ func TestLoadJournal(t *testing.T) {
 				}
 			}
 			drafts := loadDrafts(t, s)[:50]
+			// A side file that a killed load left, not a database at all.
+			if err := os.WriteFile(path+"-load", []byte("left by a killed load"), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			l, err := s.BeginLoad(ctx)
 			if err != nil || l == nil {
 				t.Fatalf("BeginLoad: %v, %v", l, err)
 			}
 			if got := l.(*load).journal; got != alone {
 				t.Errorf("load through a rollback journal: %v, want %v", got, alone)
+			}
+			if got := l.(*load).side; got != path+"-load" {
+				t.Errorf("side file %q, want %q", got, path+"-load")
 			}
 			if _, err := l.Add(ctx, drafts); err != nil {
 				t.Fatal(err)
@@ -278,8 +289,10 @@ func TestLoadJournal(t *testing.T) {
 			if err := s.w.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
 				t.Errorf("journal mode after the load: %q, %v; want wal", mode, err)
 			}
-			if _, err := os.Stat(path + "-journal"); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("a rollback journal is left after the load: %v", err)
+			for _, left := range []string{"-journal", "-load"} {
+				if _, err := os.Stat(path + left); !errors.Is(err, fs.ErrNotExist) {
+					t.Errorf("%s is left after the load: %v", path+left, err)
+				}
 			}
 			// Read from a fresh store too: what the load stored is in the file.
 			again, err := Open(path, Options{})

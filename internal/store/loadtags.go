@@ -179,7 +179,7 @@ const maxLoadParams = 900
 
 // insertRows inserts n rows into table's columns, as many per statement as
 // maxLoadParams allows; row appends row i's values to args.
-func (l *load) insertRows(table string, cols []string, n int, row func(i int, args []any) []any) error {
+func (st *bulkStatements) insertRows(table string, cols []string, n int, row func(i int, args []any) []any) error {
 	per := maxLoadParams / len(cols)
 	one := "(" + placeholders(len(cols)) + ")"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
@@ -191,7 +191,7 @@ func (l *load) insertRows(table string, cols []string, n int, row func(i int, ar
 		for i := start; i < start+k; i++ {
 			args = row(i, args)
 		}
-		if err := l.st.exec(q, args...); err != nil {
+		if err := st.exec(q, args...); err != nil {
 			return fmt.Errorf("%s: %w", table, err)
 		}
 	}
@@ -200,7 +200,7 @@ func (l *load) insertRows(table string, cols []string, n int, row func(i int, ar
 
 // insertTagRows writes the rows of the country, theme, pair and tag-set
 // tables that t's articles make.
-func (l *load) insertTagRows(r *loadRows, tagSets []string) error {
+func insertTagRows(st *bulkStatements, r *loadRows, tagSets []string) error {
 	// Each tag and tag text as an interface value once, not once per row.
 	tags := make([]any, len(r.tags))
 	for i, tag := range r.tags {
@@ -216,13 +216,13 @@ func (l *load) insertTagRows(r *loadRows, tagSets []string) error {
 			return append(args, tags[rows[i].tag], rows[i].pub, rows[i].id)
 		}
 	}
-	if err := l.insertRows("article_countries", tagCols("country"), len(r.countries), tagArgs(r.countries)); err != nil {
+	if err := st.insertRows("article_countries", tagCols("country"), len(r.countries), tagArgs(r.countries)); err != nil {
 		return err
 	}
-	if err := l.insertRows("article_themes", tagCols("theme"), len(r.themes), tagArgs(r.themes)); err != nil {
+	if err := st.insertRows("article_themes", tagCols("theme"), len(r.themes), tagArgs(r.themes)); err != nil {
 		return err
 	}
-	err := l.insertRows("article_pairs", []string{"country", "theme", "published_at", "article_id", "countries", "themes"}, len(r.pairs),
+	err := st.insertRows("article_pairs", []string{"country", "theme", "published_at", "article_id", "countries", "themes"}, len(r.pairs),
 		func(i int, args []any) []any {
 			p := &r.pairs[i]
 			return append(args, tags[p.country], tags[p.theme], p.pub, p.id, sets[p.countries], sets[p.themes])
@@ -230,11 +230,7 @@ func (l *load) insertTagRows(r *loadRows, tagSets []string) error {
 	if err != nil {
 		return err
 	}
-	// Rows left at zero by articles deleted before the load go first.
-	if err := l.st.exec(`DELETE FROM article_tagsets`); err != nil {
-		return err
-	}
-	return l.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
+	return st.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
 		func(i int, args []any) []any {
 			k := r.tagSets[i]
 			return append(args, tags[k.country], tags[k.theme], sets[k.countries], sets[k.themes], r.tagSetCounts[i])
