@@ -53,8 +53,9 @@ type load struct {
 	seed           maphash.Seed
 	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags           loadTags
-	side           string   // the side file, attached as load_side; "" for none
-	sideDDL        []string // the SQL of sideTables
+	pending        []pendingArticle // new articles not yet inserted (see flush)
+	side           string           // the side file, attached as load_side; "" for none
+	sideDDL        []string         // the SQL of sideTables
 	started        time.Time
 	done           bool
 	journal        bool // the load left WAL for a rollback journal
@@ -275,28 +276,87 @@ func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 	created := make([]bool, len(drafts))
 	for i, d := range drafts {
 		existing, err := l.stored(d.URL)
-		if err != nil {
-			return nil, translate(err, "import")
-		}
-		id, pub := existing, published(d, l.now)
-		if existing == 0 {
-			var res sql.Result
-			if res, err = l.st.execResult(sqlInsertArticle, insertArgs(d, pub, l.now)...); err == nil {
-				id, err = res.LastInsertId()
+		if err == nil && existing == pendingID {
+			// Its url came earlier in this batch: store that one first.
+			if err = l.flush(); err == nil {
+				existing, err = l.stored(d.URL)
 			}
-			created[i] = true
-		} else {
-			err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub)
 		}
 		if err != nil {
 			return nil, translate(err, "import")
 		}
-		l.tags.add(id, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
-		if d.URL != "" && existing == 0 {
-			l.urls[maphash.String(l.seed, d.URL)] = id
+		pub := published(d, l.now)
+		if existing == 0 {
+			created[i] = true
+			l.pending = append(l.pending, pendingArticle{d, pub})
+			if d.URL != "" {
+				l.urls[maphash.String(l.seed, d.URL)] = pendingID
+			}
+			if len(l.pending) == loadInsertRows {
+				err = l.flush()
+			}
+		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub); err == nil {
+			l.tags.add(existing, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
+		}
+		if err != nil {
+			return nil, translate(err, "import")
 		}
 	}
+	if err := l.flush(); err != nil {
+		return nil, translate(err, "import")
+	}
 	return created, nil
+}
+
+// pendingID marks a url whose article waits in load.pending.
+const pendingID = -1
+
+// loadInsertRows is how many articles a load inserts per statement: binding
+// their values costs the same, but each statement costs a round of calls
+// into SQLite (a million rows into a test table took 4.9 s 40 at a time,
+// against 7.0 s one at a time).
+const loadInsertRows = 50
+
+// pendingArticle is an article that waits to be inserted, published at pub.
+type pendingArticle struct {
+	d   news.Draft
+	pub int64
+}
+
+// flush inserts the pending articles in one statement. SQLite numbers the
+// rows of one INSERT one after the other, each the highest rowid yet plus
+// one, so the last rowid gives every id.
+func (l *load) flush() error {
+	k := len(l.pending)
+	if k == 0 {
+		return nil
+	}
+	head, one, _ := strings.Cut(sqlInsertArticle, "VALUES")
+	q := head + "VALUES " + strings.TrimSuffix(strings.Repeat(strings.TrimSpace(one)+", ", k), ", ")
+	args := make([]any, 0, k*16)
+	for _, p := range l.pending {
+		args = append(args, insertArgs(p.d, p.pub, l.now)...)
+	}
+	res, err := l.st.execResult(q, args...)
+	if err != nil {
+		return err
+	}
+	last, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n != int64(k) {
+		return fmt.Errorf("inserted %d articles of %d: %w", n, k, err)
+	}
+	for i, p := range l.pending {
+		id := last - int64(k-1-i)
+		l.tags.add(id, p.pub, tagText(p.d.Countries), tagText(p.d.Themes), p.d.Status == news.StatusPublished)
+		if p.d.URL != "" {
+			l.urls[maphash.String(l.seed, p.d.URL)] = id
+		}
+	}
+	l.pending = l.pending[:0]
+	return nil
 }
 
 // stored returns the id of the article that came earlier in the load with
@@ -308,8 +368,8 @@ func (l *load) stored(url string) (int64, error) {
 		return 0, nil
 	}
 	id, seen := l.urls[maphash.String(l.seed, url)]
-	if !seen {
-		return 0, nil
+	if !seen || id == pendingID {
+		return id, nil
 	}
 	var same int
 	if err := l.st.queryRow(`SELECT url = ? FROM articles WHERE id = ?`, []any{url, id}, &same); err != nil {

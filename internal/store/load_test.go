@@ -377,12 +377,19 @@ func TestLoadURLsThatShareAHash(t *testing.T) {
 	a.URL = "https://news.example.com/a"
 	b := draft(t, s, "Story B", t0.Add(time.Hour), []string{"RU"}, []string{"sanctions"})
 	b.URL = "https://news.example.com/b"
-	if _, err := l.Add(ctx, []news.Draft{a}); err != nil {
-		t.Fatal(err)
+	// A url twice in one batch: the second replaces the first, which
+	// waited to be inserted with others.
+	c := draft(t, s, "Story C", t0.Add(2*time.Hour), []string{"CN"}, []string{"aid"})
+	c.URL = "https://news.example.com/c"
+	c2 := c
+	c2.Title = "Story C, corrected"
+	created, err := l.Add(ctx, []news.Draft{a, c, c2})
+	if err != nil || !slices.Equal(created, []bool{true, true, false}) {
+		t.Fatalf("a, c and c again: created %v, %v; want [true true false]", created, err)
 	}
 	// b's hash now leads to a, as if the two urls shared one.
 	l.urls[maphash.String(l.seed, b.URL)] = l.urls[maphash.String(l.seed, a.URL)]
-	created, err := l.Add(ctx, []news.Draft{b})
+	created, err = l.Add(ctx, []news.Draft{b})
 	if err != nil || !created[0] {
 		t.Fatalf("b with a's hash: created %v, %v", created, err)
 	}
@@ -402,7 +409,7 @@ func TestLoadURLsThatShareAHash(t *testing.T) {
 	for _, art := range page.Articles {
 		titles = append(titles, art.Title)
 	}
-	if want := []string{"Story A, corrected", "Story B, corrected"}; !slices.Equal(titles, want) {
+	if want := []string{"Story A, corrected", "Story B, corrected", "Story C, corrected"}; !slices.Equal(titles, want) {
 		t.Errorf("articles %q, want %q", titles, want)
 	}
 }
