@@ -285,6 +285,10 @@ func TestLoadJournal(t *testing.T) {
 			if err := l.Commit(ctx); err != nil {
 				t.Fatal(err)
 			}
+			var cache int
+			if err := s.w.Raw("PRAGMA cache_size").Scan(&cache).Error; err != nil || cache != -32<<10 {
+				t.Errorf("the writer's cache_size after the load: %d, %v; want %d", cache, err, -32<<10)
+			}
 			var mode string
 			if err := s.w.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
 				t.Errorf("journal mode after the load: %q, %v; want wal", mode, err)
