@@ -58,7 +58,6 @@ type load struct {
 	side           string           // the side file, attached as load_side; "" for none
 	sideDDL        []string         // the SQL of sideTables
 	started        time.Time
-	done           bool
 	journal        bool // the load left WAL for a rollback journal
 }
 
@@ -337,6 +336,19 @@ const pendingID = -1
 // against 7.0 s one at a time).
 const loadInsertRows = 50
 
+// sqlInsertArticle as the head and one row of a multi-row INSERT, and that
+// INSERT of loadInsertRows rows.
+var (
+	articleInsertHead, articleInsertTuple = splitValues(sqlInsertArticle)
+	loadInsertSQL                         = multiRow(articleInsertHead, articleInsertTuple, loadInsertRows)
+)
+
+// splitValues splits a one-row INSERT after its VALUES keyword.
+func splitValues(insert string) (head, tuple string) {
+	head, tuple, _ = strings.Cut(insert, "VALUES")
+	return head + "VALUES", strings.TrimSpace(tuple)
+}
+
 // pendingArticle is an article that waits to be inserted, published at pub.
 type pendingArticle struct {
 	d   news.Draft
@@ -351,8 +363,10 @@ func (l *load) flush() error {
 	if k == 0 {
 		return nil
 	}
-	head, one, _ := strings.Cut(sqlInsertArticle, "VALUES")
-	q := head + "VALUES " + strings.TrimSuffix(strings.Repeat(strings.TrimSpace(one)+", ", k), ", ")
+	q := loadInsertSQL
+	if k < loadInsertRows {
+		q = multiRow(articleInsertHead, articleInsertTuple, k)
+	}
 	args := make([]any, 0, k*16)
 	for _, p := range l.pending {
 		args = append(args, insertArgs(p.d, p.pub, l.now)...)
@@ -474,7 +488,6 @@ func (l *load) Commit(context.Context) error {
 		return translate(err, "import")
 	}
 	l.inTx = false
-	l.done = true
 	trace("commit", tr)
 	if !l.journal {
 		// The commit synced the log (synchronous=FULL, as for every

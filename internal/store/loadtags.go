@@ -182,11 +182,15 @@ const maxLoadParams = 900
 func (st *bulkStatements) insertRows(table string, cols []string, n int, row func(i int, args []any) []any) error {
 	per := maxLoadParams / len(cols)
 	one := "(" + placeholders(len(cols)) + ")"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
+	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES"
+	full := multiRow(head, one, per)
 	args := make([]any, 0, per*len(cols))
 	for start := 0; start < n; start += per {
 		k := min(per, n-start)
-		q := head + strings.TrimSuffix(strings.Repeat(one+", ", k), ", ")
+		q := full
+		if k < per {
+			q = multiRow(head, one, k)
+		}
 		args = args[:0]
 		for i := start; i < start+k; i++ {
 			args = row(i, args)
@@ -196,6 +200,12 @@ func (st *bulkStatements) insertRows(table string, cols []string, n int, row fun
 		}
 	}
 	return nil
+}
+
+// multiRow is an INSERT of k rows: head ends with VALUES, and tuple is
+// one row's values.
+func multiRow(head, tuple string, k int) string {
+	return head + " " + strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", ")
 }
 
 // insertTagRows writes the rows of the country, theme, pair and tag-set
