@@ -277,8 +277,16 @@ func TestServeLoadsDemoAndStopsOnSIGTERM(t *testing.T) {
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
+	// The logs are read to their end before Wait, which closes the pipe
+	// and would lose the last lines.
+	var all []string
 	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	go func() {
+		for l := range logs {
+			all = append(all, l)
+		}
+		done <- cmd.Wait()
+	}()
 	select {
 	case err := <-done:
 		if err != nil {
@@ -286,10 +294,6 @@ func TestServeLoadsDemoAndStopsOnSIGTERM(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("the server did not stop within 20s of SIGTERM")
-	}
-	var all []string
-	for l := range logs {
-		all = append(all, l)
 	}
 	joined := strings.Join(all, "\n")
 	for _, want := range []string{"loaded the demo headlines", "draining", "stopped"} {
