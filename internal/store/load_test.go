@@ -162,6 +162,28 @@ func TestLoadMatchesUpserts(t *testing.T) {
 		t.Errorf("schema after the load:\n%v\nafter migrations:\n%v", got, want)
 	}
 
+	// The tag tables hold the same rows, made in Go by the load.
+	for _, q := range []string{
+		`SELECT country || ' ' || published_at || ' ' || article_id FROM article_countries`,
+		`SELECT theme || ' ' || published_at || ' ' || article_id FROM article_themes`,
+		`SELECT country || ' ' || theme || ' ' || published_at || ' ' || article_id || ' ' || countries || ' ' || themes FROM article_pairs`,
+		`SELECT country || ' ' || theme || ' ' || countries || ' ' || themes || ' ' || n FROM article_tagsets WHERE n > 0`,
+	} {
+		var got, want []string
+		err1 := loaded.w.Raw(q).Scan(&got).Error
+		err2 := upserted.w.Raw(q).Scan(&want).Error
+		if err1 != nil || err2 != nil || len(got) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: %d rows after the load, %d after upserts (%v, %v)", q, len(got), len(want), err1, err2)
+		}
+	}
+
+	// The full-text index builds its segments as the server's writes do
+	// again: the load's larger hashsize was for the load only.
+	var hash int64
+	if err := loaded.w.Raw(`SELECT v FROM articles_fts_config WHERE k = 'hashsize'`).Scan(&hash).Error; err != nil || hash != ftsDefaultHash {
+		t.Errorf("hashsize after the load = %d, %v; want %d", hash, err, ftsDefaultHash)
+	}
+
 	// Writes after the load keep every structure up to date, the full-text
 	// index included.
 	a := mustCreate(t, loaded, draft(t, loaded, "Later story on troop movements", t0.Add(1000*time.Hour), []string{"RU"}, []string{"sanctions"}))
