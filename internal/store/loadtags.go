@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // A load keeps what the tag rows need of each article it stores, and
@@ -85,7 +84,11 @@ type loadRows struct {
 	tagSetCounts      []int
 }
 
-// rows makes the rows of the tag tables, sorting them on two goroutines.
+// rows makes the rows of the tag tables. Each table is in its key's order
+// with one sort of the articles by time: walking them in that order and
+// appending each row to its tag's (or pair's) bucket, laid out one after
+// another, leaves every bucket in time order. Sorting each table's rows
+// instead took 1.9 s of a million articles' load against 0.7 s.
 func (t *loadTags) rows() *loadRows {
 	var tags []string
 	seen := map[string]bool{}
@@ -113,64 +116,88 @@ func (t *loadTags) rows() *loadRows {
 			ranks[i] = append(ranks[i], rank[tag])
 		}
 	}
-	r := &loadRows{tags: tags}
-	counts := map[tagSetKey]int{}
-	for _, a := range t.articles {
+	byTime := slices.Clone(t.articles)
+	slices.SortFunc(byTime, func(a, b loadArticle) int {
+		return cmp.Or(cmp.Compare(a.pub, b.pub), cmp.Compare(a.id, b.id))
+	})
+	nTags := uint32(len(tags)) //nolint:gosec // far fewer tags than 2^32
+	pair := func(c, th uint32) uint32 { return c*nTags + th }
+	// Each bucket's size, then where it starts.
+	countries := make([]int, nTags+1)
+	themes := make([]int, nTags+1)
+	pairs := make([]int, nTags*nTags+1)
+	type setPair struct{ countries, themes uint32 }
+	perSets := map[setPair]int{}
+	for _, a := range byTime {
 		for _, c := range ranks[a.countries] {
-			r.countries = append(r.countries, tagRow{pub: a.pub, id: a.id, tag: c})
+			countries[c+1]++
 		}
 		for _, th := range ranks[a.themes] {
-			r.themes = append(r.themes, tagRow{pub: a.pub, id: a.id, tag: th})
+			themes[th+1]++
+		}
+		if a.published {
+			perSets[setPair{a.countries, a.themes}]++
+			for _, c := range ranks[a.countries] {
+				for _, th := range ranks[a.themes] {
+					pairs[pair(c, th)+1]++
+				}
+			}
+		}
+	}
+	for _, b := range [][]int{countries, themes, pairs} {
+		for i := 1; i < len(b); i++ {
+			b[i] += b[i-1]
+		}
+	}
+	r := &loadRows{
+		tags:      tags,
+		countries: make([]tagRow, countries[nTags]),
+		themes:    make([]tagRow, themes[nTags]),
+		pairs:     make([]pairRow, pairs[nTags*nTags]),
+	}
+	for _, a := range byTime {
+		for _, c := range ranks[a.countries] {
+			r.countries[countries[c]] = tagRow{pub: a.pub, id: a.id, tag: c}
+			countries[c]++
+		}
+		for _, th := range ranks[a.themes] {
+			r.themes[themes[th]] = tagRow{pub: a.pub, id: a.id, tag: th}
+			themes[th]++
 		}
 		if !a.published {
 			continue
 		}
 		for _, c := range ranks[a.countries] {
 			for _, th := range ranks[a.themes] {
-				r.pairs = append(r.pairs, pairRow{pub: a.pub, id: a.id, countries: a.countries, themes: a.themes, country: c, theme: th})
-				counts[tagSetKey{c, th, a.countries, a.themes}]++
+				k := pair(c, th)
+				r.pairs[pairs[k]] = pairRow{pub: a.pub, id: a.id, countries: a.countries, themes: a.themes, country: c, theme: th}
+				pairs[k]++
 			}
 		}
 	}
-	byTag := func(a, b tagRow) int {
-		if a.tag != b.tag {
-			return cmp.Compare(a.tag, b.tag)
+	// A pair of tag sets makes one tag-set row for each of its pairs.
+	for sp, n := range perSets {
+		for _, c := range ranks[sp.countries] {
+			for _, th := range ranks[sp.themes] {
+				r.tagSets = append(r.tagSets, tagSetKey{c, th, sp.countries, sp.themes})
+				r.tagSetCounts = append(r.tagSetCounts, n)
+			}
 		}
-		if a.pub != b.pub {
-			return cmp.Compare(a.pub, b.pub)
-		}
-		return cmp.Compare(a.id, b.id)
 	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		slices.SortFunc(r.pairs, func(a, b pairRow) int {
-			if a.country != b.country {
-				return cmp.Compare(a.country, b.country)
-			}
-			if a.theme != b.theme {
-				return cmp.Compare(a.theme, b.theme)
-			}
-			if a.pub != b.pub {
-				return cmp.Compare(a.pub, b.pub)
-			}
-			return cmp.Compare(a.id, b.id)
-		})
-	})
-	slices.SortFunc(r.countries, byTag)
-	slices.SortFunc(r.themes, byTag)
-	r.tagSets = make([]tagSetKey, 0, len(counts))
-	for k := range counts {
-		r.tagSets = append(r.tagSets, k)
+	order := make([]int, len(r.tagSets))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortFunc(r.tagSets, func(a, b tagSetKey) int {
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := r.tagSets[i], r.tagSets[j]
 		return cmp.Or(cmp.Compare(a.country, b.country), cmp.Compare(a.theme, b.theme),
 			strings.Compare(t.sets[a.countries], t.sets[b.countries]), strings.Compare(t.sets[a.themes], t.sets[b.themes]))
 	})
-	r.tagSetCounts = make([]int, len(r.tagSets))
-	for i, k := range r.tagSets {
-		r.tagSetCounts[i] = counts[k]
+	keys, counts := make([]tagSetKey, len(order)), make([]int, len(order))
+	for i, o := range order {
+		keys[i], counts[i] = r.tagSets[o], r.tagSetCounts[o]
 	}
-	wg.Wait()
+	r.tagSets, r.tagSetCounts = keys, counts
 	return r
 }
 
