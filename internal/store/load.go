@@ -463,7 +463,7 @@ func (l *load) Commit(context.Context) error {
 	l.st.close()
 	l.st = nil
 	if err == nil {
-		err = l.buildFTS(exec)
+		err = exec(`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
 	}
 	if l.side != "" {
 		if ferr := <-filled; err == nil {
@@ -498,31 +498,6 @@ func (l *load) Commit(context.Context) error {
 		_, _ = l.conn.ExecContext(l.ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	return nil
-}
-
-// ftsLoadHash is how much of the full-text index the load builds in
-// memory before writing it out as a segment. FTS5's 1 MiB made a million
-// articles' index of some 3,800 segments, merged again and again as they
-// came; 64 MiB took the build from 6.3 to 4.0 s (about 130 MB more memory
-// while it runs; 32 MiB took 4.5 s, 128 MiB no less than 64).
-const ftsLoadHash = 64 << 20
-
-// ftsDefaultHash is FTS5's own hashsize, which the table goes back to
-// when it had none of its own.
-const ftsDefaultHash = 1 << 20
-
-// buildFTS builds the full-text index from the articles, with a larger
-// hashsize for the build only: the server's writes keep the table's own.
-func (l *load) buildFTS(exec func(...string) error) error {
-	hash := int64(ftsDefaultHash)
-	err := l.conn.QueryRowContext(l.ctx, `SELECT v FROM articles_fts_config WHERE k = 'hashsize'`).Scan(&hash)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	set := func(n int64) string {
-		return fmt.Sprintf(`INSERT INTO articles_fts (articles_fts, rank) VALUES ('hashsize', %d)`, n)
-	}
-	return exec(set(ftsLoadHash), `INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`, set(hash))
 }
 
 // Rollback ends the load, undoing it unless it was committed, and gives
