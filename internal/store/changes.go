@@ -43,8 +43,8 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int, withDrafts 
 			Deleted   bool
 			ChangedAt int64
 		}
-		if err := tx.Raw(`SELECT seq, article_id, deleted, changed_at FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
-			after, limit).Scan(&rows).Error; err != nil {
+		if err := tx.Raw(`SELECT seq, article_id, deleted, changed_at FROM changes WHERE seq > ? ORDER BY seq`+limitSQL(limit),
+			after).Scan(&rows).Error; err != nil {
 			return translate(err, "read changes")
 		}
 		ids := make([]any, 0, len(rows))

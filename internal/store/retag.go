@@ -35,7 +35,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 			return res, err
 		}
 		list, err := queryArticles(ctx, s.r, `SELECT `+s.dialect.columns(true)+` FROM articles a
-			WHERE a.auto_tags <> 0 AND a.id > ? ORDER BY a.id LIMIT ?`, []any{after, retagBatch})
+			WHERE a.auto_tags <> 0 AND a.id > ? ORDER BY a.id`+limitSQL(retagBatch), []any{after})
 		if err != nil {
 			return res, translate(err, "retag")
 		}
