@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/headlines/headlines/internal/news"
 )
 
@@ -307,5 +309,41 @@ func TestCommonSearchWalksTheDateIndex(t *testing.T) {
 		if a, b := ids(true), ids(false); fmt.Sprint(a) != fmt.Sprint(b) || len(a) != 20 {
 			t.Errorf("%v: walking %v, sorting %v", words, a, b)
 		}
+	}
+}
+
+// Each page size is a statement of its own (limitSQL); the read pool keeps
+// at most 256 compiled statements, so clients asking for every size of
+// every list shape cannot grow it without bound. Pages stay right.
+func TestPageSizesKeepTheStatementCacheBounded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t, "sqlite")
+	for i := range 5 {
+		mustCreate(t, s, draft(t, s, fmt.Sprintf("Story %d on sanctions", i), t0.Add(time.Duration(i)*time.Hour), []string{"RU"}, []string{"sanctions"}))
+	}
+	pool, ok := s.r.ConnPool.(*gorm.PreparedStmtDB)
+	if !ok {
+		t.Fatalf("read pool is %T, not gorm's prepared statements", s.r.ConnPool)
+	}
+	filters := []news.Filter{
+		{},
+		{Countries: []string{"RU"}},
+		{Countries: []string{"RU"}, Themes: []string{"sanctions"}},
+	}
+	for _, f := range filters {
+		for limit := 1; limit <= news.MaxLimit; limit++ {
+			f.Limit, f.Sort = limit, news.SortNewest
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := min(limit, 5); len(page.Articles) != want || (limit < 5) != (page.Next != nil) {
+				t.Fatalf("%+v: %d articles, next %v; want %d", f, len(page.Articles), page.Next, want)
+			}
+		}
+	}
+	if n := len(pool.Stmts.Keys()); n > 256 || n < 200 {
+		t.Errorf("%d statements cached after 300 page sizes and shapes; want between 200 and 256", n)
 	}
 }

@@ -58,7 +58,11 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	// instead of being read from the file again on every request.
 	readParams.Set("_cache_size", "-16384")
 
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true}
+	// The read pool keeps its compiled statements, at most 256 of them, the
+	// least recently used going first: each filter shape and page size is
+	// a statement of its own (the LIMIT is written in, see limitSQL), and
+	// gorm's own bound is none.
+	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, PrepareStmt: true, PrepareStmtMaxSize: 256}
 	// The writer keeps compiled statements in the driver's own cache
 	// instead of gorm's: gorm's are prepared on the pool, and database/sql
 	// compiles such a statement again inside every transaction that uses
