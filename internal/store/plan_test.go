@@ -312,19 +312,19 @@ func TestCommonSearchWalksTheDateIndex(t *testing.T) {
 	}
 }
 
-// Each page size is a statement of its own (limitSQL); the read pool keeps
-// at most 256 compiled statements, so clients asking for every size of
-// every list shape cannot grow it without bound. Pages stay right.
-func TestPageSizesKeepTheStatementCacheBounded(t *testing.T) {
+// Each page size is a statement of its own (limitSQL), so the read pool
+// keeps its statements in the driver's bounded cache (256 per
+// connection), not in gorm's store, which keeps every one for a day. Every
+// size of every shape gives the right page.
+func TestEveryPageSizeOfEveryShape(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _ := newStore(t, "sqlite")
 	for i := range 5 {
 		mustCreate(t, s, draft(t, s, fmt.Sprintf("Story %d on sanctions", i), t0.Add(time.Duration(i)*time.Hour), []string{"RU"}, []string{"sanctions"}))
 	}
-	pool, ok := s.r.ConnPool.(*gorm.PreparedStmtDB)
-	if !ok {
-		t.Fatalf("read pool is %T, not gorm's prepared statements", s.r.ConnPool)
+	if _, ok := s.r.ConnPool.(*gorm.PreparedStmtDB); ok {
+		t.Error("the read pool keeps its statements in gorm's unbounded store")
 	}
 	filters := []news.Filter{
 		{},
@@ -342,8 +342,5 @@ func TestPageSizesKeepTheStatementCacheBounded(t *testing.T) {
 				t.Fatalf("%+v: %d articles, next %v; want %d", f, len(page.Articles), page.Next, want)
 			}
 		}
-	}
-	if n := len(pool.Stmts.Keys()); n > 256 || n < 200 {
-		t.Errorf("%d statements cached after 300 page sizes and shapes; want between 200 and 256", n)
 	}
 }
