@@ -225,7 +225,7 @@ func (l *load) fillSide() error {
 	}
 	st := &bulkStatements{ctx: l.ctx, tx: tx, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
 	defer st.close()
-	if err := insertTagRows(st, rows, l.tags.sets); err != nil {
+	if err := insertTagRows(st, rows); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -458,7 +458,7 @@ func (l *load) Commit(context.Context) error {
 	}
 	err := exec(append(l.first, loadFinish...)...)
 	if l.side == "" && err == nil {
-		err = insertTagRows(l.st, l.tags.rows(), l.tags.sets)
+		err = insertTagRows(l.st, l.tags.rows())
 	}
 	l.st.close()
 	l.st = nil

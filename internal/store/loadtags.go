@@ -69,10 +69,12 @@ type pairRow struct {
 	country, theme    uint32
 }
 
-// tagSetKey is a row of article_tagsets without its count.
-type tagSetKey struct {
+// tagSetRow is a row of article_tagsets: n published articles of a pair
+// carry these tag sets.
+type tagSetRow struct {
 	country, theme    uint32
 	countries, themes uint32
+	n                 int
 }
 
 // loadRows are the rows of the tag tables, each in its key's order.
@@ -80,8 +82,8 @@ type loadRows struct {
 	tags              []string // the tags by rank: sorted, so ranks sort as the tags do
 	countries, themes []tagRow
 	pairs             []pairRow
-	tagSets           []tagSetKey
-	tagSetCounts      []int
+	sets              []string // the tag texts, as loadTags.sets
+	tagSets           []tagSetRow
 }
 
 // rows makes the rows of the tag tables. Each table is in its key's order
@@ -151,6 +153,7 @@ func (t *loadTags) rows() *loadRows {
 	}
 	r := &loadRows{
 		tags:      tags,
+		sets:      t.sets,
 		countries: make([]tagRow, countries[nTags]),
 		themes:    make([]tagRow, themes[nTags]),
 		pairs:     make([]pairRow, pairs[nTags*nTags]),
@@ -179,25 +182,14 @@ func (t *loadTags) rows() *loadRows {
 	for sp, n := range perSets {
 		for _, c := range ranks[sp.countries] {
 			for _, th := range ranks[sp.themes] {
-				r.tagSets = append(r.tagSets, tagSetKey{c, th, sp.countries, sp.themes})
-				r.tagSetCounts = append(r.tagSetCounts, n)
+				r.tagSets = append(r.tagSets, tagSetRow{c, th, sp.countries, sp.themes, n})
 			}
 		}
 	}
-	order := make([]int, len(r.tagSets))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(i, j int) int {
-		a, b := r.tagSets[i], r.tagSets[j]
+	slices.SortFunc(r.tagSets, func(a, b tagSetRow) int {
 		return cmp.Or(cmp.Compare(a.country, b.country), cmp.Compare(a.theme, b.theme),
 			strings.Compare(t.sets[a.countries], t.sets[b.countries]), strings.Compare(t.sets[a.themes], t.sets[b.themes]))
 	})
-	keys, counts := make([]tagSetKey, len(order)), make([]int, len(order))
-	for i, o := range order {
-		keys[i], counts[i] = r.tagSets[o], r.tagSetCounts[o]
-	}
-	r.tagSets, r.tagSetCounts = keys, counts
 	return r
 }
 
@@ -237,14 +229,14 @@ func multiRow(head, tuple string, k int) string {
 
 // insertTagRows writes the rows of the country, theme, pair and tag-set
 // tables that t's articles make.
-func insertTagRows(st *bulkStatements, r *loadRows, tagSets []string) error {
+func insertTagRows(st *bulkStatements, r *loadRows) error {
 	// Each tag and tag text as an interface value once, not once per row.
 	tags := make([]any, len(r.tags))
 	for i, tag := range r.tags {
 		tags[i] = tag
 	}
-	sets := make([]any, len(tagSets))
-	for i, s := range tagSets {
+	sets := make([]any, len(r.sets))
+	for i, s := range r.sets {
 		sets[i] = s
 	}
 	tagCols := func(col string) []string { return []string{col, "published_at", "article_id"} }
@@ -270,6 +262,6 @@ func insertTagRows(st *bulkStatements, r *loadRows, tagSets []string) error {
 	return st.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
 		func(i int, args []any) []any {
 			k := r.tagSets[i]
-			return append(args, tags[k.country], tags[k.theme], sets[k.countries], sets[k.themes], r.tagSetCounts[i])
+			return append(args, tags[k.country], tags[k.theme], sets[k.countries], sets[k.themes], k.n)
 		})
 }

@@ -30,6 +30,9 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	// synchronous=FULL: a write is on disk before it is acknowledged, so a
 	// crash or power cut loses nothing that was answered 201.
 	params.Set("_synchronous", "FULL")
+	// Compiled statements in the driver's own cache, 256 per connection
+	// (see below).
+	params.Set("_stmt_cache_size", "256")
 	writeParams := cloneValues(params)
 	// WAL: readers never block the writer and the writer never blocks
 	// readers. The mode is kept in the file, so the writer, which opens
@@ -70,9 +73,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	//   them all for a day, or closes an evicted one while another request
 	//   may be about to run it.
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
-	writeParams.Set("_stmt_cache_size", "256")
-	readParams.Set("_stmt_cache_size", "256")
-	wcfg := *cfg
+	wcfg := *cfg // gorm keeps each database's state in its Config
 	w, err := gorm.Open(sqlite.Open(base+"?"+writeParams.Encode()), &wcfg)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
