@@ -55,9 +55,18 @@ func readJSON(c echo.Context, allowed ...string) ([]byte, error) {
 	return body, nil
 }
 
-// checkJSON rejects what encoding/json lets through: invalid UTF-8,
-// duplicate object keys and trailing data.
+// MaxJSONDepth is how deeply arrays and objects may nest in a request
+// body. An article is two levels deep and a batch three; the limit leaves
+// room for any real client and keeps every later pass over the body, and
+// the error paths that name a field by its place, linear in its size.
+const MaxJSONDepth = 32
+
+// checkJSON rejects what encoding/json lets through: nesting deeper than
+// MaxJSONDepth, invalid UTF-8, duplicate object keys and trailing data.
 func checkJSON(body []byte) error {
+	if err := checkDepth(body); err != nil {
+		return err
+	}
 	if !utf8.Valid(body) {
 		return news.Errorf(news.EInvalid, "the body is not valid UTF-8")
 	}
@@ -71,6 +80,33 @@ func checkJSON(body []byte) error {
 		return nil
 	}
 	return walkJSON(body)
+}
+
+// checkDepth refuses a body whose arrays and objects nest deeper than
+// MaxJSONDepth, in one pass that looks at each byte once and allocates
+// nothing, before any other work is done on it. It only counts brackets
+// outside strings: whether the JSON is well formed is for later checks.
+func checkDepth(body []byte) error {
+	depth, inString := 0, false
+	for i := 0; i < len(body); i++ {
+		switch b := body[i]; {
+		case inString:
+			if b == '\\' {
+				i++ // the escaped byte cannot end the string
+			} else if b == '"' {
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '[' || b == '{':
+			if depth++; depth > MaxJSONDepth {
+				return news.Errorf(news.EInvalid, "the JSON nests arrays and objects deeper than %d levels (at offset %d)", MaxJSONDepth, i)
+			}
+		case b == ']' || b == '}':
+			depth--
+		}
+	}
+	return nil
 }
 
 // walkJSON reads body token by token, naming the first duplicate key or

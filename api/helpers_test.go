@@ -216,3 +216,33 @@ func (e *env) checkSpec(hr *http.Request, r response) {
 		e.t.Errorf("%s %s → %d does not match the spec: %v\nbody: %s", hr.Method, hr.URL, r.status, err, r.body)
 	}
 }
+
+// raw sends one request as a client may send it, with any Host and
+// headers (name, value pairs), and returns the answer unchecked.
+func (e *env) raw(method, path, host, body string, headers ...string) response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	hr, err := http.NewRequest(method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if host != "" {
+		hr.Host = host
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		hr.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := e.srv.Client().Do(hr)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
