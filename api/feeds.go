@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"html"
 	"net/http"
 	"strconv"
 	"strings"
@@ -134,9 +135,16 @@ func (h *handlers) rssFeed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Readers render an item's <description> as HTML, but a summary is
+	// plain text: it is escaped once more, so that markup in it shows as
+	// the characters an editor typed and never becomes an element.
+	rss := (&feeds.Rss{Feed: f}).RssFeed()
+	for _, item := range rss.Items {
+		item.Description = html.EscapeString(item.Description)
+	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/rss+xml; charset=utf-8")
 	c.Response().WriteHeader(http.StatusOK)
-	return f.WriteRss(c.Response())
+	return feeds.WriteXML(rss, c.Response())
 }
 
 // atomFeed godoc
@@ -167,10 +175,15 @@ func (h *handlers) atomFeed(c echo.Context) error {
 		return err
 	}
 	// The library leaves out each entry's optional <published>; it is the
-	// story's publication time, so it is filled in here.
+	// story's publication time, so it is filled in here. It also marks
+	// summaries as HTML; they are plain text, and say so, so that readers
+	// show markup in them as characters.
 	atom := (&feeds.Atom{Feed: f}).AtomFeed()
 	for i, entry := range atom.Entries {
 		entry.Published = f.Items[i].Created.UTC().Format(time.RFC3339)
+		if entry.Summary != nil {
+			entry.Summary.Type = "text"
+		}
 	}
 	c.Response().Header().Set(echo.HeaderContentType, "application/atom+xml; charset=utf-8")
 	c.Response().WriteHeader(http.StatusOK)

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
+	"html"
 	"strings"
 	"testing"
 
@@ -89,5 +91,49 @@ func TestFeeds(t *testing.T) {
 		assertProblem(t, e.do(req{path: "/v1/feeds/articles.rss?cursor=abc"}), 400, "cursor")
 		assertProblem(t, e.do(req{path: "/v1/feeds/articles.rss?limit=101"}), 400, "limit")
 		assertProblem(t, e.do(req{path: "/v1/feeds/articles.rss?country=Atlantis"}), 400, "country")
+	})
+}
+
+// TestFeedsPublishPlainText: markup in a summary reaches feed readers as
+// characters to show, not as markup to render.
+func TestFeedsPublishPlainText(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		summary := `<iframe src=javascript:alert(1)></iframe> Tom & Jerry <b>bold</b>`
+		r := e.do(req{method: "POST", path: "/v1/articles", key: true,
+			body: fmt.Sprintf(`{"title":"Plain text","summary":%q,"countries":["MN"],"published_at":"2030-01-01T00:00:00Z"}`, summary)})
+		if r.status != 201 {
+			t.Fatalf("create: %d %s", r.status, r.body)
+		}
+		var atom struct {
+			Entries []struct {
+				Summary struct {
+					Type string `xml:"type,attr"`
+					Text string `xml:",chardata"`
+				} `xml:"summary"`
+			} `xml:"entry"`
+		}
+		r = e.do(req{path: "/v1/feeds/articles.atom?country=MN"})
+		if err := xml.Unmarshal(r.body, &atom); err != nil || len(atom.Entries) != 1 {
+			t.Fatalf("atom: %v %s", err, r.body)
+		}
+		if s := atom.Entries[0].Summary; s.Type != "text" || s.Text != summary {
+			t.Errorf("atom summary type %q, text %q; want text, the summary as written", s.Type, s.Text)
+		}
+		var rss struct {
+			Items []struct {
+				Description string `xml:"description"`
+			} `xml:"channel>item"`
+		}
+		r = e.do(req{path: "/v1/feeds/articles.rss?country=MN"})
+		if err := xml.Unmarshal(r.body, &rss); err != nil || len(rss.Items) != 1 {
+			t.Fatalf("rss: %v %s", err, r.body)
+		}
+		// A reader renders the description as HTML: it must hold no
+		// element, and show the summary as written.
+		d := rss.Items[0].Description
+		if strings.ContainsAny(d, "<>") || html.UnescapeString(d) != summary {
+			t.Errorf("rss description %q renders as markup or not as the summary", d)
+		}
 	})
 }
