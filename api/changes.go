@@ -28,7 +28,7 @@ type ChangeEntry struct {
 // listChanges godoc
 //
 //	@Summary		Changes since a cursor, for sync
-//	@Description	Upserts and deletions in commit order, so that an offline copy stays exact: apply them in order, keep next_cursor, and call again with it (an empty page means the copy is current). Each article appears once, at its latest change. Without a cursor the feed starts from the beginning; cursor=now returns only the current cursor. The cursor is a sequence number, not a time, so nothing committed concurrently is skipped. Drafts appear to editors only: to everyone else a draft is a deletion.
+//	@Description	Upserts and deletions in commit order, so that an offline copy stays exact: apply them in order, keep next_cursor, and call again with it (an empty page means the copy is current). Each article appears once, at its latest change. Without a cursor the feed starts from the beginning; cursor=now returns only the current cursor. The cursor is a sequence number, not a time, so nothing committed concurrently is skipped. Drafts appear to editors only: to everyone else a draft is a deletion. A cursor ahead of the feed, as after a restore of the database from a backup, is a 400 naming cursor: sync again from the beginning.
 //	@Tags			articles
 //	@ID				listChanges
 //	@Produce		json,application/problem+json
@@ -75,6 +75,20 @@ func (h *handlers) listChanges(c echo.Context) error {
 	list, err := h.changes.Changes(ctx, after, limit, isEditor(c))
 	if err != nil {
 		return err
+	}
+	if len(list) == 0 && after > 0 {
+		// Nothing after the cursor: the copy is current, unless the cursor
+		// is ahead of the feed, as after a restore of the database from a
+		// backup. Then the client must hear it, or it would wait forever
+		// for changes it already skipped. The primary decides, so a replica
+		// that lags is not mistaken for a restore.
+		last, err := h.changes.LastChange(news.WithFreshReads(ctx))
+		if err != nil {
+			return err
+		}
+		if after > last {
+			return news.FieldErrorf(news.EInvalid, "cursor", "%d is ahead of the feed, whose newest change is %d: the database was probably restored from a backup, so sync again from the beginning (no cursor)", after, last)
+		}
 	}
 	out := ChangeList{Data: make([]ChangeEntry, len(list)), NextCursor: strconv.FormatInt(after, 10)}
 	for i, ch := range list {

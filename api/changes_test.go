@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -172,5 +174,25 @@ func TestChangeFeedReplay(t *testing.T) {
 		}
 		assertProblem(t, e.do(req{path: "/v1/changes?cursor=yesterday"}), 400, "cursor")
 		assertProblem(t, e.do(req{path: "/v1/changes?limit=1001"}), 400, "limit")
+	})
+}
+
+// TestChangesCursorAheadOfTheFeed: a cursor beyond the newest change, as
+// after a database restore, is a problem naming the cursor, not an empty
+// page that looks like "nothing new".
+func TestChangesCursorAheadOfTheFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		now := e.do(req{path: "/v1/changes?cursor=now"}).json(t)["next_cursor"].(string)
+		if r := e.do(req{path: "/v1/changes?cursor=" + now}); r.status != 200 || len(r.json(t)["data"].([]any)) != 0 {
+			t.Errorf("at the end of the feed: %d %s", r.status, r.body)
+		}
+		var n int
+		fmt.Sscan(now, &n)
+		r := e.do(req{path: fmt.Sprintf("/v1/changes?cursor=%d", n+1000)})
+		assertProblem(t, r, http.StatusBadRequest, "cursor")
+		if !strings.Contains(string(r.body), "ahead of the feed") {
+			t.Errorf("the problem does not say why: %s", r.body)
+		}
 	})
 }

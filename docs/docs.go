@@ -1059,7 +1059,7 @@ const docTemplate = `{
         },
         "/v1/changes": {
             "get": {
-                "description": "Upserts and deletions in commit order, so that an offline copy stays exact: apply them in order, keep next_cursor, and call again with it (an empty page means the copy is current). Each article appears once, at its latest change. Without a cursor the feed starts from the beginning; cursor=now returns only the current cursor. The cursor is a sequence number, not a time, so nothing committed concurrently is skipped. Drafts appear to editors only: to everyone else a draft is a deletion.",
+                "description": "Upserts and deletions in commit order, so that an offline copy stays exact: apply them in order, keep next_cursor, and call again with it (an empty page means the copy is current). Each article appears once, at its latest change. Without a cursor the feed starts from the beginning; cursor=now returns only the current cursor. The cursor is a sequence number, not a time, so nothing committed concurrently is skipped. Drafts appear to editors only: to everyone else a draft is a deletion. A cursor ahead of the feed, as after a restore of the database from a backup, is a 400 naming cursor: sync again from the beginning.",
                 "produces": [
                     "application/json",
                     "application/problem+json"
