@@ -52,9 +52,9 @@ var openAPIDoc = sync.OnceValues(func() (*openapi3.T, error) {
 	return openapi3.NewLoader().LoadFromData(raw)
 })
 
-func newEnv(t *testing.T, kind string) *env {
+func newEnv(t *testing.T, kind string, opts ...func(*api.Deps)) *env {
 	t.Helper()
-	h, st := newAPI(t, kind)
+	h, st := newAPI(t, kind, opts...)
 	return serve(t, h, st)
 }
 
@@ -78,8 +78,8 @@ func serve(t *testing.T, h http.Handler, st *store.Store) *env {
 }
 
 // newAPI is the API handler on a fresh database of the given kind with
-// the demo headlines loaded.
-func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
+// the demo headlines loaded; opts may change its settings.
+func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(storetest.DSN(t, kind), store.Options{})
@@ -94,10 +94,13 @@ func newAPI(t testing.TB, kind string) (http.Handler, *store.Store) {
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
-	e := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
+	d := api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
 		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, StaleWhileRevalidate: 2 * time.Minute, Log: quietLog(),
-		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}})
-	return e, st
+		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}}
+	for _, o := range opts {
+		o(&d)
+	}
+	return api.New(d), st
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

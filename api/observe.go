@@ -25,6 +25,29 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	registry *prometheus.Registry
+	routes   map[string]bool // the route templates of the server, set once by New
+}
+
+// knownMethods are the methods that become label values as they are;
+// any other is counted as "other".
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+}
+
+// labels bounds the label values of a request: a method outside
+// knownMethods is "other" and a path that matched no route template is
+// "unmatched", so that no client can mint new series (invented methods
+// once made 86,088 of them from 5,000 requests).
+func (m *metrics) labels(c echo.Context) (method, route string) {
+	method, route = c.Request().Method, c.Path()
+	if !knownMethods[method] {
+		method = "other"
+	}
+	if !m.routes[route] {
+		route = "unmatched"
+	}
+	return method, route
 }
 
 func newMetrics(reg *prometheus.Registry, b Build) *metrics {
@@ -63,17 +86,14 @@ func (m *metrics) observe(log *slog.Logger) echo.MiddlewareFunc {
 				c.Error(err) // writes the problem response now, so its status is logged
 			}
 			status := c.Response().Status
-			route := c.Path()
-			if route == "" {
-				route = "unmatched"
-			}
+			method, route := m.labels(c)
 			elapsed := time.Since(start)
-			labels := prometheus.Labels{"method": c.Request().Method, "route": route, "status": strconv.Itoa(status)}
+			labels := prometheus.Labels{"method": method, "route": route, "status": strconv.Itoa(status)}
 			m.requests.With(labels).Inc()
 			m.duration.With(labels).Observe(elapsed.Seconds())
 			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
 				slog.String("request_id", c.Response().Header().Get(echo.HeaderXRequestID)),
-				slog.String("method", c.Request().Method),
+				slog.String("method", method),
 				slog.String("route", route),
 				slog.String("path", c.Request().URL.Path),
 				slog.Int("status", status),

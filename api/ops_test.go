@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -186,5 +187,38 @@ func TestReadyzFollowsTheDatabase(t *testing.T) {
 	}
 	if r := e.do(req{path: "/v1/articles"}); r.status != 200 {
 		t.Errorf("a read after recovery: %d %s", r.status, r.body)
+	}
+}
+
+// TestMetricLabelsBounded: invented methods and paths add no series.
+func TestMetricLabelsBounded(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	series := func() int {
+		return strings.Count(string(e.raw("GET", "/metrics", "", "").body), "\nheadlines_http_requests_total{")
+	}
+	invent := func(i int) {
+		e.raw(fmt.Sprintf("M%04d", i), fmt.Sprintf("/v1/nothing/%d", i), "", "")
+		e.raw(fmt.Sprintf("X%04d", i), "/v1/articles", "", "")
+		e.raw("GET", fmt.Sprintf("/random/%d", i), "", "")
+	}
+	// One of each kind of request first, /metrics itself included.
+	invent(-1)
+	series()
+	before := series()
+	for i := range 300 {
+		invent(i)
+	}
+	if after := series(); after != before {
+		t.Errorf("%d series after 900 invented requests, %d before", after, before)
+	}
+	m := string(e.raw("GET", "/metrics", "", "").body)
+	for _, want := range []string{
+		`headlines_http_requests_total{method="other",route="/v1/articles",status="405"} 301`,
+		`headlines_http_requests_total{method="GET",route="unmatched",status="404"} 301`,
+		`headlines_http_requests_total{method="other",route="unmatched",status="404"} 301`,
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
 	}
 }

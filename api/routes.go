@@ -112,9 +112,10 @@ func New(d Deps) *echo.Echo {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
 	e.Use(securityHeaders)
-	e.Use(middleware.RequestID())
+	e.Use(requestID)
 	e.Use(m.observe(d.Log))
 	e.Use(middleware.Recover())
+	e.Use(strictQuery)
 	// Compress answers of 1 KiB and more for clients that accept gzip;
 	// a 304 has no body and passes as it is. /metrics compresses itself.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
@@ -166,6 +167,10 @@ func New(d Deps) *echo.Echo {
 	get("/embed/headlines", h.embedHeadlines)
 	get("/embed.js", h.embedScript)
 	get("/oembed", h.oembed)
+	m.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		m.routes[r.Path] = true
+	}
 	return e
 }
 
