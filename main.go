@@ -29,6 +29,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/config"
@@ -186,14 +187,20 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if len(cfg.APIKeys) == 0 {
 		log.Warn("HEADLINES_API_KEYS is empty: every write will answer 401")
 	}
+	if cfg.CursorSecret == config.DevCursorSecret {
+		log.Warn("HEADLINES_CURSOR_SECRET is the public development value: anyone can make cursors this server accepts; set a secret of your own in production")
+	}
+	if cfg.MetricsAddr == "" {
+		log.Warn("/metrics is public on the API's address; set HEADLINES_METRICS_ADDR to serve it on a private address instead")
+	}
 	reg := prometheus.NewRegistry()
 	for name, db := range st.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	e := api.New(api.Deps{
 		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
-		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
-		Build: buildInfo(st.Dialect()), Metrics: reg, RequireIfMatch: cfg.RequireIfMatch,
+		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, AllowedHosts: cfg.AllowedHosts, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
+		Build: buildInfo(st.Dialect()), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
 		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 	})
@@ -208,9 +215,18 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10, // larger request headers get 431
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("serving", "addr", cfg.Addr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
+	servers := []*http.Server{srv}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		servers = append(servers, &http.Server{Addr: cfg.MetricsAddr, Handler: mux,
+			ReadHeaderTimeout: cfg.HeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout})
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.ListenAndServe() }()
+	}
+	log.Info("serving", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
 	select {
 	case err := <-errc:
 		return err
@@ -219,8 +235,10 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	log.Info("shutting down: draining in-flight requests")
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
 	}
 	log.Info("stopped")
 	return nil

@@ -73,7 +73,7 @@ func (h *handlers) listArticles(c echo.Context) error {
 		w.str(next)
 		q := c.QueryParams()
 		q.Set("cursor", next)
-		c.Response().Header().Set("Link", "<"+h.baseURL(c)+"/v1/articles?"+q.Encode()+`>; rel="next"`)
+		c.Response().Header().Set("Link", "<"+baseURL(c)+"/v1/articles?"+q.Encode()+`>; rel="next"`)
 	} else {
 		w.b.WriteString("null")
 	}
@@ -96,13 +96,6 @@ func (h *handlers) listArticles(c echo.Context) error {
 	}
 	w.b.WriteString("}\n")
 	return c.JSONBlob(http.StatusOK, w.b.Bytes())
-}
-
-func (h *handlers) baseURL(c echo.Context) string {
-	if h.base != "" {
-		return h.base
-	}
-	return c.Scheme() + "://" + c.Request().Host
 }
 
 // articleID reads the {id} path parameter.
@@ -228,7 +221,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, h.baseURL(c)+"/v1/articles/"+strconv.FormatInt(a.ID, 10))
+	c.Response().Header().Set(echo.HeaderLocation, baseURL(c)+"/v1/articles/"+strconv.FormatInt(a.ID, 10))
 	return sendArticle(c, http.StatusCreated, a)
 }
 

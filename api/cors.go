@@ -33,7 +33,7 @@ func cors(writeOrigins []string) echo.MiddlewareFunc {
 				return next(c)
 			}
 			h.Add(echo.HeaderVary, echo.HeaderOrigin)
-			sameOrigin := origin == c.Scheme()+"://"+r.Host
+			sameOrigin := origin == baseURL(c)
 			mayWrite := allowed[origin] || sameOrigin
 			method := r.Method
 			preflight := method == http.MethodOptions && r.Header.Get(echo.HeaderAccessControlRequestMethod) != ""

@@ -74,7 +74,7 @@ func (h *handlers) feed(c echo.Context) (*feeds.Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	base := h.baseURL(c)
+	base := baseURL(c)
 	self := base + c.Request().URL.RequestURI()
 	list := base + "/v1/articles"
 	if q := c.QueryParams().Encode(); q != "" {

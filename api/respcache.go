@@ -102,7 +102,9 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if c.Get(ctxRole) != nil || !cacheable(r.URL.Path) {
 			return next(c)
 		}
-		key := r.URL.Path + "?" + r.URL.RawQuery
+		// Answers hold absolute URLs made from the base (scheme and host),
+		// so the base is part of the key.
+		key := baseURL(c) + r.URL.Path + "?" + r.URL.RawQuery
 		gen := rc.gen.Load()
 		rc.mu.RLock()
 		hit := rc.entries[key]

@@ -57,10 +57,14 @@ type Deps struct {
 	// ResponseCache keeps public answers in memory until the data changes;
 	// CachePoll is how often it looks for changes made elsewhere (0: only
 	// after writes through this server).
-	ResponseCache        bool
-	CachePoll            time.Duration
-	CursorSecret         string
-	BaseURL              string        // public base URL; empty = from each request
+	ResponseCache bool
+	CachePoll     time.Duration
+	CursorSecret  string
+	BaseURL       string // public base URL; empty = from each request's Host, when allowed
+	// AllowedHosts are the host names requests may name when the base URL
+	// is taken from the request (".example.com" allows subdomains too);
+	// empty = DefaultAllowedHosts without a BaseURL, any host with one.
+	AllowedHosts         []string
 	CacheMaxAge          time.Duration // max-age of public GET responses
 	StaleWhileRevalidate time.Duration // how long caches may serve a stale public answer while they revalidate
 	Log                  *slog.Logger
@@ -73,6 +77,9 @@ type Deps struct {
 	// without an If-Match header, so that no client overwrites blindly.
 	RequireIfMatch bool
 	Metrics        *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
+	// MetricsElsewhere leaves /metrics out of this server: the caller
+	// serves the registry on a private address (HEADLINES_METRICS_ADDR).
+	MetricsElsewhere bool
 }
 
 type handlers struct {
@@ -83,7 +90,6 @@ type handlers struct {
 	idem     news.IdempotencyService
 	changes  news.ChangeService
 	cursors  cursorCodec
-	base     string
 	build    Build
 
 	requireIfMatch bool
@@ -96,7 +102,7 @@ func New(d Deps) *echo.Echo {
 	}
 	h := &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
-		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
+		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
 	if d.Metrics == nil {
@@ -120,6 +126,8 @@ func New(d Deps) *echo.Echo {
 	// a 304 has no body and passes as it is. /metrics compresses itself.
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
 		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/metrics" }}))
+	e.Use(warnUntrustedForwarding(d.Log, d.TrustedProxies))
+	e.Use(newOrigins(d.BaseURL, d.AllowedHosts, d.TrustedProxies).guard)
 	e.Use(cors(d.CORSOrigins))
 	e.Use(rl.guardAuth)
 	e.Use(h.auth.identify)
@@ -159,7 +167,9 @@ func New(d Deps) *echo.Echo {
 	get("/healthz", h.healthz)
 	get("/readyz", h.readyz)
 	get("/version", h.version)
-	e.GET("/metrics", m.handler())
+	if !d.MetricsElsewhere {
+		e.GET("/metrics", m.handler())
+	}
 	e.GET("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))

@@ -228,7 +228,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, h.baseURL(c)+"/v1/themes/"+t.Slug)
+	c.Response().Header().Set(echo.HeaderLocation, baseURL(c)+"/v1/themes/"+t.Slug)
 	return c.JSON(http.StatusCreated, toTheme(t))
 }
 

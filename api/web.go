@@ -64,7 +64,7 @@ type item struct {
 func (h *handlers) pageItem(c echo.Context, a news.Article) item {
 	link := a.URL
 	if link == "" {
-		link = h.baseURL(c) + "/v1/articles/" + strconv.FormatInt(a.ID, 10)
+		link = baseURL(c) + "/v1/articles/" + strconv.FormatInt(a.ID, 10)
 	}
 	return item{
 		Title: a.Title, Summary: a.Summary, Link: link, Source: a.Source,
@@ -120,7 +120,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)
 	}
-	more := h.baseURL(c) + "/"
+	more := baseURL(c) + "/"
 	if q := query.Encode(); q != "" {
 		more += "?" + q
 	}
@@ -212,7 +212,7 @@ func (h *handlers) oembed(c echo.Context) error {
 		return news.FieldErrorf(news.EInvalid, "url", "is required")
 	}
 	u, err := url.Parse(raw)
-	base, _ := url.Parse(h.baseURL(c))
+	base, _ := url.Parse(baseURL(c))
 	if err != nil || u.Host != base.Host || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "/embed/headlines" {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q", raw)
 	}
@@ -300,7 +300,7 @@ func (h *handlers) home(c echo.Context) error {
 	if len(qs) > 0 {
 		query2 = "?" + qs.Encode()
 	}
-	base := h.baseURL(c)
+	base := baseURL(c)
 	snippet := "<div data-headlines"
 	for _, p := range []string{"country", "theme"} {
 		if current[p] != "" {

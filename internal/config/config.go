@@ -15,11 +15,13 @@ import (
 // Config is every setting of the service.
 type Config struct {
 	Addr            string        // HEADLINES_ADDR: listen address
+	MetricsAddr     string        // HEADLINES_METRICS_ADDR: serve /metrics on this address only; empty = on Addr, public
 	DB              string        // HEADLINES_DB: SQLite file path or postgres:// URL
 	Replicas        []string      // HEADLINES_DB_REPLICAS: comma-separated postgres:// URLs of read replicas
 	APIKeys         []string      // HEADLINES_API_KEYS: comma-separated bootstrap keys, each "secret" (editor) or "role:secret"
 	CursorSecret    string        // HEADLINES_CURSOR_SECRET: signs pagination cursors
-	BaseURL         string        // HEADLINES_BASE_URL: public URL used in Link and Location headers; empty = from the request
+	BaseURL         string        // HEADLINES_BASE_URL: public URL of every absolute URL in answers; empty = from the request's allowed Host
+	AllowedHosts    []string      // HEADLINES_ALLOWED_HOSTS: host names requests may name (".example.com" with subdomains)
 	CacheMaxAge     time.Duration // HEADLINES_CACHE_MAX_AGE: max-age of public list responses
 	CacheStale      time.Duration // HEADLINES_CACHE_STALE: stale-while-revalidate of public responses
 	ResponseCache   bool          // HEADLINES_RESPONSE_CACHE: keep public answers in memory until the data changes
@@ -108,6 +110,7 @@ func Load(getenv func(string) string) (Config, error) {
 		*dst = d
 	}
 	str("HEADLINES_ADDR", &c.Addr)
+	str("HEADLINES_METRICS_ADDR", &c.MetricsAddr)
 	str("HEADLINES_DB", &c.DB)
 	str("HEADLINES_CURSOR_SECRET", &c.CursorSecret)
 	str("HEADLINES_BASE_URL", &c.BaseURL)
@@ -128,6 +131,16 @@ func Load(getenv func(string) string) (Config, error) {
 			continue
 		}
 		c.CORSOrigins = append(c.CORSOrigins, o)
+	}
+	for _, h := range strings.Split(getenv("HEADLINES_ALLOWED_HOSTS"), ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h == "" {
+			continue
+		}
+		if !validHostName(h) {
+			errs = append(errs, fmt.Errorf("HEADLINES_ALLOWED_HOSTS: %q is not a host name such as api.example.com, .example.com (with subdomains) or [::1], without a port", h))
+			continue
+		}
+		c.AllowedHosts = append(c.AllowedHosts, h)
 	}
 	for _, r := range strings.Split(getenv("HEADLINES_DB_REPLICAS"), ",") {
 		if r = strings.TrimSpace(r); r != "" {
@@ -194,6 +207,9 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.Addr, ":") {
 		errs = append(errs, fmt.Errorf("HEADLINES_ADDR=%q: want host:port such as :8080", c.Addr))
 	}
+	if c.MetricsAddr != "" && (!strings.Contains(c.MetricsAddr, ":") || c.MetricsAddr == c.Addr) {
+		errs = append(errs, fmt.Errorf("HEADLINES_METRICS_ADDR=%q: want host:port other than HEADLINES_ADDR, such as 127.0.0.1:9090", c.MetricsAddr))
+	}
 	if isPostgres(c.DB) {
 		if u, err := url.Parse(c.DB); err != nil || u.Host == "" {
 			errs = append(errs, fmt.Errorf("HEADLINES_DB: a PostgreSQL URL needs a host, such as postgres://user@127.0.0.1:5432/headlines"))
@@ -225,6 +241,30 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
 	}
 	return errors.Join(errs...)
+}
+
+// validHostName accepts a DNS name or IPv4 address, optionally starting
+// with a dot (the name and its subdomains), or an IPv6 address in brackets.
+func validHostName(h string) bool {
+	if strings.HasPrefix(h, "[") && strings.HasSuffix(h, "]") {
+		ip := net.ParseIP(h[1 : len(h)-1])
+		return ip != nil && ip.To4() == nil
+	}
+	name := strings.TrimPrefix(h, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func isPostgres(dsn string) bool {

@@ -78,3 +78,25 @@ func TestLoadReadsAndValidates(t *testing.T) {
 		}
 	}
 }
+
+func TestAllowedHostsAndMetricsAddr(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"HEADLINES_ALLOWED_HOSTS": " API.example.com, .example.net ,[::1],10.0.0.5", "HEADLINES_METRICS_ADDR": "127.0.0.1:9090",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.AllowedHosts, " ") != "api.example.com .example.net [::1] 10.0.0.5" || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Errorf("allowed hosts %q, metrics address %q", c.AllowedHosts, c.MetricsAddr)
+	}
+	for _, bad := range []string{"example.com:8080", "*", "exa mple.com", "http://example.com", "-x.example.com", "[127.0.0.1]", "."} {
+		if _, err := Load(env(map[string]string{"HEADLINES_ALLOWED_HOSTS": bad})); err == nil || !strings.Contains(err.Error(), "HEADLINES_ALLOWED_HOSTS") {
+			t.Errorf("%q accepted: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"9090", ":8080"} {
+		if _, err := Load(env(map[string]string{"HEADLINES_METRICS_ADDR": bad})); err == nil || !strings.Contains(err.Error(), "HEADLINES_METRICS_ADDR") {
+			t.Errorf("metrics address %q accepted: %v", bad, err)
+		}
+	}
+}
