@@ -1187,7 +1187,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no text, or a field over its length limit",
+                        "description": "no text, a field over its length limit, or a control character a create would refuse",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

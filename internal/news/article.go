@@ -2,6 +2,7 @@ package news
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -198,12 +199,17 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	case hasBidiControl(d.Title):
 		p.Add("title", "must not contain bidirectional override or isolate characters")
 	}
-	d.Summary = strings.TrimSpace(d.Summary)
-	if n := utf8.RuneCountInString(d.Summary); n > MaxSummary {
-		p.Add("summary", "must be at most %d characters, got %d", MaxSummary, n)
-	}
-	if n := utf8.RuneCountInString(d.Body); n > MaxBody {
-		p.Add("body", "must be at most %d characters, got %d", MaxBody, n)
+	d.Summary = strings.TrimSpace(NormalizeNewlines(d.Summary))
+	d.Body = NormalizeNewlines(d.Body)
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"summary", d.Summary, MaxSummary}, {"body", d.Body, MaxBody}} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			p.Add(f.name, "must be at most %d characters, got %d", f.max, n)
+		} else if msg := ControlProblem(f.value, true); msg != "" {
+			p.Add(f.name, "%s", msg)
+		}
 	}
 	var msg string
 	if d.URL, msg = canonicalURL(d.URL); msg != "" {
@@ -298,6 +304,41 @@ func resolveAll(names []string, max int, field string, p *Problems, resolve func
 	}
 	slices.Sort(out)
 	return out, nil
+}
+
+// NormalizeNewlines returns s with every CRLF and lone CR turned into LF,
+// so that multi-line text written on Windows (or pasted from an old Mac
+// file) is stored, searched and compared like any other, and the only
+// line break a reader of the API meets is "\n".
+func NormalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// ControlProblem says why s may not be stored because of a control
+// character, or "" when it may. Multi-line text (summary, body, a theme's
+// description, after NormalizeNewlines) may hold tab and line feed and no
+// other C0 control (U+0000–U+001F): PostgreSQL refuses NUL in text, and
+// the rest are invisible in every reader and garble terminals, so both
+// databases refuse them alike. A line (title, source, names) may hold no
+// control character at all.
+func ControlProblem(s string, multiline bool) string {
+	if !multiline {
+		if hasControl(s) {
+			return "must not contain control characters"
+		}
+		return ""
+	}
+	i := 0
+	for _, r := range s {
+		i++
+		if r < 0x20 && r != '\t' && r != '\n' {
+			return fmt.Sprintf("must not contain control character U+%04X (at character %d); only tab and newline are allowed", r, i)
+		}
+	}
+	return ""
 }
 
 func hasControl(s string) bool {
