@@ -53,7 +53,7 @@ type Classification struct {
 //	@Failure		403		{object}	Problem	"the key is not an editor key"
 //	@Failure		413		{object}	Problem
 //	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem	"no text, or a field over its length limit"
+//	@Failure		422		{object}	Problem	"no text, a field over its length limit, or a control character a create would refuse"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
@@ -67,14 +67,19 @@ func (h *handlers) classify(c echo.Context) error {
 	if err := decodeStrict(body, &in); err != nil {
 		return err
 	}
-	in.Title, in.Summary, in.Body = nfc(in.Title), nfc(in.Summary), nfc(in.Body)
+	in.Title, in.Summary, in.Body = nfc(in.Title), nfc(news.NormalizeNewlines(in.Summary)), nfc(news.NormalizeNewlines(in.Body))
 	var p news.Problems
+	// The text a create would refuse is refused here too, so that what
+	// the tagger suggests is what a create of the same text would store.
 	for _, f := range []struct {
 		name, value string
 		max         int
-	}{{"title", in.Title, news.MaxTitle}, {"summary", in.Summary, news.MaxSummary}, {"body", in.Body, news.MaxBody}} {
+		multiline   bool
+	}{{"title", in.Title, news.MaxTitle, false}, {"summary", in.Summary, news.MaxSummary, true}, {"body", in.Body, news.MaxBody, true}} {
 		if n := utf8.RuneCountInString(f.value); n > f.max {
 			p.Add(f.name, "must be at most %d characters, got %d", f.max, n)
+		} else if msg := news.ControlProblem(strings.TrimSpace(f.value), f.multiline); msg != "" {
+			p.Add(f.name, "%s", msg)
 		}
 	}
 	if strings.TrimSpace(in.Title+in.Summary+in.Body) == "" {

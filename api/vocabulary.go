@@ -264,7 +264,11 @@ func (h *handlers) updateTheme(c echo.Context) error {
 	if err := decodeStrict(body, &in); err != nil {
 		return err
 	}
-	t, err := h.vocab.UpdateTheme(c.Request().Context(), c.Param("slug"),
+	slug, err := themeSlug(c)
+	if err != nil {
+		return err
+	}
+	t, err := h.vocab.UpdateTheme(c.Request().Context(), slug,
 		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
 	if err != nil {
 		return err
@@ -290,8 +294,23 @@ func (h *handlers) updateTheme(c echo.Context) error {
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [delete]
 func (h *handlers) deleteTheme(c echo.Context) error {
-	if err := h.vocab.DeleteTheme(c.Request().Context(), c.Param("slug")); err != nil {
+	slug, err := themeSlug(c)
+	if err != nil {
+		return err
+	}
+	if err := h.vocab.DeleteTheme(c.Request().Context(), slug); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// themeSlug is the {slug} of a theme write. No theme's slug holds a
+// control character, so one that does names no theme, and never reaches
+// the database (PostgreSQL refuses NUL in text).
+func themeSlug(c echo.Context) (string, error) {
+	slug := c.Param("slug")
+	if news.ControlProblem(slug, false) != "" {
+		return "", news.Errorf(news.ENotFound, "no theme %q", slug)
+	}
+	return slug, nil
 }

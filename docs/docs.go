@@ -463,7 +463,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Countries and themes take codes, names or aliases. Left out, the automatic tagger fills them from the title, summary and body, and tag_source says \"auto\" (POST /v1/classify shows what it would find); an explicit list, even [], is kept and marked \"editor\". A url already stored is a 409 naming the existing article.",
+                "description": "Countries and themes take codes, names or aliases. Left out, the automatic tagger fills them from the title, summary and body, and tag_source says \"auto\" (POST /v1/classify shows what it would find); an explicit list, even [], is kept and marked \"editor\". url and image_url are stored in their RFC 3986 normal form (scheme and host in lower case, no default port, no fragment, percent-encoding normalized, dot segments resolved; the query as sent), and a url already stored in any spelling of that form is a 409 naming the existing article. summary and body may hold tab and newline (CRLF and CR are stored as newline) but no other control character; title, source and author none.",
                 "consumes": [
                     "application/json"
                 ],
@@ -1187,7 +1187,7 @@ const docTemplate = `{
                         }
                     },
                     "422": {
-                        "description": "no text, or a field over its length limit",
+                        "description": "no text, a field over its length limit, or a control character a create would refuse",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

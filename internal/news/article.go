@@ -2,6 +2,7 @@ package news
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
@@ -198,12 +199,17 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	case hasBidiControl(d.Title):
 		p.Add("title", "must not contain bidirectional override or isolate characters")
 	}
-	d.Summary = strings.TrimSpace(d.Summary)
-	if n := utf8.RuneCountInString(d.Summary); n > MaxSummary {
-		p.Add("summary", "must be at most %d characters, got %d", MaxSummary, n)
-	}
-	if n := utf8.RuneCountInString(d.Body); n > MaxBody {
-		p.Add("body", "must be at most %d characters, got %d", MaxBody, n)
+	d.Summary = strings.TrimSpace(NormalizeNewlines(d.Summary))
+	d.Body = NormalizeNewlines(d.Body)
+	for _, f := range []struct {
+		name, value string
+		max         int
+	}{{"summary", d.Summary, MaxSummary}, {"body", d.Body, MaxBody}} {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			p.Add(f.name, "must be at most %d characters, got %d", f.max, n)
+		} else if msg := ControlProblem(f.value, true); msg != "" {
+			p.Add(f.name, "%s", msg)
+		}
 	}
 	var msg string
 	if d.URL, msg = canonicalURL(d.URL); msg != "" {
@@ -300,6 +306,41 @@ func resolveAll(names []string, max int, field string, p *Problems, resolve func
 	return out, nil
 }
 
+// NormalizeNewlines returns s with every CRLF and lone CR turned into LF,
+// so that multi-line text written on Windows (or pasted from an old Mac
+// file) is stored, searched and compared like any other, and the only
+// line break a reader of the API meets is "\n".
+func NormalizeNewlines(s string) string {
+	if !strings.Contains(s, "\r") {
+		return s
+	}
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}
+
+// ControlProblem says why s may not be stored because of a control
+// character, or "" when it may. Multi-line text (summary, body, a theme's
+// description, after NormalizeNewlines) may hold tab and line feed and no
+// other C0 control (U+0000–U+001F): PostgreSQL refuses NUL in text, and
+// the rest are invisible in every reader and garble terminals, so both
+// databases refuse them alike. A line (title, source, names) may hold no
+// control character at all.
+func ControlProblem(s string, multiline bool) string {
+	if !multiline {
+		if hasControl(s) {
+			return "must not contain control characters"
+		}
+		return ""
+	}
+	i := 0
+	for _, r := range s {
+		i++
+		if r < 0x20 && r != '\t' && r != '\n' {
+			return fmt.Sprintf("must not contain control character U+%04X (at character %d); only tab and newline are allowed", r, i)
+		}
+	}
+	return ""
+}
+
 func hasControl(s string) bool {
 	for _, r := range s {
 		if unicode.IsControl(r) {
@@ -322,16 +363,31 @@ func hasBidiControl(s string) bool {
 }
 
 // canonicalURL trims s and, when it is an acceptable absolute http(s) URL,
-// returns it with scheme and host in lower case, so that one story's URL
-// is stored, and checked for uniqueness, in one spelling. Otherwise it
-// says why not. An empty s is fine.
+// returns it in the one spelling that a story's URL is stored, and checked
+// for uniqueness, in; otherwise it says why not. An empty s is fine.
+//
+// The spelling follows the normalizations of RFC 3986 §6.2.2 and §6.2.3,
+// so that the same story sent as https://Example.com:443/a/./%64raft#top
+// and as https://example.com/a/draft is one story:
+//   - scheme and host in lower case;
+//   - no port when it is the scheme's default (80 for http, 443 for
+//     https), and no ":" with an empty port;
+//   - an empty path is "/", and "." and ".." segments are resolved;
+//   - percent-encoded unreserved characters (letters, digits, "-", ".",
+//     "_", "~") decoded, every other percent-encoding in upper-case hex,
+//     and characters a URI may not hold raw (non-ASCII, `"<>\^{|}` …)
+//     percent-encoded as UTF-8, as a browser sends them;
+//   - no fragment: it names a place in the page, not another story. A
+//     fragment that is a route of a script-driven site ("#!/…" or "#/…")
+//     is the story itself, and stays.
+//
+// The query is otherwise kept as it came: parameters are neither
+// reordered nor dropped, since a site may tell stories apart by any of
+// them.
 func canonicalURL(s string) (string, string) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", ""
-	}
-	if len(s) > MaxURL {
-		return s, "must be at most 2048 characters"
 	}
 	if hasControl(s) || strings.ContainsAny(s, " \t") {
 		return s, "must not contain spaces or control characters"
@@ -344,9 +400,173 @@ func canonicalURL(s string) (string, string) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return s, "must use http or https, not " + u.Scheme
 	}
-	if u.Host == "" || u.User != nil {
+	if u.Hostname() == "" || u.User != nil {
 		return s, "must name a host, without user or password"
 	}
-	u.Host = strings.ToLower(u.Host)
-	return u.String(), ""
+	// url.Parse has checked the form and decoded the host; path, query
+	// and fragment are taken from s as written, since url.URL re-encodes
+	// a path by rules of its own (%2F can come back as "/").
+	rest, fragment, hasFragment := strings.Cut(s[len(u.Scheme)+len("://"):], "#")
+	rest, query, hasQuery := strings.Cut(rest, "?")
+	path := ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		path = rest[i:]
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	b.WriteString(u.Scheme)
+	b.WriteString("://")
+	b.WriteString(canonicalHost(u.Scheme, u.Hostname(), u.Port()))
+	if path = removeDotSegments(normalizePercent(path)); path == "" {
+		path = "/"
+	}
+	b.WriteString(path)
+	if hasQuery {
+		b.WriteByte('?')
+		b.WriteString(normalizePercent(query))
+	}
+	if hasFragment && (strings.HasPrefix(fragment, "!") || strings.HasPrefix(fragment, "/")) {
+		b.WriteByte('#')
+		b.WriteString(normalizePercent(fragment))
+	}
+	if b.Len() > MaxURL {
+		return s, fmt.Sprintf("must be at most %d characters", MaxURL)
+	}
+	return b.String(), ""
+}
+
+// canonicalHost is host (decoded, as url.URL holds it) in lower case with
+// its port unless that is the scheme's default, encoded as url.URL
+// encodes a host.
+func canonicalHost(scheme, host, port string) string {
+	host = strings.ToLower(host)
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 address
+	}
+	if port != "" { // url.Port is "" for "host:" too: that colon goes
+		if port = strings.TrimLeft(port, "0"); port == "" {
+			port = "0"
+		}
+		if defaultPort := scheme == "http" && port == "80" || scheme == "https" && port == "443"; !defaultPort {
+			host += ":" + port
+		}
+	}
+	for i := 0; i < len(host); i++ {
+		if c := host[i]; !unreserved(c) && c != ':' && c != '[' && c != ']' {
+			return strings.TrimPrefix((&url.URL{Host: host}).String(), "//")
+		}
+	}
+	return host // nothing to encode, as is usual
+}
+
+// normalizePercent normalizes the percent-encoding of a path, query or
+// fragment as written (RFC 3986 §6.2.2.1–2): an encoded unreserved
+// character is decoded, any other encoding has upper-case hex, and a byte
+// that may not stand raw in a URI — beyond ASCII, a space, one of
+// `"<>[\]^{|}` or a "%" that starts no encoding — is encoded.
+func normalizePercent(s string) string {
+	const hex = "0123456789ABCDEF"
+	i := 0
+	for i < len(s) && s[i] != '%' && !mustEncode(s[i]) {
+		i++
+	}
+	if i == len(s) {
+		return s // nothing to change, as is usual
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	b.WriteString(s[:i])
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			d := unhex(s[i+1])<<4 | unhex(s[i+2])
+			if unreserved(d) {
+				b.WriteByte(d)
+			} else {
+				b.WriteByte('%')
+				b.WriteByte(hex[d>>4])
+				b.WriteByte(hex[d&15])
+			}
+			i += 2
+		case c == '%' || mustEncode(c):
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// mustEncode reports a byte that may not stand raw in the path, query or
+// fragment of a URI (RFC 3986 §3.3–3.5).
+func mustEncode(c byte) bool {
+	return c >= 0x80 || c <= ' ' || strings.IndexByte("\"<>[\\]^`{|}", c) >= 0
+}
+
+// unreserved reports the characters of RFC 3986 §2.3, which mean the same
+// encoded or not.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c <= '9':
+		return c - '0'
+	case c >= 'a':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}
+
+// removeDotSegments resolves the "." and ".." segments of an absolute
+// path, as RFC 3986 §5.2.4 does; other segments, empty ones included,
+// are kept.
+func removeDotSegments(path string) string {
+	if !strings.Contains(path, "/.") { // every dot segment starts so
+		return path
+	}
+	var out []string // the output's segments, each with its leading "/"
+	in := path
+	for in != "" {
+		switch {
+		case strings.HasPrefix(in, "../"):
+			in = in[3:]
+		case strings.HasPrefix(in, "./"):
+			in = in[2:]
+		case strings.HasPrefix(in, "/./"):
+			in = in[2:]
+		case in == "/.":
+			in = "/"
+		case strings.HasPrefix(in, "/../"):
+			in = in[3:]
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "/..":
+			in = "/"
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		case in == "." || in == "..":
+			in = ""
+		default:
+			// Move the first segment, with its leading "/" if any, to the output.
+			j := strings.IndexByte(in[1:], '/') + 1
+			if j == 0 {
+				j = len(in)
+			}
+			out = append(out, in[:j])
+			in = in[j:]
+		}
+	}
+	return strings.Join(out, "")
 }

@@ -6,7 +6,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what an API key may do. Each role includes the ones below it.
@@ -56,6 +58,24 @@ func NewKey() (secret, digest, prefix string) {
 func KeyDigest(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(sum[:])
+}
+
+// CheckKey checks the name and role of a new key and returns the name
+// trimmed; EValidation lists every failing field. A name is one line that
+// `headlines keys list` prints to a terminal, so it may hold no control
+// character.
+func CheckKey(name string, role Role) (string, error) {
+	var p Problems
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		p.Add("name", "must be 1 to 100 characters")
+	} else if msg := ControlProblem(name, false); msg != "" {
+		p.Add("name", "%s", msg)
+	}
+	if !role.Valid() {
+		p.Add("role", "must be reader, editor or admin, got %q", string(role))
+	}
+	return name, p.Err(EValidation, "the key has invalid fields")
 }
 
 // KeyService stores API keys.

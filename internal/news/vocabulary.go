@@ -67,14 +67,19 @@ func (t *Theme) Normalize() error {
 		p.Add("slug", "must be a lower-case slug of at most 64 characters, such as human-rights")
 	}
 	t.Name = strings.TrimSpace(t.Name)
+	nameOK := false
 	if t.Name == "" {
 		p.Add("name", "is required")
 	} else if len(t.Name) > 100 || hasControl(t.Name) {
 		p.Add("name", "must be at most 100 characters without control characters")
+	} else {
+		nameOK = true
 	}
-	t.Description = strings.TrimSpace(t.Description)
+	t.Description = strings.TrimSpace(NormalizeNewlines(t.Description))
 	if len(t.Description) > 1000 {
 		p.Add("description", "must be at most 1000 characters")
+	} else if msg := ControlProblem(t.Description, true); msg != "" {
+		p.Add("description", "%s", msg)
 	}
 	var aliases []string
 	for _, a := range t.Aliases {
@@ -92,7 +97,7 @@ func (t *Theme) Normalize() error {
 	if t.Aliases == nil {
 		t.Aliases = []string{}
 	}
-	if t.Keywords == nil && t.Name != "" {
+	if t.Keywords == nil && nameOK {
 		// A new theme without keywords is found by its name.
 		t.Keywords = []string{strings.ToLower(t.Name)}
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -38,20 +36,13 @@ const keyColumns = `id, prefix, name, role, created_at, last_used_at, revoked_at
 
 // CreateKey stores a new key and returns its secret, shown only now.
 func (s *Store) CreateKey(ctx context.Context, name string, role news.Role) (string, news.APIKey, error) {
-	var p news.Problems
-	name = strings.TrimSpace(name)
-	if name == "" || utf8.RuneCountInString(name) > 100 {
-		p.Add("name", "must be 1 to 100 characters")
-	}
-	if !role.Valid() {
-		p.Add("role", "must be reader, editor or admin, got %q", string(role))
-	}
-	if err := p.Err(news.EValidation, "the key has invalid fields"); err != nil {
+	name, err := news.CheckKey(name, role)
+	if err != nil {
 		return "", news.APIKey{}, err
 	}
 	secret, digest, prefix := news.NewKey()
 	var rows []keyRow
-	err := s.w.WithContext(ctx).Raw(`INSERT INTO api_keys (digest, prefix, name, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING `+keyColumns,
+	err = s.w.WithContext(ctx).Raw(`INSERT INTO api_keys (digest, prefix, name, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING `+keyColumns,
 		digest, prefix, name, string(role), micros(s.now())).Scan(&rows).Error
 	if err != nil {
 		return "", news.APIKey{}, translate(err, "create key")

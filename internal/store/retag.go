@@ -51,9 +51,15 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 		var changes []change
 		for _, a := range list {
 			d := news.Update{}.Apply(a) // keeps the automatic flags: Normalize tags again
-			if err := d.Normalize(ctx, s); err != nil {
+			// Only the tags are the tagger's to change. The rest is written
+			// back as stored, even where it predates today's rules (a CRLF,
+			// a control character, a URL in another spelling): a retag
+			// neither rewrites an article's text nor stops at it.
+			tagged := d
+			if err := tagged.Normalize(ctx, s); err != nil && news.ErrorCode(err) != news.EValidation {
 				return res, err
 			}
+			d.Countries, d.Themes = tagged.Countries, tagged.Themes
 			res.Checked++
 			if !d.Matches(a) {
 				changes = append(changes, change{a.ID, a.Version, d})

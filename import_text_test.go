@@ -1,0 +1,78 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/headlines/headlines/internal/store/storetest"
+)
+
+// TestImportControlCharacters imports lines with NUL and other C0 control
+// characters into each database: both refuse those lines alike, by number
+// and field, and keep the others (PostgreSQL once stopped the whole import
+// at the first NUL; SQLite stored it, and its export could not move).
+func TestImportControlCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		db := storetest.DSN(t, kind)
+		lines := strings.Join([]string{
+			`{"title":"Seoul and Tokyo meet","url":"https://example.com/meet"}`,
+			`{"title":"NUL in the summary","summary":"a\u0000b"}`,
+			`{"title":"Windows lines","summary":"one\r\ntwo\rthree","body":"\tindented\r\n"}`,
+			`{"title":"Escape in the body","body":"\u001b[31mred"}`,
+			`{"title":"NUL in the title\u0000"}`,
+			`{"title":"Pyongyang answers","url":"https://example.com/answers"}`,
+		}, "\n")
+		out, errOut, err := cli(t, db, lines, "import", "-")
+		if err == nil {
+			t.Error("an import with refused lines exits 0")
+		}
+		if !strings.Contains(out, "imported: 3 created, 0 updated, 3 failed") {
+			t.Errorf("import counts: %q\n%s", out, errOut)
+		}
+		for _, want := range []string{"stdin:2: ", "summary: must not contain control character U+0000", "stdin:4: ", "body: must not contain control character U+001B", "stdin:5: ", "title: "} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, errOut)
+			}
+		}
+		if strings.Contains(errOut, "stdin:1:") || strings.Contains(errOut, "stdin:3:") || strings.Contains(errOut, "stdin:6:") {
+			t.Errorf("a good line is reported:\n%s", errOut)
+		}
+
+		export, _, err := cli(t, db, "", "export")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range strings.Split(strings.TrimSpace(export), "\n") {
+			var a struct{ Title, Summary, Body string }
+			if err := json.Unmarshal([]byte(l), &a); err != nil {
+				t.Fatalf("%v: %s", err, l)
+			}
+			got = append(got, a.Title)
+			if a.Title == "Windows lines" && (a.Summary != "one\ntwo\nthree" || a.Body != "\tindented\n") {
+				t.Errorf("CRLF and CR are not stored as LF: %q %q", a.Summary, a.Body)
+			}
+		}
+		if strings.Join(got, "|") != "Seoul and Tokyo meet|Windows lines|Pyongyang answers" {
+			t.Errorf("exported %q", got)
+		}
+	})
+}
+
+// TestKeyNameControlCharacters: a key's name is printed by keys list, so a
+// terminal escape in it is refused like any other control character.
+func TestKeyNameControlCharacters(t *testing.T) {
+	db := storetest.DSN(t, "sqlite")
+	_, errOut, err := cli(t, db, "", "keys", "create", "--role", "editor", "--name", "ci\x1b[2J")
+	if err == nil || !strings.Contains(errOut, "name: must not contain control characters") {
+		t.Errorf("a name with ESC: %v\n%s", err, errOut)
+	}
+	list, _, err := cli(t, db, "", "keys", "list")
+	if err != nil || strings.Contains(list, "\x1b") {
+		t.Errorf("keys list: %v %q", err, list)
+	}
+	if _, errOut, err := cli(t, db, "", "keys", "create", "--role", "editor", "--name", "ci deploy"); err != nil {
+		t.Errorf("a plain name: %v\n%s", err, errOut)
+	}
+}
