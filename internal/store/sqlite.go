@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -74,8 +76,12 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	//   may be about to run it.
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
 	wcfg := *cfg // gorm keeps each database's state in its Config
-	w, err := gorm.Open(sqlite.Open(base+"?"+writeParams.Encode()), &wcfg)
+	// The writer's connections tell the store when the storage is full.
+	st := &storage{now: opt.Now}
+	wconn := sql.OpenDB(watchedSQLite{drv: &sqlite3.SQLiteDriver{}, dsn: base + "?" + writeParams.Encode(), st: st})
+	w, err := gorm.Open(sqlite.New(sqlite.Config{Conn: wconn}), &wcfg)
 	if err != nil {
+		_ = wconn.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	wdb, err := w.DB()
@@ -102,7 +108,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	}
 	rdb.SetMaxOpenConns(opt.ReadConns)
 	rdb.SetMaxIdleConns(opt.ReadConns)
-	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w)}, nil
+	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w), storage: st}, nil
 }
 
 func cloneValues(v url.Values) url.Values {

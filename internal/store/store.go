@@ -54,6 +54,8 @@ type Store struct {
 	keyUse sync.Map // key id → time.Time its use was last recorded
 
 	group *groupCommit // SQLite: article writes of concurrent requests share commits
+
+	storage *storage // whether writes have found the database's storage full
 }
 
 // Options tune Open; the zero value is fine.
@@ -131,8 +133,14 @@ func (s *Store) Pools() map[string]*sql.DB {
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database, and every replica, answers.
+// Ping reports whether the database, and every replica, answers, and
+// whether writes can be stored: while a recent write found the database's
+// storage full (SQLITE_FULL, SQLSTATE 53100), it says so, until a write
+// goes through again or storageFullFor has passed.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.storage.err(); err != nil {
+		return err
+	}
 	for name, db := range s.Pools() {
 		if err := db.PingContext(ctx); err != nil {
 			return news.Errorf(news.EUnavailable, "database unavailable (%s)", name)
@@ -238,8 +246,9 @@ func (s *Store) MigrateStatus(ctx context.Context) ([]MigrationStatus, error) {
 }
 
 // translate turns database errors into news errors: context ends pass
-// through, a closed or unreachable database is EUnavailable, a constraint
-// failure is EConflict; anything else is wrapped with what was being done.
+// through, a closed or unreachable database is EUnavailable, a full
+// storage is EStorageFull, a constraint failure is EConflict; anything
+// else is wrapped with what was being done.
 func translate(err error, doing string) error {
 	if err == nil {
 		return nil
@@ -252,6 +261,9 @@ func translate(err error, doing string) error {
 		return news.Errorf(news.ENotFound, "%s: not found", doing)
 	case errors.Is(err, sql.ErrConnDone):
 		return news.Errorf(news.EUnavailable, "database unavailable")
+	}
+	if cause, ok := storageFullCause(err); ok {
+		return news.Errorf(news.EStorageFull, "the database's storage is full (%s): nothing more can be stored until space is freed", cause)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
