@@ -81,9 +81,15 @@ func Redact(dsn string) string {
 
 // Exclusive runs fn while holding a lock named key that every process on
 // this database shares: a PostgreSQL advisory lock, held on a connection
-// of its own. On SQLite, which one process serves, it just runs fn.
+// of its own. On SQLite it is the one lock file beside the database,
+// whatever the key (see lockPath).
 func (s *Store) Exclusive(ctx context.Context, key string, fn func() error) error {
 	if !s.dialect.postgres {
+		unlock, err := lockFile(ctx, lockPath(s.file))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = unlock() }()
 		return fn()
 	}
 	conn, err := s.DB().Conn(ctx)
