@@ -88,9 +88,10 @@ func (s *storage) err() error {
 
 // watchedSQLite opens SQLite connections that tell the store's storage
 // state of every error and commit: the writer's, through which every
-// write goes, whether by gorm or by database/sql. A commit clears a
-// storage-full error: in WAL mode SQLite needs the space at the commit,
-// when it appends the pages to the log.
+// write goes, whether by gorm or by database/sql. A transaction that
+// commits without having met a full storage clears a storage-full error:
+// in WAL mode SQLite needs the space at the commit, when it appends the
+// pages to the log.
 type watchedSQLite struct {
 	drv *sqlite3.SQLiteDriver
 	dsn string
@@ -102,7 +103,10 @@ func (w watchedSQLite) Connect(context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &watchedConn{SQLiteConn: c.(*sqlite3.SQLiteConn), st: w.st}, nil
+	if sc, ok := c.(*sqlite3.SQLiteConn); ok {
+		return &watchedConn{SQLiteConn: sc, st: w.st}, nil
+	}
+	return c, nil
 }
 
 func (w watchedSQLite) Driver() driver.Driver { return w.drv }
