@@ -211,6 +211,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/articles [post]
 func (h *handlers) createArticle(c echo.Context) error {
 	d, err := h.readInput(c)
@@ -250,6 +251,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [put]
 func (h *handlers) replaceArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -297,6 +299,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [patch]
 func (h *handlers) updateArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -349,6 +352,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/articles/{id} [delete]
 func (h *handlers) deleteArticle(c echo.Context) error {
 	id, err := articleID(c)

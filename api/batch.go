@@ -57,6 +57,7 @@ type BatchOutput struct {
 //	@Failure		429				{object}	Problem
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/articles/batch [post]
 func (h *handlers) batchArticles(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)

@@ -30,6 +30,10 @@ type ProblemField struct {
 } //	@name	ProblemField
 
 // statusOf is the one table from domain error code to HTTP status.
+// A full database storage is 507 Insufficient Storage, not 503: reads go
+// on meanwhile, so the service is not unavailable, and the status tells
+// clients and monitoring the cause apart from an overloaded or unreachable
+// database.
 var statusOf = map[news.Code]int{
 	news.EInvalid:            http.StatusBadRequest,
 	news.EValidation:         http.StatusUnprocessableEntity,
@@ -43,6 +47,7 @@ var statusOf = map[news.Code]int{
 	news.EUnsupportedMedia:   http.StatusUnsupportedMediaType,
 	news.ETooMany:            http.StatusTooManyRequests,
 	news.EUnavailable:        http.StatusServiceUnavailable,
+	news.EStorageFull:        http.StatusInsufficientStorage,
 	news.EInternal:           http.StatusInternalServerError,
 }
 
@@ -60,6 +65,11 @@ func codeOf(status int) news.Code {
 }
 
 const problemContentType = "application/problem+json"
+
+// storageRetryAfter is the Retry-After of a 507, in seconds: as long as
+// readiness reports the full storage after the last failed write, so a
+// client that waits it out tries again once the store could know better.
+const storageRetryAfter = "10"
 
 // toProblem describes err as a problem; status 499 means the client went
 // away and nobody reads the answer.
@@ -124,6 +134,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		}
 		if p.Status == http.StatusUnauthorized {
 			c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="headlines"`)
+		}
+		if p.Status == http.StatusInsufficientStorage {
+			c.Response().Header().Set("Retry-After", storageRetryAfter)
 		}
 		c.Response().Header().Set(echo.HeaderContentType, problemContentType)
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")

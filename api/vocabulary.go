@@ -214,6 +214,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Security	ApiKeyAuth
 //	@Security	BearerAuth
 //	@Failure	429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure	507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router		/v1/themes [post]
 func (h *handlers) createTheme(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)
@@ -254,6 +255,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [patch]
 func (h *handlers) updateTheme(c echo.Context) error {
 	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
@@ -292,6 +294,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Router			/v1/themes/{slug} [delete]
 func (h *handlers) deleteTheme(c echo.Context) error {
 	slug, err := themeSlug(c)

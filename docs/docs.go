@@ -557,6 +557,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -652,6 +658,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -848,6 +860,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -927,6 +945,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1050,6 +1074,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1864,6 +1894,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -1992,6 +2028,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             },
@@ -2088,6 +2130,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "over the rate limit; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "507": {
+                        "description": "the database's storage is full: nothing was stored; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

@@ -26,6 +26,7 @@ const (
 	EUnsupportedMedia   Code = "unsupported_media"     // wrong content type
 	ETooMany            Code = "too_many_requests"     // over a rate limit
 	EUnavailable        Code = "unavailable"           // database unreachable
+	EStorageFull        Code = "storage_full"          // the database's storage is full: a write cannot be stored
 	EInternal           Code = "internal"              // anything unexpected
 )
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -18,13 +20,15 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	if opt.MaxConns <= 0 {
 		opt.MaxConns = 20
 	}
-	primary, err := openPool(dsn, opt.MaxConns)
+	// The primary's statements tell the store when the storage is full.
+	st := &storage{now: opt.Now}
+	primary, err := openPool(dsn, opt.MaxConns, watchedPostgres{st: st})
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now}
+	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now, storage: st}
 	for _, r := range opt.Replicas {
-		replica, err := openPool(r, opt.MaxConns)
+		replica, err := openPool(r, opt.MaxConns, nil)
 		if err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("replica: %w", err)
@@ -34,9 +38,18 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-func openPool(dsn string, size int) (*gorm.DB, error) {
+// openPool opens a pool of size connections on dsn, whose statements
+// tracer sees when it is not nil.
+func openPool(dsn string, size int, tracer pgx.QueryTracer) (*gorm.DB, error) {
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: dsn}), cfg)
+	pc := postgres.Config{DSN: dsn}
+	if tracer != nil {
+		pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
+			c.Tracer = tracer
+			return nil
+		})}
+	}
+	db, err := gorm.Open(postgres.New(pc), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
 	}
@@ -68,9 +81,15 @@ func Redact(dsn string) string {
 
 // Exclusive runs fn while holding a lock named key that every process on
 // this database shares: a PostgreSQL advisory lock, held on a connection
-// of its own. On SQLite, which one process serves, it just runs fn.
+// of its own. On SQLite it is the one lock file beside the database,
+// whatever the key (see lockPath).
 func (s *Store) Exclusive(ctx context.Context, key string, fn func() error) error {
 	if !s.dialect.postgres {
+		unlock, err := lockFile(ctx, lockPath(s.file))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = unlock() }()
 		return fn()
 	}
 	conn, err := s.DB().Conn(ctx)

@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -74,35 +76,50 @@ func openSQLite(path string, opt Options) (*Store, error) {
 	//   may be about to run it.
 	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
 	wcfg := *cfg // gorm keeps each database's state in its Config
-	w, err := gorm.Open(sqlite.Open(base+"?"+writeParams.Encode()), &wcfg)
+	// The writer's connections tell the store when the storage is full.
+	st := &storage{now: opt.Now}
+	wconn := sql.OpenDB(watchedSQLite{drv: &sqlite3.SQLiteDriver{}, dsn: base + "?" + writeParams.Encode(), st: st})
+	// The writer's first connection switches a new file to WAL, in turn
+	// with other processes starting on the same file (see lockPath).
+	unlock, err := lockFile(context.Background(), lockPath(path))
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	wdb, err := w.DB()
-	if err != nil {
+		_ = wconn.Close()
 		return nil, err
 	}
-	// One writer connection: SQLite allows one writer at a time anyway, and
-	// queueing in Go's pool is fairer than spinning on the busy handler.
-	wdb.SetMaxOpenConns(1)
-	wdb.SetConnMaxIdleTime(0)
-	if err := wdb.PingContext(context.Background()); err != nil {
-		_ = wdb.Close()
+	w, err := openWriter(wconn, &wcfg)
+	if uerr := unlock(); err == nil && uerr != nil {
+		err = uerr
+	}
+	if err != nil {
+		_ = wconn.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	r, err := gorm.Open(sqlite.Open(base+"?"+readParams.Encode()), cfg)
 	if err != nil {
-		_ = wdb.Close()
+		_ = wconn.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	rdb, err := r.DB()
 	if err != nil {
-		_ = wdb.Close()
+		_ = wconn.Close()
 		return nil, err
 	}
 	rdb.SetMaxOpenConns(opt.ReadConns)
 	rdb.SetMaxIdleConns(opt.ReadConns)
-	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w)}, nil
+	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w), storage: st, file: path}, nil
+}
+
+// openWriter opens gorm on the writer's pool, which keeps one connection:
+// SQLite allows one writer at a time anyway, and queueing in Go's pool is
+// fairer than spinning on the busy handler.
+func openWriter(conn *sql.DB, cfg *gorm.Config) (*gorm.DB, error) {
+	conn.SetMaxOpenConns(1)
+	conn.SetConnMaxIdleTime(0)
+	w, err := gorm.Open(sqlite.New(sqlite.Config{Conn: conn}), cfg)
+	if err != nil {
+		return nil, err
+	}
+	return w, conn.PingContext(context.Background())
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -54,6 +54,9 @@ type Store struct {
 	keyUse sync.Map // key id → time.Time its use was last recorded
 
 	group *groupCommit // SQLite: article writes of concurrent requests share commits
+
+	storage *storage // whether writes have found the database's storage full
+	file    string   // SQLite: the database file, beside which its lock file lies
 }
 
 // Options tune Open; the zero value is fine.
@@ -131,8 +134,14 @@ func (s *Store) Pools() map[string]*sql.DB {
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database, and every replica, answers.
+// Ping reports whether the database, and every replica, answers, and
+// whether writes can be stored: while a recent write found the database's
+// storage full (SQLITE_FULL, SQLSTATE 53100), it says so, until a write
+// goes through again or storageFullFor has passed.
 func (s *Store) Ping(ctx context.Context) error {
+	if err := s.storage.err(); err != nil {
+		return err
+	}
 	for name, db := range s.Pools() {
 		if err := db.PingContext(ctx); err != nil {
 			return news.Errorf(news.EUnavailable, "database unavailable (%s)", name)
@@ -147,18 +156,46 @@ func (s *Store) DB() *sql.DB {
 	return db
 }
 
+// provider is goose on this database. Every operation that reads or
+// changes the schema holds the migration lock: PostgreSQL's advisory
+// lock, or on SQLite the lock file beside the database (see fileLocker);
+// instances that start together run each migration once, the others wait
+// and then find nothing to do.
 func (s *Store) provider() (*goose.Provider, error) {
-	var opts []goose.ProviderOption
+	var locker lock.SessionLocker = &fileLocker{path: lockPath(s.file)}
 	if s.dialect.postgres {
-		// A session advisory lock: instances that start together run each
-		// migration once, the others wait and then find nothing to do.
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
+		var err error
+		if locker, err = lock.NewPostgresSessionLocker(); err != nil {
 			return nil, err
 		}
-		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(s.dialect.goose, s.DB(), s.dialect.migrations, opts...)
+	return goose.NewProvider(s.dialect.goose, s.DB(), s.dialect.migrations, goose.WithSessionLocker(locker))
+}
+
+// SchemaTooNewError is the refusal to work on a database that a newer
+// release has migrated past the newest migration this binary embeds: this
+// binary would not know what it finds there.
+type SchemaTooNewError struct {
+	Database int64 // the newest migration applied to the database
+	Binary   int64 // the newest migration this binary embeds
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("the database's schema is at migration %d, newer than this binary's newest migration %d: "+
+		"run the release that migrated it, or a later one", e.Database, e.Binary)
+}
+
+// checkSchema refuses, with a *SchemaTooNewError, a database migrated past
+// p's newest migration. It reads the version under the migration lock.
+func checkSchema(ctx context.Context, p *goose.Provider) error {
+	v, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return err
+	}
+	if src := p.ListSources(); len(src) > 0 && v > src[len(src)-1].Version {
+		return &SchemaTooNewError{Database: v, Binary: src[len(src)-1].Version}
+	}
+	return nil
 }
 
 // Optimize refreshes the planner's statistics where the data changed
@@ -173,6 +210,8 @@ func (s *Store) Optimize(ctx context.Context) error {
 }
 
 // MigrateUp applies every pending migration and returns the versions applied.
+// A database migrated past this binary's newest migration is refused with
+// a *SchemaTooNewError.
 func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	p, err := s.provider()
 	if err != nil {
@@ -181,6 +220,12 @@ func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	res, err := p.Up(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("migrate up: %w", err)
+	}
+	// Checked after Up: on a newer schema Up finds nothing pending and
+	// changes nothing, and a newer release that migrates while Up runs is
+	// still seen.
+	if err := checkSchema(ctx, p); err != nil {
+		return nil, err
 	}
 	var versions []int64
 	for _, r := range res {
@@ -191,10 +236,14 @@ func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 }
 
 // MigrateDown rolls back the newest applied migration and returns its
-// version, or 0 when none was applied.
+// version, or 0 when none was applied. Like MigrateUp, it refuses a
+// database newer than this binary.
 func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 	p, err := s.provider()
 	if err != nil {
+		return 0, err
+	}
+	if err := checkSchema(ctx, p); err != nil {
 		return 0, err
 	}
 	res, err := p.Down(ctx)
@@ -238,8 +287,9 @@ func (s *Store) MigrateStatus(ctx context.Context) ([]MigrationStatus, error) {
 }
 
 // translate turns database errors into news errors: context ends pass
-// through, a closed or unreachable database is EUnavailable, a constraint
-// failure is EConflict; anything else is wrapped with what was being done.
+// through, a closed or unreachable database is EUnavailable, a full
+// storage is EStorageFull, a constraint failure is EConflict; anything
+// else is wrapped with what was being done.
 func translate(err error, doing string) error {
 	if err == nil {
 		return nil
@@ -252,6 +302,9 @@ func translate(err error, doing string) error {
 		return news.Errorf(news.ENotFound, "%s: not found", doing)
 	case errors.Is(err, sql.ErrConnDone):
 		return news.Errorf(news.EUnavailable, "database unavailable")
+	}
+	if cause, ok := storageFullCause(err); ok {
+		return news.Errorf(news.EStorageFull, "the database's storage is full (%s): nothing more can be stored until space is freed", cause)
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
