@@ -39,7 +39,7 @@ type BatchOutput struct {
 // batchArticles godoc
 //
 //	@Summary		Create or replace up to 100 articles
-//	@Description	Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and a bad item gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create.
+//	@Description	Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and an item that fails, for its own fault or the server's (a 500 there says nothing internal; quote its request_id), gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create: the 207 is stored.
 //	@Tags			articles
 //	@ID				batchArticles
 //	@Accept			json
@@ -83,10 +83,17 @@ func (h *handlers) batchArticles(c echo.Context) error {
 		res := BatchResult{Index: i}
 		a, created, err := upsertRaw(ctx, raw, h.articles, h.vocab)
 		switch {
-		case err != nil && news.ErrorCode(err) == news.EInternal:
-			return err // the server's fault: the whole request fails, and says so
+		case err != nil && ctx.Err() != nil && news.ErrorCode(err) == news.EInternal:
+			return err // the client left: nothing more is tried
 		case err != nil:
+			// An item that fails, even for the server's own reason (a
+			// database error, a full disk), is that item's problem: the
+			// items before it are stored and reported, the next are tried.
+			// A 500 says nothing internal; the cause goes to the log.
 			p := toProblem(prefixFields(err, i), requestID)
+			if p.Status >= 500 {
+				h.log.Error("batch item failed", "request_id", requestID, "index", i, "status", p.Status, "error", err.Error())
+			}
 			res.Status, res.Problem = p.Status, &p
 			out.Failed++
 		default:

@@ -85,6 +85,7 @@ type handlers struct {
 	cursors  cursorCodec
 	base     string
 	build    Build
+	log      *slog.Logger
 
 	requireIfMatch bool
 }
@@ -99,6 +100,7 @@ func New(d Deps) *echo.Echo {
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
+	h.log = d.Log
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
