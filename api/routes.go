@@ -73,6 +73,11 @@ type Deps struct {
 	// without an If-Match header, so that no client overwrites blindly.
 	RequireIfMatch bool
 	Metrics        *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
+
+	// IdempotencyLease is the time limit of a POST with an Idempotency-Key,
+	// and how long its key stays claimed without an answer: a retry after
+	// that takes over a request cut off by a crash. DefaultIdempotencyLease when 0.
+	IdempotencyLease time.Duration
 }
 
 type handlers struct {
@@ -81,6 +86,7 @@ type handlers struct {
 	ping     func(ctx context.Context) error
 	auth     *auth
 	idem     news.IdempotencyService
+	lease    time.Duration // see Deps.IdempotencyLease
 	changes  news.ChangeService
 	cursors  cursorCodec
 	base     string
@@ -100,7 +106,10 @@ func New(d Deps) *echo.Echo {
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, base: d.BaseURL, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
-	h.log = d.Log
+	h.log, h.lease = d.Log, d.IdempotencyLease
+	if h.lease <= 0 {
+		h.lease = DefaultIdempotencyLease
+	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()
 	}
