@@ -203,6 +203,9 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		Build: buildInfo(st.Dialect()), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
 		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+
+		// A keyed POST runs within the time to answer, and its key is held as long.
+		IdempotencyLease: cfg.WriteTimeout,
 	})
 	srv := &http.Server{
 		Addr:    cfg.Addr,

@@ -218,7 +218,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a, err := h.articles.CreateArticle(c.Request().Context(), d)
+	a, err := h.createOnce(c, d)
 	if err != nil {
 		return err
 	}

@@ -39,7 +39,7 @@ type BatchOutput struct {
 // batchArticles godoc
 //
 //	@Summary		Create or replace up to 100 articles
-//	@Description	Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and a bad item gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create.
+//	@Description	Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and an item that fails, for its own fault or the server's (a 500 there says nothing internal; quote its request_id), gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create: the 207 is stored, and a retry, even after a crash part-way, never stores an item twice.
 //	@Tags			articles
 //	@ID				batchArticles
 //	@Accept			json
@@ -49,8 +49,9 @@ type BatchOutput struct {
 //	@Success		207				{object}	BatchOutput
 //	@Failure		400				{object}	Problem	"malformed JSON"
 //	@Failure		401				{object}	Problem
-//	@Failure		403				{object}	Problem	"the key is not an editor key"
-//	@Failure		409				{object}	Problem	"a request with this Idempotency-Key still in progress"
+//	@Failure		403				{object}	Problem		"the key is not an editor key"
+//	@Failure		409				{object}	Problem		"a request with this Idempotency-Key still in progress; Retry-After says when its time limit ends"
+//	@Header			409				{integer}	Retry-After	"seconds until the request in progress reaches its time limit"
 //	@Failure		413				{object}	Problem
 //	@Failure		415				{object}	Problem
 //	@Failure		422				{object}	Problem	"no articles, or more than 100"
@@ -82,12 +83,23 @@ func (h *handlers) batchArticles(c echo.Context) error {
 	out := BatchOutput{Results: make([]BatchResult, len(in.Articles))}
 	for i, raw := range in.Articles {
 		res := BatchResult{Index: i}
-		a, created, err := upsertRaw(ctx, raw, h.articles, h.vocab)
+		a, created, err := h.upsertItem(c, i, raw)
 		switch {
-		case err != nil && news.ErrorCode(err) == news.EInternal:
-			return err // the server's fault: the whole request fails, and says so
+		case err != nil && ctx.Err() != nil && news.ErrorCode(err) == news.EInternal:
+			// The request's time is up, or its client left: nothing more
+			// is tried, and nothing is stored as its answer. Each item
+			// written so far was written with its record, so a retry with
+			// the same Idempotency-Key answers those and does the rest.
+			return err
 		case err != nil:
+			// An item that fails, even for the server's own reason (a
+			// database error, a full disk), is that item's problem: the
+			// items before it are stored and reported, the next are tried.
+			// A 500 says nothing internal; the cause goes to the log.
 			p := toProblem(prefixFields(err, i), requestID)
+			if p.Status >= 500 {
+				h.log.Error("batch item failed", "request_id", requestID, "index", i, "status", p.Status, "error", err.Error())
+			}
 			res.Status, res.Problem = p.Status, &p
 			out.Failed++
 		default:
@@ -104,6 +116,21 @@ func (h *handlers) batchArticles(c echo.Context) error {
 		out.Results[i] = res
 	}
 	return c.JSON(http.StatusMultiStatus, out)
+}
+
+// upsertItem checks, decodes and upserts item i of a batch: once per
+// Idempotency-Key when the request has one.
+func (h *handlers) upsertItem(c echo.Context, i int, raw []byte) (news.Article, bool, error) {
+	ctx := c.Request().Context()
+	claim, ok := c.Get(ctxClaim).(news.Claim)
+	if !ok {
+		return upsertRaw(ctx, raw, h.articles, h.vocab)
+	}
+	d, err := decodeDraft(ctx, raw, h.vocab)
+	if err != nil {
+		return news.Article{}, false, err
+	}
+	return h.idem.UpsertArticleOnce(ctx, claim.Item(i), d)
 }
 
 // prefixFields names the fields of an item's problem by their place in

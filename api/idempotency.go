@@ -5,13 +5,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
 )
+
+// DefaultIdempotencyLease is how long a POST with an Idempotency-Key may
+// run when Deps sets no time limit.
+const DefaultIdempotencyLease = 30 * time.Second
+
+// ctxClaim is where the idempotent middleware leaves its news.Claim for
+// the handler, whose writes then happen at most once per key.
+const ctxClaim = "headlines.idempotency.claim"
 
 // teeWriter passes a response through and keeps a copy of its body.
 type teeWriter struct {
@@ -31,7 +43,14 @@ var replayedHeaders = []string{echo.HeaderContentType, echo.HeaderLocation, "ETa
 // the first answer is stored for a day and a repeat of the same request by
 // the same caller gets that answer again (marked Idempotent-Replayed)
 // instead of a second article. The same key with another body is a 422,
-// and a repeat while the first is still running a 409.
+// and a repeat while the first is still running a 409 with Retry-After.
+//
+// The first run holds the key for a lease as long as its time limit, and
+// runs under that deadline. Should it be cut off before its answer is
+// stored (the process killed), a retry after the lease takes the key over
+// and runs the request again: each write was committed together with a
+// record of it, so what the first run wrote is answered, not written
+// again, and only the rest is done.
 func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get("Idempotency-Key")
@@ -55,9 +74,15 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		sum.Write(body)
 		hash := hex.EncodeToString(sum.Sum(nil))
 
-		ctx := c.Request().Context()
-		stored, err := h.idem.ClaimIdempotencyKey(ctx, principal, key, hash)
+		req := c.Request()
+		claim, stored, err := h.idem.ClaimIdempotencyKey(req.Context(), principal, key, hash, h.lease)
 		if err != nil {
+			if news.ErrorCode(err) == news.EConflict && !claim.Until.IsZero() {
+				// Until the lease of the run in progress ends: then it has
+				// answered, or a retry takes over.
+				wait := max(1, int(math.Ceil(time.Until(claim.Until).Seconds())))
+				c.Response().Header().Set("Retry-After", strconv.Itoa(wait))
+			}
 			return err
 		}
 		if stored != nil {
@@ -69,17 +94,34 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			_, err := c.Response().Write(stored.Body)
 			return err
 		}
+
+		ctx, cancel := context.WithTimeout(req.Context(), h.lease)
+		defer cancel()
+		c.SetRequest(req.WithContext(ctx))
+		c.Set(ctxClaim, claim)
 		tee := &teeWriter{ResponseWriter: c.Response().Writer}
 		c.Response().Writer = tee
-		if err := next(c); err != nil {
+		err = next(c)
+		if err != nil && news.ErrorCode(err) == news.EInternal && errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil {
+			err = news.Errorf(news.EUnavailable, "the request ran past its time limit of %s; retry it with the same Idempotency-Key, and what it stored is not stored twice", h.lease)
+		}
+		if err != nil {
 			c.Error(err) // write the problem now, so that it is the answer stored
 		}
 		c.Response().Writer = tee.ResponseWriter
+		c.SetRequest(req)
 		// The answer is kept even if the client has gone away meanwhile.
-		ctx = context.WithoutCancel(ctx)
+		bg := context.WithoutCancel(req.Context())
 		status := c.Response().Status
-		if status >= 500 {
-			return h.idem.ReleaseIdempotencyKey(ctx, principal, key)
+		if !c.Response().Committed || status >= 500 {
+			// No answer (the client left) or the server's failure: a retry
+			// runs again at once, and finds what this run committed.
+			if err := h.idem.ReleaseIdempotencyKey(bg, claim); err != nil {
+				// A retry takes the key over when the lease ends.
+				h.log.Error("releasing an idempotency key", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+					"path", req.URL.Path, "error", err.Error())
+			}
+			return nil
 		}
 		a := news.Answer{Status: status, Headers: map[string]string{}, Body: tee.body.Bytes()}
 		for _, name := range replayedHeaders {
@@ -87,8 +129,23 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				a.Headers[name] = v
 			}
 		}
-		return h.idem.CompleteIdempotencyKey(ctx, principal, key, a)
+		if err := h.idem.CompleteIdempotencyKey(bg, claim, a); err != nil {
+			// The answer is sent; a retry after the lease takes the key
+			// over and answers the same writes.
+			h.log.Error("storing an idempotent answer", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+				"path", req.URL.Path, "error", err.Error())
+		}
+		return nil
 	}
+}
+
+// createOnce stores d: once per Idempotency-Key when the request has one.
+func (h *handlers) createOnce(c echo.Context, d news.Draft) (news.Article, error) {
+	ctx := c.Request().Context()
+	if claim, ok := c.Get(ctxClaim).(news.Claim); ok {
+		return h.idem.CreateArticleOnce(ctx, claim.Item(0), d)
+	}
+	return h.articles.CreateArticle(ctx, d)
 }
 
 func printableASCII(s string) bool {

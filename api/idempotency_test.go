@@ -5,8 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
@@ -47,10 +50,14 @@ func TestIdempotencyKeys(t *testing.T) {
 		// While the first request is still running, a duplicate is a 409.
 		ctx := context.Background()
 		sum := sha256.Sum256([]byte("POST /v1/articles\n" + body))
-		if _, err := e.store.ClaimIdempotencyKey(ctx, news.KeyDigest(editorKey), "in-flight-1", hex.EncodeToString(sum[:])); err != nil {
+		if _, _, err := e.store.ClaimIdempotencyKey(ctx, news.KeyDigest(editorKey), "in-flight-1", hex.EncodeToString(sum[:]), time.Minute); err != nil {
 			t.Fatal(err)
 		}
-		assertProblem(t, post("in-flight-1", body), http.StatusConflict, "Idempotency-Key")
+		inFlight := post("in-flight-1", body)
+		assertProblem(t, inFlight, http.StatusConflict, "Idempotency-Key")
+		if ra := inFlight.header.Get("Retry-After"); ra != "60" && ra != "59" {
+			t.Errorf("Retry-After %q while the first run holds the key for a minute, want 60", ra)
+		}
 
 		// Concurrent duplicates create one article between them.
 		var wg sync.WaitGroup
@@ -73,6 +80,150 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		if n := len(titles(t, e.do(req{path: "/v1/articles?country=JP&q=concurrent"}))); n != 1 {
 			t.Errorf("%d articles from 8 concurrent duplicates, want 1", n)
+		}
+	})
+}
+
+// requestHash is the hash the API keeps of a keyed POST.
+func requestHash(path, body string) string {
+	sum := sha256.Sum256([]byte("POST " + path + "\n" + body))
+	return hex.EncodeToString(sum[:])
+}
+
+// TestIdempotencyTakeover plays requests cut off by a crash: a claim
+// whose lease has ended without an answer is taken over by a retry, which
+// answers with what the first run committed (the article as stored, its
+// id, Location and ETag) and writes only what it had not.
+func TestIdempotencyTakeover(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		ctx := context.Background()
+		principal := news.KeyDigest(editorKey)
+		post := func(path, key, body string) response {
+			return e.do(req{method: "POST", path: path, body: body, key: true, headers: []string{"Idempotency-Key", key}})
+		}
+		// claim holds key as a run that then died would have.
+		claim := func(path, key, body string) news.Claim {
+			t.Helper()
+			c, stored, err := e.store.ClaimIdempotencyKey(ctx, principal, key, requestHash(path, body), time.Millisecond)
+			if err != nil || stored != nil {
+				t.Fatalf("claim %s: %v %v", key, stored, err)
+			}
+			time.Sleep(5 * time.Millisecond) // the lease ends
+			return c
+		}
+		draft := func(title string) news.Draft {
+			t.Helper()
+			d := news.Draft{Title: title, Countries: []string{"KP"}}
+			if err := d.Normalize(ctx, e.store); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+
+		// Died after its claim, before writing: the retry creates, once.
+		body := `{"title":"Tumen river bridge opens to trucks","countries":["KP","RU"]}`
+		claim("/v1/articles", "died-before-write", body)
+		r := post("/v1/articles", "died-before-write", body)
+		if r.status != http.StatusCreated || r.header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("retry of a request that died before its write: %d %s", r.status, r.body)
+		}
+		if again := post("/v1/articles", "died-before-write", body); string(again.body) != string(r.body) || again.header.Get("Idempotent-Replayed") != "true" {
+			t.Errorf("the answer of the retry is not kept: %d %s", again.status, again.body)
+		}
+
+		// Died after committing its article, before storing its answer:
+		// the retry answers with that article and creates none.
+		body = `{"title":"Wonsan resort opens its beach","countries":["KP"]}`
+		c := claim("/v1/articles", "died-after-write", body)
+		a, err := e.store.CreateArticleOnce(ctx, c.Item(0), draft("Wonsan resort opens its beach"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := countArticles(t, e)
+		r = post("/v1/articles", "died-after-write", body)
+		path := "/v1/articles/" + strconv.FormatInt(a.ID, 10)
+		if r.status != http.StatusCreated || r.json(t)["id"] != float64(a.ID) || !strings.HasSuffix(r.header.Get("Location"), path) ||
+			r.header.Get("ETag") == "" || r.header.Get("ETag") != e.do(req{path: path}).header.Get("ETag") {
+			t.Errorf("retry of a request that died after its write: %d %s, Location %q, ETag %q; want article %d", r.status, r.body, r.header.Get("Location"), r.header.Get("ETag"), a.ID)
+		}
+		if n := countArticles(t, e); n != before {
+			t.Errorf("the retry made %d more articles, want none", n-before)
+		}
+
+		// A batch that died after items 0 and 2: the retry writes item 1 only.
+		body = `{"articles":[{"title":"Sinuiju customs clears a backlog"},{"title":"Dandong traders wait for permits"},{"title":"Hyesan market reopens"}]}`
+		c = claim("/v1/articles/batch", "batch-died-midway", body)
+		var stored []int64
+		for _, i := range []int{0, 2} {
+			a, created, err := e.store.UpsertArticleOnce(ctx, c.Item(i), draft([]string{"Sinuiju customs clears a backlog", "", "Hyesan market reopens"}[i]))
+			if err != nil || !created {
+				t.Fatal(created, err)
+			}
+			stored = append(stored, a.ID)
+		}
+		before = countArticles(t, e)
+		r = post("/v1/articles/batch", "batch-died-midway", body)
+		if r.status != http.StatusMultiStatus {
+			t.Fatalf("retry of a batch that died midway: %d %s", r.status, r.body)
+		}
+		out := r.json(t)
+		results := out["results"].([]any)
+		id := func(i int) any { return results[i].(map[string]any)["article"].(map[string]any)["id"] }
+		if out["created"] != 3.0 || id(0) != float64(stored[0]) || id(2) != float64(stored[1]) {
+			t.Errorf("retry of a batch that died midway: %s; want items 0 and 2 as articles %v", r.body, stored)
+		}
+		if n := countArticles(t, e); n != before+1 {
+			t.Errorf("the retry made %d more articles, want 1", n-before)
+		}
+	})
+}
+
+// TestIdempotentWritesRace: runs of one request that overlap (a claim
+// taken over while its first run still goes on) make one article between
+// them, and each answers with it.
+func TestIdempotentWritesRace(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		ctx := context.Background()
+		for n, url := range []string{"", "https://example.com/raced"} {
+			d := news.Draft{Title: "Raced story " + strconv.Itoa(n), URL: url, Countries: []string{"KP"}}
+			if err := d.Normalize(ctx, e.store); err != nil {
+				t.Fatal(err)
+			}
+			o := news.Once{Principal: news.KeyDigest(editorKey), Key: "raced-" + strconv.Itoa(n)}
+			ids := make(chan int64, 16)
+			var wg sync.WaitGroup
+			for i := range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var a news.Article
+					var err error
+					if i%2 == 0 {
+						a, err = e.store.CreateArticleOnce(ctx, o, d)
+					} else {
+						a, _, err = e.store.UpsertArticleOnce(ctx, o, d)
+					}
+					if err != nil {
+						t.Errorf("run %d: %v", i, err)
+					}
+					ids <- a.ID
+				}()
+			}
+			wg.Wait()
+			close(ids)
+			seen := map[int64]bool{}
+			for id := range ids {
+				seen[id] = true
+			}
+			var count int
+			if err := e.store.DB().QueryRow(`SELECT count(*) FROM articles WHERE title = 'Raced story ` + strconv.Itoa(n) + `'`).Scan(&count); err != nil {
+				t.Fatal(err)
+			}
+			if len(seen) != 1 || count != 1 {
+				t.Errorf("16 overlapping runs (url %q) answered articles %v and stored %d, want one", url, seen, count)
+			}
 		}
 	})
 }

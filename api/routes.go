@@ -80,6 +80,10 @@ type Deps struct {
 	// MetricsElsewhere leaves /metrics out of this server: the caller
 	// serves the registry on a private address (HEADLINES_METRICS_ADDR).
 	MetricsElsewhere bool
+	// IdempotencyLease is the time limit of a POST with an Idempotency-Key,
+	// and how long its key stays claimed without an answer: a retry after
+	// that takes over a request cut off by a crash. DefaultIdempotencyLease when 0.
+	IdempotencyLease time.Duration
 }
 
 type handlers struct {
@@ -88,9 +92,11 @@ type handlers struct {
 	ping     func(ctx context.Context) error
 	auth     *auth
 	idem     news.IdempotencyService
+	lease    time.Duration // see Deps.IdempotencyLease
 	changes  news.ChangeService
 	cursors  cursorCodec
 	build    Build
+	log      *slog.Logger
 
 	requireIfMatch bool
 }
@@ -104,6 +110,10 @@ func New(d Deps) *echo.Echo {
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
+	}
+	h.log, h.lease = d.Log, d.IdempotencyLease
+	if h.lease <= 0 {
+		h.lease = DefaultIdempotencyLease
 	}
 	if d.Metrics == nil {
 		d.Metrics = prometheus.NewRegistry()

@@ -577,7 +577,7 @@ const docTemplate = `{
                         "BearerAuth": []
                     }
                 ],
-                "description": "Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and a bad item gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create.",
+                "description": "Each item is applied on its own, atomically: an item with a url already stored replaces that article (200), any other is created (201), and an item that fails, for its own fault or the server's (a 500 there says nothing internal; quote its request_id), gets its own problem without stopping the rest. The answer is 207 with a result per item, in order. Takes an Idempotency-Key like a single create: the 207 is stored, and a retry, even after a crash part-way, never stores an item twice.",
                 "consumes": [
                     "application/json"
                 ],
@@ -633,9 +633,15 @@ const docTemplate = `{
                         }
                     },
                     "409": {
-                        "description": "a request with this Idempotency-Key still in progress",
+                        "description": "a request with this Idempotency-Key still in progress; Retry-After says when its time limit ends",
                         "schema": {
                             "$ref": "#/definitions/Problem"
+                        },
+                        "headers": {
+                            "Retry-After": {
+                                "type": "integer",
+                                "description": "seconds until the request in progress reaches its time limit"
+                            }
                         }
                     },
                     "413": {
