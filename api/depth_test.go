@@ -61,3 +61,19 @@ func TestDeepJSONRefused(t *testing.T) {
 		}
 	})
 }
+
+// TestDeepJSONClaimsNoIdempotencyKey: a keyed POST whose body nests too
+// deep is refused before its key is claimed, so the key stays free for the
+// corrected request.
+func TestDeepJSONClaimsNoIdempotencyKey(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	deep := `{"title":"x","countries":` + nested("[", "]", api.MaxJSONDepth+1) + `}`
+	r := e.raw("POST", "/v1/articles", "", deep, "Content-Type", "application/json", "Authorization", "Bearer "+editorKey, "Idempotency-Key", "deep-1")
+	if r.status != http.StatusBadRequest {
+		t.Fatalf("deep body: %d %s", r.status, r.body)
+	}
+	r = e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"The corrected request"}`, headers: []string{"Idempotency-Key", "deep-1"}})
+	if r.status != http.StatusCreated {
+		t.Errorf("the corrected request with the same key: %d %s", r.status, r.body)
+	}
+}

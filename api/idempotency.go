@@ -69,6 +69,9 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(body) > MaxBodyBytes {
 			return next(c) // refused as too large; nothing to remember
 		}
+		if err := checkDepth(body); err != nil {
+			return err // refused before any work, the claim included; nothing to remember
+		}
 		sum := sha256.New()
 		_, _ = io.WriteString(sum, c.Request().Method+" "+c.Request().URL.Path+"\n") // a hash never fails to write
 		sum.Write(body)
