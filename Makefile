@@ -13,7 +13,7 @@ run:
 
 ## test: the whole test suite with the race detector (PostgreSQL too when HEADLINES_TEST_POSTGRES is set)
 test:
-	$(GO) test -tags $(TAGS) -race -count=1 -timeout 5m ./...
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 15m ./...
 
 ## build: the headlines binary
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
