@@ -236,7 +236,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
@@ -281,7 +281,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 // deleteTheme godoc
 //
 //	@Summary		Delete a theme
-//	@Description	Only a theme that no article carries can be deleted (409 otherwise). Needs an editor key.
+//	@Description	Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
 //	@Tags			themes
 //	@ID				deleteTheme
 //	@Produce		application/problem+json

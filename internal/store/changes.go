@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -23,6 +24,40 @@ func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
 	err := tx.Exec(`INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`,
 		seq, id, deleted, micros(s.now())).Error
 	return translate(err, "record change")
+}
+
+// recordChanges is recordChange for the n articles that the query ids
+// lists (one column, id; args are its arguments), in three statements
+// however many they are. Their old entries go first, before the counter
+// is bumped, so that its row is locked for as short a time as can be.
+// Then one bump of the counter by n hands the set the next n sequence
+// numbers, in id order, and one INSERT writes them: the counter row stays
+// locked until the commit, as for one change, so sequence order is still
+// commit order. ids must list the same n articles in every statement of
+// the transaction (their rows locked, or the database held by the one
+// writer); an INSERT of another count is rolled back, not committed with
+// sequence numbers beyond the counter.
+func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) error {
+	if n == 0 {
+		return nil
+	}
+	if err := tx.Exec(`DELETE FROM changes WHERE article_id IN (SELECT id FROM (`+ids+`) x)`, args...).Error; err != nil {
+		return translate(err, "record changes")
+	}
+	var last int64
+	if err := tx.Raw(`UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`, n).Scan(&last).Error; err != nil {
+		return translate(err, "record changes")
+	}
+	res := tx.Exec(`INSERT INTO changes (seq, article_id, deleted, changed_at)
+		SELECT ? + row_number() OVER (ORDER BY x.id), x.id, FALSE, ? FROM (`+ids+`) x`,
+		append([]any{last - n, micros(s.now())}, args...)...)
+	if res.Error != nil {
+		return translate(res.Error, "record changes")
+	}
+	if res.RowsAffected != n {
+		return fmt.Errorf("record changes: %d entries for %d changed articles", res.RowsAffected, n)
+	}
+	return nil
 }
 
 // bumpGeneration advances the change counter without a change of an

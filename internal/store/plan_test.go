@@ -219,7 +219,7 @@ func TestCountAndFacetPlans(t *testing.T) {
 // articles millions of rows.
 func TestPairWritesUseTheKey(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
-	queries := map[string]string{"retag": s.dialect.sqlRetagPairs()}
+	queries := map[string]string{}
 	for i, q := range s.dialect.sqlDropTags() {
 		queries[fmt.Sprint("drop ", i)] = q
 	}
@@ -229,16 +229,9 @@ func TestPairWritesUseTheKey(t *testing.T) {
 		"article_themes":    "SEARCH article_themes USING PRIMARY KEY (theme=? AND published_at=? AND article_id=?)",
 	}
 	for name, q := range queries {
-		args := []any{int64(1)}
-		if name == "retag" {
-			args = []any{"trade", int64(1)}
-		}
-		plan := explain(t, s, q, args)
+		plan := explain(t, s, q, []any{int64(1)})
 		t.Logf("%s\n%s", name, plan)
 		table := strings.Fields(q)[2]
-		if name == "retag" {
-			table = "article_pairs"
-		}
 		if !strings.Contains(plan, keys[table]) || strings.Contains(plan, "SCAN article_") || !strings.Contains(plan, "SEARCH a USING INTEGER PRIMARY KEY") {
 			t.Errorf("%s does not find the rows of %s by their key", name, table)
 		}

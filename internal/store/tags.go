@@ -1,7 +1,6 @@
 package store
 
 import (
-	"slices"
 	"strings"
 
 	"github.com/headlines/headlines/internal/news"
@@ -54,26 +53,8 @@ func (d dialect) sqlDropTags() []string {
 	}
 }
 
-// sqlRetagPairs sets the theme text of article ?'s pairs, after a theme's
-// slug changed under them and the article's themes column says the new one.
-func (d dialect) sqlRetagPairs() string {
-	return `UPDATE article_pairs SET themes = ? WHERE ` + d.pairsOfArticle()
-}
-
 // tagText is a sorted tag list as the countries and themes columns hold it.
 func tagText(tags []string) string { return strings.Join(tags, ",") }
-
-// renamedTags is the tag text list with the tag from renamed to, sorted again.
-func renamedTags(list, from, to string) string {
-	tags := strings.Split(list, ",")
-	for i, t := range tags {
-		if t == from {
-			tags[i] = to
-		}
-	}
-	slices.Sort(tags)
-	return tagText(tags)
-}
 
 // dropTags deletes the pairs and tag rows of article id, as its row says
 // them: run it before the row changes.

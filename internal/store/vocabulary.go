@@ -399,7 +399,9 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 	return out, err
 }
 
-// UpdateTheme changes or renames a theme; tags follow a rename.
+// UpdateTheme changes or renames a theme. A rename changes every article
+// that carries the theme: each gets the new slug, a new version and
+// updated_at, and an entry in the change feed (see renameTheme).
 func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
 	var out news.Theme
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -414,29 +416,29 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 		if err := s.checkThemeNames(ctx, t, cur.Slug); err != nil {
 			return err
 		}
-		aliases, _ := json.Marshal(t.Aliases)
-		keywords, _ := json.Marshal(t.Keywords)
-		if err := tx.Exec(`UPDATE themes SET slug = ?, name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
-			t.Slug, t.Name, t.Description, string(aliases), string(keywords), cur.Slug).Error; err != nil {
-			return translate(err, "update theme")
-		}
+		var n int64
 		if t.Slug != cur.Slug {
-			// A rename changes how its articles read: the change feed says so.
-			var ids []int64
-			if err := tx.Raw(`SELECT article_id FROM article_themes WHERE theme = ? ORDER BY article_id`, t.Slug).Scan(&ids).Error; err != nil {
-				return translate(err, "update theme")
+			if n, err = s.renameTheme(tx, cur.Slug, t); err != nil {
+				return err
 			}
-			for _, id := range ids {
-				if err := s.dialect.retagText(tx, id, cur.Slug, t.Slug); err != nil {
-					return translate(err, "update theme")
-				}
-				if err := s.recordChange(tx, id, false); err != nil {
-					return err
-				}
+		} else {
+			aliases, _ := json.Marshal(t.Aliases)
+			keywords, _ := json.Marshal(t.Keywords)
+			res := tx.Exec(`UPDATE themes SET name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
+				t.Name, t.Description, string(aliases), string(keywords), cur.Slug)
+			if res.Error != nil {
+				return translate(res.Error, "update theme")
+			}
+			if res.RowsAffected == 0 { // deleted meanwhile
+				return news.Errorf(news.ENotFound, "no theme %q", cur.Slug)
 			}
 		}
-		if err := bumpGeneration(tx); err != nil {
-			return err
+		if n == 0 {
+			// No article changed, but what reads show did (names, or the
+			// slugs that filters accept): caches keyed by the counter must notice.
+			if err := bumpGeneration(tx); err != nil {
+				return err
+			}
 		}
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return err
@@ -445,7 +447,11 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 	return out, err
 }
 
-// DeleteTheme removes a theme that no article carries.
+// DeleteTheme removes a theme that no article carries, drafts included
+// (their tag rows are in article_themes too), and refuses one that any
+// carries: so a delete never changes an article, and no version or
+// change-feed entry is due. Were it to take the tag off articles instead,
+// it would have to do for them what renameTheme does.
 func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var n int64
@@ -468,17 +474,141 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 	return err
 }
 
-// retagText rewrites the theme text of article id and of its pairs after
-// the theme from was renamed to, which their theme rows already say (ON
-// UPDATE CASCADE).
-func (d dialect) retagText(tx *gorm.DB, id int64, from, to string) error {
-	var lists []string
-	if err := tx.Raw(`SELECT themes FROM articles WHERE id = ?`, id).Scan(&lists).Error; err != nil || len(lists) == 0 {
-		return err
+// taggedWith lists, as one column id, the articles (drafts too) that
+// carry theme ?: a range of article_themes' primary key.
+const taggedWith = `SELECT article_id AS id FROM article_themes WHERE theme = ?`
+
+// renameTheme renames theme from to t.Slug (with t's other members) for
+// every article that carries it, and returns how many those are. Each
+// step is one statement over the whole set, however many articles that
+// is; at a million articles the commonest theme has 443,000, with
+// 1,450,000 pairs:
+//
+//   - The theme's row under the new slug comes first and the old row goes
+//     last, so that every tag row moves once, by a statement that also
+//     rewrites the rest of its row. Updating the slug in place moved the
+//     tag rows through ON UPDATE CASCADE, and the pairs' themes text took
+//     a second pass over the same rows.
+//   - The pairs, whose themes text (read by facets and tag-set counts)
+//     changes for every pair of such an article, not only for the pairs
+//     of this theme, are found by one pass over their table: looking
+//     1,450,000 pairs up by key, from their articles, took 25 s, the
+//     pass 0.6 s.
+//   - The articles, found through the theme's range of article_themes,
+//     get the new themes text, a version one higher and updated_at now,
+//     so that their ETags change and caches load them again.
+//   - Each of them gets a change-feed entry (recordChanges).
+//
+// A text list is sorted again after the rename, as tagText sorts.
+func (s *Store) renameTheme(tx *gorm.DB, from string, t news.Theme) (int64, error) {
+	d := s.dialect
+	if err := s.lockForRename(tx, from); err != nil {
+		return 0, err
 	}
-	text := renamedTags(lists[0], from, to)
-	if err := tx.Exec(`UPDATE articles SET themes = ? WHERE id = ?`, text, id).Error; err != nil {
-		return err
+	aliases, _ := json.Marshal(t.Aliases)
+	keywords, _ := json.Marshal(t.Keywords)
+	if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
+		t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
+		return 0, translate(err, "rename theme")
 	}
-	return tx.Exec(d.sqlRetagPairs(), text, id).Error
+	tags := tx.Exec(sqlRenameTagRows, t.Slug, from)
+	if tags.Error != nil {
+		return 0, translate(tags.Error, "rename theme")
+	}
+	var n int64
+	if tags.RowsAffected > 0 { // else no pair or article names it: spare the pass over the pairs
+		if err := tx.Exec(d.sqlRenamePairs(), from, t.Slug, from, t.Slug, ","+from+",").Error; err != nil {
+			return 0, translate(err, "rename theme")
+		}
+		if !d.postgres {
+			// The pairs' triggers left the tag-set counts of the old slug at
+			// zero: no article will carry that tag set again, and the counts
+			// of a pair are read whole by its facets (a rename of the
+			// commonest theme left 128,000 such rows among 360,000).
+			if err := tx.Exec(`DELETE FROM article_tagsets WHERE n = 0 AND `+d.hasTag("themes"), ","+from+",").Error; err != nil {
+				return 0, translate(err, "rename theme")
+			}
+		}
+		res := tx.Exec(d.sqlRenameArticles(), from, t.Slug, micros(s.now()), t.Slug)
+		if res.Error != nil {
+			return 0, translate(res.Error, "rename theme")
+		}
+		n = res.RowsAffected
+	}
+	del := tx.Exec(`DELETE FROM themes WHERE slug = ?`, from)
+	if del.Error != nil {
+		return 0, translate(del.Error, "rename theme")
+	}
+	if del.RowsAffected == 0 { // deleted or renamed meanwhile
+		return 0, news.Errorf(news.ENotFound, "no theme %q", from)
+	}
+	return n, s.recordChanges(tx, n, taggedWith, t.Slug)
+}
+
+// lockForRename locks, on PostgreSQL, the articles that carry theme slug,
+// in id order, and then the theme's row. An article write locks its
+// article first and then, as its tag rows' foreign keys are checked, the
+// row of each theme it names: taken the other way round, the locks of a
+// rename and of a write to one of its articles would deadlock. Once the
+// theme's row is locked, a write that has not yet named the theme waits
+// for the rename, and then fails (409) for want of the old slug; one
+// that named it before has committed, and its tag rows are renamed with
+// the rest. On SQLite the write transaction holds the whole database.
+func (s *Store) lockForRename(tx *gorm.DB, slug string) error {
+	if !s.dialect.postgres {
+		return nil
+	}
+	var n int64
+	if err := tx.Raw(`SELECT count(*) FROM (SELECT a.id FROM articles a WHERE a.id IN (`+taggedWith+`)
+		ORDER BY a.id FOR UPDATE) x`, slug).Scan(&n).Error; err != nil {
+		return translate(err, "lock articles of theme")
+	}
+	var slugs []string
+	if err := tx.Raw(`SELECT slug FROM themes WHERE slug = ? FOR UPDATE`, slug).Scan(&slugs).Error; err != nil {
+		return translate(err, "lock theme")
+	}
+	if len(slugs) == 0 {
+		return news.Errorf(news.ENotFound, "no theme %q", slug)
+	}
+	return nil
+}
+
+// sqlRenamePairs renames theme ? to ? (its first two parameters) in the
+// theme column and the themes text (the next two) of every pair of an
+// article that carries it, which the last parameter names as ",slug,".
+func (d dialect) sqlRenamePairs() string {
+	return `UPDATE article_pairs SET theme = CASE theme WHEN ? THEN ? ELSE theme END,
+		themes = ` + d.renamedTags("article_pairs.themes") + ` WHERE ` + d.hasTag("article_pairs.themes")
+}
+
+// sqlRenameTagRows moves the tag rows of theme ? (the second parameter)
+// to theme ? (the first), along the theme's range of the key.
+const sqlRenameTagRows = `UPDATE article_themes SET theme = ? WHERE theme = ?`
+
+// sqlRenameArticles renames theme ? to ? in the themes text of every
+// article that carries it (the new slug by now, the fourth parameter),
+// and gives each the next version and updated_at ? (the third).
+func (d dialect) sqlRenameArticles() string {
+	return `UPDATE articles SET themes = ` + d.renamedTags("articles.themes") + `, version = version + 1, updated_at = ?
+		WHERE id IN (` + taggedWith + `)`
+}
+
+// hasTag is a condition that the tag text list in column col holds the
+// tag that its parameter names as ",tag," (a tag never holds a comma).
+func (d dialect) hasTag(col string) string {
+	if d.postgres {
+		return `strpos(',' || ` + col + ` || ',', ?) > 0`
+	}
+	return `instr(',' || ` + col + ` || ',', ?) > 0`
+}
+
+// renamedTags is the tag text list in column col with the tag ? renamed
+// to ?, sorted again byte by byte, as tagText sorts (COLLATE "C": a
+// PostgreSQL locale would put "human-rights" after "humanitarian").
+func (d dialect) renamedTags(col string) string {
+	renamed := `SELECT CASE j.value WHEN ? THEN ? ELSE j.value END AS v FROM ` + d.tagRows(col, "j")
+	if d.postgres {
+		return `(SELECT string_agg(r.v, ',' ORDER BY r.v COLLATE "C") FROM (` + renamed + `) r)`
+	}
+	return `(SELECT group_concat(r.v, ',' ORDER BY r.v) FROM (` + renamed + `) r)`
 }
