@@ -127,7 +127,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer func() { _ = logs.Flush() }()
 	go logs.flushEvery(ctx, 100*time.Millisecond)
 	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
-	opts := store.Options{Replicas: cfg.Replicas}
+	// SQLite's read pool keeps two connections beside the expensive reads
+	// (see api.QueryPool), so that they never take every one of them.
+	opts := store.Options{Replicas: cfg.Replicas, ReadConns: max(4, cfg.ExpensiveQueries+2)}
 	if cmd == "import" || cmd == "retag" {
 		// A million articles make a gigabyte of indexes: cached whole, each
 		// index page is read once and written once per batch.
@@ -196,6 +198,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		Build: buildInfo(st.Dialect()), Metrics: reg, RequireIfMatch: cfg.RequireIfMatch,
 		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		Expensive: api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
 	})
 	srv := &http.Server{
 		Addr:    cfg.Addr,

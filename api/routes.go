@@ -73,6 +73,10 @@ type Deps struct {
 	// without an If-Match header, so that no client overwrites blindly.
 	RequireIfMatch bool
 	Metrics        *prometheus.Registry // where /metrics reads from; the caller may add DB pool stats
+	// Expensive bounds the list reads that cost in proportion to the
+	// articles (searches, totals, facets, …): how many run at once and for
+	// how long. nil: unbounded.
+	Expensive *QueryPool
 }
 
 type handlers struct {
@@ -128,6 +132,7 @@ func New(d Deps) *echo.Echo {
 		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)
 	}
 	e.Use(conditional)
+	e.Use(d.Expensive.middleware)
 
 	editor := require(news.RoleEditor)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.
