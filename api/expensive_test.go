@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -145,15 +146,20 @@ func TestExpensiveReadTimeLimit(t *testing.T) {
 		var limit time.Duration
 		if kind == "sqlite" {
 			importSample(t, st, 20_000)
-			// How long the read takes when nothing stops it.
+			// How long the read takes when nothing stops it, at best of
+			// three (each a new URL, so that the response cache answers
+			// none of them).
 			free := serve(t, poolAPI(st, api.NewQueryPool(2, time.Minute)), st)
-			start := time.Now()
-			if r := free.do(req{path: path}); r.status != http.StatusOK {
-				t.Fatalf("without a time limit: %d %s", r.status, r.body)
+			uncut := time.Hour
+			for i := range 3 {
+				start := time.Now()
+				if r := free.do(req{path: fmt.Sprintf("%s&limit=%d", path, 90+i)}); r.status != http.StatusOK {
+					t.Fatalf("without a time limit: %d %s", r.status, r.body)
+				}
+				uncut = min(uncut, time.Since(start))
 			}
-			uncut := time.Since(start)
 			t.Logf("the read takes %s", uncut)
-			limit = uncut / 5
+			limit = uncut / 4
 		} else {
 			conn, err := st.DB().Conn(ctx)
 			if err != nil {
