@@ -81,7 +81,7 @@ func TestLoadReadsAndValidates(t *testing.T) {
 
 func TestExpensiveReads(t *testing.T) {
 	c, err := Load(env(nil))
-	if err != nil || c.ExpensiveQueries != 2 || c.ExpensiveTimeout != 5*time.Second {
+	if err != nil || c.ExpensiveQueries != 2 || c.ExpensiveTimeout != 10*time.Second {
 		t.Errorf("defaults: %d, %s, %v", c.ExpensiveQueries, c.ExpensiveTimeout, err)
 	}
 	c, err = Load(env(map[string]string{"HEADLINES_EXPENSIVE_QUERIES": " 4 ", "HEADLINES_EXPENSIVE_TIMEOUT": "1500ms"}))
