@@ -5,7 +5,7 @@ GO        ?= go
 # Demo editor key for `make run` only; set your own HEADLINES_API_KEYS in production.
 DEV_KEY   ?= dev-editor-key-0123456789
 
-.PHONY: run test build docs lint fuzz bench bench-go ci clean
+.PHONY: run test build docs lint fuzz bench bench-go heavy ci clean
 
 ## run: serve on :8080 with a local SQLite file and the demo headlines
 run:
@@ -33,6 +33,10 @@ lint:
 ## bench: the load benchmark (generate, import, serve on one core, wrk on the other); ARTICLES=1000000 for 1M
 bench:
 	.ci/bench $${ARTICLES:-100000}
+
+## heavy: article reads and /readyz under 32 connections of expensive requests; before and after with HEAVY_BIN=old-binary
+heavy:
+	.ci/heavy $${ARTICLES:-200000}
 
 ## bench-go: the Go benchmarks of list queries, whole list requests and page encoding (100,000 generated articles)
 bench-go:

@@ -128,7 +128,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	defer func() { _ = logs.Flush() }()
 	go logs.flushEvery(ctx, 100*time.Millisecond)
 	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
-	opts := store.Options{Replicas: cfg.Replicas}
+	// SQLite's read pool keeps two connections beside the expensive reads
+	// (see api.QueryPool), so that they never take every one of them.
+	opts := store.Options{Replicas: cfg.Replicas, ReadConns: max(4, cfg.ExpensiveQueries+2)}
 	if cmd == "import" || cmd == "retag" {
 		// A million articles make a gigabyte of indexes: cached whole, each
 		// index page is read once and written once per batch.
@@ -206,6 +208,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 
 		// A keyed POST runs within the time to answer, and its key is held as long.
 		IdempotencyLease: cfg.WriteTimeout,
+		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
 	})
 	srv := &http.Server{
 		Addr:    cfg.Addr,

@@ -43,7 +43,7 @@ import (
 //	@Header			200				{string}	Link	"<...>; rel=\"next\" when another page follows"
 //	@Failure		400				{object}	Problem	"bad parameter"
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid, or sent in the URL"
-//	@Failure		503				{object}	Problem
+//	@Failure		503				{object}	Problem	"the database is unavailable, or a search, total, facets or exclusion found every slot for such reads taken or ran past its time limit; Retry-After says when to try again"
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {

@@ -129,6 +129,7 @@ func (h *handlers) feed(c echo.Context) (*feeds.Feed, error) {
 //	@Success		200			{string}	string		"the feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.rss [get]
 func (h *handlers) rssFeed(c echo.Context) error {
 	f, err := h.feed(c)
@@ -168,6 +169,7 @@ func (h *handlers) rssFeed(c echo.Context) error {
 //	@Success		200			{string}	string		"the feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.atom [get]
 func (h *handlers) atomFeed(c echo.Context) error {
 	f, err := h.feed(c)
@@ -211,6 +213,7 @@ func (h *handlers) atomFeed(c echo.Context) error {
 //	@Success		200			{object}	object		"the feed"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.json [get]
 func (h *handlers) jsonFeed(c echo.Context) error {
 	f, err := h.feed(c)

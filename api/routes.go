@@ -84,6 +84,10 @@ type Deps struct {
 	// and how long its key stays claimed without an answer: a retry after
 	// that takes over a request cut off by a crash. DefaultIdempotencyLease when 0.
 	IdempotencyLease time.Duration
+	// Expensive bounds the list reads that cost in proportion to the
+	// articles (searches, totals, facets, …): how many run at once and for
+	// how long. nil: unbounded.
+	Expensive *QueryPool
 }
 
 type handlers struct {
@@ -147,6 +151,7 @@ func New(d Deps) *echo.Echo {
 		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)
 	}
 	e.Use(conditional)
+	e.Use(d.Expensive.middleware)
 
 	editor := require(news.RoleEditor)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.

@@ -95,6 +95,7 @@ func render(c echo.Context, t *template.Template, csp string, data any) error {
 //	@Param			style	query		string		false	"colours"					Enums(light, dark)		default(light)
 //	@Success		200		{string}	string		"the widget"
 //	@Failure		400		{object}	Problem
+//	@Failure		503		{object}	Problem	"busy with expensive reads (a search, several tags), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/embed/headlines [get]
 func (h *handlers) embedHeadlines(c echo.Context) error {
 	query := c.QueryParams()

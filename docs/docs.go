@@ -104,6 +104,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "503": {
+                        "description": "busy with expensive reads (a search, several tags), or the database is unavailable; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -447,7 +453,7 @@ const docTemplate = `{
                         }
                     },
                     "503": {
-                        "description": "Service Unavailable",
+                        "description": "the database is unavailable, or a search, total, facets or exclusion found every slot for such reads taken or ran past its time limit; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
@@ -1492,6 +1498,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "503": {
+                        "description": "busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -1623,6 +1635,12 @@ const docTemplate = `{
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }
+                    },
+                    "503": {
+                        "description": "busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     }
                 }
             }
@@ -1751,6 +1769,12 @@ const docTemplate = `{
                     },
                     "429": {
                         "description": "Too Many Requests",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
+                    },
+                    "503": {
+                        "description": "busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again",
                         "schema": {
                             "$ref": "#/definitions/Problem"
                         }

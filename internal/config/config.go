@@ -38,7 +38,21 @@ type Config struct {
 	RateAuthFail    Rate          // HEADLINES_RATE_AUTH_FAIL: refused keys allowed per client address
 	TrustedProxies  []*net.IPNet  // HEADLINES_TRUSTED_PROXIES: proxies whose X-Forwarded-For names the client
 	CORSOrigins     []string      // HEADLINES_CORS_ORIGINS: origins whose pages may write (any origin may read)
+	// ExpensiveQueries (HEADLINES_EXPENSIVE_QUERIES) is how many expensive
+	// reads (searches, totals, facets, filters the indexes do not serve)
+	// run at once; more answer 503 at once.
+	ExpensiveQueries int
+	// ExpensiveTimeout (HEADLINES_EXPENSIVE_TIMEOUT) is how long one of
+	// them may take before its statement is stopped and it answers 503.
+	ExpensiveTimeout time.Duration
 }
+
+// Bounds of ExpensiveQueries: SQLite's read pool is sized to keep reads
+// free beside them, and PostgreSQL's pool holds 20 connections.
+const (
+	MinExpensiveQueries = 1
+	MaxExpensiveQueries = 16
+)
 
 // Rate is a token-bucket budget: Burst requests at once, refilled evenly
 // over Per. The zero Rate is no limit.
@@ -84,6 +98,16 @@ func Default() Config {
 		RatePublic:      Rate{Burst: 300, Per: time.Minute},
 		RateKey:         Rate{Burst: 3000, Per: time.Minute},
 		RateAuthFail:    Rate{Burst: 20, Per: 10 * time.Minute},
+		// One expensive read per core of the 2-core machines the service
+		// is sized for: each keeps a core busy, and a third would only
+		// slow the other two and every cheap read.
+		ExpensiveQueries: 2,
+		// Ten seconds holds the slowest legitimate expensive read at a
+		// million articles, the front page's counts for its most common
+		// country (4.0 s; every article 1.5-1.9 s, a search by relevance
+		// 1.1 s), with room for a busy machine, and cuts what would hold
+		// a slot for longer (every theme excluded ran past 5 s).
+		ExpensiveTimeout: 10 * time.Second,
 	}
 }
 
@@ -171,6 +195,18 @@ func Load(getenv func(string) string) (Config, error) {
 			*dst = r
 		}
 	}
+	integer := func(name string, dst *int) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: want a whole number", name, v))
+				return
+			}
+			*dst = n
+		}
+	}
+	integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
+	dur("HEADLINES_EXPENSIVE_TIMEOUT", &c.ExpensiveTimeout)
 	rate("HEADLINES_RATE_PUBLIC", &c.RatePublic)
 	rate("HEADLINES_RATE_KEY", &c.RateKey)
 	rate("HEADLINES_RATE_AUTH_FAIL", &c.RateAuthFail)
@@ -239,6 +275,16 @@ func (c Config) Validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
+	}
+	if c.ExpensiveQueries < MinExpensiveQueries || c.ExpensiveQueries > MaxExpensiveQueries {
+		errs = append(errs, fmt.Errorf("HEADLINES_EXPENSIVE_QUERIES=%d: want %d to %d", c.ExpensiveQueries, MinExpensiveQueries, MaxExpensiveQueries))
+	}
+	switch {
+	case c.ExpensiveTimeout <= 0:
+		errs = append(errs, fmt.Errorf("HEADLINES_EXPENSIVE_TIMEOUT=%s: want a positive duration such as 10s", c.ExpensiveTimeout))
+	case c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout:
+		// The 503 must be written before the server gives up on the answer.
+		errs = append(errs, fmt.Errorf("HEADLINES_EXPENSIVE_TIMEOUT=%s: want less than HEADLINES_WRITE_TIMEOUT (%s)", c.ExpensiveTimeout, c.WriteTimeout))
 	}
 	return errors.Join(errs...)
 }

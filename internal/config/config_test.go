@@ -100,3 +100,34 @@ func TestAllowedHostsAndMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+func TestExpensiveReads(t *testing.T) {
+	c, err := Load(env(nil))
+	if err != nil || c.ExpensiveQueries != 2 || c.ExpensiveTimeout != 10*time.Second {
+		t.Errorf("defaults: %d, %s, %v", c.ExpensiveQueries, c.ExpensiveTimeout, err)
+	}
+	c, err = Load(env(map[string]string{"HEADLINES_EXPENSIVE_QUERIES": " 4 ", "HEADLINES_EXPENSIVE_TIMEOUT": "1500ms"}))
+	if err != nil || c.ExpensiveQueries != 4 || c.ExpensiveTimeout != 1500*time.Millisecond {
+		t.Errorf("loaded: %d, %s, %v", c.ExpensiveQueries, c.ExpensiveTimeout, err)
+	}
+	for _, bad := range []map[string]string{
+		{"HEADLINES_EXPENSIVE_QUERIES": "0"},
+		{"HEADLINES_EXPENSIVE_QUERIES": "17"},
+		{"HEADLINES_EXPENSIVE_QUERIES": "two"},
+		{"HEADLINES_EXPENSIVE_TIMEOUT": "0s"},
+		{"HEADLINES_EXPENSIVE_TIMEOUT": "soon"},
+		{"HEADLINES_EXPENSIVE_TIMEOUT": "30s"}, // the write timeout would cut the answer first
+		{"HEADLINES_EXPENSIVE_TIMEOUT": "20s", "HEADLINES_WRITE_TIMEOUT": "10s"},
+	} {
+		_, err := Load(env(bad))
+		var name string
+		for k := range bad {
+			if k != "HEADLINES_WRITE_TIMEOUT" {
+				name = k
+			}
+		}
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: %v, want an error naming %s", bad, err, name)
+		}
+	}
+}

@@ -137,17 +137,50 @@ func (s *Store) Dialect() string { return s.dialect.name }
 // Ping reports whether the database, and every replica, answers, and
 // whether writes can be stored: while a recent write found the database's
 // storage full (SQLITE_FULL, SQLSTATE 53100), it says so, until a write
-// goes through again or storageFullFor has passed.
+// goes through again or storageFullFor has passed. It never waits for a
+// busy pool (see ping).
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.storage.err(); err != nil {
 		return err
 	}
 	for name, db := range s.Pools() {
-		if err := db.PingContext(ctx); err != nil {
+		if err := ping(ctx, db); err != nil {
 			return news.Errorf(news.EUnavailable, "database unavailable (%s)", name)
 		}
 	}
 	return nil
+}
+
+// ping checks one pool without queueing behind the requests that use it:
+// a pool whose every connection is at work is answering them, so it
+// counts as reachable, at the moment the check starts or while it waits
+// for a connection. A ping that had to queue for SQLite's read pool (4
+// connections) kept /readyz waiting, and failing, for as long as slow
+// reads held all of them.
+func ping(ctx context.Context, db *sql.DB) error {
+	busy := func() bool {
+		st := db.Stats()
+		return st.MaxOpenConnections > 0 && st.InUse >= st.MaxOpenConnections
+	}
+	if busy() {
+		return nil
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- db.PingContext(ctx) }()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-tick.C:
+			if busy() {
+				return nil
+			}
+		}
+	}
 }
 
 // DB returns the writer's *sql.DB, for tests and tools that inspect the file.

@@ -1,0 +1,14 @@
+package api
+
+// HoldSlots takes n slots of p, as n running expensive reads would, until
+// release is called.
+func (p *QueryPool) HoldSlots(n int) (release func()) {
+	for range n {
+		p.slots <- struct{}{}
+	}
+	return func() {
+		for range n {
+			<-p.slots
+		}
+	}
+}
