@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -209,4 +210,29 @@ func TestExpensiveReadTimeLimit(t *testing.T) {
 			t.Errorf("%d statements still wait for the lock: the read was not cancelled", waiting)
 		}
 	})
+}
+
+// TestRefusalsLogOneLineEach: a request refused because the pool is full
+// is logged by its request line only, not again as a failure, so that a
+// flood of refusals does not double the log.
+func TestRefusalsLogOneLineEach(t *testing.T) {
+	var logs syncBuffer
+	pool := api.NewQueryPool(1, 10*time.Second)
+	e := newEnv(t, "sqlite", func(d *api.Deps) {
+		d.Expensive = pool
+		d.Log = slog.New(slog.NewJSONHandler(&logs, nil))
+	})
+	release := pool.HoldSlots(1)
+	defer release()
+	for range 3 {
+		if r := e.raw("GET", "/v1/articles?q=korea", "", ""); r.status != http.StatusServiceUnavailable {
+			t.Fatalf("while the pool is full: %d %s", r.status, r.body)
+		}
+	}
+	if n := strings.Count(logs.String(), `"msg":"request"`); n != 3 {
+		t.Errorf("%d request lines, want 3", n)
+	}
+	if strings.Contains(logs.String(), "request failed") {
+		t.Errorf("refusals logged as failures:\n%s", logs.String())
+	}
 }

@@ -125,7 +125,12 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err, c.Response().Header().Get(echo.HeaderXRequestID))
-		if p.Status >= 500 && p.Status != http.StatusNotImplemented {
+		// A 503 that already carries Retry-After is a refusal by design
+		// (the expensive-read pool is full, or a read ran out of time): the
+		// request's own log line tells it, and a flood of them would
+		// otherwise write two lines each.
+		shed := p.Status == http.StatusServiceUnavailable && c.Response().Header().Get("Retry-After") != ""
+		if p.Status >= 500 && p.Status != http.StatusNotImplemented && !shed {
 			log.Error("request failed", "request_id", p.RequestID, "method", c.Request().Method,
 				"path", c.Request().URL.Path, "status", p.Status, "error", err.Error())
 		}
