@@ -206,6 +206,11 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
+	if strings.TrimSpace(getenv("HEADLINES_EXPENSIVE_TIMEOUT")) == "" && c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout {
+		// Left unset under a short write timeout, the limit follows it, so
+		// that the 503 is written before the server gives up on the answer.
+		c.ExpensiveTimeout = c.WriteTimeout / 2
+	}
 	dur("HEADLINES_EXPENSIVE_TIMEOUT", &c.ExpensiveTimeout)
 	rate("HEADLINES_RATE_PUBLIC", &c.RatePublic)
 	rate("HEADLINES_RATE_KEY", &c.RateKey)

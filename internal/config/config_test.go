@@ -110,6 +110,11 @@ func TestExpensiveReads(t *testing.T) {
 	if err != nil || c.ExpensiveQueries != 4 || c.ExpensiveTimeout != 1500*time.Millisecond {
 		t.Errorf("loaded: %d, %s, %v", c.ExpensiveQueries, c.ExpensiveTimeout, err)
 	}
+	// Unset, the limit stays below a short write timeout.
+	c, err = Load(env(map[string]string{"HEADLINES_WRITE_TIMEOUT": "2s"}))
+	if err != nil || c.ExpensiveTimeout != time.Second {
+		t.Errorf("under a 2s write timeout: %s, %v", c.ExpensiveTimeout, err)
+	}
 	for _, bad := range []map[string]string{
 		{"HEADLINES_EXPENSIVE_QUERIES": "0"},
 		{"HEADLINES_EXPENSIVE_QUERIES": "17"},
