@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -187,8 +188,10 @@ func TestChangesCursorAheadOfTheFeed(t *testing.T) {
 		if r := e.do(req{path: "/v1/changes?cursor=" + now}); r.status != 200 || len(r.json(t)["data"].([]any)) != 0 {
 			t.Errorf("at the end of the feed: %d %s", r.status, r.body)
 		}
-		var n int
-		fmt.Sscan(now, &n)
+		n, err := strconv.Atoi(now)
+		if err != nil {
+			t.Fatalf("cursor=now gave %q", now)
+		}
 		r := e.do(req{path: fmt.Sprintf("/v1/changes?cursor=%d", n+1000)})
 		assertProblem(t, r, http.StatusBadRequest, "cursor")
 		if !strings.Contains(string(r.body), "ahead of the feed") {

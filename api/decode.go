@@ -90,12 +90,10 @@ func checkDepth(body []byte) error {
 	depth, inString := 0, false
 	for i := 0; i < len(body); i++ {
 		switch b := body[i]; {
+		case inString && b == '\\':
+			i++ // the escaped byte cannot end the string
 		case inString:
-			if b == '\\' {
-				i++ // the escaped byte cannot end the string
-			} else if b == '"' {
-				inString = false
-			}
+			inString = b != '"'
 		case b == '"':
 			inString = true
 		case b == '[' || b == '{':

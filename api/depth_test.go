@@ -10,9 +10,9 @@ import (
 	"github.com/headlines/headlines/internal/store/storetest"
 )
 
-// nested returns n arrays or objects, each inside the one before.
-func nested(open, close string, n int) string {
-	return strings.Repeat(open, n) + strings.Repeat(close, n)
+// nestedArrays returns n arrays, each inside the one before.
+func nestedArrays(n int) string {
+	return strings.Repeat("[", n) + strings.Repeat("]", n)
 }
 
 // TestDeepJSONRefused: every JSON endpoint refuses a body nested deeper
@@ -34,12 +34,12 @@ func TestDeepJSONRefused(t *testing.T) {
 		}
 		deep := api.MaxJSONDepth + 1
 		bodies := map[string]string{
-			"arrays in a field":   `{"title":"x","countries":` + nested("[", "]", deep) + `}`,
+			"arrays in a field":   `{"title":"x","countries":` + nestedArrays(deep) + `}`,
 			"objects in a field":  `{"title":"x","body":` + strings.Repeat(`{"a":`, deep) + `1` + strings.Repeat("}", deep) + `}`,
 			"arrays, unclosed":    strings.Repeat("[", 30000),
-			"1 MiB of arrays":     nested("[", "]", api.MaxBodyBytes/2-1),
+			"1 MiB of arrays":     nestedArrays(api.MaxBodyBytes/2 - 1),
 			"1 MiB of objects":    strings.Repeat(`{"a":`, api.MaxBodyBytes/6-1) + "1" + strings.Repeat("}", api.MaxBodyBytes/6-1),
-			"brackets in strings": `{"title":"` + strings.Repeat("[", 1000) + `","body":` + nested("[", "]", deep) + `}`,
+			"brackets in strings": `{"title":"` + strings.Repeat("[", 1000) + `","body":` + nestedArrays(deep) + `}`,
 		}
 		for _, ep := range endpoints {
 			for name, body := range bodies {
@@ -55,7 +55,7 @@ func TestDeepJSONRefused(t *testing.T) {
 		if r.status != http.StatusCreated {
 			t.Errorf("brackets in a title: %d %s", r.status, r.body)
 		}
-		r = e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"x","countries":` + nested("[", "]", api.MaxJSONDepth-1) + `}`})
+		r = e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"x","countries":` + nestedArrays(api.MaxJSONDepth-1) + `}`})
 		if r.status != http.StatusBadRequest || strings.Contains(string(r.body), "deeper") || !strings.Contains(string(r.body), `"field":"countries"`) {
 			t.Errorf("at the limit: %d %s", r.status, r.body)
 		}
@@ -67,7 +67,7 @@ func TestDeepJSONRefused(t *testing.T) {
 // corrected request.
 func TestDeepJSONClaimsNoIdempotencyKey(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	deep := `{"title":"x","countries":` + nested("[", "]", api.MaxJSONDepth+1) + `}`
+	deep := `{"title":"x","countries":` + nestedArrays(api.MaxJSONDepth+1) + `}`
 	r := e.raw("POST", "/v1/articles", "", deep, "Content-Type", "application/json", "Authorization", "Bearer "+editorKey, "Idempotency-Key", "deep-1")
 	if r.status != http.StatusBadRequest {
 		t.Fatalf("deep body: %d %s", r.status, r.body)
