@@ -110,3 +110,52 @@ func TestStorageFullCause(t *testing.T) {
 		}
 	}
 }
+
+// TestStorageFullAtCommit: a write whose commit finds the storage full
+// (SQLite's WAL cannot grow on a full disk; PostgreSQL's deferred checks
+// run at commit) is storage_full like a statement's failure, for themes
+// and keys as for articles. On PostgreSQL a deferred trigger raises
+// disk_full at COMMIT; on SQLite the page limit stops the statement.
+func TestStorageFullAtCommit(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		big := strings.Repeat("x", 900)
+		var keywords []string
+		for i := range 200 {
+			keywords = append(keywords, fmt.Sprintf("keyword number %d %s", i, big[:40]))
+		}
+		if kind == "sqlite" {
+			storetest.FillStorage(t, s.DB(), kind)
+		} else {
+			for _, q := range []string{
+				`CREATE FUNCTION test_full_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN
+					RAISE EXCEPTION 'could not write to file "pg_wal/x": No space left on device' USING ERRCODE = 'disk_full';
+				END $$`,
+				`CREATE CONSTRAINT TRIGGER test_full_at_commit AFTER INSERT OR UPDATE OR DELETE ON themes
+					DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION test_full_at_commit()`,
+			} {
+				if _, err := s.DB().ExecContext(ctx, q); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		check := func(what string, err error) {
+			t.Helper()
+			if news.ErrorCode(err) != news.EStorageFull {
+				t.Errorf("%s on a full database: %v (%s); want storage_full", what, err, news.ErrorCode(err))
+			}
+		}
+		_, err := s.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy", Description: big, Keywords: keywords})
+		check("a theme create", err)
+		desc := strings.Repeat("y", 990)
+		_, err = s.UpdateTheme(ctx, "trade", news.ThemeUpdate{Description: &desc, Keywords: &keywords})
+		check("a theme update", err)
+		if kind == "postgres" { // a delete needs no new page on SQLite
+			check("a theme delete", s.DeleteTheme(ctx, "cyber"))
+		}
+	})
+}

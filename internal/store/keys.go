@@ -86,7 +86,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, 
 		return translate(tx.Exec(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`, now, rows[0].ID).Error, "revoke key")
 	})
 	if err != nil {
-		return news.APIKey{}, err
+		return news.APIKey{}, translate(err, "revoke key") // the commit's own error, too
 	}
 	return rows[0].toKey(), nil
 }

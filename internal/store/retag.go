@@ -81,7 +81,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 				return nil
 			})
 			if err != nil {
-				return res, err
+				return res, translate(err, "retag") // the commit's own error, too
 			}
 		}
 		if progress != nil {

@@ -396,7 +396,9 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		return err
 	})
 	s.invalidateThemes()
-	return out, err
+	// The commit itself may fail (a full disk, say) with an error no
+	// statement translated.
+	return out, translate(err, "write theme")
 }
 
 // UpdateTheme changes or renames a theme. A rename changes every article
@@ -444,7 +446,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 		return err
 	})
 	s.invalidateThemes()
-	return out, err
+	// The commit itself may fail (a full disk, say) with an error no
+	// statement translated.
+	return out, translate(err, "write theme")
 }
 
 // DeleteTheme removes a theme that no article carries, drafts included
@@ -471,7 +475,7 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 		return bumpGeneration(tx)
 	})
 	s.invalidateThemes()
-	return err
+	return translate(err, "delete theme")
 }
 
 // taggedWith lists, as one column id, the articles (drafts too) that
