@@ -49,7 +49,10 @@ func newOrigins(base string, allowed []string, trusted []*net.IPNet) *origins {
 // port, is on the allow-list.
 func (o *origins) hostAllowed(host string) bool {
 	name := strings.ToLower(host)
-	if h, _, err := net.SplitHostPort(name); err == nil {
+	if h, port, err := net.SplitHostPort(name); err == nil {
+		if !validPort(port) {
+			return false // "localhost:1.evil.org" would end up in URLs whole
+		}
 		name = h
 		if strings.Contains(name, ":") {
 			name = "[" + name + "]" // an IPv6 address is listed in brackets, as in URLs
@@ -64,6 +67,19 @@ func (o *origins) hostAllowed(host string) bool {
 		}
 	}
 	return false
+}
+
+// validPort accepts 1 to 5 digits: a port and nothing else.
+func validPort(p string) bool {
+	if p == "" || len(p) > 5 {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < '0' || p[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // scheme is https for TLS connections and, behind a trusted proxy, what

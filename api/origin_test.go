@@ -81,6 +81,17 @@ func TestHostCannotPoisonAnswers(t *testing.T) {
 			if link := r.header.Get("Link"); !strings.HasPrefix(link, "<"+e.srv.URL+"/v1/articles?") {
 				t.Errorf("Link %q, want it on %s", link, e.srv.URL)
 			}
+			// Only a port may follow the host name: anything else would
+			// travel into the answer's URLs whole.
+			port := host[strings.LastIndex(host, ":")+1:]
+			for junk, want := range map[string]int{
+				"localhost:1.attacker.example": 400, "127.0.0.1:" + port + ";attacker.example": 400, "localhost:%2F%2Fattacker.example": 400,
+				"localhost": 200, "LOCALHOST:" + port: 200, "[::1]:" + port: 200,
+			} {
+				if r := e.raw("GET", "/v1/articles?limit=2", junk, ""); r.status != want {
+					t.Errorf("Host %s: %d, want %d (Link %q)", junk, r.status, want, r.header.Get("Link"))
+				}
+			}
 			// Health and readiness answer for any host: load balancers
 			// probe them by address.
 			if r := e.raw("GET", "/readyz", "10.1.2.3:8080", ""); r.status != http.StatusOK {
@@ -109,6 +120,8 @@ func TestHostCannotPoisonAnswers(t *testing.T) {
 			for host, want := range map[string]int{
 				"api.example.com": 200, "API.Example.com:8443": 200, "example.net": 200, "cdn.example.net": 200,
 				"example.com": 400, "api.example.com.evil.org": 400, "evilexample.net": 400, "127.0.0.1": 400,
+				"api.example.com:1.evil.org": 400, "x.example.net:%2F%2Fevil.org": 400, "api.example.com:": 400, "api.example.com:123456": 400,
+				"[::1]:8080": 400,
 			} {
 				if r := e.raw("GET", "/v1/articles?limit=2", host, ""); r.status != want {
 					t.Errorf("Host %s: %d, want %d", host, r.status, want)
