@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"net/http"
+	"net/url"
 	"testing"
 
 	"github.com/headlines/headlines/internal/store/storetest"
@@ -25,6 +26,11 @@ func TestQueryThatWouldBeReadInPart(t *testing.T) {
 		} {
 			r := e.raw("GET", tc.path, "", "")
 			assertProblem(t, r, http.StatusBadRequest, tc.field)
+		}
+		// The widget URL inside an oEmbed request is read as strictly.
+		for _, inner := range []string{"country=KP;theme=trade", "country=%zz", "country=KP&theme=trade%"} {
+			r := e.raw("GET", "/oembed?url="+url.QueryEscape(e.srv.URL+"/embed/headlines?"+inner), "", "")
+			assertProblem(t, r, http.StatusBadRequest, "url")
 		}
 		// %3B is a semicolon inside a value, which is fine.
 		if r := e.do(req{path: "/v1/articles?q=sanctions%3B&limit=1"}); r.status != http.StatusOK {

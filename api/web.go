@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"html"
 	"html/template"
@@ -216,6 +217,12 @@ func (h *handlers) oembed(c echo.Context) error {
 	base, _ := url.Parse(baseURL(c))
 	if err != nil || u.Host != base.Host || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "/embed/headlines" {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q", raw)
+	}
+	// The widget URL's own query is read as strictly as a request's: a
+	// semicolon or broken escape in it would drop a filter silently.
+	var qerr *news.Error
+	if errors.As(checkQuery(u.RawQuery), &qerr) {
+		return news.FieldErrorf(news.EInvalid, "url", "the widget URL's query: %s", qerr.Message)
 	}
 	ctx := c.Request().Context()
 	wq := cloneQuery(u.Query())
