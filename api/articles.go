@@ -48,11 +48,10 @@ import (
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {
 	ctx := c.Request().Context()
-	lr, err := parseList(ctx, c.QueryParams(), listParams, h.vocab, h.cursors)
+	lr, err := parseList(ctx, c.QueryParams(), listParams, h.vocab, h.cursors, isEditor(c))
 	if err != nil {
 		return err
 	}
-	lr.filter.WithDrafts = isEditor(c)
 	page, err := h.articles.ListArticles(ctx, lr.filter)
 	if err != nil {
 		return err

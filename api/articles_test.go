@@ -380,3 +380,35 @@ func TestWriteErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestEditorsFollowTheirCursors: an editor's list includes drafts, and
+// its next_cursor and Link lead to the next page of that same list.
+func TestEditorsFollowTheirCursors(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		if r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"A draft","status":"draft","countries":["KP"]}`}); r.status != 201 {
+			t.Fatalf("draft: %d %s", r.status, r.body)
+		}
+		seen := map[float64]bool{}
+		path := "/v1/articles?limit=3"
+		for pages := 0; path != ""; pages++ {
+			if pages > 10 {
+				t.Fatal("more pages than articles")
+			}
+			r := e.do(req{path: path, key: true})
+			if r.status != 200 {
+				t.Fatalf("GET %s as an editor: %d %s", path, r.status, r.body)
+			}
+			for _, a := range r.json(t)["data"].([]any) {
+				seen[a.(map[string]any)["id"].(float64)] = true
+			}
+			path = ""
+			if next, ok := r.json(t)["next_cursor"].(string); ok {
+				path = "/v1/articles?limit=3&cursor=" + url.QueryEscape(next)
+			}
+		}
+		if len(seen) != 11 {
+			t.Errorf("an editor paged through %d articles, want the 10 published and the draft", len(seen))
+		}
+	})
+}

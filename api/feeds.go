@@ -65,11 +65,10 @@ func (h *handlers) feedTitle(ctx context.Context, f news.Filter) string {
 // feed builds the feed of the newest articles matching the request's filter.
 func (h *handlers) feed(c echo.Context) (*feeds.Feed, error) {
 	ctx := c.Request().Context()
-	lr, err := parseList(ctx, c.QueryParams(), filterParams, h.vocab, h.cursors)
+	lr, err := parseList(ctx, c.QueryParams(), filterParams, h.vocab, h.cursors, isEditor(c))
 	if err != nil {
 		return nil, err
 	}
-	lr.filter.WithDrafts = isEditor(c)
 	page, err := h.articles.ListArticles(ctx, lr.filter)
 	if err != nil {
 		return nil, err

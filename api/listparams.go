@@ -60,8 +60,10 @@ type listRequest struct {
 // parseList parses and bounds every list parameter in one place. Unknown,
 // repeated, empty and contradictory parameters are errors naming the
 // parameter; countries and themes are resolved through r.
-func parseList(ctx context.Context, query url.Values, allowed map[string]listParam, r news.Resolver, cc cursorCodec) (listRequest, error) {
-	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit}, fields: listFields}
+func parseList(ctx context.Context, query url.Values, allowed map[string]listParam, r news.Resolver, cc cursorCodec, drafts bool) (listRequest, error) {
+	// WithDrafts is part of the query a cursor belongs to, so it is set
+	// before the cursor is read.
+	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit, WithDrafts: drafts}, fields: listFields}
 	f := &lr.filter
 	values := map[string][]string{}
 	for name, vals := range query {

@@ -110,7 +110,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 		query.Del("style")
 	}
 	ctx := c.Request().Context()
-	lr, err := parseList(ctx, query, filterParams, h.vocab, h.cursors)
+	lr, err := parseList(ctx, query, filterParams, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -227,7 +227,7 @@ func (h *handlers) oembed(c echo.Context) error {
 	ctx := c.Request().Context()
 	wq := cloneQuery(u.Query())
 	wq.Del("style")
-	lr, err := parseList(ctx, wq, filterParams, h.vocab, h.cursors)
+	lr, err := parseList(ctx, wq, filterParams, h.vocab, h.cursors, false)
 	if err != nil {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q: %v", raw, err)
 	}
@@ -256,7 +256,7 @@ type chip struct {
 func (h *handlers) home(c echo.Context) error {
 	ctx := c.Request().Context()
 	query := c.QueryParams()
-	lr, err := parseList(ctx, query, map[string]listParam{"country": {}, "theme": {}}, h.vocab, h.cursors)
+	lr, err := parseList(ctx, query, map[string]listParam{"country": {}, "theme": {}}, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
 	}
