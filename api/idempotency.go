@@ -116,9 +116,11 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		// The answer is kept even if the client has gone away meanwhile.
 		bg := context.WithoutCancel(req.Context())
 		status := c.Response().Status
-		if !c.Response().Committed || status >= 500 {
-			// No answer (the client left) or the server's failure: a retry
-			// runs again at once, and finds what this run committed.
+		if !c.Response().Committed || status >= 500 || unreadRequest[status] {
+			// No answer (the client left), the server's failure, or a
+			// request that could not be read as one (a wrong Content-Type,
+			// say: the hash does not cover it): a retry runs again at once,
+			// and finds what this run committed, if anything.
 			if err := h.idem.ReleaseIdempotencyKey(bg, claim); err != nil {
 				// A retry takes the key over when the lease ends.
 				h.log.Error("releasing an idempotency key", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
@@ -140,6 +142,13 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// unreadRequest are the answers to a request refused before it was read
+// as one: nothing was done, so nothing is remembered, and the corrected
+// request may use the same key.
+var unreadRequest = map[int]bool{
+	http.StatusBadRequest: true, http.StatusRequestEntityTooLarge: true, http.StatusUnsupportedMediaType: true,
 }
 
 // createOnce stores d: once per Idempotency-Key when the request has one.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
@@ -226,4 +228,27 @@ func TestIdempotentWritesRace(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestUnreadRequestLeavesItsKeyFree: a keyed POST refused before it was
+// read (wrong Content-Type, malformed JSON, too large) keeps no answer, so
+// the corrected request with the same key is carried out.
+func TestUnreadRequestLeavesItsKeyFree(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	body := `{"title":"Sent first as text/plain"}`
+	for i, first := range []struct{ contentType, body string }{
+		{"text/plain", body},
+		{"application/json", `{"title":`},
+		{"application/json", `{"title":"x","body":"` + strings.Repeat("a", api.MaxBodyBytes) + `"}`},
+	} {
+		key := fmt.Sprintf("unread-%d", i)
+		r := e.raw("POST", "/v1/articles", "", first.body, "Content-Type", first.contentType, "Authorization", "Bearer "+editorKey, "Idempotency-Key", key)
+		if r.status < 400 || r.status >= 500 {
+			t.Fatalf("%s %.40s: %d", first.contentType, first.body, r.status)
+		}
+		r = e.do(req{method: "POST", path: "/v1/articles", key: true, body: body, headers: []string{"Idempotency-Key", key}})
+		if r.status != 201 || r.header.Get("Idempotent-Replayed") != "" {
+			t.Errorf("after a %s %.40s refused, the corrected request: %d %s", first.contentType, first.body, r.status, r.body)
+		}
+	}
 }
