@@ -23,7 +23,7 @@ func TestImportControlCharacters(t *testing.T) {
 			`{"title":"NUL in the title\u0000"}`,
 			`{"title":"Pyongyang answers","url":"https://example.com/answers"}`,
 		}, "\n")
-		out, errOut, err := cli(t, db, lines, "import", "-")
+		out, errOut, err := runCLI(t, db, lines, "import", "-")
 		if err == nil {
 			t.Error("an import with refused lines exits 0")
 		}
@@ -39,7 +39,7 @@ func TestImportControlCharacters(t *testing.T) {
 			t.Errorf("a good line is reported:\n%s", errOut)
 		}
 
-		export, _, err := cli(t, db, "", "export")
+		export, _, err := runCLI(t, db, "", "export")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -64,15 +64,15 @@ func TestImportControlCharacters(t *testing.T) {
 // terminal escape in it is refused like any other control character.
 func TestKeyNameControlCharacters(t *testing.T) {
 	db := storetest.DSN(t, "sqlite")
-	_, errOut, err := cli(t, db, "", "keys", "create", "--role", "editor", "--name", "ci\x1b[2J")
+	_, errOut, err := runCLI(t, db, "", "keys", "create", "--role", "editor", "--name", "ci\x1b[2J")
 	if err == nil || !strings.Contains(errOut, "name: must not contain control characters") {
 		t.Errorf("a name with ESC: %v\n%s", err, errOut)
 	}
-	list, _, err := cli(t, db, "", "keys", "list")
+	list, _, err := runCLI(t, db, "", "keys", "list")
 	if err != nil || strings.Contains(list, "\x1b") {
 		t.Errorf("keys list: %v %q", err, list)
 	}
-	if _, errOut, err := cli(t, db, "", "keys", "create", "--role", "editor", "--name", "ci deploy"); err != nil {
+	if _, errOut, err := runCLI(t, db, "", "keys", "create", "--role", "editor", "--name", "ci deploy"); err != nil {
 		t.Errorf("a plain name: %v\n%s", err, errOut)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -39,8 +38,8 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cli runs the built binary with env and stdin and returns its output.
-func cli(t *testing.T, db string, stdin string, args ...string) (stdout, stderr string, err error) {
+// runCLI runs the built binary with env and stdin and returns its output.
+func runCLI(t *testing.T, db string, stdin string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Env = append(os.Environ(), "HEADLINES_DB="+db)
@@ -62,7 +61,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 		``,
 		`{"title":"Japan protests launch","url":"https://example.com/launch","countries":["Japan"],"themes":["nuclear"],"author":"A. Writer","body":"Full text."}`,
 	}, "\n")
-	out, errOut, err := cli(t, db, lines, "import", "-")
+	out, errOut, err := runCLI(t, db, lines, "import", "-")
 	if err == nil {
 		t.Error("an import with refused lines exits 0")
 	}
@@ -83,12 +82,12 @@ func TestImportExportRoundTrip(t *testing.T) {
 	if err := os.WriteFile(arr, []byte(`[{"title":"Russia and North Korea sign a trade pact","url":"https://example.com/pact","countries":["RU","KP"],"themes":["trade","diplomacy"]}]`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err = cli(t, db, "", "import", arr)
+	out, _, err = runCLI(t, db, "", "import", arr)
 	if err != nil || !strings.Contains(out, "1 updated") {
 		t.Fatalf("array import: %v %q", err, out)
 	}
 
-	export1, _, err := cli(t, db, "", "export")
+	export1, _, err := runCLI(t, db, "", "export")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,10 +95,10 @@ func TestImportExportRoundTrip(t *testing.T) {
 		t.Fatalf("export has %d lines, want 3 (drafts included):\n%s", n, export1)
 	}
 	db2 := filepath.Join(dir, "b.db")
-	if out, errOut, err := cli(t, db2, export1, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
+	if out, errOut, err := runCLI(t, db2, export1, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
 		t.Fatalf("re-import: %v %q %s", err, out, errOut)
 	}
-	export2, _, err := cli(t, db2, "", "export")
+	export2, _, err := runCLI(t, db2, "", "export")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +118,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 func TestImportKilledMidLoad(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "a.db")
-	gen, _, err := cli(t, db, "", "generate", "--count", "100000", "--seed", "1")
+	gen, _, err := runCLI(t, db, "", "generate", "--count", "100000", "--seed", "1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,61 +155,61 @@ func TestImportKilledMidLoad(t *testing.T) {
 		t.Fatalf("the import ended before it was killed: %s", out.String())
 	}
 
-	export, errOut, err := cli(t, db, "", "export")
+	export, errOut, err := runCLI(t, db, "", "export")
 	if err != nil || export != "" {
 		t.Fatalf("after the kill, export: %v, %d bytes; want none\n%s", err, len(export), errOut)
 	}
 	two := strings.Join(strings.SplitN(gen, "\n", 3)[:2], "\n")
-	if out, errOut, err := cli(t, db, two, "import", "-"); err != nil || !strings.Contains(out, "imported: 2 created") {
+	if out, errOut, err := runCLI(t, db, two, "import", "-"); err != nil || !strings.Contains(out, "imported: 2 created") {
 		t.Fatalf("an import after the kill: %v %q %s", err, out, errOut)
 	}
-	if export, _, err := cli(t, db, "", "export"); err != nil || strings.Count(export, "\n") != 2 {
+	if export, _, err := runCLI(t, db, "", "export"); err != nil || strings.Count(export, "\n") != 2 {
 		t.Errorf("export after the second import: %v, %d lines; want 2", err, strings.Count(export, "\n"))
 	}
 }
 
 func TestMigrateCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "m.db")
-	out, _, err := cli(t, db, "", "migrate", "status")
+	out, _, err := runCLI(t, db, "", "migrate", "status")
 	if err != nil || !strings.Contains(out, "pending") {
 		t.Fatalf("status on a new database: %v %q", err, out)
 	}
 	pending := strings.Count(out, "pending")
-	if out, _, err = cli(t, db, "", "migrate", "up"); err != nil || !strings.Contains(out, fmt.Sprintf("applied %d migrations", pending)) {
+	if out, _, err = runCLI(t, db, "", "migrate", "up"); err != nil || !strings.Contains(out, fmt.Sprintf("applied %d migrations", pending)) {
 		t.Fatalf("up: %v %q", err, out)
 	}
-	if out, _, err = cli(t, db, "", "migrate", "down"); err != nil || !strings.Contains(out, fmt.Sprintf("rolled back migration %d", pending)) {
+	if out, _, err = runCLI(t, db, "", "migrate", "down"); err != nil || !strings.Contains(out, fmt.Sprintf("rolled back migration %d", pending)) {
 		t.Fatalf("down: %v %q", err, out)
 	}
-	if out, _, err = cli(t, db, "", "migrate", "status"); err != nil || strings.Count(out, "pending") != 1 {
+	if out, _, err = runCLI(t, db, "", "migrate", "status"); err != nil || strings.Count(out, "pending") != 1 {
 		t.Fatalf("status after one down: %v %q", err, out)
 	}
-	if _, errOut, err := cli(t, db, "", "migrate", "sideways"); err == nil || !strings.Contains(errOut, "sideways") {
+	if _, errOut, err := runCLI(t, db, "", "migrate", "sideways"); err == nil || !strings.Contains(errOut, "sideways") {
 		t.Errorf("unknown action: %v %q", err, errOut)
 	}
-	if _, errOut, err := cli(t, db, "", "frobnicate"); err == nil || !strings.Contains(errOut, "unknown command") {
+	if _, errOut, err := runCLI(t, db, "", "frobnicate"); err == nil || !strings.Contains(errOut, "unknown command") {
 		t.Errorf("unknown command: %v %q", err, errOut)
 	}
 }
 
 func TestKeysCommands(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "k.db")
-	secret, msg, err := cli(t, db, "", "keys", "create", "--role", "reader", "--name", "partner site")
+	secret, msg, err := runCLI(t, db, "", "keys", "create", "--role", "reader", "--name", "partner site")
 	secret = strings.TrimSpace(secret)
 	if err != nil || !strings.HasPrefix(secret, "hl_") || len(secret) != 46 || !strings.Contains(msg, "shown only now") {
 		t.Fatalf("create: %v %q %q", err, secret, msg)
 	}
-	out, _, err := cli(t, db, "", "keys", "list")
+	out, _, err := runCLI(t, db, "", "keys", "list")
 	if err != nil || !strings.Contains(out, secret[:11]+"…") || !strings.Contains(out, "reader") || !strings.Contains(out, "partner site") {
 		t.Fatalf("list: %v %q", err, out)
 	}
 	if strings.Contains(out, secret) {
 		t.Error("the listing shows the whole key")
 	}
-	if out, _, err = cli(t, db, "", "keys", "revoke", secret[:11]); err != nil || !strings.Contains(out, "revoked reader key 1") {
+	if out, _, err = runCLI(t, db, "", "keys", "revoke", secret[:11]); err != nil || !strings.Contains(out, "revoked reader key 1") {
 		t.Fatalf("revoke: %v %q", err, out)
 	}
-	if _, errOut, err := cli(t, db, "", "keys", "create", "--role", "root", "--name", "x"); err == nil || !strings.Contains(errOut, "role") {
+	if _, errOut, err := runCLI(t, db, "", "keys", "create", "--role", "root", "--name", "x"); err == nil || !strings.Contains(errOut, "role") {
 		t.Errorf("bad role: %v %q", err, errOut)
 	}
 }
@@ -359,24 +358,4 @@ func waitReady(t *testing.T, url string) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("%s never answered 200", url)
-}
-
-// TestLogBuffer: request lines wait for the next flush, a warning goes out
-// at once with everything before it, and nothing is lost.
-func TestLogBuffer(t *testing.T) {
-	var out bytes.Buffer
-	logs := newLogBuffer(&out)
-	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs}).With("service", "headlines")
-	log.Info("request", "path", "/v1/articles")
-	if out.Len() != 0 {
-		t.Errorf("a request line was written at once: %s", out.String())
-	}
-	log.Warn("slow request")
-	if got := strings.Count(out.String(), "\n"); got != 2 || !strings.Contains(out.String(), `"service":"headlines"`) {
-		t.Errorf("after a warning, %d lines out: %s", got, out.String())
-	}
-	log.Info("request", "path", "/v1/themes")
-	if err := logs.Flush(); err != nil || strings.Count(out.String(), "\n") != 3 {
-		t.Errorf("after a flush: %v, %s", err, out.String())
-	}
 }

@@ -39,7 +39,7 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 		`{"title":"North Korea ships anthracite to Laos","url":"https://example.com/hand","countries":["KP","LA"],"themes":[]}`,
 		`{"title":"Kremlin hosts Choe Son Hui for talks","url":"https://example.com/talks","themes":["diplomacy"]}`,
 	}, "\n")
-	if out, errOut, err := cli(t, db, lines, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
+	if out, errOut, err := runCLI(t, db, lines, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
 		t.Fatalf("import: %v %q %s", err, out, errOut)
 	}
 	auto, hand, half := articleTags(t, db, 1), articleTags(t, db, 2), articleTags(t, db, 3)
@@ -51,7 +51,7 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 	}
 
 	// Export → import keeps automatic tags automatic.
-	export, _, err := cli(t, db, "", "export")
+	export, _, err := runCLI(t, db, "", "export")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 		t.Errorf("export writes automatic tags as given: %v %v", first["countries"], first["themes"])
 	}
 	db2 := filepath.Join(dir, "b.db")
-	if out, errOut, err := cli(t, db2, export, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
+	if out, errOut, err := runCLI(t, db2, export, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
 		t.Fatalf("re-import: %v %q %s", err, out, errOut)
 	}
 	if again := articleTags(t, db2, 1); !slices.Equal(again.Countries, auto.Countries) || !again.AutoCountries || !again.AutoThemes {
@@ -71,7 +71,7 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 	}
 
 	// Nothing to do yet.
-	out, _, err := cli(t, db, "", "retag")
+	out, _, err := runCLI(t, db, "", "retag")
 	if err != nil || !strings.Contains(out, "auto-tagged articles: 2 checked, 0 changed") {
 		t.Fatalf("retag before any change: %v %q", err, out)
 	}
@@ -89,7 +89,7 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = st.Close()
-	out, errOut, err := cli(t, db, "", "retag")
+	out, errOut, err := runCLI(t, db, "", "retag")
 	if err != nil || !strings.Contains(out, "retagged: auto-tagged articles: 2 checked, 1 changed, 0 skipped") {
 		t.Fatalf("retag: %v %q %s", err, out, errOut)
 	}

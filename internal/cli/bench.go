@@ -1,0 +1,53 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/sample"
+)
+
+func generate(stdout io.Writer, count int, seed uint64) error {
+	w := bufio.NewWriterSize(stdout, 1<<16)
+	enc := json.NewEncoder(w)
+	g := sample.New(seed)
+	for range count {
+		if err := enc.Encode(g.Next()); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// ceiling serves one file's bytes as JSON from memory through Echo: what
+// the benchmark compares every endpoint with.
+func ceiling(ctx context.Context, addr, file string) error {
+	body, err := os.ReadFile(file) //nolint:gosec // the operator names the file
+	if err != nil {
+		return err
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	// With its length, as the API sends its buffered answers: no chunked
+	// framing, one write to the socket fewer.
+	length := strconv.Itoa(len(body))
+	e.GET("/*", func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderContentLength, length)
+		return c.JSONBlob(http.StatusOK, body)
+	})
+	srv := &http.Server{Addr: addr, Handler: e, ReadHeaderTimeout: 5 * time.Second}
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

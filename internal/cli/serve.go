@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"runtime/debug"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/config"
+	"github.com/headlines/headlines/internal/demo"
+	"github.com/headlines/headlines/internal/store"
+)
+
+func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, version string) error {
+	applied, err := st.MigrateUp(ctx)
+	if err != nil {
+		return err
+	}
+	if len(applied) > 0 {
+		log.Info("migrated", "versions", applied)
+	}
+	if !cfg.NoDemo {
+		n, err := loadDemo(ctx, st)
+		if err != nil {
+			return fmt.Errorf("loading the demo headlines: %w", err)
+		}
+		if n > 0 {
+			log.Info("loaded the demo headlines into the empty database", "articles", n)
+		}
+	}
+	if len(cfg.APIKeys) == 0 {
+		log.Warn("HEADLINES_API_KEYS is empty: every write will answer 401")
+	}
+	if cfg.CursorSecret == config.DevCursorSecret {
+		log.Warn("HEADLINES_CURSOR_SECRET is the public development value: anyone can make cursors this server accepts; set a secret of your own in production")
+	}
+	if cfg.MetricsAddr == "" {
+		log.Warn("/metrics is public on the API's address; set HEADLINES_METRICS_ADDR to serve it on a private address instead")
+	}
+	reg := prometheus.NewRegistry()
+	for name, db := range st.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
+	}
+	e := api.New(api.Deps{
+		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
+		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, AllowedHosts: cfg.AllowedHosts, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
+		Build: buildInfo(st.Dialect(), version), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
+		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
+		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+
+		// A keyed POST runs within the time to answer, and its key is held as long.
+		IdempotencyLease: cfg.WriteTimeout,
+		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
+	})
+	srv := &http.Server{
+		Addr:    cfg.Addr,
+		Handler: e,
+		// Timeouts cut off clients that trickle a request in (slowloris) or
+		// never read the answer, without holding up anyone else.
+		ReadHeaderTimeout: cfg.HeaderTimeout,
+		ReadTimeout:       cfg.ReadTimeout,
+		WriteTimeout:      cfg.WriteTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		MaxHeaderBytes:    64 << 10, // larger request headers get 431
+	}
+	servers := []*http.Server{srv}
+	if cfg.MetricsAddr != "" {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		servers = append(servers, &http.Server{Addr: cfg.MetricsAddr, Handler: mux,
+			ReadHeaderTimeout: cfg.HeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout})
+	}
+	errc := make(chan error, len(servers))
+	for _, s := range servers {
+		go func() { errc <- s.ListenAndServe() }()
+	}
+	log.Info("serving", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining in-flight requests")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	for _, s := range servers {
+		if err := s.Shutdown(sctx); err != nil {
+			return fmt.Errorf("shutdown: %w", err)
+		}
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// loadDemo imports the demo headlines when the database has no articles
+// and has never had any. Instances starting together on one PostgreSQL
+// database take turns, so only the first loads them.
+func loadDemo(ctx context.Context, st *store.Store) (n int, err error) {
+	err = st.Exclusive(ctx, "demo", func() error {
+		empty, err := st.Empty(ctx)
+		if err != nil || !empty {
+			return err
+		}
+		res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
+		if err != nil {
+			return err
+		}
+		if res.Failed > 0 {
+			return fmt.Errorf("%d demo articles were refused: %w", res.Failed, res.Errors[0])
+		}
+		n = res.Created
+		return nil
+	})
+	return n, err
+}
+
+// buildInfo describes this binary: its version, the commit it was built
+// from when the build recorded one, and the Go release.
+func buildInfo(dialect, version string) api.Build {
+	b := api.Build{Version: version, Commit: "unknown", GoVersion: runtime.Version(), Dialect: dialect}
+	if info, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range info.Settings {
+			if s.Key == "vcs.revision" && s.Value != "" {
+				b.Commit = s.Value
+			}
+		}
+	}
+	return b
+}
+
+// tuneGC sets the garbage collector for serving unless GOGC or GOMEMLIMIT
+// say otherwise. The live heap of the server is a few MiB, so with Go's
+// default (GOGC=100) it collects every few hundred requests; a 400% target
+// collects a quarter as often, and the soft 96 MiB limit makes it collect
+// sooner rather than let the heap grow past that.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(96 << 20)
+	}
+}
+
+// healthcheck asks the local server for /healthz.
+func healthcheck(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthz answered %s", res.Status)
+	}
+	return nil
+}
