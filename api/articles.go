@@ -52,7 +52,7 @@ func (h *handlers) listArticles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.articles.ListArticles(ctx, lr.filter)
+	page, err := h.list(c, lr.filter)
 	if err != nil {
 		return err
 	}

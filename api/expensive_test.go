@@ -2,9 +2,7 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -13,7 +11,6 @@ import (
 	"time"
 
 	"github.com/headlines/headlines/api"
-	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
@@ -115,17 +112,7 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 // importSample adds n generated articles to st.
 func importSample(t *testing.T, st *store.Store, n int) {
 	t.Helper()
-	pr, pw := io.Pipe()
-	go func() {
-		enc, g := json.NewEncoder(pw), sample.New(1)
-		for range n {
-			if err := enc.Encode(g.Next()); err != nil {
-				break
-			}
-		}
-		_ = pw.Close()
-	}()
-	if res, err := api.Import(context.Background(), pr, st, st, nil); err != nil || res.Created != n {
+	if res, err := importGenerated(context.Background(), st, n); err != nil || res.Created != n {
 		t.Fatalf("import: %+v, %v", res, err)
 	}
 }

@@ -69,7 +69,7 @@ func (h *handlers) feed(c echo.Context) (*feeds.Feed, error) {
 	if err != nil {
 		return nil, err
 	}
-	page, err := h.articles.ListArticles(ctx, lr.filter)
+	page, err := h.list(c, lr.filter)
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,7 @@ package api_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,7 +13,6 @@ import (
 	"time"
 
 	"github.com/headlines/headlines/api"
-	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 )
 
@@ -42,17 +39,7 @@ var benchAPI = sync.OnceValues(func() (http.Handler, error) {
 		return nil, err
 	}
 	if statErr != nil {
-		pr, pw := io.Pipe()
-		go func() {
-			enc, g := json.NewEncoder(pw), sample.New(1)
-			for range n {
-				if err := enc.Encode(g.Next()); err != nil {
-					break
-				}
-			}
-			_ = pw.Close()
-		}()
-		if res, err := api.Import(ctx, pr, st, st, nil); err != nil || res.Created != n {
+		if res, err := importGenerated(ctx, st, n); err != nil || res.Created != n {
 			_ = os.Remove(path)
 			return nil, fmt.Errorf("import: %+v, %w", res, err)
 		}

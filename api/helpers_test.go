@@ -20,6 +20,7 @@ import (
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/demo"
+	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
@@ -148,14 +149,7 @@ func (e *env) do(r req) response {
 	if r.method == "" {
 		r.method = http.MethodGet
 	}
-	var body io.Reader
-	if r.body != "" {
-		body = strings.NewReader(r.body)
-	}
-	hr, err := http.NewRequest(r.method, e.srv.URL+r.path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
+	hr := e.request(r.method, r.path, r.body)
 	if r.body != "" {
 		hr.Header.Set("Content-Type", "application/json")
 	}
@@ -168,16 +162,7 @@ func (e *env) do(r req) response {
 	for i := 0; i+1 < len(r.headers); i += 2 {
 		hr.Header.Set(r.headers[i], r.headers[i+1])
 	}
-	res, err := e.srv.Client().Do(hr)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	out := response{status: res.StatusCode, header: res.Header, body: b}
+	out := e.send(hr)
 	e.checkSpec(hr, out)
 	return out
 }
@@ -224,6 +209,19 @@ func (e *env) checkSpec(hr *http.Request, r response) {
 // headers (name, value pairs), and returns the answer unchecked.
 func (e *env) raw(method, path, host, body string, headers ...string) response {
 	e.t.Helper()
+	hr := e.request(method, path, body)
+	if host != "" {
+		hr.Host = host
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		hr.Header.Set(headers[i], headers[i+1])
+	}
+	return e.send(hr)
+}
+
+// request is a request to the test server, with body when it is not empty.
+func (e *env) request(method, path, body string) *http.Request {
+	e.t.Helper()
 	var rd io.Reader
 	if body != "" {
 		rd = strings.NewReader(body)
@@ -232,12 +230,12 @@ func (e *env) raw(method, path, host, body string, headers ...string) response {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if host != "" {
-		hr.Host = host
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		hr.Header.Set(headers[i], headers[i+1])
-	}
+	return hr
+}
+
+// send sends hr and reads the whole answer.
+func (e *env) send(hr *http.Request) response {
+	e.t.Helper()
 	res, err := e.srv.Client().Do(hr)
 	if err != nil {
 		e.t.Fatal(err)
@@ -248,4 +246,21 @@ func (e *env) raw(method, path, host, body string, headers ...string) response {
 		e.t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// importGenerated imports n generated articles (seed 1) into st.
+func importGenerated(ctx context.Context, st *store.Store, n int) (api.ImportResult, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		enc, g := json.NewEncoder(pw), sample.New(1)
+		for range n {
+			if err := enc.Encode(g.Next()); err != nil {
+				break
+			}
+		}
+		_ = pw.Close()
+	}()
+	res, err := api.Import(ctx, pr, st, st, nil)
+	_ = pr.Close() // an import that stopped early stops the writer too
+	return res, err
 }

@@ -97,6 +97,7 @@ type handlers struct {
 	auth     *auth
 	idem     news.IdempotencyService
 	lease    time.Duration // see Deps.IdempotencyLease
+	pool     *QueryPool    // expensive list reads; nil: unbounded
 	changes  news.ChangeService
 	cursors  cursorCodec
 	build    Build
@@ -115,7 +116,7 @@ func New(d Deps) *echo.Echo {
 		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build,
 		requireIfMatch: d.RequireIfMatch,
 	}
-	h.log, h.lease = d.Log, d.IdempotencyLease
+	h.log, h.lease, h.pool = d.Log, d.IdempotencyLease, d.Expensive
 	if h.lease <= 0 {
 		h.lease = DefaultIdempotencyLease
 	}
@@ -151,7 +152,6 @@ func New(d Deps) *echo.Echo {
 		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)
 	}
 	e.Use(conditional)
-	e.Use(d.Expensive.middleware)
 
 	editor := require(news.RoleEditor)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.

@@ -114,7 +114,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.articles.ListArticles(ctx, lr.filter)
+	page, err := h.list(c, lr.filter)
 	if err != nil {
 		return err
 	}
@@ -262,7 +262,7 @@ func (h *handlers) home(c echo.Context) error {
 	}
 	lr.filter.Facets = []string{news.FacetCountry, news.FacetTheme}
 	lr.filter.IncludeTotal = true
-	page, err := h.articles.ListArticles(ctx, lr.filter)
+	page, err := h.list(c, lr.filter)
 	if err != nil {
 		return err
 	}
