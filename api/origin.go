@@ -109,7 +109,9 @@ func (o *origins) guard(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		base := o.base
 		if len(o.allowed) > 0 && !o.hostAllowed(r.Host) {
-			return news.FieldErrorf(news.EInvalid, "Host", "%q is not a host this API answers for; set HEADLINES_BASE_URL or add it to HEADLINES_ALLOWED_HOSTS", r.Host)
+			// The host is not repeated: nothing a client sent as a host
+			// goes into an answer.
+			return news.FieldErrorf(news.EInvalid, "Host", "is not a host this API answers for; its operator sets HEADLINES_BASE_URL or HEADLINES_ALLOWED_HOSTS")
 		}
 		if base == "" {
 			base = o.scheme(r) + "://" + strings.ToLower(r.Host)
