@@ -122,8 +122,17 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)
 	}
+	// "More headlines" goes to the front page, which filters by one
+	// country and one theme and takes nothing else (a limit would be a 400).
+	mq := url.Values{}
+	if len(lr.filter.Countries) == 1 {
+		mq.Set("country", lr.filter.Countries[0])
+	}
+	if len(lr.filter.Themes) == 1 {
+		mq.Set("theme", lr.filter.Themes[0])
+	}
 	more := baseURL(c) + "/"
-	if q := query.Encode(); q != "" {
+	if q := mq.Encode(); q != "" {
 		more += "?" + q
 	}
 	return render(c, widgetPage, widgetCSP, map[string]any{

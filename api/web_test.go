@@ -36,6 +36,22 @@ func TestWidgetPage(t *testing.T) {
 	if !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || !strings.Contains(csp, "frame-ancestors *") || strings.Contains(csp, "unsafe") {
 		t.Errorf("widget CSP %q", csp)
 	}
+	// "More headlines" leads to the front page of the same country, which
+	// answers: it takes no limit and no style.
+	for path, want := range map[string]string{
+		"/embed/headlines?country=RU&style=dark&limit=3": `href="` + e.srv.URL + `/?country=RU"`,
+		"/embed/headlines?country=RU,CN&theme=trade":     `href="` + e.srv.URL + `/?theme=trade"`,
+	} {
+		page := string(e.do(req{path: path}).body)
+		if !strings.Contains(page, want) {
+			t.Errorf("%s: no link %s", path, want)
+			continue
+		}
+		more := strings.TrimPrefix(strings.Split(want, `"`)[1], e.srv.URL)
+		if r := e.do(req{path: more}); r.status != 200 {
+			t.Errorf("the widget's more link %s: %d %s", more, r.status, r.body)
+		}
+	}
 	assertProblem(t, e.do(req{path: "/embed/headlines?style=neon"}), 400, "style")
 	assertProblem(t, e.do(req{path: "/embed/headlines?country=Atlantis"}), 400, "country")
 
