@@ -156,10 +156,10 @@ func Run(ctx context.Context, version string, args []string, getenv func(string)
 		return usageError(stderr, "no command given", mainUsage)
 	}
 	switch args[0] {
-	case "-h", "-help", "--help":
-		args = []string{"help"}
+	case "-h", "-help", "--help": // headlines --help import: as help import
+		args = append([]string{"help"}, args[1:]...)
 	case "-version", "--version":
-		args = []string{"version"}
+		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, rest, err := lookup(args, stdout, stderr)
 	if cmd == nil {
