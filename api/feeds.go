@@ -71,7 +71,7 @@ type feed struct {
 	title       string
 	description string
 	self        string    // the feed as requested, absolute
-	home        string    // the HTML view of the same countries and themes, absolute
+	home        string    // the front page of the same country and theme, absolute
 	language    string    // the filter's language, or the items' when they share one; "" when they differ
 	author      string    // the creator every item shares; "" when they differ
 	updated     time.Time // the newest change of any item
@@ -146,27 +146,21 @@ func (h *handlers) feed(c echo.Context) (*feed, error) {
 }
 
 // homeQuery is the front page showing what a feed with filter f holds, as
-// near as it can: it filters by any of some countries and any of some
-// themes, and nothing else.
+// near as it can: the page filters by one country and one theme, and
+// nothing else, so a list of several is left out (a wider page, never a
+// 400).
 func homeQuery(f news.Filter) string {
-	var q []string
-	for _, p := range []struct {
-		name  string
-		codes []string
-	}{{"country", f.Countries}, {"theme", f.Themes}} {
-		if len(p.codes) == 0 {
-			continue
-		}
-		escaped := make([]string, len(p.codes))
-		for i, c := range p.codes {
-			escaped[i] = url.QueryEscape(c)
-		}
-		q = append(q, p.name+"="+strings.Join(escaped, ","))
+	q := url.Values{}
+	if len(f.Countries) == 1 {
+		q.Set("country", f.Countries[0])
+	}
+	if len(f.Themes) == 1 {
+		q.Set("theme", f.Themes[0])
 	}
 	if len(q) == 0 {
 		return "/"
 	}
-	return "/?" + strings.Join(q, "&")
+	return "/?" + q.Encode()
 }
 
 // Feed dates: RSS 2.0 takes RFC 822 dates (with a four-digit year), Atom
@@ -315,7 +309,7 @@ type JSONFeedItem struct {
 // rssFeed godoc
 //
 //	@Summary		Articles as RSS 2.0
-//	@Description	The newest articles matching the list filters, as RSS 2.0. The channel links to the front page with the same countries and themes, and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
+//	@Description	The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
 //	@Tags			feeds
 //	@ID				rssFeed
 //	@Produce		application/rss+xml,application/problem+json
@@ -377,7 +371,7 @@ func (h *handlers) rssFeed(c echo.Context) error {
 // atomFeed godoc
 //
 //	@Summary		Articles as Atom 1.0
-//	@Description	The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page with the same countries and themes; entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
+//	@Description	The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
 //	@Tags			feeds
 //	@ID				atomFeed
 //	@Produce		application/atom+xml,application/problem+json
@@ -449,7 +443,7 @@ func (h *handlers) atomFeed(c echo.Context) error {
 // jsonFeed godoc
 //
 //	@Summary		Articles as JSON Feed 1.1
-//	@Description	The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page with the same countries and themes, feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
+//	@Description	The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
 //	@Tags			feeds
 //	@ID				jsonFeed
 //	@Produce		application/feed+json,application/problem+json

@@ -131,9 +131,20 @@ func TestFeeds(t *testing.T) {
 				}
 			})
 		}
-		// The front page the feeds link to shows the same filter.
-		if r := e.raw("GET", "/?country=RU&theme=sanctions", "", ""); r.status != 200 || !strings.Contains(string(r.body), "New Zealand targets") {
-			t.Errorf("home_page_url: %d", r.status)
+		// The front page the feeds link to shows the same filter, with
+		// names resolved to the codes and slugs the page takes; it takes
+		// one country and one theme, so a list of several is left out.
+		for query, want := range map[string]string{
+			"country=Russia&theme=Sanctions":    "/?country=RU&theme=sanctions",
+			"country=Russia,kp&theme=Sanctions": "/?theme=sanctions",
+		} {
+			feed, _ := gofeed.NewParser().Parse(bytes.NewReader(e.do(req{path: "/v1/feeds/articles.json?" + query}).body))
+			if feed == nil || feed.Link != e.srv.URL+want {
+				t.Fatalf("%s: home_page_url %+v, want %q", query, feed, e.srv.URL+want)
+			}
+			if r := e.raw("GET", want, "", ""); r.status != 200 || !strings.Contains(string(r.body), "New Zealand targets") {
+				t.Errorf("home_page_url %s answers %d", want, r.status)
+			}
 		}
 		// Filters and limits apply; list-only parameters are refused.
 		feed, _ := gofeed.NewParser().Parse(bytes.NewReader(e.do(req{path: "/v1/feeds/articles.atom?theme=troops&country_not=US&limit=2"}).body))

@@ -1373,7 +1373,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.atom": {
             "get": {
-                "description": "The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel=\"self\" to itself and rel=\"alternate\" to the front page with the same countries and themes; entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.",
+                "description": "The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel=\"self\" to itself and rel=\"alternate\" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.",
                 "produces": [
                     "application/atom+xml",
                     "application/problem+json"
@@ -1519,7 +1519,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.json": {
             "get": {
-                "description": "The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page with the same countries and themes, feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.",
+                "description": "The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.",
                 "produces": [
                     "application/feed+json",
                     "application/problem+json"
@@ -1665,7 +1665,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.rss": {
             "get": {
-                "description": "The newest articles matching the list filters, as RSS 2.0. The channel links to the front page with the same countries and themes, and to itself with atom:link rel=\"self\". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.",
+                "description": "The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel=\"self\". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.",
                 "produces": [
                     "application/rss+xml",
                     "application/problem+json"
