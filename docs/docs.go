@@ -1373,7 +1373,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.atom": {
             "get": {
-                "description": "The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed.",
+                "description": "The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel=\"self\" to itself and rel=\"alternate\" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.",
                 "produces": [
                     "application/atom+xml",
                     "application/problem+json"
@@ -1485,7 +1485,16 @@ const docTemplate = `{
                         "description": "the feed",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "Bad Request",
@@ -1510,7 +1519,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.json": {
             "get": {
-                "description": "The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed.",
+                "description": "The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.",
                 "produces": [
                     "application/feed+json",
                     "application/problem+json"
@@ -1621,8 +1630,17 @@ const docTemplate = `{
                     "200": {
                         "description": "the feed",
                         "schema": {
-                            "type": "object"
+                            "$ref": "#/definitions/JSONFeed"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "Bad Request",
@@ -1647,7 +1665,7 @@ const docTemplate = `{
         },
         "/v1/feeds/articles.rss": {
             "get": {
-                "description": "The newest articles matching the list filters, as RSS 2.0. Item links go to the story's url, or to the article in this API when it has none; guids are stable.",
+                "description": "The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel=\"self\". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.",
                 "produces": [
                     "application/rss+xml",
                     "application/problem+json"
@@ -1759,7 +1777,16 @@ const docTemplate = `{
                         "description": "the feed",
                         "schema": {
                             "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "validator for If-None-Match"
+                            }
                         }
+                    },
+                    "304": {
+                        "description": "not modified: the If-None-Match ETag is current"
                     },
                     "400": {
                         "description": "Bad Request",
@@ -2768,6 +2795,154 @@ const docTemplate = `{
                 "status": {
                     "type": "string",
                     "example": "ok"
+                }
+            }
+        },
+        "JSONFeed": {
+            "type": "object",
+            "required": [
+                "description",
+                "feed_url",
+                "home_page_url",
+                "items",
+                "title",
+                "version"
+            ],
+            "properties": {
+                "author": {
+                    "description": "JSON Feed 1.0's author, deprecated by 1.1: authors[0], for older readers.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/JSONFeedAuthor"
+                        }
+                    ]
+                },
+                "authors": {
+                    "description": "The author every item shares; left out when they differ.",
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/JSONFeedAuthor"
+                    }
+                },
+                "description": {
+                    "type": "string",
+                    "example": "News headlines tagged by country and theme"
+                },
+                "feed_url": {
+                    "type": "string",
+                    "example": "https://headlines.example.com/v1/feeds/articles.json?country=RU\u0026theme=sanctions"
+                },
+                "home_page_url": {
+                    "type": "string",
+                    "example": "https://headlines.example.com/?country=RU\u0026theme=sanctions"
+                },
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/JSONFeedItem"
+                    }
+                },
+                "language": {
+                    "description": "The filter's language, or the items' when they all share one; left\nout when they differ.",
+                    "type": "string",
+                    "example": "en"
+                },
+                "title": {
+                    "type": "string",
+                    "example": "Headlines: Russia · Sanctions"
+                },
+                "version": {
+                    "type": "string",
+                    "example": "https://jsonfeed.org/version/1.1"
+                }
+            }
+        },
+        "JSONFeedAuthor": {
+            "type": "object",
+            "required": [
+                "name"
+            ],
+            "properties": {
+                "name": {
+                    "type": "string",
+                    "example": "NK News"
+                }
+            }
+        },
+        "JSONFeedItem": {
+            "type": "object",
+            "required": [
+                "content_text",
+                "date_modified",
+                "date_published",
+                "id",
+                "language",
+                "tags",
+                "title",
+                "url"
+            ],
+            "properties": {
+                "author": {
+                    "description": "JSON Feed 1.0's author, deprecated by 1.1: authors[0], for older readers.",
+                    "allOf": [
+                        {
+                            "$ref": "#/definitions/JSONFeedAuthor"
+                        }
+                    ]
+                },
+                "authors": {
+                    "type": "array",
+                    "items": {
+                        "$ref": "#/definitions/JSONFeedAuthor"
+                    }
+                },
+                "content_text": {
+                    "type": "string",
+                    "example": "Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression’"
+                },
+                "date_modified": {
+                    "type": "string",
+                    "example": "2025-06-26T08:20:00Z"
+                },
+                "date_published": {
+                    "type": "string",
+                    "example": "2025-06-26T08:15:00Z"
+                },
+                "id": {
+                    "type": "string",
+                    "example": "https://headlines.example.com/v1/articles/3"
+                },
+                "image": {
+                    "type": "string",
+                    "example": "https://example.com/2025/06/sanctions.jpg"
+                },
+                "language": {
+                    "type": "string",
+                    "example": "en"
+                },
+                "summary": {
+                    "type": "string",
+                    "example": "Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression’"
+                },
+                "tags": {
+                    "type": "array",
+                    "items": {
+                        "type": "string"
+                    },
+                    "example": [
+                        "KP",
+                        "NZ",
+                        "RU",
+                        "sanctions"
+                    ]
+                },
+                "title": {
+                    "type": "string",
+                    "example": "New Zealand targets North Korean military support for Russia with new sanctions"
+                },
+                "url": {
+                    "type": "string",
+                    "example": "https://example.com/2025/06/new-zealand-sanctions"
                 }
             }
         },
