@@ -246,7 +246,7 @@ func (h *handlers) oembed(c echo.Context) error {
 	if f := q.Get("format"); f != "" && f != "json" {
 		return echo.NewHTTPError(http.StatusNotImplemented, "only format=json is served")
 	}
-	width, height := 400, 600
+	width, height := widgetWidth, widgetHeight
 	for _, p := range []struct {
 		name string
 		dst  *int
@@ -385,7 +385,7 @@ func (h *handlers) home(c echo.Context) error {
 		"Items":     items, "Total": thousands(total), "Headlines": plural(total, "headline", "headlines"), "Query": query2,
 		"Snippet": snippet, "Widget": widget, "Older": older, "Paged": lr.cursor != "", "Newest": "/" + query2,
 		"IframeSnippet": fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0"></iframe>`,
-			widget, widgetWidth, widgetHeight, title),
+			html.EscapeString(widget), widgetWidth, widgetHeight, html.EscapeString(title)),
 	})
 }
 
