@@ -189,6 +189,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))
 	get("/", h.home)
+	get("/articles/:id", h.articleHTML)
 	get("/embed/headlines", h.embedHeadlines)
 	get("/embed.js", h.embedScript)
 	get("/oembed", h.oembed)

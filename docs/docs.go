@@ -15,6 +15,58 @@ const docTemplate = `{
     "host": "{{.Host}}",
     "basePath": "{{.BasePath}}",
     "paths": {
+        "/articles/{id}": {
+            "get": {
+                "description": "The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.",
+                "produces": [
+                    "text/html"
+                ],
+                "tags": [
+                    "widget"
+                ],
+                "summary": "An article's page for people",
+                "operationId": "articleHTML",
+                "parameters": [
+                    {
+                        "type": "integer",
+                        "example": 3,
+                        "description": "article id",
+                        "name": "id",
+                        "in": "path",
+                        "required": true
+                    },
+                    {
+                        "type": "string",
+                        "description": "ETag of a copy the client holds",
+                        "name": "If-None-Match",
+                        "in": "header"
+                    }
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the page",
+                        "schema": {
+                            "type": "string"
+                        },
+                        "headers": {
+                            "ETag": {
+                                "type": "string",
+                                "description": "changes when the page does"
+                            }
+                        }
+                    },
+                    "304": {
+                        "description": "not modified"
+                    },
+                    "404": {
+                        "description": "no such article (or a draft, without an editor key): an HTML page",
+                        "schema": {
+                            "type": "string"
+                        }
+                    }
+                }
+            }
+        },
         "/embed.js": {
             "get": {
                 "description": "Renders the newest headlines into every div with a data-headlines attribute (data-country, data-theme, data-limit and the other filters as data- attributes) through the public JSON API, inserting text as text.",
