@@ -313,7 +313,11 @@ func parseFields(list []string) (fieldSet, error) {
 			for i, f := range articleFields {
 				names[i] = f.name
 			}
-			return 0, news.FieldErrorf(news.EInvalid, "fields", "unknown field %q; known fields: %s", name, strings.Join(names, ","))
+			msg := "known fields: " + strings.Join(names, ",")
+			if c := closest(name, names); c != "" {
+				msg = "did you mean " + c + "?"
+			}
+			return 0, news.FieldErrorf(news.EInvalid, "fields", "unknown field %q; %s", name, msg)
 		}
 	}
 	return set, nil

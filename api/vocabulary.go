@@ -70,7 +70,7 @@ func toTheme(t news.Theme) Theme {
 func parseUsed(c echo.Context) (bool, error) {
 	for name, vals := range c.QueryParams() {
 		if name != "used" {
-			return false, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+			return false, unknownParam(name, []string{"used"})
 		}
 		if len(vals) > 1 {
 			return false, news.FieldErrorf(news.EInvalid, name, "may be given only once")
