@@ -112,27 +112,36 @@ func etag(a news.Article) string {
 
 // ifMatch reads If-Match for article id: 0 when absent or "*", else the
 // version it names. If-Match compares strongly (RFC 9110), so a weak or
-// foreign ETag never matches. When the server requires If-Match, a
-// request without one is refused with 428.
+// foreign ETag never matches; the ETag of a compressed answer ("3.2-gzip")
+// names the same version as the plain one. Its syntax was checked by
+// preconditionSyntax. When the server requires If-Match, a request
+// without one is refused with 428.
 func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
-	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	v := strings.Join(c.Request().Header.Values("If-Match"), ", ")
 	if v == "" && h.requireIfMatch {
 		return 0, news.FieldErrorf(news.EPreconditionNeeded, "If-Match",
 			"this server requires If-Match on changes: GET the article and send its ETag")
 	}
-	if v == "" || v == "*" {
+	if v == "" {
+		return 0, nil
+	}
+	tags, ok := parseETags(v)
+	if !ok {
+		return 0, badETags("If-Match", v)
+	}
+	if tags[0] == "*" {
 		return 0, nil
 	}
 	prefix := `"` + strconv.FormatInt(id, 10) + "."
-	for _, tag := range strings.Split(v, ",") {
-		tag = strings.TrimSpace(tag)
-		if strings.HasPrefix(tag, prefix) && strings.HasSuffix(tag, `"`) {
+	for _, tag := range tags {
+		tag = identityETag(tag)
+		if strings.HasPrefix(tag, prefix) {
 			if n, err := strconv.Atoi(tag[len(prefix) : len(tag)-1]); err == nil && n > 0 {
 				return n, nil
 			}
 		}
 	}
-	return 0, news.Errorf(news.EPreconditionFailed, "If-Match %s does not match article %d", v, id)
+	return 0, news.Errorf(news.EPreconditionFailed, "If-Match %s does not match article %d: GET it again and send the ETag it answers with", v, id)
 }
 
 // sendArticle answers one article with its ETag.

@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/headlines/headlines/api"
 )
 
 // problemOf reads a problem answer: its detail, and the message about field.
@@ -119,5 +123,121 @@ func TestEchoErrorsAreProblems(t *testing.T) {
 		if tc.want.allow != "" && !strings.Contains(r.header.Get("Allow"), tc.want.allow) {
 			t.Errorf("%s: Allow %q", name, r.header.Get("Allow"))
 		}
+	}
+}
+
+// TestMalformedPreconditionsExplainQuoting: an unquoted or otherwise
+// malformed If-Match or If-None-Match is a 400 that shows how entity tags
+// are quoted, not a 412 that would say someone else changed the article;
+// *, strong and weak quoted tags work as before.
+func TestMalformedPreconditionsExplainQuoting(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, tc := range []struct{ method, header, value, hint string }{
+		{"PATCH", "If-Match", "1.2", `did you mean If-Match: "1.2"?`},
+		{"PATCH", "If-Match", `"1.2`, `did you mean If-Match: "1.2"?`},
+		{"DELETE", "If-Match", `W/1.1`, `did you mean If-Match: "1.1"?`},
+		{"PUT", "If-Match", `"1.1" "1.2"`, `(If-Match: "3.2")`},
+		{"PATCH", "If-Match", `"1.1",`, `(If-Match: "3.2")`},
+		{"GET", "If-None-Match", "1.1", `did you mean If-None-Match: "1.1"?`},
+	} {
+		body := ""
+		if tc.method == "PATCH" || tc.method == "PUT" {
+			body = `{"title":"changed"}`
+		}
+		r := e.do(req{method: tc.method, path: "/v1/articles/1", body: body, key: true, headers: []string{tc.header, tc.value}})
+		assertProblem(t, r, http.StatusBadRequest, tc.header)
+		if _, msg := problemOf(t, r, tc.header); !strings.Contains(msg, "double quotes") || !strings.Contains(msg, tc.hint) {
+			t.Errorf("%s %s: %s: %q, want %q", tc.method, tc.header, tc.value, msg, tc.hint)
+		}
+	}
+	if got := e.do(req{path: "/v1/articles/1"}).json(t); got["title"] == "changed" || got["version"] != 1.0 {
+		t.Fatalf("a refused write changed the article: %v", got)
+	}
+	tag := e.do(req{path: "/v1/articles/1"}).header.Get("ETag")
+	for _, tc := range []struct {
+		header, value string
+		want          int
+	}{
+		{"If-Match", `"2.1", ` + tag, 200}, // another article's, then this one's
+		{"If-Match", "*", 200},
+		{"If-Match", `"1.1"`, 412},   // stale now
+		{"If-Match", `W/"1.3"`, 412}, // weak tags never match If-Match
+		{"If-Match", `"1.3-x"`, 412},
+		{"If-Match", `"1.3-gzip"`, 200}, // the ETag of a compressed answer
+	} {
+		r := e.do(req{method: "PATCH", path: "/v1/articles/1", body: `{"summary":` + strconv.Quote(tc.value) + `}`, key: true, headers: []string{tc.header, tc.value}})
+		if r.status != tc.want {
+			t.Errorf("%s: %s → %d, want %d: %s", tc.header, tc.value, r.status, tc.want, r.body)
+		}
+	}
+	tag = e.do(req{path: "/v1/articles/1"}).header.Get("ETag")
+	for _, v := range []string{tag, "W/" + tag, "*", `"x", ` + tag} {
+		if r := e.do(req{path: "/v1/articles/1", headers: []string{"If-None-Match", v}}); r.status != http.StatusNotModified {
+			t.Errorf("If-None-Match: %s → %d", v, r.status)
+		}
+	}
+}
+
+// TestCompressedAnswersHaveTheirOwnETag: a strong ETag names one
+// representation, so an article sent gzip-compressed carries "id.v-gzip"
+// and the plain one "id.v" (RFC 9110 8.8.3), through the response cache,
+// HEAD, 304s and idempotent replays alike; either form revalidates and
+// either is accepted by If-Match. Small answers are not compressed and
+// keep the plain tag; weak tags (lists) are the same either way.
+func TestCompressedAnswersHaveTheirOwnETag(t *testing.T) {
+	for _, cached := range []bool{true, false} {
+		t.Run(fmt.Sprintf("response cache %v", cached), func(t *testing.T) {
+			e := newEnv(t, "sqlite", func(d *api.Deps) { d.ResponseCache = cached })
+			big := e.do(req{method: "POST", path: "/v1/articles", key: true, headers: []string{"Idempotency-Key", "big-1"},
+				body: `{"title":"A long story","body":"` + strings.Repeat("Long body text. ", 200) + `","countries":["KP"],"themes":[]}`})
+			small := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Short","countries":[],"themes":[]}`})
+			if big.status != 201 || small.status != 201 {
+				t.Fatalf("create: %d %d", big.status, small.status)
+			}
+			bigPath, smallPath := big.header.Get("Location"), small.header.Get("Location")
+			bigPath, smallPath = bigPath[strings.Index(bigPath, "/v1/"):], smallPath[strings.Index(smallPath, "/v1/"):]
+			plainTag := fmt.Sprintf(`"%v.1"`, big.json(t)["id"])
+			gzipTag := fmt.Sprintf(`"%v.1-gzip"`, big.json(t)["id"])
+			gz, plain := []string{"Accept-Encoding", "gzip"}, []string{"Accept-Encoding", "identity"}
+			get := func(method, path string, h ...string) response { return e.raw(method, path, "", "", h...) }
+			for round := range 2 { // the second round comes from the response cache when there is one
+				for _, tc := range []struct {
+					name        string
+					r           response
+					tag, coding string
+				}{
+					{"GET gzip", get("GET", bigPath, gz...), gzipTag, "gzip"},
+					{"GET plain", get("GET", bigPath, plain...), plainTag, ""},
+					{"HEAD gzip", get("HEAD", bigPath, gz...), gzipTag, "gzip"},
+					{"HEAD plain", get("HEAD", bigPath, plain...), plainTag, ""},
+					{"small GET gzip", get("GET", smallPath, gz...), fmt.Sprintf(`"%v.1"`, small.json(t)["id"]), ""},
+					{"304 gzip, asked with the gzip tag", get("GET", bigPath, append(gz, "If-None-Match", gzipTag)...), gzipTag, ""},
+					{"304 gzip, asked with the plain tag", get("GET", bigPath, append(gz, "If-None-Match", plainTag)...), gzipTag, ""},
+					{"304 plain, asked with the gzip tag", get("GET", bigPath, append(plain, "If-None-Match", gzipTag)...), plainTag, ""},
+				} {
+					if tc.r.header.Get("ETag") != tc.tag || tc.r.header.Get("Content-Encoding") != tc.coding {
+						t.Errorf("round %d, %s: %d, ETag %s, Content-Encoding %q; want %s, %q", round, tc.name, tc.r.status,
+							tc.r.header.Get("ETag"), tc.r.header.Get("Content-Encoding"), tc.tag, tc.coding)
+					}
+				}
+			}
+			// Weak tags of lists do not change with the coding.
+			if a, b := get("GET", "/v1/articles", gz...), get("GET", "/v1/articles", plain...); a.header.Get("Content-Encoding") != "gzip" ||
+				a.header.Get("ETag") != b.header.Get("ETag") || !strings.HasPrefix(a.header.Get("ETag"), "W/") {
+				t.Errorf("list: %q %q vs %q", a.header.Get("Content-Encoding"), a.header.Get("ETag"), b.header.Get("ETag"))
+			}
+			// The idempotent replay is marked by how it is sent, too.
+			replay := e.raw("POST", "/v1/articles", "", `{"title":"A long story","body":"`+strings.Repeat("Long body text. ", 200)+`","countries":["KP"],"themes":[]}`,
+				"Authorization", "Bearer "+editorKey, "Content-Type", "application/json", "Idempotency-Key", "big-1", "Accept-Encoding", "identity")
+			if replay.header.Get("Idempotent-Replayed") != "true" || replay.header.Get("ETag") != plainTag {
+				t.Errorf("plain replay: %d, ETag %s, replayed %q", replay.status, replay.header.Get("ETag"), replay.header.Get("Idempotent-Replayed"))
+			}
+			// A client that holds the gzip tag can write with it.
+			r := e.raw("PATCH", bigPath, "", `{"summary":"new"}`, "Authorization", "Bearer "+editorKey, "Content-Type", "application/json",
+				"If-Match", gzipTag, "Accept-Encoding", "gzip")
+			if r.status != 200 || r.header.Get("ETag") != strings.Replace(gzipTag, ".1-", ".2-", 1) {
+				t.Errorf("PATCH with the gzip tag: %d, ETag %s", r.status, r.header.Get("ETag"))
+			}
+		})
 	}
 }
