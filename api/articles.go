@@ -113,11 +113,12 @@ func etag(a news.Article) string {
 // ifMatch reads If-Match for article id: 0 when absent or "*", else the
 // version it names. If-Match compares strongly (RFC 9110), so a weak or
 // foreign ETag never matches; the ETag of a compressed answer ("3.2-gzip")
-// names the same version as the plain one. Its syntax was checked by
-// preconditionSyntax. When the server requires If-Match, a request
-// without one is refused with 428.
+// names the same version as the plain one. A value that is not "*" or
+// quoted entity tags is a 400 that shows the quoting: unquoted, it would
+// never match, and the 412 would read as someone else's change. When the
+// server requires If-Match, a request without one is refused with 428.
 func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
-	v := strings.Join(c.Request().Header.Values("If-Match"), ", ")
+	v := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
 	if v == "" && h.requireIfMatch {
 		return 0, news.FieldErrorf(news.EPreconditionNeeded, "If-Match",
 			"this server requires If-Match on changes: GET the article and send its ETag")
@@ -165,7 +166,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Param			id				path		int		true	"article id"	example(3)
 //	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
 //	@Success		200				{object}	Article
-//	@Header			200				{string}	ETag	"version of this article"
+//	@Header			200				{string}	ETag	"the version of this article: id.version in double quotes, with -gzip before the closing quote when the answer is gzip-compressed"
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
@@ -243,7 +244,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Param			article		body		ArticleInput	true	"the whole article"
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
@@ -291,7 +292,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Accept			application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Param			patch		body		ArticlePatch	true	"the members to change"
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
@@ -349,7 +350,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@ID				deleteArticle
 //	@Produce		application/problem+json
 //	@Param			id			path	int		true	"article id"	example(3)
-//	@Param			If-Match	header	string	false	"ETag the deletion is based on"
+//	@Param			If-Match	header	string	false	"ETag the deletion is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Success		204			"deleted"
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem

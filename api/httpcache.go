@@ -249,26 +249,24 @@ func parseETags(v string) (tags []string, ok bool) {
 	return tags, len(tags) > 0
 }
 
-// preconditionSyntax refuses an If-Match or If-None-Match that is not
-// "*" or a list of quoted entity tags, with a 400 that shows the quoting:
-// an unquoted If-Match: 1.2 would otherwise never match, and a client
-// would read the 412 as "someone else changed it". RFC 9110 leaves the
-// handling of an invalid field to the recipient; a malformed
-// If-None-Match is refused too, rather than ignored, since ignoring it
-// would silently turn every revalidation into a full download. Clients
-// that only echo the ETag header, as browsers and CDNs do, never send one.
+// preconditionSyntax refuses an If-None-Match that is not "*" or a list
+// of quoted entity tags, on the reads that honour it, with a 400 that
+// shows the quoting (If-Match is checked where articles are written, see
+// ifMatch). RFC 9110 leaves the handling of an invalid field to the
+// recipient; a malformed If-None-Match is refused rather than ignored,
+// since ignoring it would silently turn every revalidation into a full
+// download. Clients that echo the ETag header, as browsers and CDNs do,
+// never send one.
 func preconditionSyntax(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		for _, name := range []string{"If-Match", "If-None-Match"} {
-			vals := c.Request().Header.Values(name)
-			if len(vals) == 0 {
-				continue
+		r := c.Request()
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !cacheable(r.URL.Path) {
+			return next(c)
+		}
+		if v := strings.Join(r.Header.Values("If-None-Match"), ", "); strings.TrimSpace(v) != "" {
+			if _, ok := parseETags(v); !ok {
+				return badETags("If-None-Match", v)
 			}
-			v := strings.Join(vals, ", ")
-			if _, ok := parseETags(v); ok || strings.TrimSpace(v) == "" {
-				continue
-			}
-			return badETags(name, v)
 		}
 		return next(c)
 	}

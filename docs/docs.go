@@ -720,7 +720,7 @@ const docTemplate = `{
                         "headers": {
                             "ETag": {
                                 "type": "string",
-                                "description": "version of this article"
+                                "description": "the version of this article: id.version in double quotes, with -gzip before the closing quote when the answer is gzip-compressed"
                             }
                         }
                     },
@@ -786,7 +786,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the change is based on",
+                        "description": "ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -910,7 +910,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the deletion is based on",
+                        "description": "ETag the deletion is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -1003,7 +1003,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the change is based on",
+                        "description": "ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -1349,6 +1349,12 @@ const docTemplate = `{
                     },
                     "304": {
                         "description": "not modified: the If-None-Match ETag is current"
+                    },
+                    "400": {
+                        "description": "malformed If-None-Match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
@@ -1977,6 +1983,12 @@ const docTemplate = `{
                     },
                     "304": {
                         "description": "not modified: the If-None-Match ETag is current"
+                    },
+                    "400": {
+                        "description": "malformed If-None-Match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
