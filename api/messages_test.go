@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -252,5 +255,63 @@ func TestMalformedIfNoneMatchOnEveryRead(t *testing.T) {
 	}
 	if r := e.do(req{path: "/healthz", headers: []string{"If-None-Match", "abc"}}); r.status != 200 {
 		t.Errorf("healthz: %d", r.status)
+	}
+}
+
+// TestAbsentValuesOneRule: an article without url, image_url, author,
+// summary, body, source or section reads the same everywhere: null for
+// the three that may be absent, "" for the strings, never left out when
+// asked for, in GET, lists with fields=, batch results, the change feed
+// and the export. In writes, null means the default.
+func TestAbsentValuesOneRule(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	wantNull := []string{"url", "image_url", "author"}
+	wantEmpty := []string{"summary", "body", "source", "section"}
+	check := func(where string, a map[string]any, empties ...string) {
+		t.Helper()
+		for _, f := range wantNull {
+			if v, ok := a[f]; !ok || v != nil {
+				t.Errorf("%s: %s is %#v (present %v), want null", where, f, v, ok)
+			}
+		}
+		for _, f := range empties {
+			if v, ok := a[f]; !ok || v != "" {
+				t.Errorf("%s: %s is %#v (present %v), want \"\"", where, f, v, ok)
+			}
+		}
+	}
+	r := e.do(req{method: "POST", path: "/v1/articles", key: true,
+		body: `{"title":"Bare","summary":null,"body":null,"source":null,"section":null,"url":null,"image_url":null,"author":null,"language":null,"countries":[],"themes":[]}`})
+	if r.status != 201 {
+		t.Fatalf("create with nulls: %d %s", r.status, r.body)
+	}
+	check("POST answer", r.json(t), wantEmpty...)
+	if r.json(t)["language"] != "en" {
+		t.Errorf("language null → %v, want the default en", r.json(t)["language"])
+	}
+	path := fmt.Sprintf("/v1/articles/%v", r.json(t)["id"])
+	check("GET", e.do(req{path: path}).json(t), wantEmpty...)
+	list := e.do(req{path: "/v1/articles?limit=1&fields=summary,body,source,section,url,image_url,author,tag_source"}).json(t)
+	check("list with fields=", list["data"].([]any)[0].(map[string]any), wantEmpty...)
+	batch := e.do(req{method: "POST", path: "/v1/articles/batch", key: true, body: `{"articles":[{"title":"Bare in a batch","countries":[],"themes":[]}]}`})
+	check("batch result", batch.json(t)["results"].([]any)[0].(map[string]any)["article"].(map[string]any), wantEmpty...)
+	changes := e.do(req{path: "/v1/changes?limit=100"}).json(t)["data"].([]any)
+	check("change feed", changes[len(changes)-1].(map[string]any)["article"].(map[string]any), wantEmpty...)
+	var out bytes.Buffer
+	if _, err := api.Export(context.Background(), &out, e.store); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var last map[string]any
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
+		t.Fatal(err)
+	}
+	check("export", last, wantEmpty...)
+
+	// Merge patch: null clears, and is refused where there is no empty value.
+	r = e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: `{"summary":null,"source":null,"section":null,"author":null,"url":null,"image_url":null}`})
+	check("PATCH answer", r.json(t), "summary", "source", "section")
+	for _, f := range []string{"title", "status", "published_at"} {
+		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: `{"` + f + `":null}`}), http.StatusUnprocessableEntity, f)
 	}
 }
