@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // problemOf reads a problem answer: its detail, and the message about field.
@@ -314,4 +315,35 @@ func TestAbsentValuesOneRule(t *testing.T) {
 	for _, f := range []string{"title", "status", "published_at"} {
 		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: `{"` + f + `":null}`}), http.StatusUnprocessableEntity, f)
 	}
+}
+
+// TestTwoDifferentKeysAreRefused: a wrong X-API-Key beside a valid Bearer
+// key is a 401 naming X-API-Key, not ignored; the same key in both is fine.
+func TestTwoDifferentKeysAreRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	r := e.do(req{path: "/v1/articles", key: true, headers: []string{"X-API-Key", "not-a-key"}})
+	assertProblem(t, r, http.StatusUnauthorized, "X-API-Key")
+	if r := e.do(req{path: "/v1/articles", key: true, headers: []string{"X-API-Key", editorKey}}); r.status != 200 {
+		t.Errorf("the same key twice: %d %s", r.status, r.body)
+	}
+}
+
+// TestLanguageIgnoresCase: language tags are case-insensitive (RFC 5646):
+// stored in canonical case, and matched by the filter in any case.
+func TestLanguageIgnoresCase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Seoul story","language":"KO-kr","countries":["KR"],"themes":[]}`})
+		if r.status != 201 || r.json(t)["language"] != "ko-KR" {
+			t.Fatalf("create: %d, language %v", r.status, r.json(t)["language"])
+		}
+		for _, v := range []string{"ko-KR", "ko-kr", "KO-KR"} {
+			if got := titles(t, e.do(req{path: "/v1/articles?language=" + v})); len(got) != 1 || got[0] != "Seoul story" {
+				t.Errorf("language=%s: %v", v, got)
+			}
+		}
+		if got := titles(t, e.do(req{path: "/v1/articles?language=EN&limit=100"})); len(got) != 10 {
+			t.Errorf("language=EN: %d articles, want the 10 demo ones", len(got))
+		}
+	})
 }

@@ -350,8 +350,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "example": "en",
-                        "description": "exact language tag",
+                        "description": "language tag, in any case (ko-KR = ko-kr)",
                         "name": "language",
                         "in": "query"
                     },
