@@ -28,11 +28,11 @@ import (
 //	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed, \"quoted	phrases\" allowed"	example(trade)
 //	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"							example(2025-06-01)
 //	@Param			until			query		string		false	"published before (RFC 3339 or YYYY-MM-DD)"
-//	@Param			source			query		string		false	"exact source"			example(NK News)
-//	@Param			section			query		string		false	"exact section slug"	example(foreign-relations)
-//	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"example(en)
-//	@Param			sort			query		string		false	"order; ties break on id"	Enums(-published_at, published_at, relevance)	default(-published_at)
-//	@Param			limit			query		int			false	"page size"					minimum(1)										maximum(100)	default(20)
+//	@Param			source			query		string		false	"exact source"								example(NK News)
+//	@Param			section			query		string		false	"exact section slug"						example(foreign-relations)
+//	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"	example(en)
+//	@Param			sort			query		string		false	"order; ties break on id"					Enums(-published_at, published_at, relevance)	default(-published_at)
+//	@Param			limit			query		int			false	"page size"									minimum(1)										maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
 //	@Param			include_total	query		bool		false	"add total, the number of matching articles"

@@ -350,6 +350,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
+                        "example": "en",
                         "description": "language tag, in any case (ko-KR = ko-kr)",
                         "name": "language",
                         "in": "query"
