@@ -250,9 +250,10 @@ func parseETags(v string) (tags []string, ok bool) {
 }
 
 // preconditionSyntax refuses an If-None-Match that is not "*" or a list
-// of quoted entity tags, on the reads that honour it, with a 400 that
-// shows the quoting (If-Match is checked where articles are written, see
-// ifMatch). RFC 9110 leaves the handling of an invalid field to the
+// of quoted entity tags, on the API's reads (/v1/), with a 400 that shows
+// the quoting (If-Match is checked where articles are written, see
+// ifMatch). Pages and scripts for browsers (/, the widget, the spec)
+// ignore a malformed one and answer in full, as they would without it. RFC 9110 leaves the handling of an invalid field to the
 // recipient; a malformed If-None-Match is refused rather than ignored,
 // since ignoring it would silently turn every revalidation into a full
 // download. Clients that echo the ETag header, as browsers and CDNs do,
@@ -260,7 +261,7 @@ func parseETags(v string) (tags []string, ok bool) {
 func preconditionSyntax(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !cacheable(r.URL.Path) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !strings.HasPrefix(r.URL.Path, "/v1/") {
 			return next(c)
 		}
 		if v := strings.Join(r.Header.Values("If-None-Match"), ", "); strings.TrimSpace(v) != "" {

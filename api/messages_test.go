@@ -244,16 +244,18 @@ func TestCompressedAnswersHaveTheirOwnETag(t *testing.T) {
 	}
 }
 
-// TestMalformedIfNoneMatchOnEveryRead: every read that honours
-// If-None-Match refuses a malformed one with a 400 its spec documents,
-// and no operational endpoint cares.
+// TestMalformedIfNoneMatchOnEveryRead: every API read refuses a malformed
+// If-None-Match with a 400 its spec documents; pages for browsers and
+// operational endpoints answer in full.
 func TestMalformedIfNoneMatchOnEveryRead(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	for _, p := range []string{"/v1/articles", "/v1/articles/1", "/v1/countries/RU", "/v1/themes/trade", "/v1/countries", "/v1/changes"} {
 		assertProblem(t, e.do(req{path: p, headers: []string{"If-None-Match", "abc"}}), http.StatusBadRequest, "If-None-Match")
 	}
-	if r := e.do(req{path: "/healthz", headers: []string{"If-None-Match", "abc"}}); r.status != 200 {
-		t.Errorf("healthz: %d", r.status)
+	for _, p := range []string{"/healthz", "/embed.js", "/"} {
+		if r := e.do(req{path: p, headers: []string{"If-None-Match", "abc"}}); r.status != 200 {
+			t.Errorf("%s: %d", p, r.status)
+		}
 	}
 }
 
