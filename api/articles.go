@@ -28,11 +28,11 @@ import (
 //	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed, \"quoted	phrases\" allowed"	example(trade)
 //	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"							example(2025-06-01)
 //	@Param			until			query		string		false	"published before (RFC 3339 or YYYY-MM-DD)"
-//	@Param			source			query		string		false	"exact source"				example(NK News)
-//	@Param			section			query		string		false	"exact section slug"		example(foreign-relations)
-//	@Param			language		query		string		false	"exact language tag"		example(en)
-//	@Param			sort			query		string		false	"order; ties break on id"	Enums(-published_at, published_at, relevance)	default(-published_at)
-//	@Param			limit			query		int			false	"page size"					minimum(1)										maximum(100)	default(20)
+//	@Param			source			query		string		false	"exact source"								example(NK News)
+//	@Param			section			query		string		false	"exact section slug"						example(foreign-relations)
+//	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"	example(en)
+//	@Param			sort			query		string		false	"order; ties break on id"					Enums(-published_at, published_at, relevance)	default(-published_at)
+//	@Param			limit			query		int			false	"page size"									minimum(1)										maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
 //	@Param			include_total	query		bool		false	"add total, the number of matching articles"
@@ -112,27 +112,37 @@ func etag(a news.Article) string {
 
 // ifMatch reads If-Match for article id: 0 when absent or "*", else the
 // version it names. If-Match compares strongly (RFC 9110), so a weak or
-// foreign ETag never matches. When the server requires If-Match, a
-// request without one is refused with 428.
+// foreign ETag never matches; the ETag of a compressed answer ("3.2-gzip")
+// names the same version as the plain one. A value that is not "*" or
+// quoted entity tags is a 400 that shows the quoting: unquoted, it would
+// never match, and the 412 would read as someone else's change. When the
+// server requires If-Match, a request without one is refused with 428.
 func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
-	v := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	v := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
 	if v == "" && h.requireIfMatch {
 		return 0, news.FieldErrorf(news.EPreconditionNeeded, "If-Match",
 			"this server requires If-Match on changes: GET the article and send its ETag")
 	}
-	if v == "" || v == "*" {
+	if v == "" {
+		return 0, nil
+	}
+	tags, ok := parseETags(v)
+	if !ok {
+		return 0, badETags("If-Match", v)
+	}
+	if tags[0] == "*" {
 		return 0, nil
 	}
 	prefix := `"` + strconv.FormatInt(id, 10) + "."
-	for _, tag := range strings.Split(v, ",") {
-		tag = strings.TrimSpace(tag)
-		if strings.HasPrefix(tag, prefix) && strings.HasSuffix(tag, `"`) {
+	for _, tag := range tags {
+		tag = identityETag(tag)
+		if strings.HasPrefix(tag, prefix) {
 			if n, err := strconv.Atoi(tag[len(prefix) : len(tag)-1]); err == nil && n > 0 {
 				return n, nil
 			}
 		}
 	}
-	return 0, news.Errorf(news.EPreconditionFailed, "If-Match %s does not match article %d", v, id)
+	return 0, news.Errorf(news.EPreconditionFailed, "If-Match %s does not match article %d: GET it again and send the ETag it answers with", v, id)
 }
 
 // sendArticle answers one article with its ETag.
@@ -156,7 +166,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Param			id				path		int		true	"article id"	example(3)
 //	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
 //	@Success		200				{object}	Article
-//	@Header			200				{string}	ETag	"version of this article"
+//	@Header			200				{string}	ETag	"the version of this article: id.version in double quotes, with -gzip before the closing quote when the answer is gzip-compressed"
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
@@ -234,7 +244,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Accept			json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Param			article		body		ArticleInput	true	"the whole article"
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
@@ -282,7 +292,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Accept			application/merge-patch+json
 //	@Produce		json,application/problem+json
 //	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on"
+//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Param			patch		body		ArticlePatch	true	"the members to change"
 //	@Success		200			{object}	Article
 //	@Failure		400			{object}	Problem
@@ -340,7 +350,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@ID				deleteArticle
 //	@Produce		application/problem+json
 //	@Param			id			path	int		true	"article id"	example(3)
-//	@Param			If-Match	header	string	false	"ETag the deletion is based on"
+//	@Param			If-Match	header	string	false	"ETag the deletion is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Success		204			"deleted"
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem

@@ -45,19 +45,24 @@ const (
 var queryKeyParams = []string{"api_key", "apikey", "key", "access_token", "token"}
 
 // presentedKey returns the key a request carries, from Authorization:
-// Bearer or X-API-Key.
-func presentedKey(c echo.Context) (string, bool) {
+// Bearer or X-API-Key. Both may be sent only with the same key: a request
+// whose X-API-Key differs from its Bearer key is refused (ambiguous is
+// true) rather than answered with one of them, so that a wrong key in
+// either header never goes unnoticed.
+func presentedKey(c echo.Context) (key string, sent, ambiguous bool) {
+	header := strings.TrimSpace(c.Request().Header.Get("X-API-Key"))
 	if h := c.Request().Header.Get(echo.HeaderAuthorization); h != "" {
 		scheme, key, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return "", true
+			return "", true, false
 		}
-		return strings.TrimSpace(key), true
+		key = strings.TrimSpace(key)
+		return key, true, header != "" && header != key
 	}
-	if key := c.Request().Header.Get("X-API-Key"); key != "" {
-		return strings.TrimSpace(key), true
+	if header != "" {
+		return header, true, false
 	}
-	return "", false
+	return "", false, false
 }
 
 // identify sets the caller's role from its key. A request with a key that
@@ -71,9 +76,13 @@ func (a *auth) identify(next echo.HandlerFunc) echo.HandlerFunc {
 					"keys are not accepted in the URL, where logs and caches keep them; send Authorization: Bearer <key> or X-API-Key: <key>")
 			}
 		}
-		key, sent := presentedKey(c)
+		key, sent, ambiguous := presentedKey(c)
 		if !sent {
 			return next(c)
+		}
+		if ambiguous {
+			return news.FieldErrorf(news.EUnauthorized, "X-API-Key",
+				"holds another key than Authorization: Bearer; send one key, in either header")
 		}
 		digest := news.KeyDigest(key)
 		role, ok := a.boot[digest]

@@ -69,7 +69,7 @@ func (h *handlers) listChanges(c echo.Context) error {
 			}
 			limit = n
 		default:
-			return news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+			return unknownParam(name, []string{"cursor", "limit"})
 		}
 	}
 	list, err := h.changes.Changes(ctx, after, limit, isEditor(c))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -239,7 +240,48 @@ func malformed(dec *json.Decoder, err error) error {
 func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	return jsonFieldError(dec.Decode(v))
+	err := jsonFieldError(dec.Decode(v))
+	var ne *news.Error
+	if errors.As(err, &ne) && len(ne.Fields) == 1 && ne.Fields[0].Message == notAField {
+		// Name the member the client probably meant.
+		hint := didYouMean(ne.Fields[0].Field, jsonNames(reflect.TypeOf(v)))
+		ne.Fields[0].Message += hint
+		ne.Message += hint
+	}
+	return err
+}
+
+const notAField = "is not a field of this resource"
+
+// jsonNames lists the JSON member names of t's struct fields, nested
+// structs included, each once.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			out = appendUnique(out, name)
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	return out
 }
 
 // jsonFieldError turns encoding/json errors into 400s that name the field.
@@ -260,7 +302,7 @@ func jsonFieldError(err error) error {
 		if serverFields[field] {
 			return news.FieldErrorf(news.EInvalid, field, "is set by the server and cannot be written")
 		}
-		return news.FieldErrorf(news.EInvalid, field, "is not a field of this resource")
+		return news.FieldErrorf(news.EInvalid, field, notAField)
 	}
 	return news.Errorf(news.EInvalid, "malformed JSON: %v", err)
 }

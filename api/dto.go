@@ -18,11 +18,22 @@ import (
 
 // Article is an article as the API returns it. Lists leave out body unless
 // fields= asks for it; fields= may select any subset (id always comes).
+//
+// Absent values follow one rule, in every answer that carries an article
+// (GET, lists, batch results, the change feed) and in the export:
+// url, image_url and author, which may be absent, are null when they are;
+// summary, body, source and section are always strings, "" when empty,
+// never null and never left out when asked for. In writes, null means the
+// field's default, as leaving the member out of a create does: url,
+// image_url and author become null, summary, body, source and section "",
+// language "en". In a merge patch, where a member left out is kept, null
+// therefore clears; title, status and published_at, which have no empty
+// value, refuse null there with a 422 naming the field.
 type Article struct {
 	ID          int64     `validate:"required" json:"id" example:"3"`
 	Title       string    `validate:"required" json:"title" example:"New Zealand targets North Korean military support for Russia with new sanctions"`
 	Summary     string    `validate:"required" json:"summary" example:"Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"`
-	Body        string    `json:"body,omitempty" example:""`
+	Body        string    `json:"body" example:""`
 	URL         *string   `validate:"required" json:"url" extensions:"x-nullable"`
 	ImageURL    *string   `validate:"required" json:"image_url" extensions:"x-nullable"`
 	Source      string    `validate:"required" json:"source" example:"NK News"`
@@ -313,7 +324,11 @@ func parseFields(list []string) (fieldSet, error) {
 			for i, f := range articleFields {
 				names[i] = f.name
 			}
-			return 0, news.FieldErrorf(news.EInvalid, "fields", "unknown field %q; known fields: %s", name, strings.Join(names, ","))
+			msg := "known fields: " + strings.Join(names, ",")
+			if c := closest(name, names); c != "" {
+				msg = "did you mean " + c + "?"
+			}
+			return 0, news.FieldErrorf(news.EInvalid, "fields", "unknown field %q; %s", name, msg)
 		}
 	}
 	return set, nil

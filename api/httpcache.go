@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/news"
 )
 
 // bufferWriter holds an answer back so that its ETag can be computed from
@@ -84,6 +87,7 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 				h.Set("ETag", tag)
 			}
 			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, tag) {
+				h.Set("ETag", sentETag(r, tag, buf.body.Len()))
 				h.Del(echo.HeaderContentType)
 				h.Del(echo.HeaderContentLength)
 				res.Status = http.StatusNotModified
@@ -106,13 +110,183 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // etagMatches is the weak comparison of If-None-Match (RFC 9110 13.1.2).
+// A tag the client got with a compressed answer ("3.2-gzip") matches the
+// one it was made from ("3.2"): the content is the same.
 func etagMatches(list, tag string) bool {
 	tag = strings.TrimPrefix(tag, "W/")
 	for _, t := range strings.Split(list, ",") {
 		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
+		if t == "*" {
+			return true
+		}
+		t = strings.TrimPrefix(t, "W/")
+		if t == tag || identityETag(t) == tag {
 			return true
 		}
 	}
 	return false
+}
+
+// gzipMinLength is the size from which answers are compressed for
+// clients that accept gzip; /metrics compresses itself.
+const gzipMinLength = 1024
+
+func gzipSkipped(path string) bool { return path == "/metrics" }
+
+// gzipETagSuffix marks the strong ETag of a gzip-compressed answer: RFC
+// 9110 (8.8.3) has a strong validator change with the content coding,
+// so "3.2" goes out as "3.2-gzip" when compressed. Weak ETags (digests
+// of lists, feeds and pages) stay as they are: they promise only the
+// same content, which a compressed answer has.
+const gzipETagSuffix = "-gzip"
+
+// identityETag is the ETag a handler set for the answer that went out
+// with tag: tag itself unless it is a strong tag of a compressed answer.
+func identityETag(tag string) string {
+	if !strings.HasPrefix(tag, "W/") && strings.HasSuffix(tag, gzipETagSuffix+`"`) {
+		return tag[:len(tag)-len(gzipETagSuffix)-1] + `"`
+	}
+	return tag
+}
+
+// sentETag is the ETag a 200 to r with a body of n bytes would go out
+// with: what a 304 must repeat (RFC 9110 15.4.5).
+func sentETag(r *http.Request, tag string, n int) string {
+	if strings.HasPrefix(tag, "W/") || !strings.HasSuffix(tag, `"`) || n < gzipMinLength || gzipSkipped(r.URL.Path) ||
+		!strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+		return tag
+	}
+	return tag[:len(tag)-1] + gzipETagSuffix + `"`
+}
+
+// encodingETags sits just outside the gzip middleware and sees the
+// headers of an answer after it has decided to compress: a strong ETag
+// then goes out with gzipETagSuffix. The header map is restored right
+// after the headers are sent (later changes to it reach nobody), so the
+// response cache and idempotent replays, further in, keep the ETag the
+// handler set and each later answer is marked by how it is sent.
+func encodingETags(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		orig := res.Writer
+		res.Writer = &etagEncodingWriter{ResponseWriter: orig}
+		defer func() { res.Writer = orig }()
+		return next(c)
+	}
+}
+
+type etagEncodingWriter struct {
+	http.ResponseWriter
+	wroteHeader bool
+}
+
+func (w *etagEncodingWriter) WriteHeader(code int) {
+	if w.wroteHeader {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.wroteHeader = true
+	h := w.Header()
+	tag := h.Get("ETag")
+	if tag == "" || strings.HasPrefix(tag, "W/") || !strings.HasSuffix(tag, `"`) || h.Get(echo.HeaderContentEncoding) != "gzip" {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	h.Set("ETag", tag[:len(tag)-1]+gzipETagSuffix+`"`)
+	w.ResponseWriter.WriteHeader(code)
+	h.Set("ETag", tag)
+}
+
+func (w *etagEncodingWriter) Write(b []byte) (int, error) {
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *etagEncodingWriter) Flush() { _ = http.NewResponseController(w.ResponseWriter).Flush() }
+
+func (w *etagEncodingWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// parseETags reads an If-Match or If-None-Match value (RFC 9110 13.1.1):
+// "*", or a comma-separated list of entity tags, each in double quotes
+// with W/ before a weak one. ok is false for anything else.
+func parseETags(v string) (tags []string, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "*" {
+		return []string{"*"}, true
+	}
+	for v != "" {
+		start := v
+		weak := strings.HasPrefix(v, "W/")
+		if weak {
+			v = v[2:]
+		}
+		if !strings.HasPrefix(v, `"`) {
+			return nil, false
+		}
+		end := strings.IndexByte(v[1:], '"')
+		if end < 0 {
+			return nil, false
+		}
+		for i := 1; i <= end; i++ { // etagc: visible ASCII but the quote, or obs-text
+			if c := v[i]; c < 0x21 || c == 0x7f {
+				return nil, false
+			}
+		}
+		tags = append(tags, start[:len(start)-len(v)+end+2])
+		v = strings.TrimLeft(v[end+2:], " \t")
+		if v == "" {
+			break
+		}
+		if v[0] != ',' {
+			return nil, false
+		}
+		v = strings.TrimLeft(v[1:], " \t")
+		if v == "" {
+			return nil, false
+		}
+	}
+	return tags, len(tags) > 0
+}
+
+// preconditionSyntax refuses an If-None-Match that is not "*" or a list
+// of quoted entity tags, on the API's reads (/v1/), with a 400 that shows
+// the quoting (If-Match is checked where articles are written, see
+// ifMatch). Pages and scripts for browsers (/, the widget, the spec)
+// ignore a malformed one and answer in full, as they would without it. RFC 9110 leaves the handling of an invalid field to the
+// recipient; a malformed If-None-Match is refused rather than ignored,
+// since ignoring it would silently turn every revalidation into a full
+// download. Clients that echo the ETag header, as browsers and CDNs do,
+// never send one.
+func preconditionSyntax(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !strings.HasPrefix(r.URL.Path, "/v1/") {
+			return next(c)
+		}
+		if v := strings.Join(r.Header.Values("If-None-Match"), ", "); strings.TrimSpace(v) != "" {
+			if _, ok := parseETags(v); !ok {
+				return badETags("If-None-Match", v)
+			}
+		}
+		return next(c)
+	}
+}
+
+// badETags is the 400 for an If-Match or If-None-Match value v that is
+// not "*" or a list of quoted entity tags; it shows the quoting.
+func badETags(name, v string) error {
+	shown := v
+	if len(shown) > 100 {
+		shown = shown[:100] + "…"
+	}
+	hint := ""
+	if bare := strings.Trim(strings.TrimPrefix(strings.TrimSpace(v), "W/"), `"`); len(bare) <= 100 {
+		if _, ok := parseETags(`"` + bare + `"`); ok && !strings.Contains(bare, ",") {
+			hint = fmt.Sprintf("; did you mean %s: %q?", name, bare)
+		}
+	}
+	return news.FieldErrorf(news.EInvalid, name,
+		`must be * or entity tags in double quotes, exactly as the ETag header gives them (%s: "3.2"), got %s%s`, name, shown, hint)
 }

@@ -69,7 +69,7 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 	for name, vals := range query {
 		spec, ok := allowed[name]
 		if !ok {
-			return lr, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+			return lr, unknownParam(name, paramNames(allowed))
 		}
 		if len(vals) > 1 && !spec.csv {
 			return lr, news.FieldErrorf(news.EInvalid, name, "may be given only once")
@@ -182,7 +182,8 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 		case news.SortNewest, news.SortOldest, news.SortRelevance:
 			f.Sort = s
 		default:
-			return lr, news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q", v)
+			return lr, news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q%s", v,
+				suggestion(v, []string{string(news.SortNewest), string(news.SortOldest), string(news.SortRelevance)}))
 		}
 	}
 	if f.Sort == news.SortRelevance && len(f.Query) == 0 {
@@ -210,7 +211,8 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 	}
 	for _, v := range values["facets"] {
 		if v != news.FacetCountry && v != news.FacetTheme {
-			return lr, news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q", v)
+			return lr, news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q%s", v,
+				suggestion(v, []string{news.FacetCountry, news.FacetTheme}))
 		}
 		f.Facets = appendUnique(f.Facets, v)
 	}

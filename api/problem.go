@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -51,19 +53,6 @@ var statusOf = map[news.Code]int{
 	news.EInternal:           http.StatusInternalServerError,
 }
 
-// codeOf is the reverse, for errors raised by Echo itself (no route, wrong method).
-func codeOf(status int) news.Code {
-	for c, s := range statusOf {
-		if s == status && c != news.EInternal {
-			return c
-		}
-	}
-	if status >= 500 {
-		return news.EInternal
-	}
-	return news.EInvalid
-}
-
 const problemContentType = "application/problem+json"
 
 // storageRetryAfter is the Retry-After of a 507, in seconds: as long as
@@ -91,14 +80,10 @@ func toProblem(err error, requestID string) Problem {
 		}
 	case errors.As(err, &he):
 		p.Status = he.Code
-		p.Type = "urn:headlines:problem:" + string(codeOf(he.Code))
-		if he.Code == http.StatusNotImplemented {
-			p.Type = "urn:headlines:problem:not_implemented"
-		}
-		if msg, ok := he.Message.(string); ok && msg != "" {
+		p.Type = problemType(he.Code)
+		p.Detail = strings.ToLower(http.StatusText(he.Code))
+		if msg, ok := he.Message.(string); ok && msg != "" && msg != http.StatusText(he.Code) {
 			p.Detail = strings.ToLower(msg[:1]) + msg[1:]
-		} else {
-			p.Detail = strings.ToLower(http.StatusText(he.Code))
 		}
 		if he.Code >= 500 && he.Code != http.StatusNotImplemented {
 			p.Detail = "an internal error occurred; quote the request_id when reporting it"
@@ -114,8 +99,92 @@ func toProblem(err error, requestID string) Problem {
 	if p.Status == 0 {
 		p.Status = http.StatusInternalServerError
 	}
-	p.Title = http.StatusText(p.Status)
+	p.Title = reasonPhrase(p.Status)
 	return p
+}
+
+// reasonPhrase is the title of a status: RFC 9110's reason phrase, where
+// Go's table still has the older one.
+func reasonPhrase(status int) string {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "Content Too Large"
+	case http.StatusUnprocessableEntity:
+		return "Unprocessable Content"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "Range Not Satisfiable"
+	}
+	return http.StatusText(status)
+}
+
+// problemType is the type URI of an error Echo raised itself: the domain
+// code's when the status has one (404 not_found, 413 too_large, …), else
+// one made of the reason phrase (405 method_not_allowed), so that each
+// kind of problem has its own type and never borrows another's.
+func problemType(status int) string {
+	for c, s := range statusOf { // one code per status
+		if s == status {
+			return "urn:headlines:problem:" + string(c)
+		}
+	}
+	slug := strings.ToLower(strings.NewReplacer(" ", "_", "-", "_", "'", "").Replace(reasonPhrase(status)))
+	if slug == "" {
+		slug = "http_" + strconv.Itoa(status)
+	}
+	return "urn:headlines:problem:" + slug
+}
+
+// routingDetail says what was wrong with a request no route took: the
+// path is none of the API's (and which one it resembles), or the method
+// is not one the path allows.
+func routingDetail(err error, c echo.Context) (string, bool) {
+	r := c.Request()
+	path := r.URL.Path
+	if len(path) > 200 {
+		path = path[:200] + "…"
+	}
+	switch {
+	case errors.Is(err, echo.ErrNotFound):
+		msg := fmt.Sprintf("%s is not a route of this API", path)
+		if near := closestRoute(c.Echo().Routes(), r.URL.Path); near != "" {
+			msg += "; did you mean " + near + "?"
+		} else {
+			msg += "."
+		}
+		return msg + " The routes are listed in /openapi.json and shown at /swagger/index.html.", true
+	case errors.Is(err, echo.ErrMethodNotAllowed):
+		allow := c.Response().Header().Get(echo.HeaderAllow)
+		return fmt.Sprintf("%s is not a method of %s; it allows %s (see the Allow header)", r.Method, path, allow), true
+	}
+	return "", false
+}
+
+// closestRoute is the path of a route that path was probably meant to
+// be, with path's own values in the route's parameters, or "".
+func closestRoute(routes []*echo.Route, path string) string {
+	if len(path) > 200 {
+		return ""
+	}
+	segs := strings.Split(path, "/")
+	var candidates []string
+	for _, rt := range routes {
+		if strings.Contains(rt.Path, "*") {
+			continue
+		}
+		parts := strings.Split(rt.Path, "/")
+		if strings.Contains(rt.Path, ":") {
+			if len(parts) != len(segs) {
+				continue
+			}
+			for i, p := range parts {
+				if strings.HasPrefix(p, ":") {
+					parts[i] = segs[i]
+				}
+			}
+		}
+		candidates = appendUnique(candidates, strings.Join(parts, "/"))
+	}
+	return closest(path, candidates)
 }
 
 // errorHandler is the one place where errors become responses.
@@ -125,6 +194,9 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err, c.Response().Header().Get(echo.HeaderXRequestID))
+		if detail, ok := routingDetail(err, c); ok {
+			p.Detail = detail
+		}
 		// A 503 that already carries Retry-After is a refusal by design
 		// (the expensive-read pool is full, or a read ran out of time): the
 		// request's own log line tells it, and a flood of them would

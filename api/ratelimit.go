@@ -152,7 +152,7 @@ func (rl *rateLimits) guardAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		return next
 	}
 	return func(c echo.Context) error {
-		_, sent := presentedKey(c)
+		_, sent, _ := presentedKey(c)
 		if sent {
 			if ok, retry := rl.authFail.peek(c.RealIP()); !ok {
 				return tooMany(c, retry, "too many requests with keys that were refused from this address")

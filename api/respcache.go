@@ -116,6 +116,7 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			h.Set("X-Cache", "hit")
 			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, hit.header.Get("ETag")) {
+				h.Set("ETag", sentETag(r, hit.header.Get("ETag"), len(hit.body)))
 				h.Del(echo.HeaderContentType)
 				return c.NoContent(http.StatusNotModified)
 			}

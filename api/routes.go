@@ -139,14 +139,17 @@ func New(d Deps) *echo.Echo {
 	e.Use(strictQuery)
 	// Compress answers of 1 KiB and more for clients that accept gzip;
 	// a 304 has no body and passes as it is. /metrics compresses itself.
-	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024,
-		Skipper: func(c echo.Context) bool { return c.Request().URL.Path == "/metrics" }}))
+	// Strong ETags of compressed answers are marked as such (encodingETags).
+	e.Use(encodingETags)
+	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: gzipMinLength,
+		Skipper: func(c echo.Context) bool { return gzipSkipped(c.Request().URL.Path) }}))
 	e.Use(warnUntrustedForwarding(d.Log, d.TrustedProxies))
 	e.Use(newOrigins(d.BaseURL, d.AllowedHosts, d.TrustedProxies).guard)
 	e.Use(cors(d.CORSOrigins))
 	e.Use(rl.guardAuth)
 	e.Use(h.auth.identify)
 	e.Use(rl.limit)
+	e.Use(preconditionSyntax)
 	e.Use(cacheControl(d.CacheMaxAge, d.StaleWhileRevalidate))
 	if d.ResponseCache && d.Changes != nil {
 		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)

@@ -70,7 +70,7 @@ func toTheme(t news.Theme) Theme {
 func parseUsed(c echo.Context) (bool, error) {
 	for name, vals := range c.QueryParams() {
 		if name != "used" {
-			return false, news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+			return false, unknownParam(name, []string{"used"})
 		}
 		if len(vals) > 1 {
 			return false, news.FieldErrorf(news.EInvalid, name, "may be given only once")
@@ -128,6 +128,7 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Success		200				{object}	Country
 //	@Header			200				{string}	ETag	"validator for If-None-Match"
 //	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		400				{object}	Problem	"malformed If-None-Match"
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
@@ -184,6 +185,7 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Success		200				{object}	Theme
 //	@Header			200				{string}	ETag	"validator for If-None-Match"
 //	@Success		304				"not modified: the If-None-Match ETag is current"
+//	@Failure		400				{object}	Problem	"malformed If-None-Match"
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"

@@ -403,7 +403,7 @@ const docTemplate = `{
                     {
                         "type": "string",
                         "example": "en",
-                        "description": "exact language tag",
+                        "description": "language tag, in any case (ko-KR = ko-kr)",
                         "name": "language",
                         "in": "query"
                     },
@@ -772,7 +772,7 @@ const docTemplate = `{
                         "headers": {
                             "ETag": {
                                 "type": "string",
-                                "description": "version of this article"
+                                "description": "the version of this article: id.version in double quotes, with -gzip before the closing quote when the answer is gzip-compressed"
                             }
                         }
                     },
@@ -838,7 +838,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the change is based on",
+                        "description": "ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -962,7 +962,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the deletion is based on",
+                        "description": "ETag the deletion is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     }
@@ -1055,7 +1055,7 @@ const docTemplate = `{
                     },
                     {
                         "type": "string",
-                        "description": "ETag the change is based on",
+                        "description": "ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400",
                         "name": "If-Match",
                         "in": "header"
                     },
@@ -1401,6 +1401,12 @@ const docTemplate = `{
                     },
                     "304": {
                         "description": "not modified: the If-None-Match ETag is current"
+                    },
+                    "400": {
+                        "description": "malformed If-None-Match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "a key was sent and is not valid",
@@ -2056,6 +2062,12 @@ const docTemplate = `{
                     },
                     "304": {
                         "description": "not modified: the If-None-Match ETag is current"
+                    },
+                    "400": {
+                        "description": "malformed If-None-Match",
+                        "schema": {
+                            "$ref": "#/definitions/Problem"
+                        }
                     },
                     "401": {
                         "description": "a key was sent and is not valid",

@@ -236,6 +236,8 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 		d.Language = "en"
 	} else if len(d.Language) > 35 || !languagePattern.MatchString(d.Language) {
 		p.Add("language", "must be a BCP 47 language tag such as en or ko-KR")
+	} else {
+		d.Language = CanonicalLanguage(d.Language)
 	}
 	switch d.Status {
 	case "":
@@ -569,4 +571,28 @@ func removeDotSegments(path string) string {
 		}
 	}
 	return strings.Join(out, "")
+}
+
+// CanonicalLanguage writes a BCP 47 tag in the case RFC 5646 (2.1.1)
+// recommends: tags are case-insensitive, so "EN", "ko-kr" and "zh-hant-tw"
+// are stored and matched as "en", "ko-KR" and "zh-Hant-TW". The language
+// is lower case, a four-letter script title case, a two-letter region
+// upper case, and everything from a singleton (x-, u-, …) on lower case.
+func CanonicalLanguage(tag string) string {
+	parts := strings.Split(tag, "-")
+	extension := false
+	for i, p := range parts {
+		p = strings.ToLower(p)
+		switch {
+		case i == 0 || extension:
+		case len(p) == 1:
+			extension = true
+		case len(p) == 2:
+			p = strings.ToUpper(p)
+		case len(p) == 4 && p[0] >= 'a' && p[0] <= 'z':
+			p = strings.ToUpper(p[:1]) + p[1:]
+		}
+		parts[i] = p
+	}
+	return strings.Join(parts, "-")
 }

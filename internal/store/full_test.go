@@ -99,8 +99,9 @@ func TestStorageFullCause(t *testing.T) {
 		{sqlite3.Error{Code: sqlite3.ErrIoErr, ExtendedCode: sqlite3.ErrIoErrRead, SystemErrno: syscall.EIO}, false, news.EUnavailable},
 		{sqlite3.Error{Code: sqlite3.ErrConstraint}, false, news.EConflict},
 		{fmt.Errorf("commit: %w", &pgconn.PgError{Code: "53100"}), true, news.EStorageFull},
-		{&pgconn.PgError{Code: "53200"}, false, news.EInternal}, // out_of_memory
-		{&pgconn.PgError{Code: "53300"}, false, news.EInternal}, // too_many_connections
+		{&pgconn.PgError{Code: "53200"}, false, news.EInternal},                                             // out_of_memory
+		{&pgconn.PgError{Code: "53300"}, false, news.EUnavailable},                                          // too_many_connections: a 503, not a 500
+		{fmt.Errorf("query: %w", &pgconn.ConnectError{Config: &pgconn.Config{}}), false, news.EUnavailable}, // when connecting
 	} {
 		if _, full := storageFullCause(c.err); full != c.full {
 			t.Errorf("%#v: full %v, want %v", c.err, full, c.full)

@@ -168,7 +168,9 @@ func buildList(d dialect, f news.Filter) listQuery {
 		q.needA = true
 	}
 	if f.Language != nil {
-		q.cond("a.language "+d.eq(), *f.Language)
+		// Tags are case-insensitive; rows written before they were
+		// stored in canonical case may be in any.
+		q.cond("lower(a.language) "+d.eq(), strings.ToLower(*f.Language))
 		q.needA = true
 	}
 	if !f.WithDrafts && !q.pairs { // pairs exist for published articles only

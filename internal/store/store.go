@@ -346,6 +346,8 @@ func translate(err error, doing string) error {
 			return &news.Error{Code: news.EConflict, Message: "the change conflicts with stored data"}
 		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
 			return news.Errorf(news.EUnavailable, "database unavailable")
+		case pe.Code == "53300": // too_many_connections: busy now, not broken; a retry may find a slot
+			return news.Errorf(news.EUnavailable, "database unavailable: it has no free connection")
 		}
 	}
 	var ce *pgconn.ConnectError
