@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -241,6 +242,11 @@ func TestThemeRenamesDuringWrites(t *testing.T) {
 		}
 		slugs := []string{"troops", "armed-forces"}
 		for i := range 6 {
+			// Let at least one create through before each rename, so the
+			// renames interleave with writes however loaded the machine is.
+			for seen, deadline := created.Load(), time.Now().Add(10*time.Second); created.Load() == seen && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
 			r := e.do(req{method: "PATCH", path: "/v1/themes/" + slugs[i%2], admin: true,
 				body: fmt.Sprintf(`{"slug":%q}`, slugs[(i+1)%2])})
 			if r.status != http.StatusOK {

@@ -205,7 +205,7 @@ func TestFrontPageErrorsForPeople(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	for path, want := range map[string]string{
 		"/?country=Narnia": `<li><code>country</code> unknown country &#34;Narnia&#34;`,
-		"/?q=missile":      `<li><code>q</code> is not a parameter of this endpoint</li>`,
+		"/?q=missile":      `<li><code>q</code> is not a parameter of this endpoint; known: country, cursor, theme</li>`,
 		"/?cursor=abc":     `<code>cursor</code>`,
 		"/?country=RU;KP":  `<code>country</code>`,
 	} {
