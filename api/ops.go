@@ -15,25 +15,27 @@ type Health struct {
 
 // healthz godoc
 //
-//	@Summary	Liveness
-//	@Tags		ops
-//	@ID			healthz
-//	@Produce	json,application/problem+json
-//	@Success	200	{object}	Health
-//	@Router		/healthz [get]
+//	@Summary		Liveness
+//	@Description	200 while the process serves requests, whatever the database does; for a liveness probe. Not rate limited.
+//	@Tags			ops
+//	@ID				healthz
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	Health
+//	@Router			/healthz [get]
 func (h *handlers) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, Health{Status: "ok"})
 }
 
 // readyz godoc
 //
-//	@Summary	Readiness: the database answers
-//	@Tags		ops
-//	@ID			readyz
-//	@Produce	json,application/problem+json
-//	@Success	200	{object}	Health
-//	@Failure	503	{object}	Problem
-//	@Router		/readyz [get]
+//	@Summary		Readiness: the database answers
+//	@Description	200 when the database answers, 503 when it does not; for a readiness probe or a load balancer. Not rate limited.
+//	@Tags			ops
+//	@ID				readyz
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	Health
+//	@Failure		503	{object}	Problem
+//	@Router			/readyz [get]
 func (h *handlers) readyz(c echo.Context) error {
 	if err := h.ping(c.Request().Context()); err != nil {
 		return err
