@@ -54,6 +54,7 @@ func Build(swagger2 []byte) (*openapi3.T, error) {
 		fixParameters(op, examples)
 		fixOperation(doc, op)
 	}
+	addJSONFeed(doc)
 	if err := addExamples(doc); err != nil {
 		return nil, err
 	}
@@ -185,6 +186,49 @@ func appendMissing(list []string, names ...string) []string {
 	}
 	sort.Strings(list)
 	return list
+}
+
+// addJSONFeed declares the JSON Feed 1.1 format (jsonfeed.org/version/1.1)
+// for every application/feed+json answer, which swag can only call an
+// object: generated clients then get typed feeds. Members beyond these
+// are allowed, as the format allows extensions.
+func addJSONFeed(doc *openapi3.T) {
+	described := func(s *openapi3.Schema, desc string) *openapi3.SchemaRef {
+		s.Description = desc
+		return s.NewRef()
+	}
+	str := func(desc string) *openapi3.SchemaRef { return described(openapi3.NewStringSchema(), desc) }
+	strs := func(desc string) *openapi3.SchemaRef {
+		return described(openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema()), desc)
+	}
+	author := openapi3.NewObjectSchema().WithProperties(map[string]*openapi3.Schema{
+		"name": openapi3.NewStringSchema(), "url": openapi3.NewStringSchema(), "avatar": openapi3.NewStringSchema(),
+	})
+	authors := openapi3.NewArraySchema().WithItems(author).NewRef()
+	date := func(desc string) *openapi3.SchemaRef { return described(openapi3.NewDateTimeSchema(), desc) }
+	item := &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"id"}, Properties: openapi3.Schemas{
+		"id": str("unique and stable"), "url": str("the story's page"), "external_url": str("a page the item is about"),
+		"title": str(""), "content_html": str(""), "content_text": str(""), "summary": str(""), "image": str("image URL"),
+		"date_published": date("RFC 3339"), "date_modified": date("RFC 3339"), "authors": authors, "tags": strs("the article's countries and themes"), "language": str(""),
+	}}
+	doc.Components.Schemas["JSONFeedItem"] = &openapi3.SchemaRef{Value: item}
+	doc.Components.Schemas["JSONFeed"] = &openapi3.SchemaRef{Value: &openapi3.Schema{
+		Type: &openapi3.Types{"object"}, Required: []string{"version", "title", "items"},
+		Description: "A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).",
+		Properties: openapi3.Schemas{
+			"version": str("https://jsonfeed.org/version/1.1"), "title": str(""), "home_page_url": str(""), "feed_url": str(""),
+			"description": str(""), "icon": str(""), "favicon": str(""), "language": str(""), "next_url": str(""),
+			"authors": authors, "items": openapi3.NewArraySchema().WithItems(item).NewRef(),
+		},
+	}}
+	doc.Components.Schemas["JSONFeed"].Value.Properties["items"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/JSONFeedItem"}
+	for _, op := range operations(doc) {
+		for _, ref := range op.Responses.Map() {
+			if mt := ref.Value.Content.Get("application/feed+json"); mt != nil {
+				mt.Schema = &openapi3.SchemaRef{Ref: "#/components/schemas/JSONFeed"}
+			}
+		}
+	}
 }
 
 // walkSchema calls f on s and every schema written inside it (not those
