@@ -11,21 +11,30 @@ import (
 // problems are the example bodies of error answers, one per status, as
 // the server writes them. Swagger UI shows the example of the status it
 // documents, so each must carry its own status, not the schema's 422.
-var problems = map[int]struct{ code, title, detail string }{
-	400: {"invalid", "Bad Request", "unknown parameter countries; did you mean country?"},
-	401: {"unauthorized", "Unauthorized", "the API key is not valid; send Authorization: Bearer <key> or X-API-Key: <key>"},
-	403: {"forbidden", "Forbidden", "this endpoint needs the editor role; this key has the reader role"},
-	404: {"not_found", "Not Found", "article 12345 not found"},
-	409: {"conflict", "Conflict", "an article with this url already exists"},
-	412: {"precondition_failed", "Precondition Failed", "the article has changed since the If-Match ETag: GET it again and reapply the change"},
-	413: {"too_large", "Content Too Large", "the request body is larger than 1 MiB"},
-	415: {"unsupported_media", "Unsupported Media Type", "send Content-Type: application/json"},
-	422: {"validation", "Unprocessable Content", "the article has invalid fields"},
-	428: {"precondition_required", "Precondition Required", "this server requires If-Match on changes: GET the article and send its ETag"},
-	429: {"too_many_requests", "Too Many Requests", "rate limit of the public policy reached; retry in 12 s"},
-	501: {"not_implemented", "Not Implemented", "only the json format is implemented"},
-	503: {"unavailable", "Service Unavailable", "too many expensive reads at once; retry in 1 s"},
-	507: {"storage_full", "Insufficient Storage", "the database's storage is full: nothing was stored"},
+var problems = map[int]struct{ code, detail string }{
+	400: {"invalid", "countries: is not a parameter of this endpoint"},
+	401: {"unauthorized", "the API key is not valid; send Authorization: Bearer <key> or X-API-Key: <key>"},
+	403: {"forbidden", "this endpoint needs the editor role; this key has the reader role"},
+	404: {"not_found", "no article 12345"},
+	409: {"conflict", "an article with this url already exists"},
+	412: {"precondition_failed", "the article has changed since the If-Match ETag: GET it again and reapply the change"},
+	413: {"too_large", "the body is larger than 1048576 bytes"},
+	415: {"unsupported_media", "Content-Type: must be application/json, got \"text/plain\""},
+	422: {"validation", "the article has invalid fields"},
+	428: {"precondition_required", "this server requires If-Match on changes: GET the article and send its ETag"},
+	429: {"too_many_requests", "rate limit of the public policy reached; retry in 12 s"},
+	501: {"not_implemented", "only the json format is implemented"},
+	503: {"unavailable", "too many expensive reads at once; retry in 1 s"},
+	507: {"storage_full", "the database's storage is full: nothing was stored"},
+}
+
+// problemTitle is the title the server writes: the status's reason phrase,
+// 422's as RFC 9110 names it.
+func problemTitle(status int) string {
+	if status == http.StatusUnprocessableEntity {
+		return "Unprocessable Content"
+	}
+	return http.StatusText(status)
 }
 
 // problemExample is the example body of an error answer with status.
@@ -35,14 +44,14 @@ func problemExample(status int) (map[string]any, error) {
 		return nil, fmt.Errorf("no example problem for status %d: add one to internal/apidoc", status)
 	}
 	ex := map[string]any{
-		"type": "urn:headlines:problem:" + p.code, "title": p.title, "status": status,
+		"type": "urn:headlines:problem:" + p.code, "title": problemTitle(status), "status": status,
 		"detail": p.detail, "request_id": "5f2b9c0e7d1a4e3b",
 	}
 	switch status {
 	case 409:
 		ex["existing_id"] = 3
 	case 400:
-		ex["errors"] = []any{map[string]any{"field": "countries", "message": "unknown parameter; did you mean country?"}}
+		ex["errors"] = []any{map[string]any{"field": "countries", "message": "is not a parameter of this endpoint"}}
 	case 422:
 		ex["errors"] = []any{map[string]any{"field": "title", "message": "is required"}}
 	}
