@@ -52,7 +52,7 @@ func Build(swagger2 []byte) (*openapi3.T, error) {
 	}
 	for _, op := range operations(doc) {
 		fixParameters(op, examples)
-		fixOperation(doc, op)
+		fixOperation(op)
 	}
 	addJSONFeed(doc)
 	if err := addExamples(doc); err != nil {
@@ -317,7 +317,7 @@ func conditionalGET(op operation) bool {
 }
 
 // fixOperation applies the rules that hold for every route.
-func fixOperation(doc *openapi3.T, op operation) {
+func fixOperation(op operation) {
 	if op.Responses == nil {
 		op.Responses = openapi3.NewResponses()
 	}
@@ -345,7 +345,7 @@ func fixOperation(doc *openapi3.T, op operation) {
 		r := ref.Value
 		status := 0
 		_, _ = fmt.Sscan(code, &status)
-		fixContent(op, status, r)
+		fixContent(status, r)
 		r.Headers = openapi3.Headers{}
 		header := func(name string) { r.Headers[name] = &openapi3.HeaderRef{Ref: "#/components/headers/" + name} }
 		header("X-Request-Id")
@@ -393,7 +393,7 @@ func sendsArticle(r *openapi3.Response) bool {
 // @Produce type on every response, so a generated client could not tell
 // which body it got. Success answers keep the operation's real type,
 // errors are problem+json.
-func fixContent(op operation, status int, r *openapi3.Response) {
+func fixContent(status int, r *openapi3.Response) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		r.Content = nil
 		return

@@ -42,7 +42,7 @@ func run(args []string) error {
 	if len(args) != 2 {
 		return fmt.Errorf("usage: gen SWAGGER_JSON OUT_DIR")
 	}
-	in, err := os.ReadFile(args[0])
+	in, err := os.ReadFile(args[0]) //nolint:gosec // the path make docs names, not input
 	if err != nil {
 		return err
 	}
@@ -60,6 +60,7 @@ func run(args []string) error {
 		return err
 	}
 	for name, data := range map[string][]byte{"openapi.json": js, "openapi.yaml": ym, "docs.go": []byte(embedFile)} {
+		//nolint:gosec // committed source files, readable by all like the rest of the tree
 		if err := os.WriteFile(filepath.Join(args[1], name), data, 0o644); err != nil {
 			return err
 		}
