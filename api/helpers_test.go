@@ -171,7 +171,7 @@ func (e *env) checkSpec(hr *http.Request, r response) {
 	if r.status >= 500 && r.status != http.StatusServiceUnavailable && r.status != http.StatusNotImplemented && r.status != http.StatusInsufficientStorage {
 		e.t.Errorf("%s %s answered %d: %s", hr.Method, hr.URL, r.status, r.body)
 	}
-	if hr.Method == http.MethodHead || hr.Method == http.MethodOptions || r.status == http.StatusMethodNotAllowed || (r.status == http.StatusNotFound && !strings.HasPrefix(hr.URL.Path, "/v1/")) {
+	if hr.Method == http.MethodOptions || r.status == http.StatusMethodNotAllowed || (r.status == http.StatusNotFound && !strings.HasPrefix(hr.URL.Path, "/v1/")) {
 		return
 	}
 	if !strings.HasPrefix(hr.URL.Path, "/v1/") && hr.URL.Path != "/healthz" && hr.URL.Path != "/readyz" {

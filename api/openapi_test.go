@@ -32,6 +32,9 @@ func TestSpecIsValid(t *testing.T) {
 	}
 	ops := 0
 	for path, item := range doc.Paths.Map() {
+		if item.Get != nil && item.Head == nil {
+			t.Errorf("GET %s has no HEAD beside it", path)
+		}
 		for method, op := range item.Operations() {
 			ops++
 			if op.OperationID == "" || len(op.Tags) == 0 || op.Summary == "" {
@@ -71,25 +74,26 @@ func TestSpecContract(t *testing.T) {
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			where := method + " " + path
+			read := method == http.MethodGet || method == http.MethodHead
 			for _, tag := range op.Tags {
 				if !described[tag] {
 					t.Errorf("%s: tag %s has no description", where, tag)
 				}
 			}
-			if method == http.MethodGet && (op.Security == nil || len(*op.Security) == 0) {
+			if read && (op.Security == nil || len(*op.Security) == 0) {
 				t.Errorf("%s: no security: an optional key cannot be expressed", where)
 			}
 			if op.Responses.Value("401") == nil {
 				t.Errorf("%s: no 401, though a key that is not valid is refused everywhere", where)
 			}
-			conditional := method == http.MethodGet && path != "/healthz" && path != "/readyz" && path != "/version"
+			conditional := read && path != "/healthz" && path != "/readyz" && path != "/version"
 			if conditional && op.Responses.Value("304") == nil {
 				t.Errorf("%s: no 304 for If-None-Match", where)
 			}
 			for code, ref := range op.Responses.Map() {
 				r := ref.Value
 				where := where + " → " + code
-				if code == "204" || code == "304" {
+				if code == "204" || code == "304" || method == http.MethodHead {
 					if len(r.Content) != 0 {
 						t.Errorf("%s: a body-less answer declares content", where)
 					}

@@ -58,6 +58,9 @@ func Build(swagger2 []byte) (*openapi3.T, error) {
 	if err := addExamples(doc); err != nil {
 		return nil, err
 	}
+	if err := addHead(doc); err != nil {
+		return nil, err
+	}
 	// Round-trip through JSON so that what is validated is exactly what
 	// is written, $refs resolved by the loader as a client would.
 	raw, err := json.Marshal(doc)
@@ -380,6 +383,33 @@ func fixOperation(op operation) {
 			header("WWW-Authenticate")
 		}
 	}
+}
+
+// addHead declares HEAD beside every GET: the server answers HEAD on each
+// GET route with the same status and headers and no body, and a client or
+// a contract test must find it in the document.
+func addHead(doc *openapi3.T) error {
+	for _, op := range operations(doc) {
+		if op.method != http.MethodGet {
+			continue
+		}
+		var head openapi3.Operation
+		raw, err := json.Marshal(op.Operation)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(raw, &head); err != nil {
+			return err
+		}
+		head.OperationID = "head" + strings.ToUpper(op.OperationID[:1]) + op.OperationID[1:]
+		head.Summary = op.Summary + " (headers only)"
+		head.Description = "What GET " + op.path + " answers, without the body."
+		for _, r := range head.Responses.Map() {
+			r.Value.Content = nil
+		}
+		doc.Paths.Value(op.path).Head = &head
+	}
+	return nil
 }
 
 // sendsArticle says whether a response's body is one whole article (whose
