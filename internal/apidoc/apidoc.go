@@ -330,13 +330,12 @@ func fixOperation(op operation) {
 		op.Security = &openapi3.SecurityRequirements{{}, {"ApiKeyAuth": {}}, {"BearerAuth": {}}}
 	}
 	// Every route may refuse a bad query string or Host (400), a key that
-	// is not valid or sent in the URL (401) and, but for health checks,
-	// too many requests (429): the middleware runs before any handler.
+	// is not valid or sent in the URL (401) and too many requests (429:
+	// over the rate limit, or, even on health checks, too many refused
+	// keys from one address): the middleware runs before any handler.
 	addError(op, http.StatusBadRequest, "a malformed query, an unknown or bad parameter, or a Host this API does not answer for")
 	addError(op, http.StatusUnauthorized, "a key was sent and is not valid, or was sent in the URL; or this operation needs a key and none was sent")
-	if !withoutRateLimit[op.path] || op.path == "/healthz" {
-		addError(op, http.StatusTooManyRequests, "over the rate limit, or too many refused keys from this address; Retry-After says when to try again")
-	}
+	addError(op, http.StatusTooManyRequests, "over the rate limit, or too many refused keys from this address; Retry-After says when to try again")
 	if conditionalGET(op) {
 		ensureHeaderParam(op, "If-None-Match", "ETag of a copy the client holds: a 304 answers when it is current")
 		if op.Responses.Value("304") == nil {
