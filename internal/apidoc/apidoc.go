@@ -313,10 +313,13 @@ func fixParameters(op operation, examples map[string]any) {
 var withoutRateLimit = map[string]bool{"/healthz": true, "/readyz": true}
 
 // conditionalGET says which GET answers carry an ETag and honour
-// If-None-Match with 304: everything but the operational endpoints (the
-// server's cacheable()).
+// If-None-Match with 304. It mirrors cacheable() in api/httpcache.go: the
+// API's resources, feeds, widgets and the front page, not the operational
+// endpoints. TestSpecContract in api/ checks the two agree.
 func conditionalGET(op operation) bool {
-	return op.method == http.MethodGet && !withoutRateLimit[op.path] && op.path != "/version"
+	p := op.path
+	return op.method == http.MethodGet &&
+		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/")
 }
 
 // fixOperation applies the rules that hold for every route.
