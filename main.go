@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -20,6 +21,9 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := cli.Run(ctx, version, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, cli.ErrUsage) {
+		os.Exit(2) // the reason and the usage are on stderr already
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "headlines:", err)
 		os.Exit(1)

@@ -3,16 +3,21 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/dom"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -72,89 +77,296 @@ func screenshot(t *testing.T, ctx context.Context, name string) string {
 	return path
 }
 
-// TestPartnerPageInBrowser serves a partner page from another origin that
-// uses /embed.js and frames /embed/headlines, opens it in Chromium, and
-// checks that the headlines show, link where they should, and that a
-// title made of markup shows as text and runs nothing.
+// frameEval calls fn, a JavaScript function declaration, with the document
+// element of the frame as this, in the frame's own (cross-origin) context,
+// and decodes what it returns.
+func frameEval[T any](ctx context.Context, frame *chromedp.Node, fn string) (T, error) {
+	return chromedp.Run(ctx, chromedp.QueryAfter(chromedp.CSS(`html`), func(ctx context.Context, t *chromedp.Target, nodes []*chromedp.Node) (T, error) {
+		var zero T
+		r, err := cdp.Call(ctx, t, dom.ResolveNode, dom.ResolveNodeParams{NodeID: nodes[0].NodeID})
+		if err != nil {
+			return zero, err
+		}
+		return chromedp.CallFunctionOn[T](fn, func(p *runtime.CallFunctionOnParams) { p.ObjectID = r.Object.ObjectID })(ctx, t)
+	}, chromedp.FromNode(frame)))
+}
+
+// widgetView is what a test reads off a rendered widget, in the iframe or
+// in embed.js's shadow root.
+type widgetView struct {
+	Heading, More string
+	Titles, Links []string
+	Dates         []string
+	Background    string
+	// Styles inside the widget: a headline link's colour and decoration,
+	// the widget's font family, an item's font size.
+	LinkColor, LinkDecoration, Font, ItemFontSize string
+	Dashed                                        int // elements with the host's dashed div border
+	Markup                                        int // script and img elements
+	// The layout, in the iframe.
+	ViewportW, ViewportH, ScrollW, ScrollH float64
+	Items, FullyVisible                    int
+	FooterBottom                           float64
+	ListScrolls                            bool
+}
+
+// readWidget is a function over the root of a widget (a document element or
+// a shadow root's host) that returns a widgetView.
+const readWidget = `function(root) {
+	const w = root.querySelector('.widget');
+	const q = s => Array.from(w.querySelectorAll(s));
+	const cs = e => getComputedStyle(e);
+	const doc = w.ownerDocument.documentElement;
+	const ol = w.querySelector('ol'), footer = w.querySelector('footer');
+	const olBottom = ol ? ol.getBoundingClientRect().bottom : 0;
+	const first = w.querySelector('li a');
+	return {
+		heading: w.querySelector('h1').textContent,
+		more: footer.querySelector('a').href,
+		titles: q('li a').map(a => a.textContent), links: q('li a').map(a => a.href), dates: q('li time').map(t => t.textContent),
+		background: cs(w).backgroundColor,
+		linkColor: first ? cs(first).color : '', linkDecoration: first ? cs(first).textDecorationLine : '',
+		font: cs(w).fontFamily, itemFontSize: first ? cs(first.parentElement).fontSize : '',
+		dashed: q('*').filter(e => cs(e).borderTopStyle === 'dashed').length,
+		markup: q('script, img').length,
+		viewportW: doc.clientWidth, viewportH: doc.clientHeight, scrollW: doc.scrollWidth, scrollH: doc.scrollHeight,
+		items: q('li').length,
+		fullyVisible: q('li').filter(li => { const r = li.getBoundingClientRect(); return r.top >= 0 && r.bottom <= Math.min(doc.clientHeight, olBottom) + 0.5 && r.right <= doc.clientWidth + 0.5; }).length,
+		footerBottom: footer.getBoundingClientRect().bottom,
+		listScrolls: ol ? ol.scrollHeight > ol.clientHeight : false,
+	};
+}`
+
+// TestPartnerPageInBrowser pastes the front page's two snippets (embed.js
+// and the iframe) into a partner page on another origin whose styles would
+// leak into anything that inherits them, opens it in Chromium in light and
+// dark, and checks that both widgets look like the widget, agree with each
+// other, fit their box, and show a title made of markup as text.
 func TestPartnerPageInBrowser(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	hostile := `<img src=x onerror=alert(1)>`
-	ids := map[string]int{}
-	for _, body := range []string{
-		fmt.Sprintf(`{"title":%q,"countries":["RU"],"url":"https://example.com/hostile","published_at":"2025-07-02T00:00:00Z"}`, hostile),
-		fmt.Sprintf(`{"title":%q,"countries":["KP"],"published_at":"2025-07-02T00:00:00Z"}`, hostile+" in the frame"),
-	} {
-		r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: body})
-		if r.status != 201 {
-			t.Fatal(r.status)
-		}
-		ids[r.json(t)["title"].(string)] = int(r.json(t)["id"].(float64))
+	hostile := `<script>alert(1)</script><img src=x onerror=alert(2)>`
+	created := e.do(req{method: "POST", path: "/v1/articles", key: true,
+		body: fmt.Sprintf(`{"title":%q,"countries":["RU"],"published_at":"2025-07-02T00:00:00Z"}`, hostile)})
+	if created.status != 201 {
+		t.Fatal(created.status)
+	}
+	hostileLink := fmt.Sprintf("%s/articles/%d", e.srv.URL, int(created.json(t)["id"].(float64)))
+
+	// The snippets, as a partner copies them from the front page.
+	front := string(e.do(req{path: "/?country=RU"}).body)
+	pre := regexp.MustCompile(`(?s)<pre[^>]*>(.*?)</pre>`).FindAllStringSubmatch(front, -1)
+	if len(pre) != 2 {
+		t.Fatalf("the front page shows %d snippets, want 2", len(pre))
+	}
+	scriptSnippet, frameSnippet := html.UnescapeString(pre[0][1]), html.UnescapeString(pre[1][1])
+	if !strings.Contains(frameSnippet, `width="400" height="600"`) {
+		t.Fatalf("iframe snippet %s", frameSnippet)
 	}
 	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		script, frame := scriptSnippet, frameSnippet
+		if r.URL.Path == "/dark" {
+			script = strings.Replace(script, "<div data-headlines", `<div data-headlines data-style="dark"`, 1)
+			frame = strings.Replace(frame, "limit=5", "limit=5&amp;style=dark", 1)
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprintf(w, `<!doctype html><html><head><title>Partner</title></head><body>
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Partner</title><style>
+body { font-family: serif; color: rgb(0, 128, 0); font-size: 22px; line-height: 2; letter-spacing: 1px; background: #f6f1e4; }
+a { color: red; text-decoration: underline wavy; }
+div { border: 3px dashed purple; padding: 6px; font-family: monospace; }
+h1, ol, li, span, section, footer, time, p { color: blue; font-size: 30px; }
+td { vertical-align: top; padding: 0 16px; }
+</style></head><body>
 <h1>A partner's page</h1>
-<div id="widget" data-headlines data-country="RU" data-limit="4"></div>
-<iframe id="frame" src="%[1]s/embed/headlines?country=KP&amp;limit=4&amp;style=dark" width="600" height="420"></iframe>
-<script src="%[1]s/embed.js"></script>
-</body></html>`, e.srv.URL)
+<p class="widget meta" id="host-para">The partner's own text, with <a id="host-link" href="#">a link</a>.</p>
+<table><tr><td style="width:420px">%s</td><td>%s</td></tr></table>
+</body></html>`, script, frame)
 	}))
 	defer partner.Close()
 
 	ctx, dialogs := browser(t)
-	if err := chromedp.Do(ctx,
-		chromedp.Navigate(partner.URL),
-		chromedp.WaitVisible(chromedp.CSS(`#widget li a`)),
-		chromedp.Sleep(300*time.Millisecond), // time for any onerror to fire
-	); err != nil {
-		t.Fatal(err)
-	}
-	links, err := chromedp.Run(ctx, chromedp.Evaluate[[][]string](`Array.from(document.querySelectorAll('#widget li a')).map(a => [a.textContent, a.href])`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	images, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#widget img').length`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(links) != 4 {
-		t.Fatalf("the script rendered %d headlines, want 4: %v", len(links), links)
-	}
-	if links[0][0] != hostile || links[0][1] != "https://example.com/hostile" {
-		t.Errorf("first headline %q → %q, want the markup as text, linking to its url", links[0][0], links[0][1])
-	}
-	if !strings.HasPrefix(links[1][0], "Russia plans to build") || !strings.HasPrefix(links[1][1], e.srv.URL+"/v1/articles/") {
-		t.Errorf("second headline %q → %q, want a demo story linking into the API", links[1][0], links[1][1])
-	}
-	if images != 0 {
-		t.Errorf("the widget contains %d img elements", images)
-	}
+	for _, style := range []string{"light", "dark"} {
+		if err := chromedp.Do(ctx,
+			chromedp.Navigate(partner.URL+"/"+style),
+			chromedp.WaitReady(chromedp.CSS(`div[data-headlines]`)),
+		); err != nil {
+			t.Fatal(err)
+		}
+		var script widgetView
+		for range 100 { // until embed.js has rendered
+			v, err := chromedp.Run(ctx, chromedp.Evaluate[widgetView](`(`+readWidget+`)(document.querySelector('div[data-headlines]').shadowRoot || document.createElement('div'))`, chromedp.EvalIgnoreExceptions))
+			if err == nil && len(v.Titles) > 0 {
+				script = v
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(script.Titles) == 0 {
+			t.Fatalf("%s: embed.js rendered nothing into a shadow root", style)
+		}
+		if err := chromedp.Do(ctx, chromedp.Sleep(300*time.Millisecond)); err != nil { // time for any onerror to fire
+			t.Fatal(err)
+		}
+		frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`iframe`)))
+		if err != nil || len(frames) != 1 {
+			t.Fatalf("iframe: %v", err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`li a`), chromedp.FromNode(frames[0]))); err != nil {
+			t.Fatal(err)
+		}
+		frame, err := frameEval[widgetView](ctx, frames[0], `function() { return (`+readWidget+`)(this); }`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		host, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[getComputedStyle(document.getElementById('host-link')).color, getComputedStyle(document.getElementById('host-para')).fontFamily, getComputedStyle(document.getElementById('host-para')).padding]`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		shot := screenshot(t, ctx, "partner-page-"+style+".png")
+		t.Logf("%s: embed.js %+v", style, script)
+		t.Logf("%s: iframe %+v", style, frame)
 
-	// Inside the iframe, served from the API's origin.
-	frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`#frame`)))
-	if err != nil || len(frames) != 1 {
-		t.Fatalf("iframe: %v", err)
+		fg, bg := "rgb(26, 26, 26)", "rgb(255, 255, 255)"
+		if style == "dark" {
+			fg, bg = "rgb(232, 234, 237)", "rgb(22, 24, 29)"
+		}
+		for name, v := range map[string]widgetView{"embed.js": script, "iframe": frame} {
+			if v.Heading != "Headlines: Russia" || v.More != e.srv.URL+"/?country=RU" {
+				t.Errorf("%s %s: heading %q, More headlines → %q", style, name, v.Heading, v.More)
+			}
+			if len(v.Titles) != 5 || v.Titles[0] != hostile || v.Links[0] != hostileLink {
+				t.Errorf("%s %s: %d headlines, first %q → %q; want 5, the markup as text, linking to %s", style, name, len(v.Titles), v.Titles, v.Links, hostileLink)
+			}
+			if v.Markup != 0 {
+				t.Errorf("%s %s: %d script or img elements", style, name, v.Markup)
+			}
+			// The host's a, body, div and element rules reach neither widget.
+			if v.LinkColor != fg || v.LinkDecoration != "none" || !strings.HasPrefix(v.Font, "system-ui") || v.ItemFontSize != "15px" || v.Background != bg || v.Dashed != 0 {
+				t.Errorf("%s %s: link %s %s, font %q, item %s, background %s, %d dashed; want %s, none, system-ui…, 15px, %s, 0",
+					style, name, v.LinkColor, v.LinkDecoration, v.Font, v.ItemFontSize, v.Background, v.Dashed, fg, bg)
+			}
+		}
+		if strings.Join(script.Dates, "|") != strings.Join(frame.Dates, "|") || strings.Join(script.Titles, "|") != strings.Join(frame.Titles, "|") {
+			t.Errorf("%s: embed.js shows %q on %q, the iframe %q on %q", style, script.Titles, script.Dates, frame.Titles, frame.Dates)
+		}
+		if len(frame.Dates) == 0 || frame.Dates[0] != "2 Jul 2025" {
+			t.Errorf("%s: dates %q, want the first 2 Jul 2025", style, frame.Dates)
+		}
+		// The iframe's content fits the 400×600 the snippet gives it.
+		if frame.ViewportW != 400 || frame.ViewportH != 600 || frame.ScrollW > 400 || frame.ScrollH > 600 ||
+			frame.FullyVisible != frame.Items || frame.FooterBottom > 600 {
+			t.Errorf("%s: the iframe (%v×%v) holds %v×%v of content, %d of %d headlines fully visible, footer ends at %v",
+				style, frame.ViewportW, frame.ViewportH, frame.ScrollW, frame.ScrollH, frame.FullyVisible, frame.Items, frame.FooterBottom)
+		}
+		// And the widget's styles stay inside it.
+		if host[0] != "rgb(255, 0, 0)" || host[1] != "serif" || host[2] != "0px" {
+			t.Errorf("%s: the host's own link and paragraph are styled %q", style, host)
+		}
+		t.Logf("screenshot of the %s partner page (%s): %s", style, partner.URL, shot)
 	}
-	frameLinks, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSSAll(`li a`), chromedp.FromNode(frames[0])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(frameLinks) != 4 {
-		t.Fatalf("the iframe shows %d headlines, want 4", len(frameLinks))
-	}
-	frameTitle, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`li a`), chromedp.FromNode(frames[0])))
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantHref := fmt.Sprintf("%s/v1/articles/%d", e.srv.URL, ids[hostile+" in the frame"])
-	if frameTitle != hostile+" in the frame" || frameLinks[0].AttributeValue("href") != wantHref {
-		t.Errorf("iframe first headline %q → %q, want %q", frameTitle, frameLinks[0].AttributeValue("href"), wantHref)
-	}
-	path := screenshot(t, ctx, "partner-page.png")
 	if n := dialogs.Load(); n != 0 {
 		t.Errorf("%d JavaScript dialogs opened: injected script ran", n)
 	}
-	t.Logf("the partner page (%s) shows the script widget and the iframe widget; screenshot at %s", partner.URL, path)
+}
+
+// TestWidgetFitsWithManyHeadlines frames the widget with 20 headlines in
+// the snippet's 400×600, light and dark: the page never grows past the
+// frame, the footer stays in view and the list scrolls inside it.
+func TestWidgetFitsWithManyHeadlines(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for i := range 12 {
+		e.do(req{method: "POST", path: "/v1/articles", key: true,
+			body: fmt.Sprintf(`{"title":"A long headline number %d about border crossings, trade talks, troop movements and sanctions relief between neighbours","summary":"s","countries":["RU"]}`, i)})
+	}
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><iframe src="%s/embed/headlines?style=%s" width="400" height="600" style="border:0"></iframe>`, e.srv.URL, r.URL.Query().Get("style"))
+	}))
+	defer partner.Close()
+	ctx, _ := browser(t)
+	for _, style := range []string{"light", "dark"} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(partner.URL+"/?style="+style), chromedp.WaitReady(chromedp.CSS(`iframe`))); err != nil {
+			t.Fatal(err)
+		}
+		frames, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`iframe`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`footer a`), chromedp.FromNode(frames[0]))); err != nil {
+			t.Fatal(err)
+		}
+		v, err := frameEval[widgetView](ctx, frames[0], `function() { return (`+readWidget+`)(this); }`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, "widget-20-"+style+".png")
+		if v.Items != 20 || v.ScrollH > 600 || v.ScrollW > 400 || v.FooterBottom > 600 || !v.ListScrolls || v.FullyVisible < 3 {
+			t.Errorf("%s: %d headlines, %v×%v of content in 400×600, footer ends at %v, list scrolls %v, %d fully visible",
+				style, v.Items, v.ScrollW, v.ScrollH, v.FooterBottom, v.ListScrolls, v.FullyVisible)
+		}
+	}
+}
+
+// TestFrontPagePagingInBrowser follows Older from the front page to the
+// second page and back to the newest.
+func TestFrontPagePagingInBrowser(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	var items []string
+	for i := range 25 {
+		items = append(items, fmt.Sprintf(`{"title":"Older note %02d","countries":["RU"],"published_at":"2024-01-01T00:%02d:00Z"}`, i, i))
+	}
+	if r := e.do(req{method: "POST", path: "/v1/articles/batch", key: true, body: `{"articles":[` + strings.Join(items, ",") + `]}`}); r.status != http.StatusMultiStatus {
+		t.Fatal(r.status)
+	}
+	ctx, _ := browser(t)
+	titles := chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#headlines a.title')).map(a => a.textContent)`)
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`#older`))); err != nil {
+		t.Fatal(err)
+	}
+	first, err := chromedp.Run(ctx, titles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`#total`)))
+	shot := screenshot(t, ctx, "front-page.png")
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#older`)), chromedp.WaitVisible(chromedp.CSS(`#newest`))); err != nil {
+		t.Fatal(err)
+	}
+	second, err := chromedp.Run(ctx, titles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	location, _ := chromedp.Run(ctx, chromedp.Location())
+	shot2 := screenshot(t, ctx, "front-page-older.png")
+	if total != "35 headlines" || len(first) != 20 || len(second) != 15 || first[19] == second[0] || !strings.Contains(location, "/?cursor=") {
+		t.Errorf("%s; page 1: %d headlines, page 2 (%s): %d: %q", total, len(first), location, len(second), second)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#newest`)), chromedp.WaitVisible(chromedp.CSS(`#older`))); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := chromedp.Run(ctx, titles)
+	if strings.Join(again, "|") != strings.Join(first, "|") {
+		t.Errorf("back to the newest: %q", again)
+	}
+	// A headline without a url opens its page for people.
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(`#headlines a.title[href*="/articles/"]`)), chromedp.WaitVisible(chromedp.CSS(`main.page h1`))); err != nil {
+		t.Fatal(err)
+	}
+	heading, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`main.page h1`)))
+	ogTitle, _ := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`meta[property="og:title"]`), "content"))
+	shot3 := screenshot(t, ctx, "article-page.png")
+	if !strings.HasPrefix(heading, "Russia plans") || ogTitle.Value != heading {
+		t.Errorf("article page: heading %q, og:title %q", heading, ogTitle.Value)
+	}
+	// A mistyped filter is a page that says what is wrong.
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/?country=Narnia"), chromedp.WaitVisible(chromedp.CSS(`#back`))); err != nil {
+		t.Fatal(err)
+	}
+	problem, _ := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(`ul.fields`)))
+	shot4 := screenshot(t, ctx, "front-page-error.png")
+	if !strings.Contains(problem, `unknown country "Narnia"`) {
+		t.Errorf("error page says %q", problem)
+	}
+	t.Logf("screenshots: %s, %s, %s, %s", shot, shot2, shot3, shot4)
 }
 
 // TestFrontPageChipsInBrowser clicks a theme chip on the front page and

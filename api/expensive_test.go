@@ -73,7 +73,12 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 			if took > time.Second {
 				t.Errorf("%s took %s to be refused", r.path, took)
 			}
-			if r.method == "" {
+			switch {
+			case r.path == "/" || strings.HasPrefix(r.path, "/?"): // the front page tells people, in HTML
+				if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(string(res.body), "please try again") {
+					t.Errorf("%s while the pool is full: %q", r.path, res.header.Get("Content-Type"))
+				}
+			case r.method == "":
 				assertProblem(t, res, http.StatusServiceUnavailable, "")
 			}
 		}

@@ -46,7 +46,8 @@ func (w *bufferWriter) Write(p []byte) (int, error) {
 // cacheable says which GET answers carry validators: the API's resources,
 // feeds and widgets, not the docs or the operational endpoints.
 func cacheable(path string) bool {
-	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/embed") || path == "/oembed" || path == "/openapi.json" || path == "/"
+	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/embed") || path == "/oembed" || path == "/openapi.json" || path == "/" ||
+		strings.HasPrefix(path, "/articles/")
 }
 
 // conditional gives every successful GET an ETag and answers a matching

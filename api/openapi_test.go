@@ -103,7 +103,11 @@ func TestSpecContract(t *testing.T) {
 					t.Errorf("%s: %d media types, want exactly one", where, len(r.Content))
 				}
 				for ct, mt := range r.Content {
-					if code >= "400" {
+					if code >= "400" && api.ForPeople(path) {
+						if ct != "text/html" {
+							t.Errorf("%s: an error of a page for people as %s", where, ct)
+						}
+					} else if code >= "400" {
 						if ct != "application/problem+json" {
 							t.Errorf("%s: error as %s", where, ct)
 						}

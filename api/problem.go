@@ -143,6 +143,10 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusInsufficientStorage {
 			c.Response().Header().Set("Retry-After", storageRetryAfter)
 		}
+		if forPeople(c.Request().URL.Path) {
+			renderProblemPage(c, p)
+			return
+		}
 		c.Response().Header().Set(echo.HeaderContentType, problemContentType)
 		c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
 		if c.Request().Method == http.MethodHead {

@@ -195,6 +195,7 @@ func New(d Deps) *echo.Echo {
 	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
 		echoSwagger.PersistAuthorization(true)))
 	get("/", h.home)
+	get("/articles/:id", h.articleHTML)
 	get("/embed/headlines", h.embedHeadlines)
 	get("/embed.js", h.embedScript)
 	get("/oembed", h.oembed)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -33,15 +34,31 @@ func mustRead(name string) string {
 
 var (
 	// The stylesheets are our own embedded files, passed to the templates
-	// as trusted CSS; no request data reaches them.
-	widgetCSS  = mustRead("web/widget.css")
-	homeCSS    = mustRead("web/home.css")
-	embedJS    = []byte(mustRead("web/embed.js"))
-	widgetCSSv = template.CSS(widgetCSS) //nolint:gosec // an embedded file, not input
-	homeCSSv   = template.CSS(homeCSS)   //nolint:gosec // an embedded file, not input
-	widgetPage = template.Must(template.New("widget").Parse(mustRead("web/widget.html")))
-	homePage   = template.Must(template.New("home").Parse(mustRead("web/home.html")))
+	// as trusted CSS; no request data reaches them. The widget's is also
+	// the stylesheet embed.js puts into each widget's shadow root, so the
+	// iframe and the script look alike; the front page's serves every page
+	// for people (front page, article pages, error pages).
+	widgetCSS   = mustRead("web/widget.css")
+	homeCSS     = mustRead("web/home.css")
+	embedJS     = []byte(withCSS(mustRead("web/embed.js"), widgetCSS))
+	widgetCSSv  = template.CSS(widgetCSS) //nolint:gosec // an embedded file, not input
+	homeCSSv    = template.CSS(homeCSS)   //nolint:gosec // an embedded file, not input
+	widgetPage  = template.Must(template.New("widget").Parse(mustRead("web/widget.html")))
+	homePage    = template.Must(template.New("home").Parse(mustRead("web/home.html")))
+	articlePage = template.Must(template.New("article").Parse(mustRead("web/article.html")))
+	errorPage   = template.Must(template.New("error").Parse(mustRead("web/error.html")))
 )
+
+// withCSS puts css into the script where it says /*WIDGET_CSS*/"", as a
+// JavaScript string literal (JSON's, with <, > and & escaped).
+func withCSS(js, css string) string {
+	const mark = `/*WIDGET_CSS*/""`
+	lit, err := json.Marshal(css)
+	if err != nil || !strings.Contains(js, mark) {
+		panic("embed.js has no place for the widget stylesheet") // embedded at build time
+	}
+	return strings.Replace(js, mark, string(lit), 1)
+}
 
 // styleHash is the CSP source that allows exactly one inline stylesheet.
 func styleHash(css string) string {
@@ -55,6 +72,8 @@ var (
 	widgetCSP = "default-src 'none'; style-src " + styleHash(widgetCSS) + "; base-uri 'none'; form-action 'none'; frame-ancestors *"
 	// homeCSP: no scripts at all; the preview frames the widget.
 	homeCSP = "default-src 'none'; style-src " + styleHash(homeCSS) + "; frame-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+	// pageCSP: article and error pages show text and their stylesheet only.
+	pageCSP = "default-src 'none'; style-src " + styleHash(homeCSS) + "; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 
 // item is an article as the pages show it.
@@ -64,15 +83,21 @@ type item struct {
 
 func (h *handlers) pageItem(c echo.Context, a news.Article) item {
 	link := a.URL
-	if link == "" {
-		link = baseURL(c) + "/v1/articles/" + strconv.FormatInt(a.ID, 10)
+	if link == "" { // the article's page for people, never the JSON
+		link = baseURL(c) + articlePath(a.ID)
 	}
 	return item{
 		Title: a.Title, Summary: a.Summary, Link: link, Source: a.Source,
-		ISO: a.PublishedAt.UTC().Format(time.RFC3339), When: a.PublishedAt.UTC().Format("2 Jan 2006"),
+		ISO: a.PublishedAt.UTC().Format(time.RFC3339), When: day(a.PublishedAt),
 		Tags: strings.Join(append(append([]string{}, a.Countries...), a.Themes...), ", "),
 	}
 }
+
+// day is the one date format of the pages and widgets, embed.js included:
+// "2 Jan 2006", in UTC.
+func day(t time.Time) string { return t.UTC().Format("2 Jan 2006") }
+
+func articlePath(id int64) string { return "/articles/" + strconv.FormatInt(id, 10) }
 
 func render(c echo.Context, t *template.Template, csp string, data any) error {
 	var buf bytes.Buffer
@@ -122,22 +147,38 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)
 	}
-	// "More headlines" goes to the front page, which filters by one
-	// country and one theme and takes nothing else (a limit would be a 400).
-	mq := url.Values{}
-	if len(lr.filter.Countries) == 1 {
-		mq.Set("country", lr.filter.Countries[0])
-	}
-	if len(lr.filter.Themes) == 1 {
-		mq.Set("theme", lr.filter.Themes[0])
-	}
-	more := baseURL(c) + "/"
-	if q := mq.Encode(); q != "" {
-		more += "?" + q
+	// "More headlines" goes to the front page with the widget's countries
+	// and themes, the only parameters it takes: whatever else the widget
+	// was given (limit, style, q, …) stays behind.
+	more := baseURL(c) + "/" + frontQuery(lr.filter, "")
+	// Consumers that speak oEmbed find the provider from the widget page.
+	widgetURL := baseURL(c) + "/embed/headlines"
+	if q := c.QueryParams().Encode(); q != "" {
+		widgetURL += "?" + q
 	}
 	return render(c, widgetPage, widgetCSP, map[string]any{
 		"Title": h.feedTitle(ctx, lr.filter), "Style": style, "CSS": widgetCSSv, "Items": items, "More": more,
+		"OEmbed": baseURL(c) + "/oembed?url=" + url.QueryEscape(widgetURL),
 	})
+}
+
+// frontQuery is the front page's query for f's countries and themes (the
+// only filters it takes), and a cursor when given: "" or "?country=…".
+func frontQuery(f news.Filter, cursor string) string {
+	v := url.Values{}
+	if len(f.Countries) > 0 {
+		v.Set("country", strings.Join(f.Countries, ","))
+	}
+	if len(f.Themes) > 0 {
+		v.Set("theme", strings.Join(f.Themes, ","))
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
 }
 
 func cloneQuery(q url.Values) url.Values {
@@ -205,7 +246,7 @@ func (h *handlers) oembed(c echo.Context) error {
 	if f := q.Get("format"); f != "" && f != "json" {
 		return echo.NewHTTPError(http.StatusNotImplemented, "only format=json is served")
 	}
-	width, height := 400, 600
+	width, height := widgetWidth, widgetHeight
 	for _, p := range []struct {
 		name string
 		dst  *int
@@ -261,11 +302,12 @@ type chip struct {
 }
 
 // home is the front page for people: the latest headlines, chips to
-// filter them, and how to take them elsewhere (feeds, widget, API).
+// filter them, pages of older ones, and how to take them elsewhere (feeds,
+// widget, API).
 func (h *handlers) home(c echo.Context) error {
 	ctx := c.Request().Context()
 	query := c.QueryParams()
-	lr, err := parseList(ctx, query, map[string]listParam{"country": {}, "theme": {}}, h.vocab, h.cursors, false)
+	lr, err := parseList(ctx, query, map[string]listParam{"country": {csv: true}, "theme": {csv: true}, "cursor": {}}, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -309,32 +351,185 @@ func (h *handlers) home(c echo.Context) error {
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)
 	}
-	qs := url.Values{}
-	for p, k := range current {
-		qs.Set(p, k)
-	}
-	query2 := ""
-	if len(qs) > 0 {
-		query2 = "?" + qs.Encode()
+	query2 := frontQuery(lr.filter, "")
+	older := ""
+	if page.Next != nil {
+		older = "/" + frontQuery(lr.filter, h.cursors.encode(*page.Next, lr.filter))
 	}
 	base := baseURL(c)
 	snippet := "<div data-headlines"
 	for _, p := range []string{"country", "theme"} {
-		if current[p] != "" {
-			snippet += fmt.Sprintf(` data-%s="%s"`, p, current[p])
+		if v := query2Value(lr.filter, p); v != "" {
+			snippet += fmt.Sprintf(` data-%s="%s"`, p, v)
 		}
 	}
 	snippet += ` data-limit="5"></div>` + "\n" + `<script src="` + base + `/embed.js" async></script>`
+	// The iframe snippet shows what the script snippet shows, in the
+	// size the oEmbed answer and the README give; the widget scrolls its
+	// list inside that box when the headlines are longer.
 	widget := base + "/embed/headlines" + query2
+	if query2 == "" {
+		widget += "?limit=5"
+	} else {
+		widget += "&limit=5"
+	}
 	total := 0
 	if page.Total != nil {
 		total = *page.Total
 	}
+	title := h.feedTitle(ctx, lr.filter)
 	return render(c, homePage, homeCSP, map[string]any{
-		"Title": h.feedTitle(ctx, lr.filter), "CSS": homeCSSv, "Filtered": len(current) > 0,
+		"Title": title, "CSS": homeCSSv, "Filtered": len(query2) > 0,
 		"Countries": chips("country", page.Facets[news.FacetCountry], countryName),
 		"Themes":    chips("theme", page.Facets[news.FacetTheme], themeName),
-		"Items":     items, "Total": total, "Query": query2, "Snippet": snippet, "Widget": widget,
-		"IframeSnippet": fmt.Sprintf(`<iframe src="%s" width="400" height="600" style="border:0"></iframe>`, widget),
+		"Items":     items, "Total": thousands(total), "Headlines": plural(total, "headline", "headlines"), "Query": query2,
+		"Snippet": snippet, "Widget": widget, "Older": older, "Paged": lr.cursor != "", "Newest": "/" + query2,
+		"IframeSnippet": fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0"></iframe>`,
+			html.EscapeString(widget), widgetWidth, widgetHeight, html.EscapeString(title)),
 	})
+}
+
+// The size of the iframe widget in every snippet (front page, oEmbed).
+const widgetWidth, widgetHeight = 400, 600
+
+func query2Value(f news.Filter, param string) string {
+	if param == "country" {
+		return strings.Join(f.Countries, ",")
+	}
+	return strings.Join(f.Themes, ",")
+}
+
+// thousands writes n with a comma between groups of three digits: 200,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// tag is a country or theme of an article page, linking to the front page
+// filtered by it.
+type tag struct{ Label, Href string }
+
+// articleHTML godoc
+//
+//	@Summary		An article's page for people
+//	@Description	The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.
+//	@Tags			widget
+//	@ID				articleHTML
+//	@Produce		html
+//	@Param			id				path		int		true	"article id"	example(3)
+//	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
+//	@Success		200				{string}	string	"the page"
+//	@Header			200				{string}	ETag	"changes when the page does"
+//	@Success		304				"not modified"
+//	@Failure		404				{string}	string	"no such article (or a draft, without an editor key): an HTML page"
+//	@Router			/articles/{id} [get]
+func (h *handlers) articleHTML(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return news.Errorf(news.ENotFound, "there is no headline %q", c.Param("id"))
+	}
+	ctx := c.Request().Context()
+	a, err := h.articles.Article(ctx, id, isEditor(c))
+	if err != nil {
+		return err
+	}
+	base := baseURL(c)
+	countryName, themeName := h.namers(ctx)
+	var tags []tag
+	for _, code := range a.Countries {
+		tags = append(tags, tag{Label: countryName(code), Href: "/?country=" + url.QueryEscape(code)})
+	}
+	var themes []tag
+	for _, slug := range a.Themes {
+		themes = append(themes, tag{Label: themeName(slug), Href: "/?theme=" + url.QueryEscape(slug)})
+	}
+	var body []string
+	for _, p := range strings.Split(strings.ReplaceAll(a.Body, "\r\n", "\n"), "\n\n") {
+		if p = strings.TrimSpace(p); p != "" {
+			body = append(body, p)
+		}
+	}
+	description := a.Summary
+	if description == "" && len(body) > 0 {
+		description = excerpt(body[0], 200)
+	}
+	storyHost := ""
+	if u, err := url.Parse(a.URL); err == nil && a.URL != "" {
+		storyHost = strings.TrimPrefix(u.Hostname(), "www.")
+	}
+	lang := a.Language
+	if lang == "" {
+		lang = "en"
+	}
+	return render(c, articlePage, pageCSP, map[string]any{
+		"A": a, "CSS": homeCSSv, "Canonical": base + articlePath(a.ID), "JSON": "/v1/articles/" + strconv.FormatInt(a.ID, 10),
+		"Description": description, "Body": body, "Countries": tags, "Themes": themes, "StoryHost": storyHost, "Lang": lang,
+		"Published": day(a.PublishedAt), "PublishedISO": a.PublishedAt.UTC().Format(time.RFC3339),
+		"Updated": day(a.UpdatedAt), "UpdatedISO": a.UpdatedAt.UTC().Format(time.RFC3339), "WasUpdated": day(a.UpdatedAt) != day(a.PublishedAt),
+		"Draft": a.Status == news.StatusDraft,
+	})
+}
+
+// excerpt cuts s to at most n runes at a word boundary, with an ellipsis.
+func excerpt(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndexByte(cut, ' '); i > n/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
+
+// forPeople reports whether path is a page for people, whose errors are
+// HTML pages rather than problem+json.
+func forPeople(path string) bool {
+	return path == "/" || strings.HasPrefix(path, "/articles/")
+}
+
+// renderProblemPage answers p as an HTML page for a person, with a way
+// back to the front page. The status, Retry-After and the like stay as the
+// problem would have had them.
+func renderProblemPage(c echo.Context, p Problem) {
+	heading := p.Title
+	switch p.Status {
+	case http.StatusNotFound:
+		heading = "No such headline"
+	case http.StatusBadRequest:
+		heading = "This page cannot be shown"
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		heading = "Busy right now: please try again in a moment"
+	}
+	var buf bytes.Buffer
+	_ = errorPage.Execute(&buf, map[string]any{"P": p, "Heading": heading, "CSS": homeCSSv})
+	hdr := c.Response().Header()
+	hdr.Set("Content-Security-Policy", pageCSP)
+	hdr.Set(echo.HeaderCacheControl, "no-store")
+	if c.Request().Method == http.MethodHead {
+		hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+		_ = c.NoContent(p.Status)
+		return
+	}
+	_ = c.HTMLBlob(p.Status, buf.Bytes())
 }

@@ -617,60 +617,78 @@ type Health struct {
 	Status *string `json:"status,omitempty"`
 }
 
-// JSONFeed A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).
+// JSONFeed defines model for JSONFeed.
 type JSONFeed struct {
-	Authors *[]struct {
-		Avatar *string `json:"avatar,omitempty"`
-		Name   *string `json:"name,omitempty"`
-		Url    *string `json:"url,omitempty"`
-	} `json:"authors,omitempty"`
-	Description *string        `json:"description,omitempty"`
-	Favicon     *string        `json:"favicon,omitempty"`
-	FeedUrl     *string        `json:"feed_url,omitempty"`
-	HomePageUrl *string        `json:"home_page_url,omitempty"`
-	Icon        *string        `json:"icon,omitempty"`
-	Items       []JSONFeedItem `json:"items"`
-	Language    *string        `json:"language,omitempty"`
-	NextUrl     *string        `json:"next_url,omitempty"`
-	Title       string         `json:"title"`
+	// Author JSON Feed 1.0's author, deprecated by 1.1: authors[0], for older readers.
+	Author *JSONFeedAuthor `json:"author,omitempty"`
 
-	// Version https://jsonfeed.org/version/1.1
+	// Authors The author every item shares; left out when they differ.
+	Authors *[]JSONFeedAuthor `json:"authors,omitempty"`
+
+	// Description Example: News headlines tagged by country and theme
+	Description string `json:"description"`
+
+	// FeedUrl Example: https://headlines.example.com/v1/feeds/articles.json?country=RU&theme=sanctions
+	FeedUrl string `json:"feed_url"`
+
+	// HomePageUrl Example: https://headlines.example.com/?country=RU&theme=sanctions
+	HomePageUrl string         `json:"home_page_url"`
+	Items       []JSONFeedItem `json:"items"`
+
+	// Language The filter's language, or the items' when they all share one; left
+	// out when they differ.
+	//
+	// Example: en
+	Language *string `json:"language,omitempty"`
+
+	// Title Example: Headlines: Russia · Sanctions
+	Title string `json:"title"`
+
+	// Version Example: https://jsonfeed.org/version/1.1
 	Version string `json:"version"`
+}
+
+// JSONFeedAuthor defines model for JSONFeedAuthor.
+type JSONFeedAuthor struct {
+	// Name Example: NK News
+	Name string `json:"name"`
 }
 
 // JSONFeedItem defines model for JSONFeedItem.
 type JSONFeedItem struct {
-	Authors *[]struct {
-		Avatar *string `json:"avatar,omitempty"`
-		Name   *string `json:"name,omitempty"`
-		Url    *string `json:"url,omitempty"`
-	} `json:"authors,omitempty"`
-	ContentHtml *string `json:"content_html,omitempty"`
-	ContentText *string `json:"content_text,omitempty"`
+	// Author JSON Feed 1.0's author, deprecated by 1.1: authors[0], for older readers.
+	Author  *JSONFeedAuthor   `json:"author,omitempty"`
+	Authors *[]JSONFeedAuthor `json:"authors,omitempty"`
 
-	// DateModified RFC 3339
-	DateModified *time.Time `json:"date_modified,omitempty"`
+	// ContentText Example: Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression’
+	ContentText string `json:"content_text"`
 
-	// DatePublished RFC 3339
-	DatePublished *time.Time `json:"date_published,omitempty"`
+	// DateModified Example: 2025-06-26T08:20:00Z
+	DateModified string `json:"date_modified"`
 
-	// ExternalUrl a page the item is about
-	ExternalUrl *string `json:"external_url,omitempty"`
+	// DatePublished Example: 2025-06-26T08:15:00Z
+	DatePublished string `json:"date_published"`
 
-	// Id unique and stable
+	// Id Example: https://headlines.example.com/v1/articles/3
 	Id string `json:"id"`
 
-	// Image image URL
-	Image    *string `json:"image,omitempty"`
-	Language *string `json:"language,omitempty"`
-	Summary  *string `json:"summary,omitempty"`
+	// Image Example: https://example.com/2025/06/sanctions.jpg
+	Image *string `json:"image,omitempty"`
 
-	// Tags the article's countries and themes
-	Tags  *[]string `json:"tags,omitempty"`
-	Title *string   `json:"title,omitempty"`
+	// Language Example: en
+	Language string `json:"language"`
 
-	// Url the story's page
-	Url *string `json:"url,omitempty"`
+	// Summary Example: Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression’
+	Summary *string `json:"summary,omitempty"`
+
+	// Tags Example: ["KP","NZ","RU","sanctions"]
+	Tags []string `json:"tags"`
+
+	// Title Example: New Zealand targets North Korean military support for Russia with new sanctions
+	Title string `json:"title"`
+
+	// Url Example: https://example.com/2025/06/new-zealand-sanctions
+	Url string `json:"url"`
 }
 
 // OEmbed defines model for OEmbed.
@@ -818,6 +836,18 @@ type ThemeSuggestion struct {
 
 	// Slug Example: labor
 	Slug string `json:"slug"`
+}
+
+// ArticleHTMLParams defines parameters for ArticleHTML.
+type ArticleHTMLParams struct {
+	// IfNoneMatch ETag of a copy the client holds
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// HeadArticleHTMLParams defines parameters for HeadArticleHTML.
+type HeadArticleHTMLParams struct {
+	// IfNoneMatch ETag of a copy the client holds
+	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
 // EmbedScriptParams defines parameters for EmbedScript.
@@ -1509,6 +1539,20 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
+	// ArticleHTML An article's page for people
+	//
+	// The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.
+	//
+	// Corresponds with GET /articles/{id} (the `ArticleHTML` operationId).
+	ArticleHTML(ctx context.Context, id int, params *ArticleHTMLParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadArticleHTML An article's page for people (headers only)
+	//
+	// What GET /articles/{id} answers, without the body.
+	//
+	// Corresponds with HEAD /articles/{id} (the `HeadArticleHTML` operationId).
+	HeadArticleHTML(ctx context.Context, id int, params *HeadArticleHTMLParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// EmbedScript Headlines widget script
 	//
 	// Renders the newest headlines into every div with a data-headlines attribute (data-country, data-theme, data-limit and the other filters as data- attributes) through the public JSON API, inserting text as text.
@@ -1757,7 +1801,7 @@ type ClientInterface interface {
 
 	// AtomFeed Articles as Atom 1.0
 	//
-	// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed.
+	// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
 	//
 	// Corresponds with GET /v1/feeds/articles.atom (the `AtomFeed` operationId).
 	AtomFeed(ctx context.Context, params *AtomFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1771,7 +1815,7 @@ type ClientInterface interface {
 
 	// JsonFeed Articles as JSON Feed 1.1
 	//
-	// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed.
+	// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
 	//
 	// Corresponds with GET /v1/feeds/articles.json (the `JsonFeed` operationId).
 	JsonFeed(ctx context.Context, params *JsonFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1785,7 +1829,7 @@ type ClientInterface interface {
 
 	// RssFeed Articles as RSS 2.0
 	//
-	// The newest articles matching the list filters, as RSS 2.0. Item links go to the story's url, or to the article in this API when it has none; guids are stable.
+	// The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
 	//
 	// Corresponds with GET /v1/feeds/articles.rss (the `RssFeed` operationId).
 	RssFeed(ctx context.Context, params *RssFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1890,6 +1934,40 @@ type ClientInterface interface {
 	//
 	// Corresponds with HEAD /version (the `HeadVersion` operationId).
 	HeadVersion(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+}
+
+// ArticleHTML An article's page for people
+//
+// The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.
+//
+// Corresponds with GET /articles/{id} (the `ArticleHTML` operationId).
+func (c *Client) ArticleHTML(ctx context.Context, id int, params *ArticleHTMLParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewArticleHTMLRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadArticleHTML An article's page for people (headers only)
+//
+// What GET /articles/{id} answers, without the body.
+//
+// Corresponds with HEAD /articles/{id} (the `HeadArticleHTML` operationId).
+func (c *Client) HeadArticleHTML(ctx context.Context, id int, params *HeadArticleHTMLParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadArticleHTMLRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
 }
 
 // EmbedScript Headlines widget script
@@ -2460,7 +2538,7 @@ func (c *Client) HeadGetCountry(ctx context.Context, code string, params *HeadGe
 
 // AtomFeed Articles as Atom 1.0
 //
-// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed.
+// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
 //
 // Corresponds with GET /v1/feeds/articles.atom (the `AtomFeed` operationId).
 func (c *Client) AtomFeed(ctx context.Context, params *AtomFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2494,7 +2572,7 @@ func (c *Client) HeadAtomFeed(ctx context.Context, params *HeadAtomFeedParams, r
 
 // JsonFeed Articles as JSON Feed 1.1
 //
-// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed.
+// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
 //
 // Corresponds with GET /v1/feeds/articles.json (the `JsonFeed` operationId).
 func (c *Client) JsonFeed(ctx context.Context, params *JsonFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2528,7 +2606,7 @@ func (c *Client) HeadJsonFeed(ctx context.Context, params *HeadJsonFeedParams, r
 
 // RssFeed Articles as RSS 2.0
 //
-// The newest articles matching the list filters, as RSS 2.0. Item links go to the story's url, or to the article in this API when it has none; guids are stable.
+// The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
 //
 // Corresponds with GET /v1/feeds/articles.rss (the `RssFeed` operationId).
 func (c *Client) RssFeed(ctx context.Context, params *RssFeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2772,6 +2850,104 @@ func (c *Client) HeadVersion(ctx context.Context, reqEditors ...RequestEditorFn)
 		return nil, err
 	}
 	return c.Client.Do(req)
+}
+
+// NewArticleHTMLRequest constructs an http.Request for the ArticleHTML method
+func NewArticleHTMLRequest(server string, id int, params *ArticleHTMLParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/articles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewHeadArticleHTMLRequest constructs an http.Request for the HeadArticleHTML method
+func NewHeadArticleHTMLRequest(server string, id int, params *HeadArticleHTMLParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/articles/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodHead, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
+	return req, nil
 }
 
 // NewEmbedScriptRequest constructs an http.Request for the EmbedScript method
@@ -6354,6 +6530,24 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
+	// ArticleHTMLWithResponse An article's page for people
+	//
+	// The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /articles/{id} (the `ArticleHTML` operationId).
+	ArticleHTMLWithResponse(ctx context.Context, id int, params *ArticleHTMLParams, reqEditors ...RequestEditorFn) (*ArticleHTMLResponse, error)
+
+	// HeadArticleHTMLWithResponse An article's page for people (headers only)
+	//
+	// What GET /articles/{id} answers, without the body.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with HEAD /articles/{id} (the `HeadArticleHTML` operationId).
+	HeadArticleHTMLWithResponse(ctx context.Context, id int, params *HeadArticleHTMLParams, reqEditors ...RequestEditorFn) (*HeadArticleHTMLResponse, error)
+
 	// EmbedScriptWithResponse Headlines widget script
 	//
 	// Renders the newest headlines into every div with a data-headlines attribute (data-country, data-theme, data-limit and the other filters as data- attributes) through the public JSON API, inserting text as text.
@@ -6644,7 +6838,7 @@ type ClientWithResponsesInterface interface {
 
 	// AtomFeedWithResponse Articles as Atom 1.0
 	//
-	// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed.
+	// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6662,7 +6856,7 @@ type ClientWithResponsesInterface interface {
 
 	// JsonFeedWithResponse Articles as JSON Feed 1.1
 	//
-	// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed.
+	// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6680,7 +6874,7 @@ type ClientWithResponsesInterface interface {
 
 	// RssFeedWithResponse Articles as RSS 2.0
 	//
-	// The newest articles matching the list filters, as RSS 2.0. Item links go to the story's url, or to the article in this API when it has none; guids are stable.
+	// The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -6803,6 +6997,202 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with HEAD /version (the `HeadVersion` operationId).
 	HeadVersionWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*HeadVersionResponse, error)
+}
+
+// ArticleHTMLResponse200Headers the declared response headers of an HTTP 200 response for ArticleHTML
+type ArticleHTMLResponse200Headers struct {
+	CacheControl    *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// ArticleHTMLResponse304Headers the declared response headers of an HTTP 304 response for ArticleHTML
+type ArticleHTMLResponse304Headers struct {
+	CacheControl    *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// ArticleHTMLResponse400Headers the declared response headers of an HTTP 400 response for ArticleHTML
+type ArticleHTMLResponse400Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// ArticleHTMLResponse401Headers the declared response headers of an HTTP 401 response for ArticleHTML
+type ArticleHTMLResponse401Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// ArticleHTMLResponse404Headers the declared response headers of an HTTP 404 response for ArticleHTML
+type ArticleHTMLResponse404Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// ArticleHTMLResponse429Headers the declared response headers of an HTTP 429 response for ArticleHTML
+type ArticleHTMLResponse429Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+	XRequestId      *string
+}
+
+type ArticleHTMLResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ArticleHTMLResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *ArticleHTMLResponse304Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *ArticleHTMLResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *ArticleHTMLResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *ArticleHTMLResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ArticleHTMLResponse429Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r ArticleHTMLResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ArticleHTMLResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ArticleHTMLResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ArticleHTMLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// HeadArticleHTMLResponse200Headers the declared response headers of an HTTP 200 response for HeadArticleHTML
+type HeadArticleHTMLResponse200Headers struct {
+	CacheControl    *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// HeadArticleHTMLResponse304Headers the declared response headers of an HTTP 304 response for HeadArticleHTML
+type HeadArticleHTMLResponse304Headers struct {
+	CacheControl    *string
+	ETag            *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// HeadArticleHTMLResponse400Headers the declared response headers of an HTTP 400 response for HeadArticleHTML
+type HeadArticleHTMLResponse400Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// HeadArticleHTMLResponse401Headers the declared response headers of an HTTP 401 response for HeadArticleHTML
+type HeadArticleHTMLResponse401Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	WWWAuthenticate *string
+	XRequestId      *string
+}
+
+// HeadArticleHTMLResponse404Headers the declared response headers of an HTTP 404 response for HeadArticleHTML
+type HeadArticleHTMLResponse404Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
+// HeadArticleHTMLResponse429Headers the declared response headers of an HTTP 429 response for HeadArticleHTML
+type HeadArticleHTMLResponse429Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	RetryAfter      *int
+	XRequestId      *string
+}
+
+type HeadArticleHTMLResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *HeadArticleHTMLResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *HeadArticleHTMLResponse304Headers
+	// Headers400 the parsed response headers for an HTTP 400 response
+	Headers400 *HeadArticleHTMLResponse400Headers
+	// Headers401 the parsed response headers for an HTTP 401 response
+	Headers401 *HeadArticleHTMLResponse401Headers
+	// Headers404 the parsed response headers for an HTTP 404 response
+	Headers404 *HeadArticleHTMLResponse404Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *HeadArticleHTMLResponse429Headers
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadArticleHTMLResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadArticleHTMLResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadArticleHTMLResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadArticleHTMLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
 }
 
 // EmbedScriptResponse200Headers the declared response headers of an HTTP 200 response for EmbedScript
@@ -12117,6 +12507,36 @@ func (r HeadVersionResponse) ContentType() string {
 	return ""
 }
 
+// ArticleHTMLWithResponse An article's page for people
+//
+// The article as an HTML page: headline, summary, body, source, author, dates, countries and themes linking to the front page filtered by them, OpenGraph tags and a canonical link, a link to the story (when it has a url) and to its JSON. Widgets, the front page and feeds link here when a story has no url. Drafts are 404 without an editor key. Errors are HTML pages too.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /articles/{id} (the `ArticleHTML` operationId).
+func (c *ClientWithResponses) ArticleHTMLWithResponse(ctx context.Context, id int, params *ArticleHTMLParams, reqEditors ...RequestEditorFn) (*ArticleHTMLResponse, error) {
+	rsp, err := c.ArticleHTML(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseArticleHTMLResponse(rsp)
+}
+
+// HeadArticleHTMLWithResponse An article's page for people (headers only)
+//
+// What GET /articles/{id} answers, without the body.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with HEAD /articles/{id} (the `HeadArticleHTML` operationId).
+func (c *ClientWithResponses) HeadArticleHTMLWithResponse(ctx context.Context, id int, params *HeadArticleHTMLParams, reqEditors ...RequestEditorFn) (*HeadArticleHTMLResponse, error) {
+	rsp, err := c.HeadArticleHTML(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadArticleHTMLResponse(rsp)
+}
+
 // EmbedScriptWithResponse Headlines widget script
 //
 // Renders the newest headlines into every div with a data-headlines attribute (data-country, data-theme, data-limit and the other filters as data- attributes) through the public JSON API, inserting text as text.
@@ -12599,7 +13019,7 @@ func (c *ClientWithResponses) HeadGetCountryWithResponse(ctx context.Context, co
 
 // AtomFeedWithResponse Articles as Atom 1.0
 //
-// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed.
+// The newest articles matching the list filters, as Atom 1.0. Takes the parameters of the RSS feed. Links rel="self" to itself and rel="alternate" to the front page of the same country and theme (a list of several is left out, as the page takes one); entries carry the RSS feed's links, ids and authors, and a category per country code and theme slug labelled with its name.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12629,7 +13049,7 @@ func (c *ClientWithResponses) HeadAtomFeedWithResponse(ctx context.Context, para
 
 // JsonFeedWithResponse Articles as JSON Feed 1.1
 //
-// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed.
+// The newest articles matching the list filters, as JSON Feed 1.1. Takes the parameters of the RSS feed. home_page_url is the front page of the same country and theme (a list of several is left out, as the page takes one), feed_url the feed as requested; items carry the RSS feed's links, ids and authors, content_text (the summary, or the title when there is none), and tags: the country codes and theme slugs.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12659,7 +13079,7 @@ func (c *ClientWithResponses) HeadJsonFeedWithResponse(ctx context.Context, para
 
 // RssFeedWithResponse Articles as RSS 2.0
 //
-// The newest articles matching the list filters, as RSS 2.0. Item links go to the story's url, or to the article in this API when it has none; guids are stable.
+// The newest articles matching the list filters, as RSS 2.0. The channel links to the front page of the same country and theme (a list of several is left out, as the page takes one), and to itself with atom:link rel="self". Item links go to the story's url, or to the article's page on this site (/articles/{id}) when it has none; guids are stable; dc:creator is the author, or the source; one category per country code (domain …/v1/countries) and theme slug (domain …/v1/themes). Titles are plain text; descriptions are the summary as HTML-escaped text.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12865,6 +13285,472 @@ func (c *ClientWithResponses) HeadVersionWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseHeadVersionResponse(rsp)
+}
+
+// ParseArticleHTMLResponse parses an HTTP response from a ArticleHTMLWithResponse call
+func ParseArticleHTMLResponse(rsp *http.Response) (*ArticleHTMLResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ArticleHTMLResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ArticleHTMLResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers ArticleHTMLResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 400:
+		var headers ArticleHTMLResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers ArticleHTMLResponse401Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers ArticleHTMLResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers ArticleHTMLResponse429Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseHeadArticleHTMLResponse parses an HTTP response from a HeadArticleHTMLWithResponse call
+func ParseHeadArticleHTMLResponse(rsp *http.Response) (*HeadArticleHTMLResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadArticleHTMLResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers HeadArticleHTMLResponse200Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers HeadArticleHTMLResponse304Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers304 = &headers
+	case rsp.StatusCode == 400:
+		var headers HeadArticleHTMLResponse400Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers400 = &headers
+	case rsp.StatusCode == 401:
+		var headers HeadArticleHTMLResponse401Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("WWW-Authenticate"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "WWW-Authenticate", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.WWWAuthenticate = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers401 = &headers
+	case rsp.StatusCode == 404:
+		var headers HeadArticleHTMLResponse404Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers404 = &headers
+	case rsp.StatusCode == 429:
+		var headers HeadArticleHTMLResponse429Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
 }
 
 // ParseEmbedScriptResponse parses an HTTP response from a EmbedScriptWithResponse call

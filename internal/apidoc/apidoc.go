@@ -54,7 +54,6 @@ func Build(swagger2 []byte) (*openapi3.T, error) {
 		fixParameters(op, examples)
 		fixOperation(op)
 	}
-	addJSONFeed(doc)
 	if err := addExamples(doc); err != nil {
 		return nil, err
 	}
@@ -191,49 +190,6 @@ func appendMissing(list []string, names ...string) []string {
 	return list
 }
 
-// addJSONFeed declares the JSON Feed 1.1 format (jsonfeed.org/version/1.1)
-// for every application/feed+json answer, which swag can only call an
-// object: generated clients then get typed feeds. Members beyond these
-// are allowed, as the format allows extensions.
-func addJSONFeed(doc *openapi3.T) {
-	described := func(s *openapi3.Schema, desc string) *openapi3.SchemaRef {
-		s.Description = desc
-		return s.NewRef()
-	}
-	str := func(desc string) *openapi3.SchemaRef { return described(openapi3.NewStringSchema(), desc) }
-	strs := func(desc string) *openapi3.SchemaRef {
-		return described(openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema()), desc)
-	}
-	author := openapi3.NewObjectSchema().WithProperties(map[string]*openapi3.Schema{
-		"name": openapi3.NewStringSchema(), "url": openapi3.NewStringSchema(), "avatar": openapi3.NewStringSchema(),
-	})
-	authors := openapi3.NewArraySchema().WithItems(author).NewRef()
-	date := func(desc string) *openapi3.SchemaRef { return described(openapi3.NewDateTimeSchema(), desc) }
-	item := &openapi3.Schema{Type: &openapi3.Types{"object"}, Required: []string{"id"}, Properties: openapi3.Schemas{
-		"id": str("unique and stable"), "url": str("the story's page"), "external_url": str("a page the item is about"),
-		"title": str(""), "content_html": str(""), "content_text": str(""), "summary": str(""), "image": str("image URL"),
-		"date_published": date("RFC 3339"), "date_modified": date("RFC 3339"), "authors": authors, "tags": strs("the article's countries and themes"), "language": str(""),
-	}}
-	doc.Components.Schemas["JSONFeedItem"] = &openapi3.SchemaRef{Value: item}
-	doc.Components.Schemas["JSONFeed"] = &openapi3.SchemaRef{Value: &openapi3.Schema{
-		Type: &openapi3.Types{"object"}, Required: []string{"version", "title", "items"},
-		Description: "A JSON Feed 1.1 document (https://jsonfeed.org/version/1.1).",
-		Properties: openapi3.Schemas{
-			"version": str("https://jsonfeed.org/version/1.1"), "title": str(""), "home_page_url": str(""), "feed_url": str(""),
-			"description": str(""), "icon": str(""), "favicon": str(""), "language": str(""), "next_url": str(""),
-			"authors": authors, "items": openapi3.NewArraySchema().WithItems(item).NewRef(),
-		},
-	}}
-	doc.Components.Schemas["JSONFeed"].Value.Properties["items"].Value.Items = &openapi3.SchemaRef{Ref: "#/components/schemas/JSONFeedItem"}
-	for _, op := range operations(doc) {
-		for _, ref := range op.Responses.Map() {
-			if mt := ref.Value.Content.Get("application/feed+json"); mt != nil {
-				mt.Schema = &openapi3.SchemaRef{Ref: "#/components/schemas/JSONFeed"}
-			}
-		}
-	}
-}
-
 // walkSchema calls f on s and every schema written inside it (not those
 // reached through a $ref, which are visited as components).
 func walkSchema(s *openapi3.Schema, f func(*openapi3.Schema)) {
@@ -314,12 +270,19 @@ var withoutRateLimit = map[string]bool{"/healthz": true, "/readyz": true}
 
 // conditionalGET says which GET answers carry an ETag and honour
 // If-None-Match with 304. It mirrors cacheable() in api/httpcache.go: the
-// API's resources, feeds, widgets and the front page, not the operational
-// endpoints. TestSpecContract in api/ checks the two agree.
+// API's resources, feeds, widgets, the front page and article pages, not
+// the operational endpoints. TestSpecContract in api/ checks the two agree.
 func conditionalGET(op operation) bool {
 	p := op.path
 	return op.method == http.MethodGet &&
-		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/")
+		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/" || strings.HasPrefix(p, "/articles/"))
+}
+
+// forPeople says which paths are pages for people, whose errors are HTML
+// pages rather than problem+json. It mirrors forPeople() in api/web.go;
+// TestSpecContract in api/ checks the two agree.
+func forPeople(path string) bool {
+	return path == "/" || strings.HasPrefix(path, "/articles/")
 }
 
 // fixOperation applies the rules that hold for every route.
@@ -350,7 +313,7 @@ func fixOperation(op operation) {
 		r := ref.Value
 		status := 0
 		_, _ = fmt.Sscan(code, &status)
-		fixContent(status, r)
+		fixContent(status, r, forPeople(op.path))
 		r.Headers = openapi3.Headers{}
 		header := func(name string) { r.Headers[name] = &openapi3.HeaderRef{Ref: "#/components/headers/" + name} }
 		header("X-Request-Id")
@@ -423,24 +386,15 @@ func sendsArticle(r *openapi3.Response) bool {
 
 // fixContent leaves one media type per response: swag declares every
 // @Produce type on every response, so a generated client could not tell
-// which body it got. Success answers keep the operation's real type,
-// errors are problem+json.
-func fixContent(status int, r *openapi3.Response) {
+// which body it got. Success answers keep the operation's real type;
+// errors are problem+json, or HTML pages on pages for people.
+func fixContent(status int, r *openapi3.Response, html bool) {
 	if status == http.StatusNoContent || status == http.StatusNotModified {
 		r.Content = nil
 		return
 	}
 	if status >= 400 {
-		var schema *openapi3.SchemaRef
-		for _, mt := range r.Content {
-			if mt.Schema != nil {
-				schema = mt.Schema
-			}
-		}
-		if schema == nil {
-			schema = &openapi3.SchemaRef{Ref: "#/components/schemas/Problem"}
-		}
-		r.Content = openapi3.Content{problemType: &openapi3.MediaType{Schema: schema}}
+		r.Content = errorContent(html)
 		return
 	}
 	var keep string
@@ -455,14 +409,23 @@ func fixContent(status int, r *openapi3.Response) {
 	r.Content = openapi3.Content{keep: r.Content[keep]}
 }
 
-// addError declares status on op with a problem body, unless it is there.
+// errorContent is the body of an error answer: a problem, or on a page for
+// people an HTML page that shows it.
+func errorContent(html bool) openapi3.Content {
+	if html {
+		return openapi3.Content{"text/html": &openapi3.MediaType{Schema: openapi3.NewStringSchema().NewRef()}}
+	}
+	return openapi3.Content{problemType: &openapi3.MediaType{Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/Problem"}}}
+}
+
+// addError declares status on op with an error body, unless it is there.
 func addError(op operation, status int, description string) {
 	code := fmt.Sprint(status)
 	if op.Responses.Value(code) != nil {
 		return
 	}
 	op.Responses.Set(code, &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription(description).
-		WithContent(openapi3.Content{problemType: &openapi3.MediaType{Schema: &openapi3.SchemaRef{Ref: "#/components/schemas/Problem"}}})})
+		WithContent(errorContent(forPeople(op.path)))})
 }
 
 func hasParam(op operation, in, name string) bool {

@@ -10,132 +10,462 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"time"
+	"slices"
+	"strings"
 
-	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
 )
 
-const usage = `usage: headlines <command> [flags]
+// ErrUsage is what Run returns for a command line it cannot run (no
+// command, an unknown command or flag, missing or extra arguments) once it
+// has written the reason and the usage to stderr. main exits 2 on it.
+var ErrUsage = errors.New("usage")
 
-commands:
-  serve [--addr :8080] [--db FILE] [--no-demo]   run the API (migrates first; loads the demo headlines into an empty database)
-  migrate up|down|status [--db FILE]             manage the schema
-  import FILE|- [--db FILE]                      upsert articles by url from JSON Lines or a JSON array
-  export [--db FILE]                             write every article as JSON Lines to standard output
-  retag [--db FILE]                              run the automatic tagger again over the articles it tagged (never hand-set tags)
-  generate [--count 100000] [--seed 1]           write generated sample articles as JSON Lines (for benchmarks)
-  ceiling --file F [--addr :8080]                serve the bytes of F at every path, the benchmark's ceiling
-  keys create --role reader|editor|admin --name NAME   make an API key; it is printed once
-  keys list                                      list keys: prefix, role, name, created, last used
-  keys revoke ID|PREFIX                          disable a key
-  healthcheck                                    exit 0 when the server on HEADLINES_ADDR answers /healthz (for container health checks)
+// A command is one thing headlines does, with its own flags.
+type command struct {
+	name    string   // "import", or "keys create" for an action of a group
+	args    string   // its positional arguments as the usage shows them: "FILE|-"
+	nargs   [2]int   // the fewest and the most positional arguments
+	choices []string // what the first positional argument may be, when listed
+	summary string   // one line, for the list of commands
+	about   string   // more, for the command's own usage; may be empty
+	flags   func(fs *flag.FlagSet, o *options)
+	run     func(ctx context.Context, o *options, pos []string) error
+}
 
-Settings come from HEADLINES_* environment variables; see README.md.`
+// options are what the commands read: the settings, their flags, the
+// process's streams.
+type options struct {
+	cfg            config.Config
+	cfgErr         error
+	version        string
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+
+	keyRole, keyName string
+	genCount         int
+	genSeed          uint64
+	ceilingFile      string
+}
+
+func dbFlag(fs *flag.FlagSet, o *options) {
+	fs.StringVar(&o.cfg.DB, "db", o.cfg.DB, "the `FILE` of a SQLite database, or a postgres:// URL (HEADLINES_DB)")
+}
+
+// commands, in the order the usage lists them.
+var commands = []*command{
+	{
+		name: "serve", summary: "run the API (migrates first; loads the demo headlines into an empty database)",
+		about: "Binds the address first, so that a busy port fails before any database work; then applies\n" +
+			"pending migrations, loads the demo headlines into a database that has never held an article,\n" +
+			"and serves until SIGTERM or SIGINT, which drain requests in flight.",
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.StringVar(&o.cfg.Addr, "addr", o.cfg.Addr, "listen `ADDRESS` (HEADLINES_ADDR)")
+			dbFlag(fs, o)
+			fs.BoolVar(&o.cfg.NoDemo, "no-demo", o.cfg.NoDemo, "do not load the demo headlines into an empty database (HEADLINES_NO_DEMO)")
+		},
+		run: runServe,
+	},
+	{
+		name: "migrate", args: "up|down|status", nargs: [2]int{1, 1}, choices: []string{"up", "down", "status"}, summary: "manage the schema",
+		about: "up applies every pending migration, down rolls back the newest one, status lists them.",
+		flags: dbFlag, run: runMigrate,
+	},
+	{
+		name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array",
+		about: "Reads FILE, or standard input for -. Bad records are reported by line and skipped; the good\n" +
+			"ones are kept. Into a SQLite database with no articles yet the import is one load, all or\n" +
+			"nothing. Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
+			"and the time left); the summary goes to stdout.",
+		flags: dbFlag, run: runImport,
+	},
+	{
+		name: "export", summary: "write every article as JSON Lines to standard output",
+		about: "Drafts included; importing the output into an empty database reproduces the articles.",
+		flags: dbFlag, run: runExport,
+	},
+	{
+		name: "retag", summary: "run the automatic tagger again over the articles it tagged (never hand-set tags)",
+		flags: dbFlag, run: runRetag,
+	},
+	{
+		name: "keys create", summary: "make an API key; it is printed once",
+		about: "Prints the new key on stdout once; only its SHA-256 digest is stored.",
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.StringVar(&o.keyRole, "role", "editor", "`ROLE` of the key: reader, editor or admin")
+			fs.StringVar(&o.keyName, "name", "", "`NAME` of who or what uses the key")
+			dbFlag(fs, o)
+		},
+		run: keysAction("create"),
+	},
+	{name: "keys list", summary: "list keys: id, prefix, role, name, created, last used, revoked", flags: dbFlag, run: keysAction("list")},
+	{name: "keys revoke", args: "ID|PREFIX", nargs: [2]int{1, 1}, summary: "disable a key", flags: dbFlag, run: keysAction("revoke")},
+	{
+		name: "healthcheck", summary: "exit 0 when the server on HEADLINES_ADDR answers /healthz (for container health checks)",
+		run: func(ctx context.Context, o *options, _ []string) error {
+			if err := o.config(); err != nil {
+				return err
+			}
+			return healthcheck(ctx, o.cfg.Addr)
+		},
+	},
+	{
+		name: "generate", summary: "write generated sample articles as JSON Lines (for benchmarks)",
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.IntVar(&o.genCount, "count", 100000, "how many articles (`N`)")
+			fs.Uint64Var(&o.genSeed, "seed", 1, "the same `SEED` gives the same articles")
+		},
+		run: func(_ context.Context, o *options, _ []string) error {
+			if err := o.config(); err != nil {
+				return err
+			}
+			return generate(o.stdout, o.genCount, o.genSeed)
+		},
+	},
+	{
+		name: "ceiling", summary: "serve the bytes of --file at every path, the benchmark's ceiling",
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.StringVar(&o.cfg.Addr, "addr", o.cfg.Addr, "listen `ADDRESS` (HEADLINES_ADDR)")
+			fs.StringVar(&o.ceilingFile, "file", "", "the `FILE` whose bytes to serve (required)")
+		},
+		run: func(ctx context.Context, o *options, _ []string) error {
+			if err := o.config(); err != nil {
+				return err
+			}
+			return ceiling(ctx, o.cfg.Addr, o.ceilingFile)
+		},
+	},
+	{name: "version", summary: "print the version of this binary", run: func(_ context.Context, o *options, _ []string) error {
+		b := buildInfo("", o.version)
+		_, err := fmt.Fprintf(o.stdout, "headlines %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
+		return err
+	}},
+	{name: "help", args: "[COMMAND]", nargs: [2]int{0, 2}, summary: "show this, or the usage of a command"},
+}
 
 // Run is the whole program: it runs the command args name, with settings
 // read through getenv. version is the binary's, for /version and /metrics.
 func Run(ctx context.Context, version string, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		fmt.Fprintln(stdout, usage)
-		return nil
+	o := &options{version: version, getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	// A bad setting is reported when a command runs, not on --help.
+	o.cfg, o.cfgErr = config.Load(getenv)
+	if len(args) == 0 {
+		return usageError(stderr, "no command given", mainUsage)
 	}
-	cfg, err := config.Load(getenv)
+	switch args[0] {
+	case "-h", "-help", "--help": // headlines --help import: as help import
+		args = append([]string{"help"}, args[1:]...)
+	case "-version", "--version":
+		args = append([]string{"version"}, args[1:]...)
+	}
+	cmd, rest, err := lookup(args, stdout, stderr)
+	if cmd == nil {
+		return err
+	}
+	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the usage is written here, to stdout for --help
+	fs.Usage = func() {}
+	if cmd.flags != nil {
+		cmd.flags(fs, o)
+	}
+	pos, perr := parse(fs, rest)
+	switch {
+	case errors.Is(perr, flag.ErrHelp):
+		return commandUsage(stdout, cmd, fs)
+	case perr != nil:
+		return usageError(stderr, cmd.name+": "+perr.Error(), func(w io.Writer) error { return commandUsage(w, cmd, fs) })
+	case len(pos) < cmd.nargs[0] || len(pos) > cmd.nargs[1]:
+		msg := cmd.name + " takes no arguments"
+		if cmd.args != "" {
+			msg = cmd.name + " takes " + cmd.args
+		}
+		if len(pos) > cmd.nargs[1] {
+			msg += fmt.Sprintf("; got %q", pos)
+		}
+		return usageError(stderr, msg, func(w io.Writer) error { return commandUsage(w, cmd, fs) })
+	case cmd.choices != nil && !slices.Contains(cmd.choices, pos[0]):
+		msg := fmt.Sprintf("unknown %s action %q: want %s", cmd.name, pos[0], orList(cmd.choices))
+		return usageError(stderr, msg, func(w io.Writer) error { return commandUsage(w, cmd, fs) })
+	}
+	if cmd.name == "help" {
+		return help(o, pos)
+	}
+	return cmd.run(ctx, o, pos)
+}
+
+// lookup finds the command args name, with its arguments. With none,
+// it has written the usage of a group (keys --help) to stdout, or why
+// there is no command to stderr and returned ErrUsage.
+func lookup(args []string, stdout, stderr io.Writer) (*command, []string, error) {
+	name := args[0]
+	if groupOf(name) != nil {
+		switch {
+		case len(args) > 1 && isHelp(args[1]):
+			return nil, nil, groupUsage(name)(stdout)
+		case len(args) == 1 || strings.HasPrefix(args[1], "-"):
+			return nil, nil, usageError(stderr, name+" needs an action first: "+actions(name), groupUsage(name))
+		}
+		if c := find(name + " " + args[1]); c != nil {
+			return c, args[2:], nil
+		}
+		return nil, nil, usageError(stderr, fmt.Sprintf("unknown %s action %q: want %s", name, args[1], actions(name)), groupUsage(name))
+	}
+	if c := find(name); c != nil {
+		return c, args[1:], nil
+	}
+	return nil, nil, usageError(stderr, fmt.Sprintf("unknown command %q", name), mainUsage)
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }
+
+// find gives the command named name, or nil.
+func find(name string) *command {
+	for _, c := range commands {
+		if c.name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// groupOf gives the first action of the group name ("keys"), or nil when
+// name is no group.
+func groupOf(name string) *command {
+	for _, c := range commands {
+		if strings.HasPrefix(c.name, name+" ") {
+			return c
+		}
+	}
+	return nil
+}
+
+// actions lists the actions of a group: "create, list or revoke".
+func actions(group string) string {
+	var list []string
+	for _, c := range commands {
+		if a, ok := strings.CutPrefix(c.name, group+" "); ok {
+			list = append(list, a)
+		}
+	}
+	return orList(list)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// orList writes "a, b or c".
+func orList(list []string) string {
+	return strings.Join(list[:len(list)-1], ", ") + " or " + list[len(list)-1]
+}
+
+// parse reads flags before, between and after the positional arguments
+// (until "--", after which everything is positional).
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if len(args) > len(rest) && args[len(args)-len(rest)-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
+// help writes the usage of the command pos names, or of all, to stdout.
+func help(o *options, pos []string) error {
+	stdout, stderr := o.stdout, o.stderr
+	if len(pos) == 0 {
+		return mainUsage(stdout)
+	}
+	name := strings.Join(pos, " ")
+	if c := find(name); c != nil {
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		if c.flags != nil {
+			c.flags(fs, o)
+		}
+		return commandUsage(stdout, c, fs)
+	}
+	if len(pos) == 1 && groupOf(name) != nil {
+		return groupUsage(name)(stdout)
+	}
+	return usageError(stderr, fmt.Sprintf("no command %q", name), mainUsage)
+}
+
+// usageError writes why a command line cannot run, then usage, to w.
+func usageError(w io.Writer, msg string, usage func(io.Writer) error) error {
+	fmt.Fprintf(w, "headlines: %s\n\n", msg)
+	_ = usage(w)
+	return ErrUsage
+}
+
+func mainUsage(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("Usage: headlines <command> [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %s\n      %s\n", synopsis(c), c.summary)
+	}
+	b.WriteString("\nRun 'headlines help <command>' or 'headlines <command> --help' for a command's flags.\n" +
+		"Settings come from HEADLINES_* environment variables; see README.md.\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// synopsis writes a command with its arguments and flags:
+// "keys create [--role ROLE] [--name NAME] [--db FILE]".
+func synopsis(c *command) string {
+	s := c.name
+	if c.args != "" {
+		s += " " + c.args
+	}
+	if c.flags == nil {
+		return s
+	}
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	c.flags(fs, &options{})
+	var flags []string
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, _ := flag.UnquoteUsage(f)
+		if arg == "value" || arg == "bool" {
+			arg = ""
+		}
+		flags = append(flags, "["+strings.TrimSpace("--"+f.Name+" "+arg)+"]")
+	})
+	// What the command is about first, the database last.
+	slices.SortStableFunc(flags, func(a, b string) int {
+		return boolInt(strings.HasPrefix(a, "[--db ")) - boolInt(strings.HasPrefix(b, "[--db "))
+	})
+	return s + " " + strings.Join(flags, " ")
+}
+
+func groupUsage(group string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		var b strings.Builder
+		fmt.Fprintf(&b, "Usage: headlines %s %s [flags] [arguments]\n\nActions:\n", group, strings.ReplaceAll(actions(group), ", ", "|"))
+		for _, c := range commands {
+			if strings.HasPrefix(c.name, group+" ") {
+				fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
+			}
+		}
+		fmt.Fprintf(&b, "\nRun 'headlines %s <action> --help' for an action's flags.\n", group)
+		_, err := io.WriteString(w, strings.Replace(b.String(), " or ", "|", 1))
+		return err
+	}
+}
+
+// commandUsage writes "Usage: headlines import [flags] FILE|-", what the
+// command does, and its flags.
+func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) error {
+	var b strings.Builder
+	b.WriteString("Usage: headlines " + c.name)
+	if c.flags != nil {
+		b.WriteString(" [flags]")
+	}
+	if c.args != "" {
+		b.WriteString(" " + c.args)
+	}
+	b.WriteString("\n\n" + strings.ToUpper(c.summary[:1]) + c.summary[1:] + ".\n")
+	if c.about != "" {
+		b.WriteString("\n" + c.about + "\n")
+	}
+	b.WriteString("\nFlags:\n")
+	fs.VisitAll(func(f *flag.Flag) {
+		arg, usage := flag.UnquoteUsage(f)
+		if arg == "value" || arg == "bool" {
+			arg = ""
+		}
+		name := strings.TrimSpace("--" + f.Name + " " + arg)
+		def := f.DefValue
+		if f.Name == "db" {
+			def = store.Redact(def) // a PostgreSQL URL may hold a password
+		}
+		if def != "" && def != "false" {
+			usage += fmt.Sprintf(" (default %s)", def)
+		}
+		fmt.Fprintf(&b, "  %-20s %s\n", name, usage)
+	})
+	b.WriteString("  -h, --help           show this\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// config reports bad settings (HEADLINES_* and flags).
+func (o *options) config() error {
+	err := o.cfgErr
+	if err == nil {
+		err = o.cfg.Validate()
+	}
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
 	}
-	cmd, rest := args[0], args[1:]
-	var keyRole, keyName string
-	var genCount int
-	var genSeed uint64
-	var ceilingFile string
-	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.DB, "db", cfg.DB, "SQLite database file (HEADLINES_DB)")
-	switch cmd {
-	case "serve":
-		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address (HEADLINES_ADDR)")
-		fs.BoolVar(&cfg.NoDemo, "no-demo", cfg.NoDemo, "do not load the demo headlines into an empty database")
-	case "migrate", "import", "export", "retag":
-	case "ceiling":
-		fs.StringVar(&cfg.Addr, "addr", cfg.Addr, "listen address")
-		fs.StringVar(&ceilingFile, "file", "", "the bytes to serve")
-	case "generate":
-		fs.IntVar(&genCount, "count", 100000, "how many articles")
-		fs.Uint64Var(&genSeed, "seed", 1, "the same seed gives the same articles")
-	case "keys":
-		fs.StringVar(&keyRole, "role", "editor", "role of a new key: reader, editor or admin")
-		fs.StringVar(&keyName, "name", "", "who or what uses a new key")
-	case "healthcheck":
-		return healthcheck(ctx, cfg.Addr)
-	default:
-		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
+	return nil
+}
+
+// open checks the settings and opens the store.
+func (o *options) open(bulk bool) (*store.Store, error) {
+	if err := o.config(); err != nil {
+		return nil, err
 	}
-	// Flags may come before or after the positional argument.
-	var pos []string
-	for {
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		rest = fs.Args()[1:]
-	}
-	if err := cfg.Validate(); err != nil {
-		return fmt.Errorf("configuration:\n%w", err)
-	}
-	switch cmd { // these need no database
-	case "generate":
-		return generate(stdout, genCount, genSeed)
-	case "ceiling":
-		return ceiling(ctx, cfg.Addr, ceilingFile)
-	}
-	logs := newLogBuffer(stderr)
-	defer func() { _ = logs.Flush() }()
-	go logs.flushEvery(ctx, 100*time.Millisecond)
-	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
 	// SQLite's read pool keeps two connections beside the expensive reads
 	// (see api.QueryPool), so that they never take every one of them.
-	opts := store.Options{Replicas: cfg.Replicas, ReadConns: max(4, cfg.ExpensiveQueries+2)}
-	if cmd == "import" || cmd == "retag" {
+	opts := store.Options{Replicas: o.cfg.Replicas, ReadConns: max(4, o.cfg.ExpensiveQueries+2)}
+	if bulk {
 		// A million articles make a gigabyte of indexes: cached whole, each
 		// index page is read once and written once per batch.
 		opts.WriteCacheMiB = 1024
 	}
-	st, err := store.Open(cfg.DB, opts)
+	return store.Open(o.cfg.DB, opts)
+}
+
+// withStore runs f on the opened store, and closes it.
+func withStore(o *options, bulk bool, f func(st *store.Store) error) error {
+	st, err := o.open(bulk)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = st.Close() }()
+	return f(st)
+}
 
-	switch cmd {
-	case "serve":
-		tuneGC(getenv)
-		return serve(ctx, cfg, st, log, version)
-	case "migrate":
-		return migrate(ctx, st, pos, stdout)
-	case "keys":
-		return keys(ctx, st, pos, news.Role(keyRole), keyName, stdout, stderr)
-	case "import":
-		if len(pos) != 1 {
-			return errors.New("usage: headlines import FILE|-")
-		}
-		return importFile(ctx, st, pos[0], stdin, stdout, stderr)
-	case "retag":
-		return retag(ctx, st, stdout, stderr)
-	default: // export
-		if _, err := st.MigrateUp(ctx); err != nil {
-			return err
-		}
-		n, err := api.Export(ctx, stdout, st)
-		if err == nil {
-			fmt.Fprintf(stderr, "exported %d articles\n", n)
-		}
-		return err
+func runMigrate(ctx context.Context, o *options, pos []string) error {
+	return withStore(o, false, func(st *store.Store) error { return migrate(ctx, st, pos, o.stdout) })
+}
+
+func runImport(ctx context.Context, o *options, pos []string) error {
+	return withStore(o, true, func(st *store.Store) error {
+		return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
+	})
+}
+
+func runExport(ctx context.Context, o *options, _ []string) error {
+	return withStore(o, false, func(st *store.Store) error {
+		return export(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
+	})
+}
+
+func runRetag(ctx context.Context, o *options, _ []string) error {
+	return withStore(o, true, func(st *store.Store) error {
+		return retag(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
+	})
+}
+
+// keysAction runs keys create, list or revoke.
+func keysAction(action string) func(context.Context, *options, []string) error {
+	return func(ctx context.Context, o *options, pos []string) error {
+		return withStore(o, false, func(st *store.Store) error {
+			return keys(ctx, st, append([]string{action}, pos...), news.Role(o.keyRole), o.keyName, o.stdout, o.stderr)
+		})
 	}
 }

@@ -21,7 +21,49 @@ import (
 	"github.com/headlines/headlines/internal/store"
 )
 
-func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, version string) error {
+// runServe binds the API's address (and the metrics address) before it
+// opens the database, so that a busy port fails at once, before a
+// migration or the demo load has changed anything; then it serves on them.
+func runServe(ctx context.Context, o *options, _ []string) error {
+	if err := o.config(); err != nil {
+		return err
+	}
+	cfg := o.cfg
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot serve on %s: %w", cfg.Addr, err)
+	}
+	listeners := []net.Listener{ln}
+	defer func() { // once served, Shutdown has closed them
+		for _, l := range listeners {
+			_ = l.Close()
+		}
+	}()
+	if cfg.MetricsAddr != "" {
+		ml, err := lc.Listen(ctx, "tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("cannot serve /metrics on %s: %w", cfg.MetricsAddr, err)
+		}
+		listeners = append(listeners, ml)
+	}
+	logs := newLogBuffer(o.stderr)
+	defer func() { _ = logs.Flush() }()
+	go logs.flushEvery(ctx, 100*time.Millisecond)
+	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
+	st, err := o.open(false)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = st.Close() }()
+	tuneGC(o.getenv)
+	return serve(ctx, cfg, st, log, o.version, listeners)
+}
+
+// serve migrates, loads the demo into an empty database and serves the
+// API on listeners[0] (and /metrics alone on listeners[1], when set)
+// until ctx ends, then drains requests in flight.
+func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger, version string, listeners []net.Listener) error {
 	applied, err := st.MigrateUp(ctx)
 	if err != nil {
 		return err
@@ -63,7 +105,6 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
 	})
 	srv := &http.Server{
-		Addr:    cfg.Addr,
 		Handler: e,
 		// Timeouts cut off clients that trickle a request in (slowloris) or
 		// never read the answer, without holding up anyone else.
@@ -77,12 +118,12 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-		servers = append(servers, &http.Server{Addr: cfg.MetricsAddr, Handler: mux,
+		servers = append(servers, &http.Server{Handler: mux,
 			ReadHeaderTimeout: cfg.HeaderTimeout, ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout})
 	}
 	errc := make(chan error, len(servers))
-	for _, s := range servers {
-		go func() { errc <- s.ListenAndServe() }()
+	for i, s := range servers {
+		go func() { errc <- s.Serve(listeners[i]) }()
 	}
 	log.Info("serving", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
 	select {

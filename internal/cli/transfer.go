@@ -7,13 +7,14 @@ import (
 	"os"
 	"time"
 
-	"github.com/mattn/go-isatty"
-
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
 )
 
-func importFile(ctx context.Context, st *store.Store, name string, stdin io.Reader, stdout, stderr io.Writer) error {
+// importFile upserts the articles of the file name ("-": stdin), with a
+// progress line on stderr every interval.
+func importFile(ctx context.Context, st *store.Store, name string, stdin io.Reader, stdout, stderr io.Writer, every time.Duration) error {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
 	}
@@ -26,27 +27,26 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 		defer func() { _ = f.Close() }()
 		in = f
 	}
-	var progress func(api.ImportResult)
-	if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		last := time.Now()
-		progress = func(r api.ImportResult) {
-			if time.Since(last) > 200*time.Millisecond {
-				last = time.Now()
-				fmt.Fprintf(stderr, "\r%d created, %d updated, %d failed", r.Created, r.Updated, r.Failed)
-			}
-		}
+	total := 0
+	if name != "-" {
+		total = countRecords(name)
 	}
-	res, err := api.Import(ctx, in, st, st, progress)
-	if progress != nil {
-		fmt.Fprint(stderr, "\r\033[K")
-	}
+	m := newMeter(stderr, "import", total, every)
+	n := 0
+	loads := phased{st, func() { m.phase(n, "building the indexes") }}
+	res, err := api.Import(ctx, in, loads, st, func(r api.ImportResult) {
+		n = r.Created + r.Updated + r.Failed
+		m.update(n)
+	})
 	if err == nil && res.Created+res.Updated >= optimizeAfter {
+		m.phase(res.Created+res.Updated+res.Failed, "refreshing the planner's statistics")
 		// Planner statistics for what a large import changed, so that lists
 		// keep their index-ordered plans as the data grows. Small imports
 		// leave that to SQLite's and PostgreSQL's own upkeep: a VACUUM of a
 		// large database for one record would take longer than the import.
 		err = st.Optimize(ctx)
 	}
+	m.done()
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "%s: %v\n", lineLabel(name, e.Line), e.Err)
 	}
@@ -60,6 +60,32 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	return nil
 }
 
+// phased is the store as an import sees it, with a word on stderr when
+// a load's last step begins: the indexes, tag rows and change feed of a
+// large load take seconds in which there are no records to count.
+type phased struct {
+	*store.Store
+	begin func()
+}
+
+func (p phased) BeginLoad(ctx context.Context) (news.Loader, error) {
+	l, err := p.Store.BeginLoad(ctx)
+	if l == nil || err != nil {
+		return l, err
+	}
+	return phasedLoad{l, p.begin}, nil
+}
+
+type phasedLoad struct {
+	news.Loader
+	begin func()
+}
+
+func (l phasedLoad) Commit(ctx context.Context) error {
+	l.begin()
+	return l.Loader.Commit(ctx)
+}
+
 func lineLabel(name string, line int) string {
 	if name == "-" {
 		name = "stdin"
@@ -71,23 +97,36 @@ func lineLabel(name string, line int) string {
 // planner's statistics.
 const optimizeAfter = 1000
 
-// retag brings automatic tags up to date with the vocabulary, printing a
-// progress line to stderr and a summary to stdout.
-func retag(ctx context.Context, st *store.Store, stdout, stderr io.Writer) error {
+// retag brings automatic tags up to date with the vocabulary, printing
+// progress lines to stderr and a summary to stdout.
+func retag(ctx context.Context, st *store.Store, stdout, stderr io.Writer, every time.Duration) error {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
 	}
-	line := func(r store.RetagResult) string {
-		return fmt.Sprintf("auto-tagged articles: %d checked, %d changed, %d skipped (edited meanwhile)", r.Checked, r.Changed, r.Skipped)
+	total, err := st.AutoTagged(ctx)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
-	last := start
-	res, err := st.Retag(ctx, func(r store.RetagResult) {
-		if time.Since(last) >= time.Second {
-			last = time.Now()
-			fmt.Fprintf(stderr, "retag: %s\n", line(r))
-		}
-	})
-	fmt.Fprintf(stdout, "retagged: %s in %s\n", line(res), time.Since(start).Round(time.Millisecond))
+	m := newMeter(stderr, "retag", total, every)
+	res, err := st.Retag(ctx, func(r store.RetagResult) { m.update(r.Checked) })
+	m.done()
+	fmt.Fprintf(stdout, "retagged: auto-tagged articles: %d checked, %d changed, %d skipped (edited meanwhile) in %s\n",
+		res.Checked, res.Changed, res.Skipped, time.Since(start).Round(time.Millisecond))
+	return err
+}
+
+// export writes every article to stdout as JSON Lines, with progress
+// lines on stderr.
+func export(ctx context.Context, st *store.Store, stdout, stderr io.Writer, every time.Duration) error {
+	if _, err := st.MigrateUp(ctx); err != nil {
+		return err
+	}
+	m := newMeter(stderr, "export", 0, every)
+	n, err := api.Export(ctx, &lineCounter{w: stdout, seen: m.update}, st)
+	m.done()
+	if err == nil {
+		fmt.Fprintf(stderr, "exported %d articles\n", n)
+	}
 	return err
 }

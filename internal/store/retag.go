@@ -89,3 +89,11 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 		}
 	}
 }
+
+// AutoTagged counts the articles whose countries or themes the tagger
+// chose: how many a Retag will check, for its progress report.
+func (s *Store) AutoTagged(ctx context.Context) (int, error) {
+	var n int64
+	err := s.r.WithContext(ctx).Raw(`SELECT count(*) FROM articles WHERE auto_tags <> 0`).Scan(&n).Error
+	return int(n), translate(err, "count automatically tagged articles")
+}
