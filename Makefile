@@ -21,10 +21,16 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 build:
 	CGO_ENABLED=1 $(GO) build -tags $(TAGS) -ldflags "-X main.version=$(VERSION)" -o bin/headlines .
 
-## docs: regenerate docs/ from the swag annotations
+## docs: regenerate docs/openapi.{json,yaml} (docs/docs.go embeds it) and the Go client api/client from the swag annotations
+# swag writes Swagger 2.0 into a temporary directory; internal/apidoc/gen
+# turns it into the checked OpenAPI 3.0.3 document the server embeds and
+# serves; oapi-codegen generates the Go client from that document.
 docs:
 	$(GO) tool swag fmt -d ./api
-	$(GO) tool swag init --quiet --parseInternal -g routes.go -d ./api -o docs --outputTypes go,json,yaml
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	  $(GO) tool swag init --quiet --parseInternal -g routes.go -d ./api -o "$$tmp" --outputTypes json && \
+	  $(GO) run ./internal/apidoc/gen "$$tmp/swagger.json" docs
+	$(GO) tool oapi-codegen -config api/client/oapi-codegen.yaml docs/openapi.json
 
 ## lint: golangci-lint as configured in .golangci.yml
 lint:

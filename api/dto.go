@@ -66,32 +66,34 @@ type ArticleInput struct {
 	Title       string    `validate:"required" json:"title" example:"North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B"`
 	Summary     string    `json:"summary" example:"Official data underscores strong growth this year despite speculation about strained ties due to DPRK support for Russia"`
 	Body        string    `json:"body" example:""`
-	URL         *string   `json:"url" example:"https://example.com/2025/06/north-korea-china-trade-may"`
-	ImageURL    *string   `json:"image_url"`
+	URL         *string   `json:"url" extensions:"x-nullable" example:"https://example.com/2025/06/north-korea-china-trade-may"`
+	ImageURL    *string   `json:"image_url" extensions:"x-nullable"`
 	Source      string    `json:"source" example:"NK News"`
 	Section     string    `json:"section" example:"foreign-relations"`
-	Author      *string   `json:"author"`
+	Author      *string   `json:"author" extensions:"x-nullable"`
 	Language    string    `json:"language" example:"en"`
-	Countries   *[]string `json:"countries" example:"North Korea,China"`
-	Themes      *[]string `json:"themes" example:"trade"`
+	Countries   *[]string `json:"countries" extensions:"x-nullable" example:"North Korea,China"`
+	Themes      *[]string `json:"themes" extensions:"x-nullable" example:"trade"`
 	Status      string    `json:"status" enums:"published,draft" example:"published"`
-	PublishedAt *string   `json:"published_at" example:"2025-06-25T11:00:00Z"`
+	PublishedAt *string   `json:"published_at" extensions:"x-nullable" example:"2025-06-25T11:00:00Z"`
 } //	@name	ArticleInput
 
 // ArticlePatch is a JSON merge patch (RFC 7386) of an article: members left
-// out are kept, null clears url, image_url and author.
+// out are kept; null clears url, image_url, author, summary, body, source,
+// section, language and the tag lists (title, status and published_at
+// cannot be cleared).
 type ArticlePatch struct {
-	Title       *string   `validate:"required" json:"title" example:"North Korea-China trade jumps to $230M in May"`
-	Summary     *string   `json:"summary"`
-	Body        *string   `json:"body"`
-	URL         *string   `json:"url"`
-	ImageURL    *string   `json:"image_url"`
-	Source      *string   `json:"source"`
-	Section     *string   `json:"section"`
-	Author      *string   `json:"author"`
-	Language    *string   `json:"language"`
-	Countries   *[]string `json:"countries" example:"KP,CN"`
-	Themes      *[]string `json:"themes" example:"trade,sanctions"`
+	Title       *string   `json:"title" example:"North Korea-China trade jumps to $230M in May"`
+	Summary     *string   `json:"summary" extensions:"x-nullable"`
+	Body        *string   `json:"body" extensions:"x-nullable"`
+	URL         *string   `json:"url" extensions:"x-nullable"`
+	ImageURL    *string   `json:"image_url" extensions:"x-nullable"`
+	Source      *string   `json:"source" extensions:"x-nullable"`
+	Section     *string   `json:"section" extensions:"x-nullable"`
+	Author      *string   `json:"author" extensions:"x-nullable"`
+	Language    *string   `json:"language" extensions:"x-nullable"`
+	Countries   *[]string `json:"countries" extensions:"x-nullable" example:"KP,CN"`
+	Themes      *[]string `json:"themes" extensions:"x-nullable" example:"trade,sanctions"`
 	Status      *string   `json:"status" enums:"published,draft"`
 	PublishedAt *string   `json:"published_at"`
 } //	@name	ArticlePatch

@@ -12,3 +12,9 @@ func (p *QueryPool) HoldSlots(n int) (release func()) {
 		}
 	}
 }
+
+// Cacheable says which GET paths get an ETag and answer If-None-Match.
+var Cacheable = cacheable
+
+// ForPeople says which paths answer errors as HTML pages.
+var ForPeople = forPeople

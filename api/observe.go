@@ -113,12 +113,13 @@ func (m *metrics) handler() echo.HandlerFunc {
 
 // version godoc
 //
-//	@Summary	Build information
-//	@Tags		ops
-//	@ID			version
-//	@Produce	json
-//	@Success	200	{object}	Build
-//	@Router		/version [get]
+//	@Summary		Build information
+//	@Description	The version, commit, Go version and database dialect of the running server.
+//	@Tags			ops
+//	@ID				version
+//	@Produce		json
+//	@Success		200	{object}	Build
+//	@Router			/version [get]
 func (h *handlers) version(c echo.Context) error {
 	return c.JSON(http.StatusOK, h.build)
 }

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
-	"sync"
 
-	"github.com/getkin/kin-openapi/openapi2"
-	"github.com/getkin/kin-openapi/openapi2conv"
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/docs"
@@ -19,25 +15,27 @@ type Health struct {
 
 // healthz godoc
 //
-//	@Summary	Liveness
-//	@Tags		ops
-//	@ID			healthz
-//	@Produce	json,application/problem+json
-//	@Success	200	{object}	Health
-//	@Router		/healthz [get]
+//	@Summary		Liveness
+//	@Description	200 while the process serves requests, whatever the database does; for a liveness probe. Not rate limited.
+//	@Tags			ops
+//	@ID				healthz
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	Health
+//	@Router			/healthz [get]
 func (h *handlers) healthz(c echo.Context) error {
 	return c.JSON(http.StatusOK, Health{Status: "ok"})
 }
 
 // readyz godoc
 //
-//	@Summary	Readiness: the database answers
-//	@Tags		ops
-//	@ID			readyz
-//	@Produce	json,application/problem+json
-//	@Success	200	{object}	Health
-//	@Failure	503	{object}	Problem
-//	@Router		/readyz [get]
+//	@Summary		Readiness: the database answers
+//	@Description	200 when the database answers, 503 when it does not; for a readiness probe or a load balancer. Not rate limited.
+//	@Tags			ops
+//	@ID				readyz
+//	@Produce		json,application/problem+json
+//	@Success		200	{object}	Health
+//	@Failure		503	{object}	Problem
+//	@Router			/readyz [get]
 func (h *handlers) readyz(c echo.Context) error {
 	if err := h.ping(c.Request().Context()); err != nil {
 		return err
@@ -45,28 +43,8 @@ func (h *handlers) readyz(c echo.Context) error {
 	return c.JSON(http.StatusOK, Health{Status: "ok"})
 }
 
-var openAPI3 = sync.OnceValues(func() ([]byte, error) {
-	return OpenAPI3JSON()
-})
-
-// OpenAPI3JSON converts the generated Swagger 2.0 document to OpenAPI 3.
-func OpenAPI3JSON() ([]byte, error) {
-	var v2 openapi2.T
-	if err := json.Unmarshal([]byte(docs.SwaggerInfo.ReadDoc()), &v2); err != nil {
-		return nil, err
-	}
-	v3, err := openapi2conv.ToV3(&v2)
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(v3)
-}
-
-// openAPI serves the OpenAPI 3 form of the spec (not itself documented in it).
+// openAPI serves the OpenAPI 3.0.3 document that make docs generated and
+// the binary embeds (not itself documented in it). Swagger UI reads it too.
 func (h *handlers) openAPI(c echo.Context) error {
-	doc, err := openAPI3()
-	if err != nil {
-		return err
-	}
-	return c.JSONBlob(http.StatusOK, doc)
+	return c.JSONBlob(http.StatusOK, docs.OpenAPI)
 }

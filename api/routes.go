@@ -6,14 +6,6 @@
 //	@version					1.0
 //	@description				News headlines tagged by country and theme — a "Foreign Relations" section about North Korea to start with. Reads are public; writes need an editor key (Authorize, then paste the key into ApiKeyAuth, or the word Bearer, a space and the key into BearerAuth). Errors are RFC 9457 problem+json.
 //	@BasePath					/
-//	@securityDefinitions.apikey	ApiKeyAuth
-//	@in							header
-//	@name						X-API-Key
-//	@description				An API key: reader (reads with its own rate limit), editor (articles and themes) or admin (everything an editor does). Create one with headlines keys create.
-//	@securityDefinitions.apikey	BearerAuth
-//	@in							header
-//	@name						Authorization
-//	@description				"Bearer " followed by an editor key.
 //	@tag.name					articles
 //	@tag.description			Headlines: list with filters, read, write
 //	@tag.name					countries
@@ -26,6 +18,14 @@
 //	@tag.description			Embeddable headlines for partner sites
 //	@tag.name					ops
 //	@tag.description			Health and readiness
+//	@securityDefinitions.apikey	ApiKeyAuth
+//	@in							header
+//	@name						X-API-Key
+//	@description				An API key: reader (reads with its own rate limit), editor (articles and themes) or admin (everything an editor does). Create one with headlines keys create.
+//	@securityDefinitions.apikey	BearerAuth
+//	@in							header
+//	@name						Authorization
+//	@description				"Bearer " followed by an editor key.
 package api
 
 import (
@@ -190,7 +190,13 @@ func New(d Deps) *echo.Echo {
 	}
 	e.GET("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
-	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(echoSwagger.PersistAuthorization(true)))
+	// Swagger UI reads the served OpenAPI 3 document. doc.json and
+	// doc.yaml, where it looked before, answer the same document for old
+	// bookmarks and tools (JSON is YAML too).
+	e.GET("/swagger/doc.json", h.openAPI)
+	e.GET("/swagger/doc.yaml", h.openAPI)
+	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
+		echoSwagger.PersistAuthorization(true)))
 	get("/", h.home)
 	get("/articles/:id", h.articleHTML)
 	get("/embed/headlines", h.embedHeadlines)

@@ -200,24 +200,25 @@ func (h *handlers) getTheme(c echo.Context) error {
 
 // createTheme godoc
 //
-//	@Summary	Create a theme
-//	@Tags		themes
-//	@ID			createTheme
-//	@Accept		json
-//	@Produce	json,application/problem+json
-//	@Param		theme	body		ThemeInput	true	"the new theme"
-//	@Success	201		{object}	Theme
-//	@Failure	400		{object}	Problem
-//	@Failure	401		{object}	Problem
-//	@Failure	403		{object}	Problem	"the key is a reader key"
-//	@Failure	409		{object}	Problem	"slug, name or alias already used"
-//	@Failure	415		{object}	Problem
-//	@Failure	422		{object}	Problem
-//	@Security	ApiKeyAuth
-//	@Security	BearerAuth
-//	@Failure	429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
-//	@Failure	507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
-//	@Router		/v1/themes [post]
+//	@Summary		Create a theme
+//	@Description	Adds a theme to the vocabulary. keywords are the automatic tagger's terms (the lower-case name when left out); they apply to new writes at once. Needs an editor key.
+//	@Tags			themes
+//	@ID				createTheme
+//	@Accept			json
+//	@Produce		json,application/problem+json
+//	@Param			theme	body		ThemeInput	true	"the new theme"
+//	@Success		201		{object}	Theme
+//	@Failure		400		{object}	Problem
+//	@Failure		401		{object}	Problem
+//	@Failure		403		{object}	Problem	"the key is a reader key"
+//	@Failure		409		{object}	Problem	"slug, name or alias already used"
+//	@Failure		415		{object}	Problem
+//	@Failure		422		{object}	Problem
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Router			/v1/themes [post]
 func (h *handlers) createTheme(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)
 	if err != nil {
