@@ -33,7 +33,7 @@ type Article struct {
 	ID          int64     `validate:"required" json:"id" example:"3"`
 	Title       string    `validate:"required" json:"title" example:"New Zealand targets North Korean military support for Russia with new sanctions"`
 	Summary     string    `validate:"required" json:"summary" example:"Wellington accuses DPRK of helping Moscow ‘sustain its illegal war of aggression,’ pledging to hold it accountable"`
-	Body        string    `json:"body" example:""`
+	Body        string    `validate:"required" json:"body" example:""`
 	URL         *string   `validate:"required" json:"url" extensions:"x-nullable"`
 	ImageURL    *string   `validate:"required" json:"image_url" extensions:"x-nullable"`
 	Source      string    `validate:"required" json:"source" example:"NK News"`

@@ -293,7 +293,7 @@ type Article struct {
 	Author nullable.Nullable[string] `json:"author"`
 
 	// Body Example:
-	Body *string `json:"body,omitempty"`
+	Body string `json:"body"`
 
 	// Countries Example: ["KP","NZ","RU"]
 	Countries []string `json:"countries"`
