@@ -105,9 +105,10 @@ func TestMisuseExits2WithUsage(t *testing.T) {
 	}{
 		{nil, []string{"no command given", "Usage: headlines <command>", "import FILE|-"}},
 		{[]string{"frobnicate"}, []string{`unknown command "frobnicate"`, "Usage: headlines <command>"}},
-		{[]string{"keys", "list", "--role", "reader"}, []string{"flag provided but not defined: -role", "Usage: headlines keys list [flags]"}},
-		{[]string{"export", "--addr", ":9"}, []string{"flag provided but not defined: -addr", "Usage: headlines export"}},
-		{[]string{"generate", "--db", "x.db"}, []string{"flag provided but not defined: -db"}},
+		{[]string{"keys", "list", "--role", "reader"}, []string{"flag provided but not defined: --role", "Usage: headlines keys list [flags]"}},
+		{[]string{"export", "--addr", ":9"}, []string{"flag provided but not defined: --addr", "Usage: headlines export"}},
+		{[]string{"generate", "--db", "x.db"}, []string{"flag provided but not defined: --db"}},
+		{[]string{"serve", "--addr"}, []string{"flag needs an argument: --addr", "Usage: headlines serve"}},
 		{[]string{"keys"}, []string{"keys needs an action", "Usage: headlines keys create|list|revoke"}},
 		{[]string{"keys", "rotate"}, []string{`unknown keys action "rotate"`}},
 		{[]string{"migrate"}, []string{"migrate takes up|down|status", "Usage: headlines migrate"}},

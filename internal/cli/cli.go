@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -176,7 +177,7 @@ func Run(ctx context.Context, version string, args []string, getenv func(string)
 	case errors.Is(perr, flag.ErrHelp):
 		return commandUsage(stdout, cmd, fs)
 	case perr != nil:
-		return usageError(stderr, cmd.name+": "+perr.Error(), func(w io.Writer) error { return commandUsage(w, cmd, fs) })
+		return usageError(stderr, cmd.name+": "+longFlags(perr.Error()), func(w io.Writer) error { return commandUsage(w, cmd, fs) })
 	case len(pos) < cmd.nargs[0] || len(pos) > cmd.nargs[1]:
 		msg := cmd.name + " takes no arguments"
 		if cmd.args != "" {
@@ -468,4 +469,13 @@ func keysAction(action string) func(context.Context, *options, []string) error {
 			return keys(ctx, st, append([]string{action}, pos...), news.Role(o.keyRole), o.keyName, o.stdout, o.stderr)
 		})
 	}
+}
+
+// flagName is a flag as the flag package names it in its errors, with one dash.
+var flagName = regexp.MustCompile(`(flag(?: provided but not defined:| needs an argument:)?|for) -([A-Za-z])`)
+
+// longFlags writes the flags in a flag package error the way the usage
+// shows them (--role, not -role), so the message and the usage agree.
+func longFlags(msg string) string {
+	return flagName.ReplaceAllString(msg, "$1 --$2")
 }
