@@ -106,6 +106,7 @@ type sweepServer struct {
 
 type sweeper struct {
 	t       *testing.T
+	kind    string // the database
 	servers map[string]*sweepServer
 	vars    map[string]string
 	names   map[string]bool
@@ -122,7 +123,7 @@ func newSweeper(t *testing.T, kind string) *sweeper {
 	if _, err := openAPIDoc(); err != nil { // registers the body decoders of feeds and pages
 		t.Fatal(err)
 	}
-	s := &sweeper{t: t, servers: map[string]*sweepServer{}, vars: map[string]string{}, names: map[string]bool{},
+	s := &sweeper{t: t, kind: kind, servers: map[string]*sweepServer{}, vars: map[string]string{}, names: map[string]bool{},
 		hit: map[string]bool{}, ops: map[string]bool{}, headed: map[string]bool{},
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.servers[""] = s.serve(kind)
@@ -520,8 +521,8 @@ func keys[V any](m map[string]V) []string {
 func (s *sweeper) finish() {
 	t := s.t
 	t.Helper()
-	t.Logf("contract sweep: %d requests (%d cases, %d HEAD and If-None-Match repeats), %d routes, %d spec operations",
-		s.sent, len(s.names), s.derived, len(s.hit), len(s.ops))
+	t.Logf("contract sweep on %s: %d requests (%d cases, %d HEAD and If-None-Match repeats), %d routes, %d spec operations",
+		s.kind, s.sent, len(s.names), s.derived, len(s.hit), len(s.ops))
 	if distinct := len(s.names) + s.derived; distinct < minSweep {
 		t.Errorf("the sweep sent %d distinct requests, want at least %d", distinct, minSweep)
 	}
