@@ -251,18 +251,19 @@ func (s *sweeper) run(c sweepCase) {
 				t.Errorf("%s: HEAD says Content-Type %q, GET %q", h.name, got, want)
 			}
 		}
-		if cacheablePath(c.path) {
-			tag := r.header.Get("ETag")
-			if tag == "" {
+		// Every GET with an ETag honours If-None-Match; the resources, feeds,
+		// pages and the widget must have one.
+		if tag := r.header.Get("ETag"); tag == "" {
+			if cacheablePath(c.path) {
 				t.Errorf("%s: a cacheable GET answered 200 without an ETag", c.name)
-			} else {
-				s.derived++
-				n := c
-				n.name, n.want, n.save, n.check = "If-None-Match "+c.name, http.StatusNotModified, nil, nil
-				nr := s.send(srv, n, append(slices.Clone(headers), "If-None-Match", tag))
-				if len(nr.body) != 0 {
-					t.Errorf("%s: 304 with a body of %d bytes", n.name, len(nr.body))
-				}
+			}
+		} else {
+			s.derived++
+			n := c
+			n.name, n.want, n.save, n.check = "If-None-Match "+c.name, http.StatusNotModified, nil, nil
+			nr := s.send(srv, n, append(slices.Clone(headers), "If-None-Match", tag))
+			if len(nr.body) != 0 {
+				t.Errorf("%s: 304 with a body of %d bytes", n.name, len(nr.body))
 			}
 		}
 	}
@@ -274,7 +275,8 @@ func (s *sweeper) run(c sweepCase) {
 // cacheablePath says which GETs must carry an ETag and honour If-None-Match.
 func cacheablePath(p string) bool {
 	p, _, _ = strings.Cut(p, "?")
-	return strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/openapi.json" || p == "/"
+	return strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/openapi.json" || p == "/" ||
+		strings.HasPrefix(p, "/articles/")
 }
 
 // routeOf is the route the server's router picks for method and path ("" for none).
@@ -794,6 +796,9 @@ func sweepCases() []sweepCase {
 		{name: "front page", path: "/", want: 200},
 		{name: "front page filtered", path: "/?country=KP&theme=troops", want: 200},
 		{name: "front page unknown country", path: "/?country=Narnia", want: 400, spec: specCannotTell},
+		{name: "article page", path: "/articles/1", want: 200},
+		{name: "article page unknown", path: "/articles/999999", want: 404},
+		{name: "article page id not a number", path: "/articles/abc", want: 404, spec: specRejects},
 		{name: "widget", path: "/embed/headlines?country=KP&limit=3&style=dark", want: 200},
 		{name: "widget unknown style", path: "/embed/headlines?style=neon", want: 400, spec: specRejects},
 		{name: "widget script", path: "/embed.js", want: 200},
