@@ -42,8 +42,10 @@ const minSweep = 80
 // Swagger UI's page and assets belong to the UI, not to the API. They are
 // still requested (and must answer), but not validated.
 var outsideContract = map[string]string{
-	"GET /swagger":   "Swagger UI's redirect to its page",
-	"GET /swagger/*": "Swagger UI's page and assets",
+	"GET /swagger":          "Swagger UI's redirect to its page",
+	"GET /swagger/*":        "Swagger UI's page and assets",
+	"GET /swagger/doc.json": "the served spec again, where Swagger UI used to read it",
+	"GET /swagger/doc.yaml": "the served spec again, where Swagger UI used to read it",
 }
 
 // contractHeaders are the response headers a client relies on: when a
@@ -254,7 +256,7 @@ func (s *sweeper) run(c sweepCase) {
 		// Every GET with an ETag honours If-None-Match; the resources, feeds,
 		// pages and the widget must have one.
 		if tag := r.header.Get("ETag"); tag == "" {
-			if cacheablePath(c.path) {
+			if p, _, _ := strings.Cut(c.path, "?"); api.Cacheable(p) {
 				t.Errorf("%s: a cacheable GET answered 200 without an ETag", c.name)
 			}
 		} else {
@@ -270,13 +272,6 @@ func (s *sweeper) run(c sweepCase) {
 	if c.check != nil && r.status == c.want {
 		c.check(t, r)
 	}
-}
-
-// cacheablePath says which GETs must carry an ETag and honour If-None-Match.
-func cacheablePath(p string) bool {
-	p, _, _ = strings.Cut(p, "?")
-	return strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/openapi.json" || p == "/" ||
-		strings.HasPrefix(p, "/articles/")
 }
 
 // routeOf is the route the server's router picks for method and path ("" for none).
@@ -414,18 +409,27 @@ func (s *sweeper) validate(srv *sweepServer, c sweepCase, hr *http.Request, r re
 	}
 
 	// One content type per answer, the one the server sends: a client
-	// picks its decoder by status alone.
-	resp := respRef.Value
+	// picks its decoder by status alone. A HEAD answer's Content-Type is
+	// the one its GET declares.
+	resp, content := respRef.Value, respRef.Value.Content
+	if hr.Method == http.MethodHead {
+		content = nil
+		if get, _, err := srv.router.FindRoute(asGet); err != nil {
+			fail("HEAD without a GET operation: %v", err)
+		} else if ref := get.Operation.Responses.Status(r.status); ref != nil {
+			content = ref.Value.Content
+		}
+	}
 	got := mediaType(r.header.Get("Content-Type"))
 	switch {
 	case r.status == http.StatusNoContent || r.status == http.StatusNotModified:
-		if len(resp.Content) != 0 {
-			fail("a %d has no body, yet the spec declares content %v", r.status, keys(resp.Content))
+		if len(content) != 0 {
+			fail("a %d has no body, yet the spec declares content %v", r.status, keys(content))
 		}
-	case len(resp.Content) != 1:
-		fail("status %d declares %d content types %v; want exactly the one sent, %q", r.status, len(resp.Content), keys(resp.Content), got)
-	case resp.Content[got] == nil:
-		fail("status %d is sent as %q, declared as %v", r.status, got, keys(resp.Content))
+	case len(content) != 1:
+		fail("status %d declares %d content types %v; want exactly the one sent, %q", r.status, len(content), keys(content), got)
+	case content[got] == nil:
+		fail("status %d is sent as %q, declared as %v", r.status, got, keys(content))
 	}
 	// Every header a client relies on is declared where it is sent.
 	for _, name := range contractHeaders {
@@ -791,6 +795,8 @@ func sweepCases() []sweepCase {
 		{name: "openapi.json", path: "/openapi.json", want: 200},
 		{name: "swagger redirect", path: "/swagger", want: 302},
 		{name: "swagger page", path: "/swagger/index.html", want: 200},
+		{name: "swagger doc.json", path: "/swagger/doc.json", want: 200},
+		{name: "swagger doc.yaml", path: "/swagger/doc.yaml", want: 200},
 
 		// Pages and the widget.
 		{name: "front page", path: "/", want: 200},
