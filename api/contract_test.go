@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
 
@@ -130,11 +131,17 @@ func newSweeper(t *testing.T, kind string) *sweeper {
 		client: &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 	s.servers[""] = s.serve(kind)
 	clock := &fakeClock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
+	busy := api.NewQueryPool(1, time.Minute)
+	t.Cleanup(busy.HoldSlots(1))
 	s.servers["limited"] = s.serve(kind, func(d *api.Deps) {
 		d.Now = clock.now // a clock that stands still: no budget refills during the sweep
 		d.RequireIfMatch = true
+		d.Expensive = busy // every slot for searches, totals and facets taken
+		d.Ping = func(context.Context) error {
+			return news.Errorf(news.EUnavailable, "database unavailable (as the store says it)")
+		}
 		d.Limits = api.Limits{
-			Public:   api.Rate{Burst: 3, Per: time.Minute},
+			Public:   api.Rate{Burst: 5, Per: time.Minute},
 			Key:      api.Rate{Burst: 2, Per: time.Minute},
 			AuthFail: api.Rate{Burst: 2, Per: 10 * time.Minute},
 		}
@@ -820,12 +827,17 @@ func sweepCases() []sweepCase {
 		{name: "PUT a theme", method: "PUT", path: "/v1/themes/trade", as: "admin", body: `{"name":"x"}`, want: 405, unrouted: true},
 		{name: "DELETE the countries", method: "DELETE", path: "/v1/countries", as: "admin", want: 405, unrouted: true},
 
-		// On a server with tiny budgets (3 public requests, 2 per key, 2
-		// refused keys; the sweep spent one public request on its spec)
-		// that requires If-Match.
+		// On a server with tiny budgets (5 public requests, 2 per key, 2
+		// refused keys; the sweep spent one public request on its spec),
+		// that requires If-Match, whose database does not answer pings and
+		// whose slots for expensive reads are all taken.
 		{on: "limited", name: "limited list", path: "/v1/articles?limit=1", want: 200},
+		{on: "limited", name: "busy search", path: "/v1/articles?q=sanctions", want: 503},
+		{on: "limited", name: "busy front page", path: "/", want: 503},
 		{on: "limited", name: "limited country", path: "/v1/countries/KP", want: 200},
-		{on: "limited", name: "public budget spent", path: "/v1/articles?limit=1", want: 429, check: wantHeader("Retry-After", "20")},
+		{on: "limited", name: "public budget spent", path: "/v1/articles?limit=1", want: 429, check: wantHeader("Retry-After", "12")},
+		{on: "limited", name: "alive", path: "/healthz", want: 200},
+		{on: "limited", name: "not ready", path: "/readyz", want: 503},
 		{on: "limited", name: "delete without If-Match", method: "DELETE", path: "/v1/articles/1", as: "editor", want: 428},
 		{on: "limited", name: "keyed read", path: "/v1/themes/trade", as: "editor", want: 200},
 		{on: "limited", name: "key budget spent", method: "POST", path: "/v1/classify", as: "editor", body: `{"title":"x"}`, want: 429},
