@@ -106,6 +106,15 @@ func (m *metrics) observe(log *slog.Logger) echo.MiddlewareFunc {
 	}
 }
 
+// handler serves the registry in the Prometheus text format.
+//
+//	@Summary		Prometheus metrics
+//	@Description	Request counts and durations by route and status, database pool statistics and build information, in the Prometheus text format. Not rate limited; absent when HEADLINES_METRICS_ADDR serves them on a private address.
+//	@Tags			ops
+//	@ID				metrics
+//	@Produce		plain
+//	@Success		200	{string}	string	"the metrics"
+//	@Router			/metrics [get]
 func (m *metrics) handler() echo.HandlerFunc {
 	h := promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{})
 	return echo.WrapHandler(h)

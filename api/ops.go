@@ -44,7 +44,15 @@ func (h *handlers) readyz(c echo.Context) error {
 }
 
 // openAPI serves the OpenAPI 3.0.3 document that make docs generated and
-// the binary embeds (not itself documented in it). Swagger UI reads it too.
+// the binary embeds. Swagger UI reads it too.
+//
+//	@Summary		This OpenAPI document
+//	@Description	The contract of this API as OpenAPI 3.0.3, generated from the code: what clients are generated from and Swagger UI shows.
+//	@Tags			ops
+//	@ID				openAPI
+//	@Produce		json
+//	@Success		200	{object}	object	"the OpenAPI document"
+//	@Router			/openapi.json [get]
 func (h *handlers) openAPI(c echo.Context) error {
 	return c.JSONBlob(http.StatusOK, docs.OpenAPI)
 }

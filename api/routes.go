@@ -17,7 +17,7 @@
 //	@tag.name					widget
 //	@tag.description			Embeddable headlines for partner sites
 //	@tag.name					ops
-//	@tag.description			Health and readiness
+//	@tag.description			Health, readiness, build information, metrics and this document
 //	@securityDefinitions.apikey	ApiKeyAuth
 //	@in							header
 //	@name						X-API-Key
@@ -186,9 +186,9 @@ func New(d Deps) *echo.Echo {
 	get("/readyz", h.readyz)
 	get("/version", h.version)
 	if !d.MetricsElsewhere {
-		e.GET("/metrics", m.handler())
+		get("/metrics", m.handler())
 	}
-	e.GET("/openapi.json", h.openAPI)
+	get("/openapi.json", h.openAPI)
 	e.GET("/swagger", redirectTo("/swagger/index.html"))
 	// Swagger UI reads the served OpenAPI 3 document. doc.json and
 	// doc.yaml, where it looked before, answer the same document for old

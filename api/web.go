@@ -304,6 +304,19 @@ type chip struct {
 // home is the front page for people: the latest headlines, chips to
 // filter them, pages of older ones, and how to take them elsewhere (feeds,
 // widget, API).
+//
+//	@Summary		The front page for people
+//	@Description	An HTML page of the newest headlines with their total, chips to filter by country and theme, a link to older ones, and links to the feeds, the widget and the API docs. Errors are HTML pages too.
+//	@Tags			widget
+//	@ID				home
+//	@Produce		html
+//	@Param			country	query		[]string	false	"any of these countries (codes, names or aliases)"	collectionFormat(csv)	example(KP)
+//	@Param			theme	query		[]string	false	"any of these themes (slugs, names or aliases)"		collectionFormat(csv)	example(troops)
+//	@Param			cursor	query		string		false	"where the page starts: the Older link's cursor"
+//	@Success		200		{string}	string		"the page"
+//	@Failure		400		{string}	string		"a bad filter or cursor: an HTML page that says so"
+//	@Failure		503		{string}	string		"busy with expensive reads, or the database is unavailable: an HTML page; Retry-After says when to try again"
+//	@Router			/ [get]
 func (h *handlers) home(c echo.Context) error {
 	ctx := c.Request().Context()
 	query := c.QueryParams()

@@ -266,16 +266,17 @@ func fixParameters(op operation, examples map[string]any) {
 
 // withoutRateLimit are the paths the rate limiter leaves alone (health
 // checks that infrastructure polls).
-var withoutRateLimit = map[string]bool{"/healthz": true, "/readyz": true}
+var withoutRateLimit = map[string]bool{"/healthz": true, "/readyz": true, "/metrics": true}
 
 // conditionalGET says which GET answers carry an ETag and honour
 // If-None-Match with 304. It mirrors cacheable() in api/httpcache.go: the
-// API's resources, feeds, widgets, the front page and article pages, not
-// the operational endpoints. TestSpecContract in api/ checks the two agree.
+// API's resources, feeds, widgets, the front page, article pages and this
+// document, not the operational endpoints. TestSpecContract in api/ checks
+// the two agree.
 func conditionalGET(op operation) bool {
 	p := op.path
 	return op.method == http.MethodGet &&
-		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/" || strings.HasPrefix(p, "/articles/"))
+		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/openapi.json" || p == "/" || strings.HasPrefix(p, "/articles/"))
 }
 
 // forPeople says which paths are pages for people, whose errors are HTML
@@ -309,6 +310,12 @@ func fixOperation(op operation) {
 		}
 	}
 	idempotent := hasParam(op, "header", "Idempotency-Key")
+	// A whole article answers with its version's ETag and its update
+	// time as Last-Modified; a 304 to its GET repeats them.
+	article := false
+	if ok := op.Responses.Value("200"); ok != nil {
+		article = sendsArticle(ok.Value)
+	}
 	for code, ref := range op.Responses.Map() {
 		r := ref.Value
 		status := 0
@@ -327,6 +334,9 @@ func fixOperation(op operation) {
 			header("ETag")
 		case (status == http.StatusOK || status == http.StatusCreated) && sendsArticle(r):
 			header("ETag")
+		}
+		if ((status == http.StatusOK || status == http.StatusCreated) && sendsArticle(r)) || (status == http.StatusNotModified && article) {
+			header("Last-Modified")
 		}
 		if status == http.StatusOK && conditionalGET(op) && hasParam(op, "query", "cursor") && op.path == "/v1/articles" {
 			header("Link")
@@ -460,6 +470,7 @@ var headers = []struct {
 	{"ETag", "The version of this answer: send it back in If-None-Match to read again (304 when unchanged) or, for an article, in If-Match to change it safely (412 when stale).", false},
 	{"Link", `<URL of the next page>; rel="next", when another page follows.`, false},
 	{"Location", "URL of the new resource.", false},
+	{"Last-Modified", "When the article last changed (its updated_at, as an HTTP date).", false},
 	{"Idempotent-Replayed", "true when this is the stored answer to an earlier request with the same Idempotency-Key and body.", false},
 	{"WWW-Authenticate", `Bearer realm="headlines": how to authenticate.`, false},
 }
