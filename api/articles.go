@@ -19,20 +19,20 @@ import (
 //	@ID				listArticles
 //	@Produce		json,application/problem+json
 //	@Param			If-None-Match	header		string		false	"ETag of a copy the client holds"
-//	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"																collectionFormat(csv)	example(RU,CN)
-//	@Param			country_all		query		[]string	false	"all of these countries"																						collectionFormat(csv)	example(KP,RU)
-//	@Param			country_not		query		[]string	false	"none of these countries"																						collectionFormat(csv)
-//	@Param			theme			query		[]string	false	"any of these themes (slugs, names or aliases)"																	collectionFormat(csv)	example(sanctions)
-//	@Param			theme_all		query		[]string	false	"all of these themes"																							collectionFormat(csv)
-//	@Param			theme_not		query		[]string	false	"none of these themes"																							collectionFormat(csv)
-//	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed; a phrase in double quotes matches as a phrase"	example(trade)
-//	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"																example(2025-06-01)
+//	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"	collectionFormat(csv)	example(RU)
+//	@Param			country_all		query		[]string	false	"all of these countries"							collectionFormat(csv)
+//	@Param			country_not		query		[]string	false	"none of these countries"							collectionFormat(csv)
+//	@Param			theme			query		[]string	false	"any of these themes (slugs, names or aliases)"		collectionFormat(csv)
+//	@Param			theme_all		query		[]string	false	"all of these themes"								collectionFormat(csv)
+//	@Param			theme_not		query		[]string	false	"none of these themes"								collectionFormat(csv)
+//	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed; a phrase in double quotes matches as a phrase"
+//	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"
 //	@Param			until			query		string		false	"published before (RFC 3339 or YYYY-MM-DD)"
-//	@Param			source			query		string		false	"exact source"								example(NK News)
-//	@Param			section			query		string		false	"exact section slug"						example(foreign-relations)
-//	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"	example(en)
-//	@Param			sort			query		string		false	"order; ties break on id"					Enums(-published_at, published_at, relevance)	default(-published_at)
-//	@Param			limit			query		int			false	"page size"									minimum(1)										maximum(100)	default(20)
+//	@Param			source			query		string		false	"exact source"
+//	@Param			section			query		string		false	"exact section slug"
+//	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"
+//	@Param			sort			query		string		false	"order; ties break on id"	Enums(-published_at, published_at, relevance)	default(-published_at)
+//	@Param			limit			query		int			false	"page size"					minimum(1)										maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
 //	@Param			include_total	query		bool		false	"add total, the number of matching articles"

@@ -231,8 +231,60 @@ func TestRequestExamples(t *testing.T) {
 			if r.status < 200 || r.status > 299 {
 				t.Errorf("the example answered %d: %s\nexample: %s", r.status, r.body, ex.body)
 			}
+			if ex.method == "POST" && ex.path == "/v1/articles" {
+				// Swagger UI users press Execute more than once.
+				if r := e.do(req{method: ex.method, path: ex.path, body: ex.body, key: true, headers: []string{"Content-Type", ex.ct}}); r.status != 201 {
+					t.Errorf("the create example sent again answered %d: %s", r.status, r.body)
+				}
+			}
 		})
 	}
+}
+
+// TestErrorExamplesAsServed provokes a 409 and a 412 and compares the
+// server's detail with the spec's example for the same answer, so the
+// examples clients show (and generate from) say what the server says.
+func TestErrorExamplesAsServed(t *testing.T) {
+	doc, err := openAPIDoc()
+	if err != nil {
+		t.Fatal(err)
+	}
+	example := func(path, method, status string) string {
+		t.Helper()
+		op := doc.Paths.Find(path).GetOperation(method)
+		mt := op.Responses.Value(status).Value.Content.Get("application/problem+json")
+		ex, _ := mt.Example.(map[string]any)
+		detail, _ := ex["detail"].(string)
+		return detail
+	}
+	e := newEnv(t, "sqlite")
+	created := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"One story","url":"https://example.com/one"}`})
+	var a struct{ ID int64 }
+	if err := json.Unmarshal(created.body, &a); err != nil || created.status != 201 {
+		t.Fatalf("create: %d %s", created.status, created.body)
+	}
+	id := fmt.Sprint(a.ID)
+	dup := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Same story","url":"https://example.com/one"}`})
+	want := strings.ReplaceAll(example("/v1/articles", "POST", "409"), "(id 3)", "(id "+id+")")
+	if got := problemDetail(t, dup); dup.status != 409 || got != want {
+		t.Errorf("409: the server says %q, the spec's example %q", got, want)
+	}
+	e.do(req{method: "PATCH", path: "/v1/articles/" + id, key: true, body: `{"summary":"a"}`, headers: []string{"Content-Type", "application/merge-patch+json"}})
+	stale := e.do(req{method: "PATCH", path: "/v1/articles/" + id, key: true, body: `{"summary":"b"}`,
+		headers: []string{"Content-Type", "application/merge-patch+json", "If-Match", `"` + id + `.1"`}})
+	want = strings.ReplaceAll(example("/v1/articles/{id}", "PATCH", "412"), "article 3 ", "article "+id+" ")
+	if got := problemDetail(t, stale); stale.status != 412 || got != want {
+		t.Errorf("412: the server says %q, the spec's example %q", got, want)
+	}
+}
+
+func problemDetail(t *testing.T, r response) string {
+	t.Helper()
+	var p struct{ Detail string }
+	if err := json.Unmarshal(r.body, &p); err != nil {
+		t.Fatalf("%d %s: %v", r.status, r.body, err)
+	}
+	return p.Detail
 }
 
 func TestOpenAPIAndSwaggerServed(t *testing.T) {

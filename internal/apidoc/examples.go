@@ -16,8 +16,8 @@ var problems = map[int]struct{ code, detail string }{
 	401: {"unauthorized", "the API key is not valid; send Authorization: Bearer <key> or X-API-Key: <key>"},
 	403: {"forbidden", "this endpoint needs the editor role; this key has the reader role"},
 	404: {"not_found", "no article 12345"},
-	409: {"conflict", "an article with this url already exists"},
-	412: {"precondition_failed", "the article has changed since the If-Match ETag: GET it again and reapply the change"},
+	409: {"conflict", "url: another article (id 3) already has this url"},
+	412: {"precondition_failed", "article 3 has changed since the version in If-Match"},
 	413: {"too_large", "the body is larger than 1048576 bytes"},
 	415: {"unsupported_media", "Content-Type: must be application/json, got \"text/plain\""},
 	422: {"validation", "the article has invalid fields"},
@@ -50,6 +50,7 @@ func problemExample(status int) (map[string]any, error) {
 	switch status {
 	case 409:
 		ex["existing_id"] = 3
+		ex["errors"] = []any{map[string]any{"field": "url", "message": "another article (id 3) already has this url"}}
 	case 400:
 		ex["errors"] = []any{map[string]any{"field": "countries", "message": "is not a parameter of this endpoint"}}
 	case 422:
@@ -61,24 +62,27 @@ func problemExample(status int) (map[string]any, error) {
 // requestExamples are the example bodies of requests, by schema name. The
 // server accepts each as written on the demo data (TestRequestExamples
 // sends them), so Swagger UI's Try it out works without edits: without
-// them it would fill members that have no example with "string".
+// them it would fill members that have no example with "string". The
+// create example is a story the demo does not hold and has no url, which
+// must be unique, so it can be sent again; the replace and patch examples
+// fit the demo article 3 their path names.
 var requestExamples = map[string]any{
 	"ArticleInput": map[string]any{
-		"title":        "North Korea-China trade jumps to $230M in May, bringing yearly total to over $1B",
-		"summary":      "Official data underscores strong growth this year despite speculation about strained ties due to DPRK support for Russia",
-		"url":          "https://example.com/2025/06/north-korea-china-trade-may",
-		"image_url":    "https://example.com/images/dandong-bridge.jpg",
+		"title":        "North Korea and Russia open a second road bridge across the Tumen River",
+		"summary":      "The crossing near Khasan is meant to double truck traffic between the two countries, state media in both capitals said",
+		"url":          nil,
+		"image_url":    nil,
 		"source":       "NK News",
 		"section":      "foreign-relations",
-		"author":       "Jane Doe",
+		"author":       nil,
 		"language":     "en",
-		"countries":    []any{"North Korea", "China"},
-		"themes":       []any{"trade"},
+		"countries":    []any{"North Korea", "Russia"},
+		"themes":       []any{"trade", "infrastructure"},
 		"status":       "published",
-		"published_at": "2025-06-25T11:00:00Z",
+		"published_at": "2025-06-27T09:00:00Z",
 	},
 	"ArticlePatch": map[string]any{
-		"summary": "Official data shows trade up 40% on the year despite talk of strained ties",
+		"summary": "South Korea's president agrees with Japan's prime minister to strengthen trilateral cooperation with Washington on North Korea",
 	},
 	"BatchInput": map[string]any{
 		"articles": []any{map[string]any{
@@ -105,13 +109,34 @@ var requestExamples = map[string]any{
 	},
 }
 
+// operationExamples override requestExamples for one operation, by id.
+var operationExamples = map[string]any{
+	"replaceArticle": map[string]any{
+		"title":        "Lee Jae-myung spotlights North Korean issues in G7 talks with Ishiba, Carney",
+		"summary":      "South Korean president agrees to strengthen trilateral cooperation with Tokyo in first meeting with Japanese counterpart",
+		"url":          nil,
+		"image_url":    nil,
+		"source":       "NK News",
+		"section":      "foreign-relations",
+		"author":       nil,
+		"language":     "en",
+		"countries":    []any{"Canada", "Japan", "North Korea", "South Korea"},
+		"themes":       []any{"diplomacy"},
+		"status":       "published",
+		"published_at": "2025-06-18T03:20:00Z",
+	},
+}
+
 // addExamples gives every request body and every error answer its example.
 func addExamples(doc *openapi3.T) error {
 	for _, op := range operations(doc) {
 		if rb := op.RequestBody; rb != nil && rb.Value != nil {
 			for ct, mt := range rb.Value.Content {
 				name := strings.TrimPrefix(mt.Schema.Ref, "#/components/schemas/")
-				ex, ok := requestExamples[name]
+				ex, ok := operationExamples[op.OperationID]
+				if !ok {
+					ex, ok = requestExamples[name]
+				}
 				if !ok {
 					return fmt.Errorf("%s %s: no request example for %s (%s): add one to internal/apidoc", op.method, op.path, name, ct)
 				}
