@@ -336,16 +336,7 @@ func (s *sweeper) send(srv *sweepServer, c sweepCase, headers []string) response
 // do sends hr as it is, without following redirects, and reads the whole answer.
 func (s *sweeper) do(hr *http.Request) response {
 	s.t.Helper()
-	res, err := s.client.Do(hr)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return response{status: res.StatusCode, header: res.Header, body: b}
+	return sendWith(s.t, s.client, hr)
 }
 
 // validate checks a request and its answer against the served spec. HEAD:

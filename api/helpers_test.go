@@ -232,14 +232,20 @@ func (e *env) request(method, path, body string) *http.Request {
 // send sends hr and reads the whole answer.
 func (e *env) send(hr *http.Request) response {
 	e.t.Helper()
-	res, err := e.srv.Client().Do(hr)
+	return sendWith(e.t, e.srv.Client(), hr)
+}
+
+// sendWith sends hr with client and reads the whole answer.
+func sendWith(t testing.TB, client *http.Client, hr *http.Request) response {
+	t.Helper()
+	res, err := client.Do(hr)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	if err != nil {
-		e.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return response{status: res.StatusCode, header: res.Header, body: b}
 }
