@@ -188,15 +188,15 @@ func New(d Deps) *echo.Echo {
 	if !d.MetricsElsewhere {
 		e.GET("/metrics", m.handler())
 	}
-	e.GET("/openapi.json", h.openAPI)
-	e.GET("/swagger", redirectTo("/swagger/index.html"))
+	get("/openapi.json", h.openAPI)
+	get("/swagger", redirectTo("/swagger/index.html"))
 	// Swagger UI reads the served OpenAPI 3 document. doc.json and
 	// doc.yaml, where it looked before, answer the same document for old
 	// bookmarks and tools (JSON is YAML too).
-	e.GET("/swagger/doc.json", h.openAPI)
-	e.GET("/swagger/doc.yaml", h.openAPI)
-	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
-		echoSwagger.PersistAuthorization(true)))
+	get("/swagger/doc.json", h.openAPI)
+	get("/swagger/doc.yaml", h.openAPI)
+	get("/swagger/*", headAsGet(echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
+		echoSwagger.PersistAuthorization(true))))
 	get("/", h.home)
 	get("/articles/:id", h.articleHTML)
 	get("/embed/headlines", h.embedHeadlines)
