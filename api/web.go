@@ -626,7 +626,7 @@ func widgetProblem(c echo.Context, p Problem) map[string]any {
 	case http.StatusBadRequest:
 		lead = "This widget's settings are wrong:"
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
-		lead = "Headlines are unavailable right now. Please try again in a moment."
+		lead = "Headlines are unavailable right now; please try again in a moment."
 		p.Detail, p.Errors = "", nil
 	}
 	return map[string]any{

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/headlines/headlines/api"
 )
 
 func TestWidgetPage(t *testing.T) {
@@ -127,6 +129,22 @@ func TestOEmbed(t *testing.T) {
 	r = e.do(req{path: "/oembed?country=RU"}) // no url at all: not a split one
 	if msg := problemMessage(t, r, "country"); !strings.Contains(msg, "known: format, maxheight, maxwidth, url") {
 		t.Errorf("country without url: %q", msg)
+	}
+}
+
+// assertAnswersProblem asserts the error answer of a request to path: an
+// HTML page naming field (when not "") on pages for people, the widget's
+// included, else a problem naming it.
+func assertAnswersProblem(t *testing.T, path string, r response, status int, field string) {
+	t.Helper()
+	u, err := url.Parse(path)
+	if err != nil || !api.ForPeople(u.Path) {
+		assertProblem(t, r, status, field)
+		return
+	}
+	if r.status != status || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+		(field != "" && !strings.Contains(string(r.body), "<code>"+field+"</code>")) {
+		t.Errorf("%s: %d %q, want %d as an HTML page naming %q:\n%s", path, r.status, r.header.Get("Content-Type"), status, field, r.body)
 	}
 }
 
