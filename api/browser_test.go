@@ -402,3 +402,130 @@ func TestFrontPageChipsInBrowser(t *testing.T) {
 		t.Error("a dialog opened")
 	}
 }
+
+// errorView is what a test reads off a widget that shows an error, in
+// the iframe or in embed.js's shadow root.
+type errorView struct {
+	Heading, Lead, Text, Background, Font  string
+	Fields                                 []string
+	ViewportW, ViewportH, ScrollW, ScrollH float64
+}
+
+const readError = `function(root) {
+	const w = root.querySelector('.widget');
+	if (!w) return {};
+	const doc = w.ownerDocument.documentElement;
+	const p = w.querySelector('.problem');
+	return {
+		heading: w.querySelector('h1').textContent, text: w.textContent,
+		lead: p ? p.querySelector('.lead').textContent : '',
+		fields: p ? Array.from(p.querySelectorAll('.field')).map(e => e.textContent) : [],
+		background: getComputedStyle(w).backgroundColor, font: getComputedStyle(w).fontFamily,
+		viewportW: doc.clientWidth, viewportH: doc.clientHeight, scrollW: doc.scrollWidth, scrollH: doc.scrollHeight,
+	};
+}`
+
+// TestWidgetErrorsInBrowser pastes widgets with wrong parameters into a
+// partner page on another origin, as a partner who mistyped them would:
+// each iframe shows, inside the frame and in the widget's look, which
+// parameter is wrong and what it allows (not a browser's broken-page
+// icon), and embed.js shows the API's reason as text and warns in the
+// console, instead of blaming an outage.
+func TestWidgetErrorsInBrowser(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	partner := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<!doctype html><html><head><title>Partner</title><style>
+body { font-family: serif; color: green; } a { color: red; } div { border: 3px dashed purple; }
+</style></head><body><h1>A partner's mistakes</h1><table><tr>
+<td style="width:420px"><div data-headlines data-country="Narnia" data-limit="500"></div><script src="%[1]s/embed.js" async></script></td>
+<td><iframe id="neon" src="%[1]s/embed/headlines?country=RU&amp;style=neon" width="400" height="600" style="border:0"></iframe></td>
+<td><iframe id="narnia" src="%[1]s/embed/headlines?country=Narnia&amp;style=dark" width="400" height="600" style="border:0"></iframe></td>
+</tr></table></body></html>`, e.srv.URL)
+	}))
+	defer partner.Close()
+
+	ctx, dialogs := browser(t)
+	var warnings atomic.Value // []string
+	warnings.Store([]string(nil))
+	go func() {
+		for ev, err := range chromedp.Events(ctx, runtime.ConsoleAPICalled) {
+			if err != nil {
+				return
+			}
+			if ev.Type == runtime.ConsoleAPICalledTypeWarning && len(ev.Args) > 0 {
+				warnings.Store(append(warnings.Load().([]string), fmt.Sprint(string(ev.Args[0].Value))))
+			}
+		}
+	}()
+	if err := chromedp.Do(ctx, chromedp.Navigate(partner.URL+"/"), chromedp.WaitReady(chromedp.CSS(`div[data-headlines]`))); err != nil {
+		t.Fatal(err)
+	}
+	var script errorView
+	for range 100 { // until embed.js has rendered
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[errorView](`(`+readError+`)(document.querySelector('div[data-headlines]').shadowRoot || document.createElement('div'))`, chromedp.EvalIgnoreExceptions))
+		if err == nil && v.Heading != "" {
+			script = v
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	frames := map[string]errorView{}
+	for _, id := range []string{"neon", "narnia"} {
+		nodes, err := chromedp.Run(ctx, chromedp.Nodes(chromedp.CSS(`iframe#`+id)))
+		if err != nil || len(nodes) != 1 {
+			t.Fatalf("iframe %s: %v", id, err)
+		}
+		wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+		_, err = chromedp.Run(wait, chromedp.Nodes(chromedp.CSS(`.widget .problem`), chromedp.FromNode(nodes[0])))
+		cancel()
+		if err != nil {
+			t.Errorf("iframe %s shows no widget error (blocked by its response?): %v", id, err)
+			continue
+		}
+		v, err := frameEval[errorView](ctx, nodes[0], `function() { return (`+readError+`)(this); }`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames[id] = v
+	}
+	shot := screenshot(t, ctx, "partner-page-errors.png")
+	t.Logf("embed.js: %+v", script)
+	t.Logf("iframes: %+v", frames)
+
+	if script.Lead != "This widget's settings are wrong:" || len(script.Fields) == 0 ||
+		!strings.HasPrefix(script.Fields[0], `country: unknown country "Narnia"; use an ISO 3166-1 code`) ||
+		strings.Contains(script.Text, "unavailable") || !strings.HasPrefix(script.Font, "system-ui") {
+		t.Errorf("embed.js with data-country=Narnia shows %q", script.Text)
+	}
+	for id, want := range map[string]string{"neon": "style: must be light or dark", "narnia": `country: unknown country "Narnia"`} {
+		v := frames[id]
+		if v.Lead != "This widget's settings are wrong:" || len(v.Fields) != 1 || !strings.HasPrefix(v.Fields[0], want) {
+			t.Errorf("iframe %s shows %q, want %q", id, v.Text, want)
+		}
+		// The widget's look, in the frame's 400×600.
+		if !strings.HasPrefix(v.Font, "system-ui") || v.ViewportW != 400 || v.ViewportH != 600 || v.ScrollW > 400 || v.ScrollH > 600 {
+			t.Errorf("iframe %s: font %q, %v×%v of content in %v×%v", id, v.Font, v.ScrollW, v.ScrollH, v.ViewportW, v.ViewportH)
+		}
+	}
+	if bg := frames["narnia"].Background; bg != "rgb(22, 24, 29)" {
+		t.Errorf("the dark widget's error has background %s", bg)
+	}
+	var warned bool
+	for range 20 {
+		for _, w := range warnings.Load().([]string) {
+			warned = warned || strings.Contains(w, `headlines widget: country: unknown country`)
+		}
+		if warned {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !warned {
+		t.Errorf("embed.js did not warn in the console; warnings: %q", warnings.Load())
+	}
+	if dialogs.Load() != 0 {
+		t.Error("a dialog opened")
+	}
+	t.Logf("screenshot of the partner page with wrong widget parameters (%s): %s", partner.URL, shot)
+}

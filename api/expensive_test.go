@@ -74,7 +74,7 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 				t.Errorf("%s took %s to be refused", r.path, took)
 			}
 			switch {
-			case r.path == "/" || strings.HasPrefix(r.path, "/?"): // the front page tells people, in HTML
+			case r.path == "/" || strings.HasPrefix(r.path, "/?") || strings.HasPrefix(r.path, "/embed/headlines"): // the front page and the widget tell people, in HTML
 				if !strings.HasPrefix(res.header.Get("Content-Type"), "text/html") || !strings.Contains(string(res.body), "please try again") {
 					t.Errorf("%s while the pool is full: %q", r.path, res.header.Get("Content-Type"))
 				}

@@ -25,7 +25,7 @@ func TestQueryThatWouldBeReadInPart(t *testing.T) {
 			{"/v1/countries?used=true;x", "used"},
 		} {
 			r := e.raw("GET", tc.path, "", "")
-			assertProblem(t, r, http.StatusBadRequest, tc.field)
+			assertAnswersProblem(t, tc.path, r, http.StatusBadRequest, tc.field)
 		}
 		// The widget URL inside an oEmbed request is read as strictly.
 		for _, inner := range []string{"country=KP;theme=trade", "country=%zz", "country=KP&theme=trade%"} {

@@ -189,14 +189,14 @@ func New(d Deps) *echo.Echo {
 		get("/metrics", m.handler())
 	}
 	get("/openapi.json", h.openAPI)
-	e.GET("/swagger", redirectTo("/swagger/index.html"))
+	get("/swagger", redirectTo("/swagger/index.html"))
 	// Swagger UI reads the served OpenAPI 3 document. doc.json and
 	// doc.yaml, where it looked before, answer the same document for old
 	// bookmarks and tools (JSON is YAML too).
-	e.GET("/swagger/doc.json", h.openAPI)
-	e.GET("/swagger/doc.yaml", h.openAPI)
-	e.GET("/swagger/*", echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
-		echoSwagger.PersistAuthorization(true)))
+	get("/swagger/doc.json", h.openAPI)
+	get("/swagger/doc.yaml", h.openAPI)
+	get("/swagger/*", headAsGet(echoSwagger.EchoWrapHandler(func(c *echoSwagger.Config) { c.URLs = []string{"/openapi.json"} },
+		echoSwagger.PersistAuthorization(true))))
 	get("/", h.home)
 	get("/articles/:id", h.articleHTML)
 	get("/embed/headlines", h.embedHeadlines)

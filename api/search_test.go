@@ -23,7 +23,7 @@ func TestSearchTermsBounded(t *testing.T) {
 		for _, path := range []string{"/v1/articles", "/v1/feeds/articles.rss", "/v1/feeds/articles.atom", "/v1/feeds/articles.json", "/embed/headlines"} {
 			for _, q := range []string{tooMany, tooLong, tooWordy} {
 				t.Run(path+" "+q[:12], func(t *testing.T) {
-					assertProblem(t, e.do(req{path: path + "?q=" + url.QueryEscape(q)}), http.StatusBadRequest, "q")
+					assertAnswersProblem(t, path, e.do(req{path: path + "?q=" + url.QueryEscape(q)}), http.StatusBadRequest, "q")
 				})
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,14 +115,14 @@ func render(c echo.Context, t *template.Template, csp string, data any) error {
 //	@Description	A self-contained HTML page with the newest headlines matching the list filters, for partner sites to frame. It runs no script and loads nothing else.
 //	@Tags			widget
 //	@ID				embedHeadlines
-//	@Produce		html,application/problem+json
+//	@Produce		html
 //	@Param			country	query		[]string	false	"any of these countries"	collectionFormat(csv)	example(RU)
 //	@Param			theme	query		[]string	false	"any of these themes"		collectionFormat(csv)	example(trade)
 //	@Param			limit	query		int			false	"number of headlines"		minimum(1)				maximum(100)	default(20)
 //	@Param			style	query		string		false	"colours"					Enums(light, dark)		default(light)
 //	@Success		200		{string}	string		"the widget"
-//	@Failure		400		{object}	Problem
-//	@Failure		503		{object}	Problem	"busy with expensive reads (a search, several tags), or the database is unavailable; Retry-After says when to try again"
+//	@Failure		400		{string}	string		"a wrong setting: the widget itself, in its own frame, naming the parameter and what it takes"
+//	@Failure		503		{string}	string		"busy with expensive reads, or the database is unavailable: the widget says so; Retry-After says when to try again"
 //	@Router			/embed/headlines [get]
 func (h *handlers) embedHeadlines(c echo.Context) error {
 	query := c.QueryParams()
@@ -135,7 +136,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 		query.Del("style")
 	}
 	ctx := c.Request().Context()
-	lr, err := parseList(ctx, query, filterParams, h.vocab, h.cursors, false)
+	lr, err := parseList(ctx, query, widgetParams, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -152,12 +153,12 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	// was given (limit, style, q, …) stays behind.
 	more := baseURL(c) + "/" + frontQuery(lr.filter, "")
 	// Consumers that speak oEmbed find the provider from the widget page.
-	widgetURL := baseURL(c) + "/embed/headlines"
+	widgetURL := baseURL(c) + widgetPath
 	if q := c.QueryParams().Encode(); q != "" {
 		widgetURL += "?" + q
 	}
 	return render(c, widgetPage, widgetCSP, map[string]any{
-		"Title": h.feedTitle(ctx, lr.filter), "Style": style, "CSS": widgetCSSv, "Items": items, "More": more,
+		"Title": h.feedTitle(ctx, lr.filter), "Style": style, "CSS": widgetCSSv, "Items": items, "More": more, "MoreText": "More headlines",
 		"OEmbed": baseURL(c) + "/oembed?url=" + url.QueryEscape(widgetURL),
 	})
 }
@@ -180,6 +181,20 @@ func frontQuery(f news.Filter, cursor string) string {
 	}
 	return "?" + v.Encode()
 }
+
+// widgetParams are the widget page's parameters: the list filters and
+// style (read before the filters, named here so that a mistyped parameter
+// is told about it too).
+var widgetParams = func() map[string]listParam {
+	m := map[string]listParam{"style": {}}
+	for k, v := range filterParams {
+		m[k] = v
+	}
+	return m
+}()
+
+// oembedParams are the parameters of /oembed.
+var oembedParams = []string{"format", "maxheight", "maxwidth", "url"}
 
 func cloneQuery(q url.Values) url.Values {
 	out := url.Values{}
@@ -240,7 +255,10 @@ func (h *handlers) oembed(c echo.Context) error {
 				return news.FieldErrorf(news.EInvalid, name, "may be given only once")
 			}
 		default:
-			return news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint")
+			if _, widget := widgetParams[name]; widget && q.Has("url") {
+				return unencodedWidgetURL(c, name)
+			}
+			return unknownParam(name, oembedParams)
 		}
 	}
 	if f := q.Get("format"); f != "" && f != "json" {
@@ -292,6 +310,48 @@ func (h *handlers) oembed(c echo.Context) error {
 			html.EscapeString(src), width, height, html.EscapeString(title)),
 		Width: width, Height: height, CacheAge: 300,
 	})
+}
+
+// unencodedWidgetURL is the 400 for a widget parameter (name) beside url:
+// the widget URL was pasted without URL-encoding, so its & ended the url
+// value and the rest arrived as parameters of /oembed. It shows the
+// request as it was meant, encoded.
+func unencodedWidgetURL(c echo.Context, name string) error {
+	// The url value and the pieces that followed it and are not oEmbed's
+	// own parameters make up the widget URL that was meant.
+	var meant string
+	var rest []string
+	in := false
+	for _, piece := range strings.Split(c.Request().URL.RawQuery, "&") {
+		key, val, _ := strings.Cut(piece, "=")
+		switch {
+		case key == "url":
+			meant, in = val, true
+			if v, err := url.QueryUnescape(val); err == nil {
+				meant = v
+			}
+		case in && !slices.Contains(oembedParams, key):
+			meant += "&" + piece
+		default:
+			rest = append(rest, piece)
+		}
+	}
+	fixed := "/oembed?" + strings.Join(append(rest, "url="+url.QueryEscape(meant)), "&")
+	return news.FieldErrorf(news.EInvalid, "url",
+		"must be URL-encoded: its & ended the url value, so the widget's %s arrived as a parameter of /oembed; send %s", name, fixed)
+}
+
+// headAsGet answers HEAD with what next answers GET, for handlers that
+// take GET only (Swagger UI's): net/http sends no body for HEAD.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			get := r.Clone(r.Context())
+			get.Method = http.MethodGet
+			c.SetRequest(get)
+		}
+		return next(c)
+	}
 }
 
 // chip is a filter link of the front page.
@@ -485,6 +545,12 @@ func (h *handlers) articleHTML(c echo.Context) error {
 	if description == "" && len(body) > 0 {
 		description = excerpt(body[0], 200)
 	}
+	if description == "" { // a headline alone: who published it, and when
+		description = "Published " + day(a.PublishedAt)
+		if a.Source != "" {
+			description = a.Source + ", " + day(a.PublishedAt)
+		}
+	}
 	storyHost := ""
 	if u, err := url.Parse(a.URL); err == nil && a.URL != "" {
 		storyHost = strings.TrimPrefix(u.Hostname(), "www.")
@@ -517,9 +583,15 @@ func excerpt(s string, n int) string {
 
 // forPeople reports whether path is a page for people, whose errors are
 // HTML pages rather than problem+json.
+// The widget page is framed by other sites, so its errors are the widget
+// itself saying what is wrong: a problem+json answer in a frame is a
+// broken-page icon.
 func forPeople(path string) bool {
-	return path == "/" || strings.HasPrefix(path, "/articles/")
+	return path == "/" || strings.HasPrefix(path, "/articles/") || path == widgetPath
 }
+
+// widgetPath is the iframe widget's page.
+const widgetPath = "/embed/headlines"
 
 // renderProblemPage answers p as an HTML page for a person, with a way
 // back to the front page. The status, Retry-After and the like stay as the
@@ -535,9 +607,16 @@ func renderProblemPage(c echo.Context, p Problem) {
 		heading = "Busy right now: please try again in a moment"
 	}
 	var buf bytes.Buffer
-	_ = errorPage.Execute(&buf, map[string]any{"P": p, "Heading": heading, "CSS": homeCSSv})
+	csp := pageCSP
+	if c.Request().URL.Path == widgetPath {
+		// In the widget's frame, size and colours, and framable like it.
+		csp = widgetCSP
+		_ = widgetPage.Execute(&buf, widgetProblem(c, p))
+	} else {
+		_ = errorPage.Execute(&buf, map[string]any{"P": p, "Heading": heading, "CSS": homeCSSv})
+	}
 	hdr := c.Response().Header()
-	hdr.Set("Content-Security-Policy", pageCSP)
+	hdr.Set("Content-Security-Policy", csp)
 	hdr.Set(echo.HeaderCacheControl, "no-store")
 	if c.Request().Method == http.MethodHead {
 		hdr.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
@@ -545,4 +624,26 @@ func renderProblemPage(c echo.Context, p Problem) {
 		return
 	}
 	_ = c.HTMLBlob(p.Status, buf.Bytes())
+}
+
+// widgetProblem is what the widget page shows instead of headlines when
+// its request failed: for a mistake in its parameters (400), each one
+// named with what it allows, so that whoever pasted the snippet can fix it.
+func widgetProblem(c echo.Context, p Problem) map[string]any {
+	style := "light"
+	if c.QueryParams().Get("style") == "dark" {
+		style = "dark"
+	}
+	lead := p.Title + ":"
+	switch p.Status {
+	case http.StatusBadRequest:
+		lead = "This widget's settings are wrong:"
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		lead = "Headlines are unavailable right now; please try again in a moment."
+		p.Detail, p.Errors = "", nil
+	}
+	return map[string]any{
+		"Title": "Headlines", "Style": style, "CSS": widgetCSSv, "Problem": p, "Lead": lead,
+		"More": baseURL(c) + "/#snippet", "MoreText": "How to embed these headlines",
+	}
 }

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/headlines/headlines/api"
 )
 
 func TestWidgetPage(t *testing.T) {
@@ -77,8 +79,6 @@ func TestWidgetPage(t *testing.T) {
 	if want := fmt.Sprintf(`href="%s/articles/%d"`, e.srv.URL, int(noURL["id"].(float64))); !strings.Contains(page, want) || strings.Contains(page, "/v1/articles/") {
 		t.Errorf("the widget links a headline without url elsewhere than %s", want)
 	}
-	assertProblem(t, e.do(req{path: "/embed/headlines?style=neon"}), 400, "style")
-	assertProblem(t, e.do(req{path: "/embed/headlines?country=Atlantis"}), 400, "country")
 
 	js := e.do(req{path: "/embed.js"})
 	if js.status != 200 || !strings.HasPrefix(js.header.Get("Content-Type"), "text/javascript") || !strings.Contains(string(js.body), "textContent") ||
@@ -109,6 +109,59 @@ func TestOEmbed(t *testing.T) {
 		t.Errorf("format=xml: %d", r.status)
 	}
 	assertProblem(t, e.do(req{path: "/oembed"}), 400, "url")
+
+	// A widget URL pasted without URL-encoding: its & split it, and the
+	// answer says so and shows the request as it was meant.
+	r = e.do(req{path: "/oembed?url=" + widget + "&style=dark&limit=3&format=json"})
+	assertProblem(t, r, 400, "url")
+	fixed := "/oembed?format=json&url=" + url.QueryEscape(widget+"&style=dark&limit=3")
+	if msg := problemMessage(t, r, "url"); !strings.Contains(msg, "must be URL-encoded") || !strings.Contains(msg, fixed) {
+		t.Errorf("unencoded url: %q, want it to say URL-encoded and show %s", msg, fixed)
+	} else if o := e.do(req{path: fixed}); o.status != 200 || o.json(t)["title"] != "Headlines: Russia · Trade" {
+		t.Errorf("the request the message shows: %d %s", o.status, o.body)
+	}
+	// Other unknown parameters are told the closest name.
+	r = e.do(req{path: "/oembed?maxwdth=300&url=" + url.QueryEscape(widget)})
+	assertProblem(t, r, 400, "maxwdth")
+	if msg := problemMessage(t, r, "maxwdth"); !strings.Contains(msg, "did you mean maxwidth?") {
+		t.Errorf("maxwdth: %q", msg)
+	}
+	r = e.do(req{path: "/oembed?country=RU"}) // no url at all: not a split one
+	if msg := problemMessage(t, r, "country"); !strings.Contains(msg, "known: format, maxheight, maxwidth, url") {
+		t.Errorf("country without url: %q", msg)
+	}
+}
+
+// assertAnswersProblem asserts the error answer of a request to path: an
+// HTML page naming field (when not "") on pages for people, the widget's
+// included, else a problem naming it.
+func assertAnswersProblem(t *testing.T, path string, r response, status int, field string) {
+	t.Helper()
+	u, err := url.Parse(path)
+	if err != nil || !api.ForPeople(u.Path) {
+		assertProblem(t, r, status, field)
+		return
+	}
+	if r.status != status || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+		(field != "" && !strings.Contains(string(r.body), "<code>"+field+"</code>")) {
+		t.Errorf("%s: %d %q, want %d as an HTML page naming %q:\n%s", path, r.status, r.header.Get("Content-Type"), status, field, r.body)
+	}
+}
+
+// problemMessage is the message a problem gives for field.
+func problemMessage(t *testing.T, r response, field string) string {
+	t.Helper()
+	var p struct {
+		Errors []struct{ Field, Message string } `json:"errors"`
+	}
+	_ = json.Unmarshal(r.body, &p)
+	for _, f := range p.Errors {
+		if f.Field == field {
+			return f.Message
+		}
+	}
+	t.Errorf("no message for %s in %s", field, r.body)
+	return ""
 }
 
 func TestFrontPage(t *testing.T) {
@@ -229,9 +282,59 @@ func TestFrontPageErrorsForPeople(t *testing.T) {
 	if r := e.raw("HEAD", "/?country=Narnia", "", ""); r.status != 400 || len(r.body) != 0 {
 		t.Errorf("HEAD: %d, %d bytes", r.status, len(r.body))
 	}
-	// The API and the widget keep answering problems to programs.
+	// The API keeps answering problems to programs.
 	assertProblem(t, e.do(req{path: "/v1/articles?country=Narnia"}), 400, "country")
-	assertProblem(t, e.do(req{path: "/embed/headlines?country=Narnia"}), 400, "country")
+}
+
+// TestWidgetErrorsInTheFrame: a widget with a wrong parameter is framed
+// on another site, so its error is the widget itself saying what is wrong
+// (framable, in the widget's look and colours, naming the parameter and
+// what it allows), with the status a program would get. A problem+json
+// answer with frame-ancestors 'none' is a broken-page icon in the frame.
+func TestWidgetErrorsInTheFrame(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for path, want := range map[string]string{
+		"/embed/headlines?country=RU&style=neon":               `<p class="field"><code>style</code>: must be light or dark</p>`,
+		"/embed/headlines?country=Narnia":                      `<p class="field"><code>country</code>: unknown country &#34;Narnia&#34;; use an ISO 3166-1 code`,
+		"/embed/headlines?country=Atlantis&limit=5&style=dark": `<code>country</code>: unknown country &#34;Atlantis&#34;`,
+		"/embed/headlines?limit=500":                           `<code>limit</code>: `,
+		"/embed/headlines?colour=dark":                         `<code>colour</code>: is not a parameter of this endpoint; known: country, country_all, country_not, language, limit, q, section, source, style, theme`,
+	} {
+		for _, accept := range []string{"", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/problem+json"} {
+			r := e.raw("GET", path, "", "", "Accept", accept)
+			body := string(r.body)
+			if r.status != 400 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+				t.Errorf("%s (Accept %q): %d %q, want a 400 HTML widget", path, accept, r.status, r.header.Get("Content-Type"))
+				continue
+			}
+			if !strings.Contains(body, want) || !strings.Contains(body, `<section class="widget `) || !strings.Contains(body, "This widget&#39;s settings are wrong:") ||
+				!strings.Contains(body, `<footer><a href="`+e.srv.URL+`/#snippet"`) {
+				t.Errorf("%s: the widget lacks %s:\n%s", path, want, body)
+			}
+			if strings.Contains(path, "style=dark") != strings.Contains(body, `class="widget dark"`) {
+				t.Errorf("%s: not in the widget's colours", path)
+			}
+			if strings.Contains(body, "<script") || strings.Contains(body, "json+oembed") {
+				t.Errorf("%s: the error widget has a script or an oEmbed link", path)
+			}
+			csp := r.header.Get("Content-Security-Policy")
+			if !strings.HasPrefix(csp, "default-src 'none'; style-src 'sha256-") || !strings.HasSuffix(csp, "frame-ancestors *") || strings.Contains(csp, "script") {
+				t.Errorf("%s: CSP %q, want the widget's (framable by any page)", path, csp)
+			}
+			if r.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("%s: Cache-Control %q", path, r.header.Get("Cache-Control"))
+			}
+		}
+	}
+	// The error page uses the widget's own stylesheet, which its CSP allows.
+	ok := e.raw("GET", "/embed/headlines", "", "")
+	bad := e.raw("GET", "/embed/headlines?style=neon", "", "")
+	if ok.header.Get("Content-Security-Policy") != bad.header.Get("Content-Security-Policy") {
+		t.Errorf("the error's CSP %q differs from the widget's %q", bad.header.Get("Content-Security-Policy"), ok.header.Get("Content-Security-Policy"))
+	}
+	if r := e.raw("HEAD", "/embed/headlines?country=Narnia", "", ""); r.status != 400 || len(r.body) != 0 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") {
+		t.Errorf("HEAD: %d %q, %d bytes", r.status, r.header.Get("Content-Type"), len(r.body))
+	}
 }
 
 // TestArticlePage: the page people reach from a headline without a url.
@@ -304,6 +407,20 @@ func TestArticlePage(t *testing.T) {
 		t.Errorf("the plain article's page:\n%s", page)
 	}
 
+	// A headline alone (no summary, no body) is described by its source
+	// and date, never by an empty description.
+	bare := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Bare","source":"NK News","published_at":"2025-07-02T08:00:00Z"}`}).json(t)
+	page = string(e.raw("GET", fmt.Sprintf("/articles/%d", int(bare["id"].(float64))), "", "").body)
+	if strings.Contains(page, `content=""`) || !strings.Contains(page, `<meta name="description" content="NK News, 2 Jul 2025">`) ||
+		!strings.Contains(page, `<meta property="og:description" content="NK News, 2 Jul 2025">`) {
+		t.Errorf("the bare article's page:\n%s", page)
+	}
+	bare = e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Barer","published_at":"2025-07-02T08:00:00Z"}`}).json(t)
+	page = string(e.raw("GET", fmt.Sprintf("/articles/%d", int(bare["id"].(float64))), "", "").body)
+	if strings.Contains(page, `content=""`) || !strings.Contains(page, `<meta property="og:description" content="Published 2 Jul 2025">`) {
+		t.Errorf("the barer article's page:\n%s", page)
+	}
+
 	// Drafts are for editors; missing articles are a page that says so.
 	draft := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Embargoed","status":"draft","countries":["RU"]}`}).json(t)
 	draftPath := fmt.Sprintf("/articles/%d", int(draft["id"].(float64)))
@@ -325,5 +442,21 @@ func TestArticlePage(t *testing.T) {
 	if front := string(e.raw("GET", "/", "", "").body); !strings.Contains(front, fmt.Sprintf(`<a class="title" href="%s/articles/%d">No link here</a>`, e.srv.URL, int(noURL["id"].(float64)))) ||
 		strings.Contains(front, `class="title" href="`+e.srv.URL+`/v1/`) {
 		t.Error("the front page links headlines without url elsewhere than their pages")
+	}
+}
+
+// TestSwaggerHead: Swagger UI and its documents answer HEAD as they answer
+// GET, without the body (link checkers and monitors send HEAD).
+func TestSwaggerHead(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, path := range []string{"/swagger/index.html", "/swagger/doc.json", "/swagger/doc.yaml", "/openapi.json"} {
+		get := e.raw("GET", path, "", "")
+		head := e.raw("HEAD", path, "", "")
+		if get.status != 200 || head.status != 200 || len(head.body) != 0 || head.header.Get("Content-Type") != get.header.Get("Content-Type") {
+			t.Errorf("%s: GET %d %q, HEAD %d %q with %d bytes", path, get.status, get.header.Get("Content-Type"), head.status, head.header.Get("Content-Type"), len(head.body))
+		}
+	}
+	if r := e.raw("HEAD", "/swagger", "", ""); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") { // by way of its redirect
+		t.Errorf("HEAD /swagger: %d %q", r.status, r.header.Get("Content-Type"))
 	}
 }

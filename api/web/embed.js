@@ -51,12 +51,25 @@
     return a;
   }
 
+  // failed is null, or what went wrong: { mistake: "country: unknown …" }
+  // when the API refused the widget's settings (a 4xx), else an outage.
   function render(box, title, articles, failed, more) {
     var root = shadow(box);
     var dark = box.getAttribute("data-style") === "dark";
     var w = el("section", dark ? "widget dark" : "widget");
     w.appendChild(el("h1", null, title));
-    if (failed || !articles.length) {
+    if (failed && failed.mistake) {
+      var problem = el("div", "problem");
+      problem.setAttribute("role", "alert");
+      problem.appendChild(el("p", "lead", "This widget's settings are wrong:"));
+      failed.mistake.forEach(function (m) {
+        var p = el("p", "field");
+        if (m.field) { p.appendChild(el("code", null, m.field)); p.appendChild(document.createTextNode(": ")); }
+        p.appendChild(document.createTextNode(m.message));
+        problem.appendChild(p);
+      });
+      w.appendChild(problem);
+    } else if (failed || !articles.length) {
       w.appendChild(el("p", "empty", failed ? "Headlines are unavailable right now." : "No headlines yet."));
     } else {
       var list = el("ol");
@@ -78,12 +91,29 @@
     root.appendChild(w);
   }
 
+  // getJSON rejects with { status, problem } on an error answer (problem
+  // is the problem+json body, or null), or with the network's error.
   function getJSON(url) {
     return fetch(url, { credentials: "omit" }).then(function (r) {
-      if (!r.ok) throw new Error("HTTP " + r.status);
-      return r.json();
+      if (r.ok) return r.json();
+      return r.json().catch(function () { return null; }).then(function (problem) {
+        throw { status: r.status, problem: problem };
+      });
     });
   }
+
+  // mistakes are what the API refused in a widget's settings, each
+  // { field, message } ("country", "unknown country …"), or null when the
+  // failure was not the settings' (network, 5xx, 429).
+  function mistakes(err) {
+    if (!err || !(err.status >= 400 && err.status < 500) || err.status === 429) return null;
+    var p = err.problem || {};
+    var found = (p.errors || []).map(function (f) { return { field: String(f.field), message: String(f.message) }; });
+    if (!found.length) found = [{ field: "", message: String(p.detail || "HTTP " + err.status) }];
+    return found;
+  }
+
+  function said(m) { return (m.field ? m.field + ": " : "") + m.message; }
 
   function load(box) {
     var q = new URLSearchParams();
@@ -93,8 +123,8 @@
       if (v) q.set(f, v);
       if (v && (f === "country" || f === "theme")) more.set(f, v);
     });
-    var limit = parseInt(box.getAttribute("data-limit"), 10);
-    q.set("limit", String(limit >= 1 && limit <= 100 ? limit : 5));
+    // A limit the API refuses is reported like any other mistake.
+    q.set("limit", box.getAttribute("data-limit") || "5");
     var moreURL = api + "/" + (more.toString() ? "?" + more.toString() : "");
     // The heading names the filter as the iframe's does: the server says
     // it in the oEmbed answer for the equivalent widget URL.
@@ -103,7 +133,11 @@
     var fields = new URLSearchParams(q);
     fields.set("fields", "title,url,source,published_at");
     var list = getJSON(api + "/v1/articles?" + fields.toString())
-      .then(function (body) { return { data: body.data || [] }; }, function () { return { failed: true }; });
+      .then(function (body) { return { data: body.data || [] }; }, function (err) {
+        var m = mistakes(err);
+        if (m) console.warn("headlines widget: " + m.map(said).join("; "), box);
+        return { failed: m ? { mistake: m } : { outage: true } };
+      });
     Promise.all([title, list]).then(function (r) {
       render(box, r[0], r[1].data || [], r[1].failed, moreURL);
     });

@@ -283,7 +283,7 @@ func conditionalGET(op operation) bool {
 // pages rather than problem+json. It mirrors forPeople() in api/web.go;
 // TestSpecContract in api/ checks the two agree.
 func forPeople(path string) bool {
-	return path == "/" || strings.HasPrefix(path, "/articles/")
+	return path == "/" || strings.HasPrefix(path, "/articles/") || path == "/embed/headlines"
 }
 
 // fixOperation applies the rules that hold for every route.
