@@ -137,7 +137,7 @@ func problemType(status int) string {
 // routingDetail says what was wrong with a request no route took: the
 // path is none of the API's (and which one it resembles), or the method
 // is not one the path allows.
-func routingDetail(err error, c echo.Context) (string, bool) {
+func routingDetail(err error, c echo.Context, people bool) (string, bool) {
 	r := c.Request()
 	path := r.URL.Path
 	if len(path) > 200 {
@@ -145,8 +145,15 @@ func routingDetail(err error, c echo.Context) (string, bool) {
 	}
 	switch {
 	case errors.Is(err, echo.ErrNotFound):
+		near := closestRoute(c.Echo().Routes(), r.URL.Path)
+		if people {
+			if near != "" && !strings.Contains(near, "/:") {
+				return fmt.Sprintf("There is no page at %s; did you mean %s?", path, near), true
+			}
+			return fmt.Sprintf("There is no page at %s.", path), true
+		}
 		msg := fmt.Sprintf("%s is not a route of this API", path)
-		if near := closestRoute(c.Echo().Routes(), r.URL.Path); near != "" {
+		if near != "" {
 			msg += "; did you mean " + near + "?"
 		} else {
 			msg += "."
@@ -157,6 +164,11 @@ func routingDetail(err error, c echo.Context) (string, bool) {
 		return fmt.Sprintf("%s is not a method of %s; it allows %s (see the Allow header)", r.Method, path, allow), true
 	}
 	return "", false
+}
+
+// isRouting reports whether err is the router's: no route, or no method.
+func isRouting(err error) bool {
+	return errors.Is(err, echo.ErrNotFound) || errors.Is(err, echo.ErrMethodNotAllowed)
 }
 
 // closestRoute is the path of a route that path was probably meant to
@@ -176,10 +188,15 @@ func closestRoute(routes []*echo.Route, path string) string {
 			if len(parts) != len(segs) {
 				continue
 			}
+			empty := false
 			for i, p := range parts {
 				if strings.HasPrefix(p, ":") {
 					parts[i] = segs[i]
+					empty = empty || segs[i] == ""
 				}
+			}
+			if empty { // /articles/ is not /articles/:id with no id
+				continue
 			}
 		}
 		candidates = appendUnique(candidates, strings.Join(parts, "/"))
@@ -194,7 +211,13 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 			return
 		}
 		p := toProblem(err, c.Response().Header().Get(echo.HeaderXRequestID))
-		if detail, ok := routingDetail(err, c); ok {
+		// A person who mistyped a page's address (a browser asks for HTML)
+		// gets a page too; API clients and everything under /v1/ get
+		// problem+json.
+		people := forPeople(c.Request().URL.Path) ||
+			(isRouting(err) && !strings.HasPrefix(c.Request().URL.Path, "/v1/") &&
+				strings.Contains(c.Request().Header.Get(echo.HeaderAccept), "text/html"))
+		if detail, ok := routingDetail(err, c, people); ok {
 			p.Detail = detail
 		}
 		// A 503 that already carries Retry-After is a refusal by design
@@ -215,7 +238,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 		if p.Status == http.StatusInsufficientStorage {
 			c.Response().Header().Set("Retry-After", storageRetryAfter)
 		}
-		if forPeople(c.Request().URL.Path) {
+		if people {
 			renderProblemPage(c, p)
 			return
 		}

@@ -125,7 +125,7 @@ func render(c echo.Context, t *template.Template, csp string, data any) error {
 //	@Failure		503		{string}	string		"busy with expensive reads, or the database is unavailable: the widget says so; Retry-After says when to try again"
 //	@Router			/embed/headlines [get]
 func (h *handlers) embedHeadlines(c echo.Context) error {
-	query := c.QueryParams()
+	query := withoutTracking(c.QueryParams())
 	style := "light"
 	if v, ok := query["style"]; ok {
 		if len(v) != 1 || (v[0] != "light" && v[0] != "dark") {
@@ -237,8 +237,8 @@ type OEmbed struct {
 //	@Tags			widget
 //	@ID				oembed
 //	@Produce		json,application/problem+json
-//	@Param			url			query		string	true	"a widget URL of this server"
-//	@Param			format		query		string	false	"only json"	Enums(json)
+//	@Param			url			query		string	true	"a widget URL of this server"	example(http://localhost:8080/embed/headlines?country=RU&limit=5)
+//	@Param			format		query		string	false	"only json"						Enums(json)
 //	@Param			maxwidth	query		int		false	"largest width the consumer can show"
 //	@Param			maxheight	query		int		false	"largest height the consumer can show"
 //	@Success		200			{object}	OEmbed
@@ -379,7 +379,7 @@ type chip struct {
 //	@Router			/ [get]
 func (h *handlers) home(c echo.Context) error {
 	ctx := c.Request().Context()
-	query := c.QueryParams()
+	query := withoutTracking(c.QueryParams())
 	lr, err := parseList(ctx, query, map[string]listParam{"country": {csv: true}, "theme": {csv: true}, "cursor": {}}, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
@@ -588,6 +588,31 @@ func excerpt(s string, n int) string {
 // broken-page icon.
 func forPeople(path string) bool {
 	return path == "/" || strings.HasPrefix(path, "/articles/") || path == widgetPath
+}
+
+// trackingParams are the parameters that sites and mail programs add to
+// links they share (utm_* as well). Pages for people ignore them, so a
+// shared link to the front page or a widget opens instead of a 400; the
+// JSON API, whose clients write their own URLs, still refuses them.
+var trackingParams = map[string]bool{"fbclid": true, "gclid": true, "dclid": true, "msclkid": true,
+	"mc_cid": true, "mc_eid": true, "igshid": true, "twclid": true, "yclid": true}
+
+// withoutTracking is q without the tracking parameters; q itself when it
+// has none.
+func withoutTracking(q url.Values) url.Values {
+	var out url.Values
+	for name := range q {
+		if trackingParams[name] || strings.HasPrefix(name, "utm_") {
+			if out == nil {
+				out = cloneQuery(q)
+			}
+			out.Del(name)
+		}
+	}
+	if out == nil {
+		return q
+	}
+	return out
 }
 
 // widgetPath is the iframe widget's page.
