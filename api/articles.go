@@ -349,7 +349,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Tags			articles
 //	@ID				deleteArticle
 //	@Produce		application/problem+json
-//	@Param			id			path	int		true	"article id"	example(3)
+//	@Param			id			path	int		true	"article id (no example: Swagger UI would delete a demo article on Execute)"
 //	@Param			If-Match	header	string	false	"ETag the deletion is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
 //	@Success		204			"deleted"
 //	@Failure		400			{object}	Problem

@@ -64,8 +64,9 @@ func problemExample(status int) (map[string]any, error) {
 // sends them), so Swagger UI's Try it out works without edits: without
 // them it would fill members that have no example with "string". The
 // create example is a story the demo does not hold and has no url, which
-// must be unique, so it can be sent again; the replace and patch examples
-// fit the demo article 3 their path names.
+// must be unique, so it can be sent again; it and the batch example are
+// drafts, so an editor trying them on a live server publishes nothing. The
+// replace and patch examples fit the demo article 3 their path names.
 var requestExamples = map[string]any{
 	"ArticleInput": map[string]any{
 		"title":        "North Korea and Russia open a second road bridge across the Tumen River",
@@ -78,7 +79,7 @@ var requestExamples = map[string]any{
 		"language":     "en",
 		"countries":    []any{"North Korea", "Russia"},
 		"themes":       []any{"trade", "infrastructure"},
-		"status":       "published",
+		"status":       "draft",
 		"published_at": "2025-06-27T09:00:00Z",
 	},
 	"ArticlePatch": map[string]any{
@@ -91,6 +92,7 @@ var requestExamples = map[string]any{
 			"source":    "NK News",
 			"countries": []any{"KP", "CN"},
 			"themes":    []any{"trade"},
+			"status":    "draft",
 		}},
 	},
 	"ClassifyInput": map[string]any{
