@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"html"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -59,5 +62,33 @@ func TestMistypedPagesForPeople(t *testing.T) {
 	// Under /v1/ it is an API answer whatever the client accepts.
 	if r := e.raw("GET", "/v1/artcles", "", "", "Accept", browserAccept); r.header.Get("Content-Type") != "application/problem+json" {
 		t.Errorf("/v1/artcles from a browser: %s, want problem+json", r.header.Get("Content-Type"))
+	}
+}
+
+// TestWidgetDiscoveryWithTrackingParameters: a widget page opened from a
+// shared link (with utm_*) advertises an oEmbed URL that answers, and the
+// iframe oEmbed hands out carries no tracking parameter.
+func TestWidgetDiscoveryWithTrackingParameters(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	page := e.raw("GET", "/embed/headlines?country=RU&utm_source=partner&gclid=x", "", "")
+	m := regexp.MustCompile(`type="application/json\+oembed" href="([^"]+)"`).FindSubmatch(page.body)
+	if page.status != 200 || m == nil {
+		t.Fatalf("%d, no oEmbed discovery link:\n%.600s", page.status, page.body)
+	}
+	href, err := url.Parse(html.UnescapeString(string(m[1])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.do(req{path: href.RequestURI()})
+	if r.status != 200 {
+		t.Fatalf("the discovered %s answers %d: %s", href.RequestURI(), r.status, r.body)
+	}
+	if strings.Contains(string(r.body), "utm_source") || strings.Contains(string(r.body), "gclid") {
+		t.Errorf("oEmbed hands out tracking parameters: %s", r.body)
+	}
+	// A widget URL pasted with its tracking parameters works too.
+	shared := url.QueryEscape("http://" + href.Host + "/embed/headlines?country=RU&utm_source=partner")
+	if r := e.do(req{path: "/oembed?url=" + shared}); r.status != 200 {
+		t.Errorf("oEmbed of a shared widget URL: %d %s", r.status, r.body)
 	}
 }

@@ -154,7 +154,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 	more := baseURL(c) + "/" + frontQuery(lr.filter, "")
 	// Consumers that speak oEmbed find the provider from the widget page.
 	widgetURL := baseURL(c) + widgetPath
-	if q := c.QueryParams().Encode(); q != "" {
+	if q := withoutTracking(c.QueryParams()).Encode(); q != "" {
 		widgetURL += "?" + q
 	}
 	return render(c, widgetPage, widgetCSP, map[string]any{
@@ -283,7 +283,7 @@ func (h *handlers) oembed(c echo.Context) error {
 	}
 	u, err := url.Parse(raw)
 	base, _ := url.Parse(baseURL(c))
-	if err != nil || u.Host != base.Host || (u.Scheme != "http" && u.Scheme != "https") || u.Path != "/embed/headlines" {
+	if err != nil || u.Host != base.Host || (u.Scheme != "http" && u.Scheme != "https") || u.Path != widgetPath {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q", raw)
 	}
 	// The widget URL's own query is read as strictly as a request's: a
@@ -293,15 +293,17 @@ func (h *handlers) oembed(c echo.Context) error {
 		return news.FieldErrorf(news.EInvalid, "url", "the widget URL's query: %s", qerr.Message)
 	}
 	ctx := c.Request().Context()
-	wq := cloneQuery(u.Query())
-	wq.Del("style")
-	lr, err := parseList(ctx, wq, filterParams, h.vocab, h.cursors, false)
+	// The widget page ignores tracking parameters, and so does its oEmbed:
+	// the iframe it hands out carries none.
+	uq := withoutTracking(u.Query())
+	src := base.Scheme + "://" + base.Host + widgetPath
+	if enc := uq.Encode(); enc != "" {
+		src += "?" + enc
+	}
+	uq.Del("style") // uq is this request's own copy
+	lr, err := parseList(ctx, uq, filterParams, h.vocab, h.cursors, false)
 	if err != nil {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q: %v", raw, err)
-	}
-	src := base.Scheme + "://" + base.Host + "/embed/headlines"
-	if enc := u.Query().Encode(); enc != "" {
-		src += "?" + enc
 	}
 	title := h.feedTitle(ctx, lr.filter)
 	return c.JSON(http.StatusOK, OEmbed{
@@ -440,7 +442,7 @@ func (h *handlers) home(c echo.Context) error {
 	// The iframe snippet shows what the script snippet shows, in the
 	// size the oEmbed answer and the README give; the widget scrolls its
 	// list inside that box when the headlines are longer.
-	widget := base + "/embed/headlines" + query2
+	widget := base + widgetPath + query2
 	if query2 == "" {
 		widget += "?limit=5"
 	} else {
