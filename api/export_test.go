@@ -18,3 +18,6 @@ var Cacheable = cacheable
 
 // ForPeople says which paths answer errors as HTML pages.
 var ForPeople = forPeople
+
+// ReasonPhrase is the title of a problem with a status.
+var ReasonPhrase = reasonPhrase

@@ -115,6 +115,11 @@ func TestSpecContract(t *testing.T) {
 						if fmt.Sprint(ex["status"]) != code || ex["title"] == "" || ex["detail"] == "" {
 							t.Errorf("%s: example problem %v does not match its status", where, ex)
 						}
+						var status int
+						_, _ = fmt.Sscan(code, &status)
+						if ex["title"] != api.ReasonPhrase(status) {
+							t.Errorf("%s: the example's title %q, the server writes %q", where, ex["title"], api.ReasonPhrase(status))
+						}
 					} else if ct == "application/problem+json" {
 						t.Errorf("%s: success as problem+json", where)
 					}

@@ -28,11 +28,17 @@ var problems = map[int]struct{ code, detail string }{
 	507: {"storage_full", "the database's storage is full: nothing was stored"},
 }
 
-// problemTitle is the title the server writes: the status's reason phrase,
-// 422's as RFC 9110 names it.
+// problemTitle is the title the server writes: RFC 9110's reason phrase,
+// where Go's table still has the older one. It mirrors reasonPhrase in
+// api/problem.go; TestSpecContract checks every example against it.
 func problemTitle(status int) string {
-	if status == http.StatusUnprocessableEntity {
+	switch status {
+	case http.StatusRequestEntityTooLarge:
+		return "Content Too Large"
+	case http.StatusUnprocessableEntity:
 		return "Unprocessable Content"
+	case http.StatusRequestedRangeNotSatisfiable:
+		return "Range Not Satisfiable"
 	}
 	return http.StatusText(status)
 }
@@ -159,7 +165,7 @@ func addExamples(doc *openapi3.T) error {
 			mt.Example = ex
 			// The response's description is the reason: it says when.
 			if d := ref.Value.Description; d == nil || *d == "" || *d == http.StatusText(status) {
-				ref.Value.WithDescription(http.StatusText(status))
+				ref.Value.WithDescription(problemTitle(status))
 			}
 		}
 	}
