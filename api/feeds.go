@@ -7,7 +7,6 @@ import (
 	"html"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -146,21 +145,18 @@ func (h *handlers) feed(c echo.Context) (*feed, error) {
 }
 
 // homeQuery is the front page showing what a feed with filter f holds, as
-// near as it can: the page filters by one country and one theme, and
-// nothing else, so a list of several is left out (a wider page, never a
-// 400).
+// near as it can: with its country and its theme when the feed has one of
+// each (a list of several is left out: a wider page), and nothing else,
+// since the page takes no other filter.
 func homeQuery(f news.Filter) string {
-	q := url.Values{}
+	var one news.Filter
 	if len(f.Countries) == 1 {
-		q.Set("country", f.Countries[0])
+		one.Countries = f.Countries
 	}
 	if len(f.Themes) == 1 {
-		q.Set("theme", f.Themes[0])
+		one.Themes = f.Themes
 	}
-	if len(q) == 0 {
-		return "/"
-	}
-	return "/?" + q.Encode()
+	return "/" + frontQuery(one, "")
 }
 
 // Feed dates: RSS 2.0 takes RFC 822 dates (with a four-digit year), Atom

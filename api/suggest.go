@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,18 +32,10 @@ func closest(name string, known []string) string {
 		return ""
 	}
 	lower := strings.ToLower(name)
-	has := func(k string) bool {
-		for _, n := range known {
-			if n == k {
-				return true
-			}
-		}
-		return false
-	}
-	if lower != name && has(lower) {
+	if lower != name && slices.Contains(known, lower) {
 		return lower
 	}
-	if s, ok := synonyms[lower]; ok && has(s) {
+	if s, ok := synonyms[lower]; ok && slices.Contains(known, s) {
 		return s
 	}
 	best, bestScore := "", 1<<30
@@ -65,8 +58,8 @@ func closest(name string, known []string) string {
 // didYouMean is the end of a message about an unknown name: the closest
 // known one, or else the list of known ones (when it is short enough to read).
 func didYouMean(name string, known []string) string {
-	if c := closest(name, known); c != "" {
-		return fmt.Sprintf("; did you mean %s?", c)
+	if s := suggestion(name, known); s != "" {
+		return s
 	}
 	if len(known) > 24 {
 		return ""

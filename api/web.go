@@ -382,7 +382,7 @@ type chip struct {
 func (h *handlers) home(c echo.Context) error {
 	ctx := c.Request().Context()
 	query := withoutTracking(c.QueryParams())
-	lr, err := parseList(ctx, query, map[string]listParam{"country": {csv: true}, "theme": {csv: true}, "cursor": {}}, h.vocab, h.cursors, false)
+	lr, err := parseList(ctx, query, homeParams, h.vocab, h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -616,6 +616,9 @@ func withoutTracking(q url.Values) url.Values {
 	}
 	return out
 }
+
+// homeParams are the front page's parameters.
+var homeParams = map[string]listParam{"country": {csv: true}, "theme": {csv: true}, "cursor": {}}
 
 // widgetPath is the iframe widget's page.
 const widgetPath = "/embed/headlines"
