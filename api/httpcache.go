@@ -149,14 +149,23 @@ func identityETag(tag string) string {
 	return tag
 }
 
+// gzipETag is tag as it goes out on a compressed answer, and whether it
+// differs: a strong quoted tag gets gzipETagSuffix, others stay.
+func gzipETag(tag string) (string, bool) {
+	if tag == "" || strings.HasPrefix(tag, "W/") || !strings.HasSuffix(tag, `"`) {
+		return tag, false
+	}
+	return tag[:len(tag)-1] + gzipETagSuffix + `"`, true
+}
+
 // sentETag is the ETag a 200 to r with a body of n bytes would go out
 // with: what a 304 must repeat (RFC 9110 15.4.5).
 func sentETag(r *http.Request, tag string, n int) string {
-	if strings.HasPrefix(tag, "W/") || !strings.HasSuffix(tag, `"`) || n < gzipMinLength || gzipSkipped(r.URL.Path) ||
-		!strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip") {
+	if n < gzipMinLength || gzipSkipped(r.URL.Path) || !strings.Contains(r.Header.Get(echo.HeaderAcceptEncoding), "gzip") {
 		return tag
 	}
-	return tag[:len(tag)-1] + gzipETagSuffix + `"`
+	sent, _ := gzipETag(tag)
+	return sent
 }
 
 // encodingETags sits just outside the gzip middleware and sees the
@@ -188,11 +197,12 @@ func (w *etagEncodingWriter) WriteHeader(code int) {
 	w.wroteHeader = true
 	h := w.Header()
 	tag := h.Get("ETag")
-	if tag == "" || strings.HasPrefix(tag, "W/") || !strings.HasSuffix(tag, `"`) || h.Get(echo.HeaderContentEncoding) != "gzip" {
+	sent, differs := gzipETag(tag)
+	if !differs || h.Get(echo.HeaderContentEncoding) != "gzip" {
 		w.ResponseWriter.WriteHeader(code)
 		return
 	}
-	h.Set("ETag", tag[:len(tag)-1]+gzipETagSuffix+`"`)
+	h.Set("ETag", sent)
 	w.ResponseWriter.WriteHeader(code)
 	h.Set("ETag", tag)
 }

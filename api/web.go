@@ -89,7 +89,7 @@ func (h *handlers) pageItem(c echo.Context, a news.Article) item {
 	}
 	return item{
 		Title: a.Title, Summary: a.Summary, Link: link, Source: a.Source,
-		ISO: a.PublishedAt.UTC().Format(time.RFC3339), When: day(a.PublishedAt),
+		ISO: isoDate(a.PublishedAt), When: day(a.PublishedAt),
 		Tags: strings.Join(append(append([]string{}, a.Countries...), a.Themes...), ", "),
 	}
 }
@@ -308,8 +308,7 @@ func (h *handlers) oembed(c echo.Context) error {
 	title := h.feedTitle(ctx, lr.filter)
 	return c.JSON(http.StatusOK, OEmbed{
 		Version: "1.0", Type: "rich", Title: title, ProviderName: "headlines", ProviderURL: base.Scheme + "://" + base.Host + "/",
-		HTML: fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" loading="lazy" style="border:0"></iframe>`,
-			html.EscapeString(src), width, height, html.EscapeString(title)),
+		HTML:  iframeHTML(src, width, height, title, ` loading="lazy"`),
 		Width: width, Height: height, CacheAge: 300,
 	})
 }
@@ -459,13 +458,19 @@ func (h *handlers) home(c echo.Context) error {
 		"Themes":    chips("theme", page.Facets[news.FacetTheme], themeName),
 		"Items":     items, "Total": thousands(total), "Headlines": plural(total, "headline", "headlines"), "Query": query2,
 		"Snippet": snippet, "Widget": widget, "Older": older, "Paged": lr.cursor != "", "Newest": "/" + query2,
-		"IframeSnippet": fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s" style="border:0"></iframe>`,
-			html.EscapeString(widget), widgetWidth, widgetHeight, html.EscapeString(title)),
+		"IframeSnippet": iframeHTML(widget, widgetWidth, widgetHeight, title, ""),
 	})
 }
 
 // The size of the iframe widget in every snippet (front page, oEmbed).
 const widgetWidth, widgetHeight = 400, 600
+
+// iframeHTML is the snippet that frames the widget at src; extra is more
+// attributes (oEmbed's loading="lazy"), trusted, never from a request.
+func iframeHTML(src string, width, height int, title, extra string) string {
+	return fmt.Sprintf(`<iframe src="%s" width="%d" height="%d" title="%s"%s style="border:0"></iframe>`,
+		html.EscapeString(src), width, height, html.EscapeString(title), extra)
+}
 
 func query2Value(f news.Filter, param string) string {
 	if param == "country" {
@@ -559,13 +564,13 @@ func (h *handlers) articleHTML(c echo.Context) error {
 	}
 	lang := a.Language
 	if lang == "" {
-		lang = "en"
+		lang = defaultLanguage
 	}
 	return render(c, articlePage, pageCSP, map[string]any{
 		"A": a, "CSS": homeCSSv, "Canonical": base + articlePath(a.ID), "JSON": "/v1/articles/" + strconv.FormatInt(a.ID, 10),
 		"Description": description, "Body": body, "Countries": tags, "Themes": themes, "StoryHost": storyHost, "Lang": lang,
-		"Published": day(a.PublishedAt), "PublishedISO": a.PublishedAt.UTC().Format(time.RFC3339),
-		"Updated": day(a.UpdatedAt), "UpdatedISO": a.UpdatedAt.UTC().Format(time.RFC3339), "WasUpdated": day(a.UpdatedAt) != day(a.PublishedAt),
+		"Published": day(a.PublishedAt), "PublishedISO": isoDate(a.PublishedAt),
+		"Updated": day(a.UpdatedAt), "UpdatedISO": isoDate(a.UpdatedAt), "WasUpdated": day(a.UpdatedAt) != day(a.PublishedAt),
 		"Draft": a.Status == news.StatusDraft,
 	})
 }
