@@ -378,7 +378,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		return news.Theme{}, err
 	}
 	var out news.Theme
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
 		if err := s.checkThemeNames(ctx, t, ""); err != nil {
 			return err
 		}
@@ -396,9 +396,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		return err
 	})
 	s.invalidateThemes()
-	// The commit itself may fail (a full disk, say) with an error no
-	// statement translated.
-	return out, translate(err, "write theme")
+	return out, err
 }
 
 // UpdateTheme changes or renames a theme. A rename changes every article
@@ -406,7 +404,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 // updated_at, and an entry in the change feed (see renameTheme).
 func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
 	var out news.Theme
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
 		cur, err := s.themeBySlug(ctx, tx, slug)
 		if err != nil {
 			return err
@@ -446,9 +444,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 		return err
 	})
 	s.invalidateThemes()
-	// The commit itself may fail (a full disk, say) with an error no
-	// statement translated.
-	return out, translate(err, "write theme")
+	return out, err
 }
 
 // DeleteTheme removes a theme that no article carries, drafts included
@@ -457,7 +453,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 // change-feed entry is due. Were it to take the tag off articles instead,
 // it would have to do for them what renameTheme does.
 func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "delete theme", func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Raw(`SELECT count(*) FROM article_themes WHERE theme = ?`, slug).Scan(&n).Error; err != nil {
 			return translate(err, "delete theme")
@@ -475,7 +471,7 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 		return bumpGeneration(tx)
 	})
 	s.invalidateThemes()
-	return translate(err, "delete theme")
+	return err
 }
 
 // taggedWith lists, as one column id, the articles (drafts too) that
