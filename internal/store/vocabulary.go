@@ -372,6 +372,20 @@ func (s *Store) checkThemeNames(ctx context.Context, t news.Theme, except string
 	return nil
 }
 
+// themeLists encodes a theme's aliases and keywords as their columns hold them.
+func themeLists(t news.Theme) (aliases, keywords string) {
+	a, _ := json.Marshal(t.Aliases)
+	k, _ := json.Marshal(t.Keywords)
+	return string(a), string(k)
+}
+
+// insertTheme adds t's row; the error is left for the caller to translate.
+func insertTheme(tx *gorm.DB, t news.Theme) error {
+	aliases, keywords := themeLists(t)
+	return tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
+		t.Slug, t.Name, t.Description, aliases, keywords).Error
+}
+
 // CreateTheme adds a theme.
 func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, error) {
 	if err := t.Normalize(); err != nil {
@@ -382,10 +396,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		if err := s.checkThemeNames(ctx, t, ""); err != nil {
 			return err
 		}
-		aliases, _ := json.Marshal(t.Aliases)
-		keywords, _ := json.Marshal(t.Keywords)
-		if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
-			t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
+		if err := insertTheme(tx, t); err != nil {
 			return translate(err, "create theme")
 		}
 		if err := bumpGeneration(tx); err != nil {
@@ -422,10 +433,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 				return err
 			}
 		} else {
-			aliases, _ := json.Marshal(t.Aliases)
-			keywords, _ := json.Marshal(t.Keywords)
+			aliases, keywords := themeLists(t)
 			res := tx.Exec(`UPDATE themes SET name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
-				t.Name, t.Description, string(aliases), string(keywords), cur.Slug)
+				t.Name, t.Description, aliases, keywords, cur.Slug)
 			if res.Error != nil {
 				return translate(res.Error, "update theme")
 			}
@@ -505,10 +515,7 @@ func (s *Store) renameTheme(tx *gorm.DB, from string, t news.Theme) (int64, erro
 	if err := s.lockForRename(tx, from); err != nil {
 		return 0, err
 	}
-	aliases, _ := json.Marshal(t.Aliases)
-	keywords, _ := json.Marshal(t.Keywords)
-	if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
-		t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
+	if err := insertTheme(tx, t); err != nil {
 		return 0, translate(err, "rename theme")
 	}
 	tags := tx.Exec(sqlRenameTagRows, t.Slug, from)
