@@ -156,10 +156,10 @@ func Run(ctx context.Context, version string, args []string, getenv func(string)
 	if len(args) == 0 {
 		return usageError(stderr, "no command given", mainUsage)
 	}
-	switch args[0] {
-	case "-h", "-help", "--help": // headlines --help import: as help import
+	switch {
+	case isHelp(args[0]): // headlines --help import: as help import
 		args = append([]string{"help"}, args[1:]...)
-	case "-version", "--version":
+	case args[0] == "-version" || args[0] == "--version":
 		args = append([]string{"version"}, args[1:]...)
 	}
 	cmd, rest, err := lookup(args, stdout, stderr)
@@ -338,17 +338,24 @@ func synopsis(c *command) string {
 	c.flags(fs, &options{})
 	var flags []string
 	fs.VisitAll(func(f *flag.Flag) {
-		arg, _ := flag.UnquoteUsage(f)
-		if arg == "value" || arg == "bool" {
-			arg = ""
-		}
-		flags = append(flags, "["+strings.TrimSpace("--"+f.Name+" "+arg)+"]")
+		label, _ := flagLabel(f)
+		flags = append(flags, "["+label+"]")
 	})
 	// What the command is about first, the database last.
 	slices.SortStableFunc(flags, func(a, b string) int {
 		return boolInt(strings.HasPrefix(a, "[--db ")) - boolInt(strings.HasPrefix(b, "[--db "))
 	})
 	return s + " " + strings.Join(flags, " ")
+}
+
+// flagLabel gives a flag as the usage shows it, "--name NAME" ("--no-demo"
+// for a switch), and its usage text.
+func flagLabel(f *flag.Flag) (label, usage string) {
+	arg, usage := flag.UnquoteUsage(f)
+	if arg == "value" || arg == "bool" {
+		arg = ""
+	}
+	return strings.TrimSpace("--" + f.Name + " " + arg), usage
 }
 
 func groupUsage(group string) func(io.Writer) error {
@@ -383,11 +390,7 @@ func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) error {
 	}
 	b.WriteString("\nFlags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
-		arg, usage := flag.UnquoteUsage(f)
-		if arg == "value" || arg == "bool" {
-			arg = ""
-		}
-		name := strings.TrimSpace("--" + f.Name + " " + arg)
+		name, usage := flagLabel(f)
 		def := f.DefValue
 		if f.Name == "db" {
 			def = store.Redact(def) // a PostgreSQL URL may hold a password
@@ -441,7 +444,7 @@ func withStore(o *options, bulk bool, f func(st *store.Store) error) error {
 }
 
 func runMigrate(ctx context.Context, o *options, pos []string) error {
-	return withStore(o, false, func(st *store.Store) error { return migrate(ctx, st, pos, o.stdout) })
+	return withStore(o, false, func(st *store.Store) error { return migrate(ctx, st, pos[0], o.stdout) })
 }
 
 func runImport(ctx context.Context, o *options, pos []string) error {
@@ -466,7 +469,7 @@ func runRetag(ctx context.Context, o *options, _ []string) error {
 func keysAction(action string) func(context.Context, *options, []string) error {
 	return func(ctx context.Context, o *options, pos []string) error {
 		return withStore(o, false, func(st *store.Store) error {
-			return keys(ctx, st, append([]string{action}, pos...), news.Role(o.keyRole), o.keyName, o.stdout, o.stderr)
+			return keys(ctx, st, action, pos, news.Role(o.keyRole), o.keyName, o.stdout, o.stderr)
 		})
 	}
 }

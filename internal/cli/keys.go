@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -13,14 +12,12 @@ import (
 	"github.com/headlines/headlines/internal/store"
 )
 
-func keys(ctx context.Context, st *store.Store, pos []string, role news.Role, name string, stdout, stderr io.Writer) error {
+// keys runs action: create, list or revoke (whose pos is the key's id or prefix).
+func keys(ctx context.Context, st *store.Store, action string, pos []string, role news.Role, name string, stdout, stderr io.Writer) error {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
 	}
-	if len(pos) == 0 {
-		return errors.New("usage: headlines keys create|list|revoke")
-	}
-	switch pos[0] {
+	switch action {
 	case "create":
 		secret, k, err := st.CreateKey(ctx, name, role)
 		if err != nil {
@@ -41,16 +38,11 @@ func keys(ctx context.Context, st *store.Store, pos []string, role news.Role, na
 		}
 		return tw.Flush()
 	case "revoke":
-		if len(pos) != 2 {
-			return errors.New("usage: headlines keys revoke ID|PREFIX")
-		}
-		k, err := st.RevokeKey(ctx, strings.TrimSuffix(pos[1], "…"))
+		k, err := st.RevokeKey(ctx, strings.TrimSuffix(pos[0], "…"))
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "revoked %s key %d (%s…) of %q\n", k.Role, k.ID, k.Prefix, k.Name)
-	default:
-		return fmt.Errorf("unknown keys action %q: want create, list or revoke", pos[0])
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -10,11 +9,9 @@ import (
 	"github.com/headlines/headlines/internal/store"
 )
 
-func migrate(ctx context.Context, st *store.Store, pos []string, stdout io.Writer) error {
-	if len(pos) != 1 {
-		return errors.New("usage: headlines migrate up|down|status")
-	}
-	switch pos[0] {
+// migrate runs action: up, down or status.
+func migrate(ctx context.Context, st *store.Store, action string, stdout io.Writer) error {
+	switch action {
 	case "up":
 		applied, err := st.MigrateUp(ctx)
 		if err != nil {
@@ -43,8 +40,6 @@ func migrate(ctx context.Context, st *store.Store, pos []string, stdout io.Write
 			}
 			fmt.Fprintf(stdout, "%05d  %-40s %s\n", m.Version, m.Name, state)
 		}
-	default:
-		return fmt.Errorf("unknown migrate action %q: want up, down or status", pos[0])
 	}
 	return nil
 }

@@ -66,13 +66,7 @@ func (m *meter) update(n int) {
 	if now.Sub(m.last) < m.every {
 		return
 	}
-	m.last = now
-	if m.tty {
-		fmt.Fprintf(m.w, "\r\033[K%s", m.line(n, now))
-		m.shown = true
-	} else {
-		fmt.Fprintln(m.w, m.line(n, now))
-	}
+	m.show(now, m.line(n, now))
 }
 
 // phase reports that n are done and the work goes on with what: a last
@@ -83,12 +77,12 @@ func (m *meter) phase(n int, what string) {
 	if now.Sub(m.start) < m.every {
 		return
 	}
+	m.show(now, m.count(n)+"; "+what)
+}
+
+// show writes line, over the last one on a terminal, and notes when.
+func (m *meter) show(now time.Time, line string) {
 	m.last = now
-	line := m.what + ": " + thousands(n)
-	if m.total > 0 {
-		line += " of " + thousands(m.total)
-	}
-	line += "; " + what
 	if m.tty {
 		fmt.Fprintf(m.w, "\r\033[K%s", line)
 		m.shown = true
@@ -105,11 +99,18 @@ func (m *meter) done() {
 	}
 }
 
-func (m *meter) line(n int, now time.Time) string {
+// count writes "import: 50,000 of 200,000", or "import: 50,000" with no total.
+func (m *meter) count(n int) string {
 	s := m.what + ": " + thousands(n)
 	if m.total > 0 {
 		s += " of " + thousands(m.total)
 	}
+	return s
+}
+
+// line writes count's words with the rate and, given a total, the time left.
+func (m *meter) line(n int, now time.Time) string {
+	s := m.count(n)
 	elapsed := now.Sub(m.start).Seconds()
 	if elapsed <= 0 {
 		return s

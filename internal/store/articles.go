@@ -233,7 +233,13 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if s.group != nil {
 		return translate(s.group.run(ctx, fn), "write")
 	}
-	return translate(s.w.WithContext(ctx).Transaction(fn), "write")
+	return s.inTx(ctx, "write", fn)
+}
+
+// inTx runs fn in a transaction on the primary and translates its error,
+// the commit's own included, with doing.
+func (s *Store) inTx(ctx context.Context, doing string, fn func(tx *gorm.DB) error) error {
+	return translate(s.w.WithContext(ctx).Transaction(fn), doing)
 }
 
 // CreateArticle stores a normalized draft.

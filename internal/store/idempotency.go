@@ -18,7 +18,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, principal, key, request
 		now := s.now()
 		c := news.Claim{Principal: principal, Key: key, Until: now.Add(lease)}
 		var fresh bool
-		err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.inTx(ctx, "claim idempotency key", func(tx *gorm.DB) error {
 			// Keys older than a day are forgotten, and the records of their
 			// writes with them; the indexes on created_at keep this cheap.
 			cutoff := micros(now.Add(-news.IdempotencyTTL))
@@ -39,7 +39,7 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, principal, key, request
 			return tx.Exec(`DELETE FROM idempotency_effects WHERE principal = ? AND key = ?`, principal, key).Error
 		})
 		if err != nil {
-			return news.Claim{}, nil, translate(err, "claim idempotency key")
+			return news.Claim{}, nil, err
 		}
 		if fresh {
 			return c, nil, nil

@@ -66,7 +66,7 @@ func (s *Store) Keys(ctx context.Context) ([]news.APIKey, error) {
 // RevokeKey disables a key by id or prefix; it stays listed.
 func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, error) {
 	var rows []keyRow
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "revoke key", func(tx *gorm.DB) error {
 		id, _ := strconv.ParseInt(idOrPrefix, 10, 64)
 		if err := tx.Raw(`SELECT `+keyColumns+` FROM api_keys WHERE id = ? OR prefix = ?`, id, idOrPrefix).Scan(&rows).Error; err != nil {
 			return translate(err, "revoke key")
@@ -86,7 +86,7 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, 
 		return translate(tx.Exec(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`, now, rows[0].ID).Error, "revoke key")
 	})
 	if err != nil {
-		return news.APIKey{}, translate(err, "revoke key") // the commit's own error, too
+		return news.APIKey{}, err
 	}
 	return rows[0].toKey(), nil
 }

@@ -66,7 +66,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 			}
 		}
 		if len(changes) > 0 {
-			err = s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			err = s.inTx(ctx, "retag", func(tx *gorm.DB) error {
 				for _, c := range changes {
 					_, err := s.update(ctx, tx, c.id, c.d, c.version)
 					switch news.ErrorCode(err) {
@@ -81,7 +81,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 				return nil
 			})
 			if err != nil {
-				return res, translate(err, "retag") // the commit's own error, too
+				return res, err
 			}
 		}
 		if progress != nil {

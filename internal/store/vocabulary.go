@@ -372,20 +372,31 @@ func (s *Store) checkThemeNames(ctx context.Context, t news.Theme, except string
 	return nil
 }
 
+// themeLists encodes a theme's aliases and keywords as their columns hold them.
+func themeLists(t news.Theme) (aliases, keywords string) {
+	a, _ := json.Marshal(t.Aliases)
+	k, _ := json.Marshal(t.Keywords)
+	return string(a), string(k)
+}
+
+// insertTheme adds t's row; the error is left for the caller to translate.
+func insertTheme(tx *gorm.DB, t news.Theme) error {
+	aliases, keywords := themeLists(t)
+	return tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
+		t.Slug, t.Name, t.Description, aliases, keywords).Error
+}
+
 // CreateTheme adds a theme.
 func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, error) {
 	if err := t.Normalize(); err != nil {
 		return news.Theme{}, err
 	}
 	var out news.Theme
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
 		if err := s.checkThemeNames(ctx, t, ""); err != nil {
 			return err
 		}
-		aliases, _ := json.Marshal(t.Aliases)
-		keywords, _ := json.Marshal(t.Keywords)
-		if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
-			t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
+		if err := insertTheme(tx, t); err != nil {
 			return translate(err, "create theme")
 		}
 		if err := bumpGeneration(tx); err != nil {
@@ -396,9 +407,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		return err
 	})
 	s.invalidateThemes()
-	// The commit itself may fail (a full disk, say) with an error no
-	// statement translated.
-	return out, translate(err, "write theme")
+	return out, err
 }
 
 // UpdateTheme changes or renames a theme. A rename changes every article
@@ -406,7 +415,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 // updated_at, and an entry in the change feed (see renameTheme).
 func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
 	var out news.Theme
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
 		cur, err := s.themeBySlug(ctx, tx, slug)
 		if err != nil {
 			return err
@@ -424,10 +433,9 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 				return err
 			}
 		} else {
-			aliases, _ := json.Marshal(t.Aliases)
-			keywords, _ := json.Marshal(t.Keywords)
+			aliases, keywords := themeLists(t)
 			res := tx.Exec(`UPDATE themes SET name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
-				t.Name, t.Description, string(aliases), string(keywords), cur.Slug)
+				t.Name, t.Description, aliases, keywords, cur.Slug)
 			if res.Error != nil {
 				return translate(res.Error, "update theme")
 			}
@@ -446,9 +454,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 		return err
 	})
 	s.invalidateThemes()
-	// The commit itself may fail (a full disk, say) with an error no
-	// statement translated.
-	return out, translate(err, "write theme")
+	return out, err
 }
 
 // DeleteTheme removes a theme that no article carries, drafts included
@@ -457,7 +463,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 // change-feed entry is due. Were it to take the tag off articles instead,
 // it would have to do for them what renameTheme does.
 func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
-	err := s.w.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.inTx(ctx, "delete theme", func(tx *gorm.DB) error {
 		var n int64
 		if err := tx.Raw(`SELECT count(*) FROM article_themes WHERE theme = ?`, slug).Scan(&n).Error; err != nil {
 			return translate(err, "delete theme")
@@ -475,7 +481,7 @@ func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
 		return bumpGeneration(tx)
 	})
 	s.invalidateThemes()
-	return translate(err, "delete theme")
+	return err
 }
 
 // taggedWith lists, as one column id, the articles (drafts too) that
@@ -509,10 +515,7 @@ func (s *Store) renameTheme(tx *gorm.DB, from string, t news.Theme) (int64, erro
 	if err := s.lockForRename(tx, from); err != nil {
 		return 0, err
 	}
-	aliases, _ := json.Marshal(t.Aliases)
-	keywords, _ := json.Marshal(t.Keywords)
-	if err := tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
-		t.Slug, t.Name, t.Description, string(aliases), string(keywords)).Error; err != nil {
+	if err := insertTheme(tx, t); err != nil {
 		return 0, translate(err, "rename theme")
 	}
 	tags := tx.Exec(sqlRenameTagRows, t.Slug, from)
