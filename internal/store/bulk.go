@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -74,6 +73,32 @@ func (st *bulkStatements) queryRow(q string, args []any, dest ...any) error {
 		err = s.QueryRowContext(st.ctx, args...).Scan(dest...)
 	}
 	return err
+}
+
+// query runs a cached statement that returns rows.
+func (st *bulkStatements) query(q string, args ...any) (*sql.Rows, error) {
+	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(st.ctx, args...)
+}
+
+// queryInts appends the one integer column of q's rows to out.
+func (st *bulkStatements) queryInts(q string, args []any, out *[]int64) error {
+	rows, err := st.query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		*out = append(*out, n)
+	}
+	return rows.Err()
 }
 
 func (st *bulkStatements) close() {
@@ -149,79 +174,3 @@ const (
 	sqlDelChange = `DELETE FROM changes WHERE article_id = ?`
 	sqlAddChange = `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`
 )
-
-// UpsertArticles upserts many normalized drafts in one transaction, all or
-// none, through prepared statements: the path of imports.
-func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool, error) {
-	_, created, err := s.upsertMany(ctx, drafts)
-	return created, err
-}
-
-// upsertMany is UpsertArticles, also returning the articles' ids.
-func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int64, created []bool, err error) {
-	created = make([]bool, len(drafts))
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	// Neither the transaction nor its statements watch the caller's
-	// cancellation: with a context that can end, database/sql starts a
-	// goroutine per query to watch it, which costs more than the query. The
-	// caller checks its context between batches, and the transaction is short.
-	calm := context.WithoutCancel(ctx)
-	tx, err := s.DB().BeginTx(calm, nil)
-	if err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	defer func() { _ = tx.Rollback() }()
-	st := &bulkStatements{ctx: calm, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
-	defer st.close()
-	now := micros(s.now())
-	ids = make([]int64, len(drafts))
-	for i, d := range drafts {
-		var existing int64
-		if d.URL != "" {
-			err := st.queryRow(sqlFindURL, []any{d.URL}, &existing)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return nil, nil, translate(err, "import")
-			}
-		}
-		var pub int64
-		if existing == 0 {
-			pub = published(d, now)
-			ids[i], err = s.insertArticle(st.execResult, st.queryRow, insertArgs(d, pub, now))
-			created[i] = true
-		} else {
-			ids[i] = existing
-			if err = s.dialect.dropTags(st.exec, existing); err == nil {
-				err = st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), now, existing), &pub)
-			}
-		}
-		if err == nil {
-			err = writeTags(st.exec, ids[i], pub, d)
-		}
-		if err != nil {
-			return nil, nil, translate(err, "import")
-		}
-	}
-	// The change feed: one bump of the counter for the whole batch, as the
-	// last statements before the commit.
-	var last int64
-	if err := st.queryRow(sqlBumpSeq, []any{len(drafts)}, &last); err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	first := last - int64(len(drafts)) + 1
-	for i, id := range ids {
-		if !created[i] {
-			if err := st.exec(sqlDelChange, id); err != nil {
-				return nil, nil, translate(err, "import")
-			}
-		}
-		if err := st.exec(sqlAddChange, first+int64(i), id, false, now); err != nil {
-			return nil, nil, translate(err, "import")
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	return ids, created, nil
-}
