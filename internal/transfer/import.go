@@ -39,6 +39,13 @@ type Result struct {
 	// An export's themes, countries and tombstones taken.
 	Themes, Countries, Tombstones int
 	Errors                        []LineError
+	marks                         int // an export's first and end lines, once read
+}
+
+// Records is how many records (lines, or elements of an array) the
+// import has handled, whatever became of them.
+func (r Result) Records() int {
+	return r.Created + r.Updated + r.Unchanged + r.Failed + r.Themes + r.Countries + r.Tombstones + r.marks
 }
 
 // LineError is one refused record.

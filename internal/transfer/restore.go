@@ -24,7 +24,7 @@ func importExport(ctx context.Context, br *bufio.Reader, t Target, progress func
 	}
 	defer r.Rollback()
 	x := &exportImport{ctx: ctx, r: r, progress: progress}
-	x.res.Export, x.res.Exact = true, r.Exact()
+	x.res.Export, x.res.Exact, x.res.marks = true, r.Exact(), 1
 	decode := func(rec *record) { rec.item, rec.err = decodeItem(rec.raw) }
 	failed := records(ctx, br, false, 2, decode, x.take, x.res.fail)
 	if failed == nil {
@@ -90,6 +90,7 @@ func (x *exportImport) take(rec record) error {
 		}
 	case kindEnd:
 		x.end = &it.end
+		x.res.marks++
 	}
 	if refused(err) {
 		return x.res.fail(rec.line, err)
