@@ -24,6 +24,7 @@ import (
 	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 	"github.com/headlines/headlines/internal/store/storetest"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 const (

@@ -12,6 +12,7 @@ import (
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/store/storetest"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 // problemOf reads a problem answer's message about field.

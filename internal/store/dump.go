@@ -30,21 +30,22 @@ func (s *Store) Dump(ctx context.Context, w news.DumpWriter) error {
 				return err
 			}
 		}
-		var seq int64
-		if err := tx.Raw(`SELECT seq FROM change_seq WHERE id = 1`).Scan(&seq).Error; err != nil {
+		var counter changeSeqModel
+		if err := tx.First(&counter, 1).Error; err != nil {
 			return err
 		}
-		return w.End(seq)
+		return w.End(counter.Seq)
 	}, opts), "export")
 }
 
 func dumpThemes(tx *gorm.DB, w news.DumpWriter) error {
-	var rows []themeRow
-	if err := tx.Raw(`SELECT slug, name, description, aliases, keywords FROM themes ORDER BY slug`).Scan(&rows).Error; err != nil {
+	var rows []themeModel
+	if err := tx.Order("slug").Find(&rows).Error; err != nil {
 		return err
 	}
 	for _, r := range rows {
-		if err := w.Theme(r.toTheme()); err != nil {
+		t := news.Theme{Slug: r.Slug, Name: r.Name, Description: r.Description, Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
+		if err := w.Theme(t); err != nil {
 			return err
 		}
 	}
@@ -52,8 +53,8 @@ func dumpThemes(tx *gorm.DB, w news.DumpWriter) error {
 }
 
 func dumpCountries(tx *gorm.DB, w news.DumpWriter) error {
-	var rows []countryRow
-	if err := tx.Raw(`SELECT code, name, aliases, keywords FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
+	var rows []countryModel
+	if err := tx.Order("code").Find(&rows).Error; err != nil {
 		return err
 	}
 	for _, r := range rows {

@@ -34,17 +34,17 @@ import (
 // entries and counter are not used. Each batch is a transaction.
 type mergeRestore struct {
 	s         *Store
-	countries map[string]bool
+	countries map[string]news.Country // by code, as stored when the merge began or as it wrote them
 }
 
 func (s *Store) beginMerge(ctx context.Context) (*mergeRestore, error) {
-	all, err := s.Countries(ctx, false)
-	if err != nil {
-		return nil, err
+	var rows []countryModel
+	if err := s.w.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, translate(err, "read countries")
 	}
-	m := &mergeRestore{s: s, countries: make(map[string]bool, len(all))}
-	for _, c := range all {
-		m.countries[c.Code] = true
+	m := &mergeRestore{s: s, countries: make(map[string]news.Country, len(rows))}
+	for _, r := range rows {
+		m.countries[r.Code] = news.Country{Code: r.Code, Name: r.Name, Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
 	}
 	return m, nil
 }
@@ -73,11 +73,8 @@ func (m *mergeRestore) Theme(ctx context.Context, t news.Theme) error {
 
 // Country updates a country, when the record differs from it.
 func (m *mergeRestore) Country(ctx context.Context, c news.Country) error {
-	if err := normalizeCountry(&c, m.countries); err != nil {
-		return err
-	}
-	cur, err := m.s.Country(ctx, c.Code)
-	if err != nil {
+	cur, ok := m.countries[c.Code]
+	if err := normalizeCountry(&c, map[string]bool{c.Code: ok}); err != nil {
 		return err
 	}
 	if cur.Name == c.Name && slices.Equal(cur.Aliases, c.Aliases) && slices.Equal(cur.Keywords, c.Keywords) {
@@ -85,13 +82,17 @@ func (m *mergeRestore) Country(ctx context.Context, c news.Country) error {
 	}
 	aliases, _ := json.Marshal(c.Aliases)
 	keywords, _ := json.Marshal(c.Keywords)
-	err = m.s.inTx(ctx, "update country", func(tx *gorm.DB) error {
-		if err := tx.Exec(`UPDATE countries SET name = ?, aliases = ?, keywords = ? WHERE code = ?`,
-			c.Name, string(aliases), string(keywords), c.Code).Error; err != nil {
+	err := m.s.inTx(ctx, "update country", func(tx *gorm.DB) error {
+		err := tx.Model(&countryModel{Code: c.Code}).
+			Updates(map[string]any{"name": c.Name, "aliases": string(aliases), "keywords": string(keywords)}).Error
+		if err != nil {
 			return err
 		}
 		return bumpGeneration(tx)
 	})
+	if err == nil {
+		m.countries[c.Code] = c
+	}
 	m.s.forgetVocabulary()
 	return err
 }

@@ -206,8 +206,7 @@ func (e *exactRestore) checkURL(url string) error {
 	if url == "" {
 		return nil
 	}
-	id, seen := e.urls[maphash.String(e.seed, url)]
-	if !seen {
+	if _, seen := e.urls[maphash.String(e.seed, url)]; !seen {
 		return nil
 	}
 	if err := e.flush(); err != nil {
@@ -218,8 +217,7 @@ func (e *exactRestore) checkURL(url string) error {
 		return err
 	}
 	if len(ids) > 0 {
-		id = ids[0]
-		return news.FieldErrorf(news.EConflict, "url", "article %d of this import has this url already", id)
+		return news.FieldErrorf(news.EConflict, "url", "article %d of this import has this url already", ids[0])
 	}
 	return nil // two urls with one hash
 }

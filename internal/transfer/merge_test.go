@@ -61,6 +61,13 @@ func TestExportIntoNonEmptyMerges(t *testing.T) {
 		create(t, a, news.Draft{Title: "Story 5 of a", URL: "https://example.com/5"})
 		create(t, a, news.Draft{Title: "Story 6 of a", URL: "https://example.com/4"})
 		seven := create(t, a, news.Draft{Title: "Story 7 of a", URL: "https://example.com/7"})
+		// And a's vocabulary changes: a new theme, and KP's keywords.
+		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "border-trade", Name: "Border trade"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.DB().ExecContext(ctx, `UPDATE countries SET keywords = '["Juche"]' WHERE code = 'KP'`); err != nil {
+			t.Fatal(err)
+		}
 		exp := export(t, a)
 		before, _ := b.LastChange(ctx)
 
@@ -84,6 +91,12 @@ func TestExportIntoNonEmptyMerges(t *testing.T) {
 			if i >= len(got) || !strings.HasPrefix(got[i], want) {
 				t.Errorf("refusal %d: %q, want %q…", i, got, want)
 			}
+		}
+		if th, err := b.Theme(ctx, "border-trade"); err != nil || th.Name != "Border trade" {
+			t.Errorf("the new theme in b: %+v, %v", th, err)
+		}
+		if kp, err := b.Country(ctx, "KP"); err != nil || len(kp.Keywords) != 1 || kp.Keywords[0] != "Juche" {
+			t.Errorf("KP's keywords in b: %v, %v", kp.Keywords, err)
 		}
 		one, _ := b.Article(ctx, 1, true)
 		if one.Title != "Story 1" || one.Version != 3 {
