@@ -142,9 +142,9 @@ func insertArgs(d news.Draft, pub, now int64) []any {
 }
 
 // updateArgs are the arguments of an UPDATE that writes d over article id
-// at now (sqlBulkUpdate and update's): the columns of insertArgs but
-// created_at, then id. pub is the publication time, or for sqlBulkUpdate
-// nil to keep the stored one.
+// at now (sqlUpdateArticle, sqlBulkUpdate and update's): the columns of
+// insertArgs but created_at, then id. pub is the publication time, or for
+// sqlBulkUpdate nil to keep the stored one.
 func updateArgs(d news.Draft, pub any, now, id int64) []any {
 	return []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
 		d.Language, string(d.Status), pub, now, tagText(d.Countries), tagText(d.Themes), autoTags(d), id}
@@ -170,7 +170,5 @@ const (
 	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ? RETURNING published_at`
-	sqlBumpSeq   = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
-	sqlDelChange = `DELETE FROM changes WHERE article_id = ?`
-	sqlAddChange = `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`
+	sqlBumpSeq = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
 )
