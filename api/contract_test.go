@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
@@ -145,9 +146,9 @@ func newSweeper(t *testing.T, kind string) *sweeper {
 			return news.Errorf(news.EUnavailable, "database unavailable (as the store says it)")
 		}
 		d.Limits = api.Limits{
-			Public:   api.Rate{Burst: 5, Per: time.Minute},
-			Key:      api.Rate{Burst: 2, Per: time.Minute},
-			AuthFail: api.Rate{Burst: 2, Per: 10 * time.Minute},
+			Public:   config.Rate{Burst: 5, Per: time.Minute},
+			Key:      config.Rate{Burst: 2, Per: time.Minute},
+			AuthFail: config.Rate{Burst: 2, Per: 10 * time.Minute},
 		}
 	})
 	main := s.servers[""].e.srv.URL

@@ -97,7 +97,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, AllowedHosts: cfg.AllowedHosts, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
 		Build: buildInfo(st.Dialect(), version), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
-		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
+		Limits:         api.Limits{Public: cfg.RatePublic, Key: cfg.RateKey, AuthFail: cfg.RateAuthFail},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 
 		// A keyed POST runs within the time to answer, and its key is held as long.
