@@ -9,6 +9,11 @@ import (
 	"github.com/headlines/headlines/internal/config"
 )
 
+// taker is what the rate-limit middleware asks of a limiter.
+type taker interface {
+	take(key string) (ok bool, remaining int, reset, retry time.Duration)
+}
+
 // BenchmarkLimiter compares the hand-written limiter (ratelimit_old_test.go)
 // with the one on x/time/rate, in one run: one busy client, 10,000 clients
 // taking turns, a flood of new addresses (each request from one not seen
@@ -17,10 +22,10 @@ func BenchmarkLimiter(b *testing.B) {
 	r := config.Rate{Burst: 300, Per: time.Minute}
 	impls := []struct {
 		name string
-		take func() func(string) (bool, int, time.Duration, time.Duration)
+		make func() taker
 	}{
-		{"old", func() func(string) (bool, int, time.Duration, time.Duration) { return newOldLimiter("public", r, time.Now).take }},
-		{"xrate", func() func(string) (bool, int, time.Duration, time.Duration) { return newLimiter("public", r, time.Now).take }},
+		{"old", func() taker { return newOldLimiter("public", r, time.Now) }},
+		{"xrate", func() taker { return newLimiter("public", r, time.Now) }},
 	}
 	keys := make([]string, 1<<20)
 	for i := range keys {
@@ -28,13 +33,13 @@ func BenchmarkLimiter(b *testing.B) {
 	}
 	for _, impl := range impls {
 		b.Run(impl.name+"/one-client", func(b *testing.B) {
-			take := impl.take()
+			take := impl.make().take
 			for b.Loop() {
 				take(keys[0])
 			}
 		})
 		b.Run(impl.name+"/10k-clients", func(b *testing.B) {
-			take := impl.take()
+			take := impl.make().take
 			i := 0
 			for b.Loop() {
 				take(keys[i%10_000])
@@ -42,7 +47,7 @@ func BenchmarkLimiter(b *testing.B) {
 			}
 		})
 		b.Run(impl.name+"/flood", func(b *testing.B) {
-			take := impl.take()
+			take := impl.make().take
 			for i := range 2 * maxClients { // the table full before the clock starts
 				take(keys[i])
 			}
@@ -54,7 +59,7 @@ func BenchmarkLimiter(b *testing.B) {
 			}
 		})
 		b.Run(impl.name+"/10k-clients-parallel", func(b *testing.B) {
-			take := impl.take()
+			take := impl.make().take
 			var n atomic.Int64
 			b.RunParallel(func(pb *testing.PB) {
 				i := int(n.Add(1)) * 7919
