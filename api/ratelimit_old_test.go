@@ -77,14 +77,6 @@ func (l *oldLimiter) take(key string) (ok bool, remaining int, reset, retry time
 	return ok, int(b.tokens), l.until(b, float64(l.rate.Burst)), l.until(b, 1)
 }
 
-// peek reports whether key's bucket has a token, without spending it.
-func (l *oldLimiter) peek(key string) (ok bool, retry time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.get(key, l.now())
-	return b.tokens >= 1, l.until(b, 1)
-}
-
 // until is how long b takes to hold n tokens.
 func (l *oldLimiter) until(b *bucket, n float64) time.Duration {
 	if b.tokens >= n {
