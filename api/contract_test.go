@@ -162,10 +162,11 @@ func (s *sweeper) serve(kind string, opts ...func(*api.Deps)) *sweepServer {
 	t.Helper()
 	h, st := newAPI(t, kind, opts...)
 	e := serve(t, h, st)
-	ec, ok := h.(*echo.Echo)
+	a, ok := h.(*api.API)
 	if !ok {
-		t.Fatalf("api.New returned a %T, not an *echo.Echo", h)
+		t.Fatalf("api.New returned a %T, not an *api.API", h)
 	}
+	ec := a.Echo()
 	res := e.send(e.request(http.MethodGet, "/openapi.json", ""))
 	if res.status != http.StatusOK {
 		t.Fatalf("GET /openapi.json: %d %s", res.status, res.body)
