@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -44,14 +43,10 @@ func TestImportControlCharacters(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got []string
-		for _, l := range strings.Split(strings.TrimSpace(export), "\n") {
-			var a struct{ Title, Summary, Body string }
-			if err := json.Unmarshal([]byte(l), &a); err != nil {
-				t.Fatalf("%v: %s", err, l)
-			}
-			got = append(got, a.Title)
-			if a.Title == "Windows lines" && (a.Summary != "one\ntwo\nthree" || a.Body != "\tindented\n") {
-				t.Errorf("CRLF and CR are not stored as LF: %q %q", a.Summary, a.Body)
+		for _, a := range exportedArticles(t, export) {
+			got = append(got, a["title"].(string))
+			if a["title"] == "Windows lines" && (a["summary"] != "one\ntwo\nthree" || a["body"] != "\tindented\n") {
+				t.Errorf("CRLF and CR are not stored as LF: %q %q", a["summary"], a["body"])
 			}
 		}
 		if strings.Join(got, "|") != "Seoul and Tokyo meet|Windows lines|Pyongyang answers" {

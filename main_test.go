@@ -91,8 +91,8 @@ func TestImportExportRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := strings.Count(export1, "\n"); n != 3 {
-		t.Fatalf("export has %d lines, want 3 (drafts included):\n%s", n, export1)
+	if n := len(exportedArticles(t, export1)); n != 3 {
+		t.Fatalf("export has %d articles, want 3 (drafts included):\n%s", n, export1)
 	}
 	db2 := filepath.Join(dir, "b.db")
 	if out, errOut, err := runCLI(t, db2, export1, "import", "-"); err != nil || !strings.Contains(out, "3 created") {
@@ -105,9 +105,7 @@ func TestImportExportRoundTrip(t *testing.T) {
 	if export1 != export2 {
 		t.Errorf("export → import → export differs:\n%s\n---\n%s", export1, export2)
 	}
-	var first map[string]any
-	_ = json.Unmarshal([]byte(strings.SplitN(export1, "\n", 2)[0]), &first)
-	if first["title"] != "Russia and North Korea sign a trade pact" {
+	if first := exportedArticles(t, export1)[0]; first["title"] != "Russia and North Korea sign a trade pact" {
 		t.Errorf("the upsert did not replace the first article: %v", first["title"])
 	}
 }
@@ -156,15 +154,15 @@ func TestImportKilledMidLoad(t *testing.T) {
 	}
 
 	export, errOut, err := runCLI(t, db, "", "export")
-	if err != nil || export != "" {
-		t.Fatalf("after the kill, export: %v, %d bytes; want none\n%s", err, len(export), errOut)
+	if err != nil || len(exportedArticles(t, export)) != 0 {
+		t.Fatalf("after the kill, export: %v, %d articles; want none\n%s", err, len(exportedArticles(t, export)), errOut)
 	}
 	two := strings.Join(strings.SplitN(gen, "\n", 3)[:2], "\n")
 	if out, errOut, err := runCLI(t, db, two, "import", "-"); err != nil || !strings.Contains(out, "imported: 2 created") {
 		t.Fatalf("an import after the kill: %v %q %s", err, out, errOut)
 	}
-	if export, _, err := runCLI(t, db, "", "export"); err != nil || strings.Count(export, "\n") != 2 {
-		t.Errorf("export after the second import: %v, %d lines; want 2", err, strings.Count(export, "\n"))
+	if export, _, err := runCLI(t, db, "", "export"); err != nil || len(exportedArticles(t, export)) != 2 {
+		t.Errorf("export after the second import: %v, %d articles; want 2", err, len(exportedArticles(t, export)))
 	}
 }
 

@@ -24,6 +24,7 @@ import (
 	"github.com/headlines/headlines/internal/sample"
 	"github.com/headlines/headlines/internal/store"
 	"github.com/headlines/headlines/internal/store/storetest"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 const (
@@ -88,7 +89,7 @@ func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *
 	if _, err := st.MigrateUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
+	res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), st, nil)
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
@@ -251,7 +252,7 @@ func sendWith(t testing.TB, client *http.Client, hr *http.Request) response {
 }
 
 // importGenerated imports n generated articles (seed 1) into st.
-func importGenerated(ctx context.Context, st *store.Store, n int) (api.ImportResult, error) {
+func importGenerated(ctx context.Context, st *store.Store, n int) (transfer.Result, error) {
 	pr, pw := io.Pipe()
 	go func() {
 		enc, g := json.NewEncoder(pw), sample.New(1)
@@ -262,7 +263,7 @@ func importGenerated(ctx context.Context, st *store.Store, n int) (api.ImportRes
 		}
 		_ = pw.Close()
 	}()
-	res, err := api.Import(ctx, pr, st, st, nil)
+	res, err := transfer.Import(ctx, pr, st, nil)
 	_ = pr.Close() // an import that stopped early stops the writer too
 	return res, err
 }

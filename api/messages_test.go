@@ -12,6 +12,7 @@ import (
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/store/storetest"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 // problemOf reads a problem answer's message about field.
@@ -299,15 +300,18 @@ func TestAbsentValuesOneRule(t *testing.T) {
 	changes := e.do(req{path: "/v1/changes?limit=100"}).json(t)["data"].([]any)
 	check("change feed", changes[len(changes)-1].(map[string]any)["article"].(map[string]any), wantEmpty...)
 	var out bytes.Buffer
-	if _, err := api.Export(context.Background(), &out, e.store); err != nil {
+	if _, err := transfer.Export(context.Background(), &out, e.store, nil); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	var last map[string]any
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &last); err != nil {
-		t.Fatal(err)
+	var last struct{ Article map[string]any }
+	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		if strings.HasPrefix(l, `{"article":`) {
+			if err := json.Unmarshal([]byte(l), &last); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	check("export", last, wantEmpty...)
+	check("export", last.Article, wantEmpty...)
 
 	// Merge patch: null clears, and is refused where there is no empty value.
 	r = e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: `{"summary":null,"source":null,"section":null,"author":null,"url":null,"image_url":null}`})

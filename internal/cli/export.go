@@ -7,13 +7,16 @@ import (
 	"io"
 	"time"
 
-	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 var exportCommand = &command{
-	name: "export", summary: "write every article as JSON Lines to standard output",
-	about: "Drafts included; importing the output into an empty database reproduces the articles.",
+	name: "export", summary: "write everything the database holds as JSON Lines to standard output",
+	about: "The themes and countries with their keywords, every article (drafts included) with its id,\n" +
+		"version, times and tag sources, the deleted articles and the change feed's positions, from\n" +
+		"one snapshot. Importing the output into an empty database, SQLite or PostgreSQL, gives all\n" +
+		"of it back (docs/operations.md, Moving data). API keys are not written.",
 	setup: func(fs *flag.FlagSet, o *options) runFunc {
 		dbFlag(fs, o)
 		return func(ctx context.Context, _ []string) error {
@@ -24,17 +27,18 @@ var exportCommand = &command{
 	},
 }
 
-// export writes every article to stdout as JSON Lines, with progress
+// export writes an export of the database to stdout, with progress
 // lines on stderr.
 func export(ctx context.Context, st *store.Store, stdout, stderr io.Writer, every time.Duration) error {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
 	}
 	m := newMeter(stderr, "export", 0, every)
-	n, err := api.Export(ctx, &lineCounter{w: stdout, seen: m.update}, st)
+	res, err := transfer.Export(ctx, stdout, st, m.update)
 	m.done()
 	if err == nil {
-		fmt.Fprintf(stderr, "exported %d articles\n", n)
+		fmt.Fprintf(stderr, "exported %d articles, %d deleted articles, %d themes, %d countries; change feed at %d\n",
+			res.Articles, res.Tombstones, res.Themes, res.Countries, res.ChangeSeq)
 	}
 	return err
 }

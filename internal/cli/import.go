@@ -8,16 +8,19 @@ import (
 	"os"
 	"time"
 
-	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 var importCommand = &command{
-	name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array",
+	name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array, or restore an export",
 	about: "Reads FILE, or standard input for -. Bad records are reported by line and skipped; the good\n" +
-		"ones are kept. Into a SQLite database with no articles yet the import is one load, all or\n" +
-		"nothing. Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
+		"ones are kept; a record identical to its stored article changes nothing. Into a SQLite\n" +
+		"database with no articles yet the import is one load, all or nothing. The output of\n" +
+		"`headlines export` restores a database: into an empty one exactly (ids, versions, change\n" +
+		"feed), all or nothing; into one with articles it merges by id (docs/operations.md, Moving\n" +
+		"data). Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
 		"and the time left); the summary goes to stdout.",
 	setup: func(fs *flag.FlagSet, o *options) runFunc {
 		dbFlag(fs, o)
@@ -51,12 +54,12 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	m := newMeter(stderr, "import", total, every)
 	n := 0
 	loads := phased{st, func() { m.phase(n, "building the indexes") }}
-	res, err := api.Import(ctx, in, loads, st, func(r api.ImportResult) {
-		n = r.Created + r.Updated + r.Failed
+	res, err := transfer.Import(ctx, in, loads, func(r transfer.Result) {
+		n = r.Records()
 		m.update(n)
 	})
 	if err == nil && res.Created+res.Updated >= optimizeAfter {
-		m.phase(res.Created+res.Updated+res.Failed, "refreshing the planner's statistics")
+		m.phase(res.Records(), "refreshing the planner's statistics")
 		// Planner statistics for what a large import changed, so that lists
 		// keep their index-ordered plans as the data grows. Small imports
 		// leave that to SQLite's and PostgreSQL's own upkeep: a VACUUM of a
@@ -67,7 +70,7 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "%s: %v\n", lineLabel(name, e.Line), e.Err)
 	}
-	fmt.Fprintf(stdout, "imported: %d created, %d updated, %d failed\n", res.Created, res.Updated, res.Failed)
+	printImported(stdout, res)
 	if err != nil {
 		return err
 	}
@@ -75,6 +78,23 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 		return fmt.Errorf("%d records were refused", res.Failed)
 	}
 	return nil
+}
+
+// printImported prints an import's counts.
+func printImported(w io.Writer, res transfer.Result) {
+	fmt.Fprintf(w, "imported: %d created, %d updated, %d failed", res.Created, res.Updated, res.Failed)
+	if res.Unchanged > 0 {
+		fmt.Fprintf(w, ", %d unchanged (as stored already)", res.Unchanged)
+	}
+	fmt.Fprintln(w)
+	switch {
+	case res.Export && res.Exact:
+		fmt.Fprintf(w, "restored: %d themes, %d countries, %d deleted articles; ids, versions and the change feed as exported\n",
+			res.Themes, res.Countries, res.Tombstones)
+	case res.Export:
+		fmt.Fprintf(w, "merged: %d themes, %d countries, %d deleted articles, into a database that held articles already\n",
+			res.Themes, res.Countries, res.Tombstones)
+	}
 }
 
 // phased is the store as an import sees it, with a word on stderr when

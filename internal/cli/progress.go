@@ -192,18 +192,3 @@ func countRecords(name string) int {
 		}
 	}
 }
-
-// lineCounter counts the lines written through it: the records of an
-// export, as they go out.
-type lineCounter struct {
-	w     io.Writer
-	lines int
-	seen  func(int)
-}
-
-func (c *lineCounter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.lines += bytes.Count(p[:n], []byte{'\n'})
-	c.seen(c.lines)
-	return n, err
-}

@@ -21,6 +21,7 @@ import (
 	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/demo"
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/transfer"
 )
 
 var serveCommand = &command{
@@ -185,7 +186,7 @@ func loadDemo(ctx context.Context, st *store.Store) (n int, err error) {
 		if err != nil || !empty {
 			return err
 		}
-		res, err := api.Import(ctx, bytes.NewReader(demo.Articles), st, st, nil)
+		res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), st, nil)
 		if err != nil {
 			return err
 		}

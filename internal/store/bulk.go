@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -76,6 +75,32 @@ func (st *bulkStatements) queryRow(q string, args []any, dest ...any) error {
 	return err
 }
 
+// query runs a cached statement that returns rows.
+func (st *bulkStatements) query(q string, args ...any) (*sql.Rows, error) {
+	s, err := st.stmt(q) //nolint:sqlclosecheck // cached; closed by bulkStatements.close
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(st.ctx, args...)
+}
+
+// queryInts appends the one integer column of q's rows to out.
+func (st *bulkStatements) queryInts(q string, args []any, out *[]int64) error {
+	rows, err := st.query(q, args...)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return err
+		}
+		*out = append(*out, n)
+	}
+	return rows.Err()
+}
+
 func (st *bulkStatements) close() {
 	for _, s := range st.stmts {
 		_ = s.Close()
@@ -117,9 +142,9 @@ func insertArgs(d news.Draft, pub, now int64) []any {
 }
 
 // updateArgs are the arguments of an UPDATE that writes d over article id
-// at now (sqlBulkUpdate and update's): the columns of insertArgs but
-// created_at, then id. pub is the publication time, or for sqlBulkUpdate
-// nil to keep the stored one.
+// at now (sqlUpdateArticle, sqlBulkUpdate and update's): the columns of
+// insertArgs but created_at, then id. pub is the publication time, or for
+// sqlBulkUpdate nil to keep the stored one.
 func updateArgs(d news.Draft, pub any, now, id int64) []any {
 	return []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
 		d.Language, string(d.Status), pub, now, tagText(d.Countries), tagText(d.Themes), autoTags(d), id}
@@ -145,83 +170,5 @@ const (
 	sqlBulkUpdate = `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = COALESCE(?, published_at), updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ? RETURNING published_at`
-	sqlBumpSeq   = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
-	sqlDelChange = `DELETE FROM changes WHERE article_id = ?`
-	sqlAddChange = `INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`
+	sqlBumpSeq = `UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`
 )
-
-// UpsertArticles upserts many normalized drafts in one transaction, all or
-// none, through prepared statements: the path of imports.
-func (s *Store) UpsertArticles(ctx context.Context, drafts []news.Draft) ([]bool, error) {
-	_, created, err := s.upsertMany(ctx, drafts)
-	return created, err
-}
-
-// upsertMany is UpsertArticles, also returning the articles' ids.
-func (s *Store) upsertMany(ctx context.Context, drafts []news.Draft) (ids []int64, created []bool, err error) {
-	created = make([]bool, len(drafts))
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	// Neither the transaction nor its statements watch the caller's
-	// cancellation: with a context that can end, database/sql starts a
-	// goroutine per query to watch it, which costs more than the query. The
-	// caller checks its context between batches, and the transaction is short.
-	calm := context.WithoutCancel(ctx)
-	tx, err := s.DB().BeginTx(calm, nil)
-	if err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	defer func() { _ = tx.Rollback() }()
-	st := &bulkStatements{ctx: calm, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
-	defer st.close()
-	now := micros(s.now())
-	ids = make([]int64, len(drafts))
-	for i, d := range drafts {
-		var existing int64
-		if d.URL != "" {
-			err := st.queryRow(sqlFindURL, []any{d.URL}, &existing)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return nil, nil, translate(err, "import")
-			}
-		}
-		var pub int64
-		if existing == 0 {
-			pub = published(d, now)
-			ids[i], err = s.insertArticle(st.execResult, st.queryRow, insertArgs(d, pub, now))
-			created[i] = true
-		} else {
-			ids[i] = existing
-			if err = s.dialect.dropTags(st.exec, existing); err == nil {
-				err = st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), now, existing), &pub)
-			}
-		}
-		if err == nil {
-			err = writeTags(st.exec, ids[i], pub, d)
-		}
-		if err != nil {
-			return nil, nil, translate(err, "import")
-		}
-	}
-	// The change feed: one bump of the counter for the whole batch, as the
-	// last statements before the commit.
-	var last int64
-	if err := st.queryRow(sqlBumpSeq, []any{len(drafts)}, &last); err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	first := last - int64(len(drafts)) + 1
-	for i, id := range ids {
-		if !created[i] {
-			if err := st.exec(sqlDelChange, id); err != nil {
-				return nil, nil, translate(err, "import")
-			}
-		}
-		if err := st.exec(sqlAddChange, first+int64(i), id, false, now); err != nil {
-			return nil, nil, translate(err, "import")
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, nil, translate(err, "import")
-	}
-	return ids, created, nil
-}

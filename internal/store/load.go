@@ -59,6 +59,10 @@ type load struct {
 	sideDDL        []string         // the SQL of sideTables
 	started        time.Time
 	journal        bool // the load left WAL for a rollback journal
+	// feed writes the change rows and sets the counter at Commit: by
+	// default every article once, in id order (loadFeed); an exact restore
+	// writes the entries it was given (see exactRestore).
+	feed func() error
 }
 
 // loadTables are the tables whose secondary indexes and triggers a load
@@ -71,6 +75,16 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 	if s.dialect.postgres {
 		return nil, nil
 	}
+	l, err := s.startLoad(ctx, false)
+	if l == nil || err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// startLoad starts a load into a SQLite database that has no articles
+// and, for an exact restore, no tombstones; otherwise it returns nil.
+func (s *Store) startLoad(ctx context.Context, exact bool) (*load, error) {
 	calm := context.WithoutCancel(ctx) // see upsertMany
 	// The vocabulary, read now: the load's records are resolved and tagged
 	// from it while the load holds the file (see Store.loads).
@@ -85,8 +99,9 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 		return nil, translate(err, "import")
 	}
 	l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+	l.feed = l.loadFeed
 	s.loads.Add(1)
-	ok, err := l.begin()
+	ok, err := l.begin(exact)
 	if err != nil || !ok {
 		l.Rollback()
 		return nil, err
@@ -94,7 +109,7 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 	return l, nil
 }
 
-func (l *load) begin() (bool, error) {
+func (l *load) begin(exact bool) (bool, error) {
 	// A page cache of at most 256 MiB: a load writes each table and index
 	// in key order, so it needs few pages at a time, and the pages it
 	// fills spill to the file while it runs. With the 1 GiB that imports
@@ -143,7 +158,11 @@ func (l *load) begin() (bool, error) {
 		return false, translate(err, "import")
 	}
 	var some int
-	err := l.conn.QueryRowContext(l.ctx, `SELECT EXISTS (SELECT 1 FROM articles)`).Scan(&some)
+	q := `SELECT EXISTS (SELECT 1 FROM articles)`
+	if exact {
+		q += ` OR EXISTS (SELECT 1 FROM article_tombstones)`
+	}
+	err := l.conn.QueryRowContext(l.ctx, q).Scan(&some)
 	if err != nil || some != 0 {
 		return false, translate(err, "import")
 	}
@@ -432,21 +451,26 @@ var loadFinish = []string{
 	`DELETE FROM article_tagsets`,
 }
 
+// loadFeed is a load's feed: loadFinish.
+func (l *load) loadFeed() error { return l.exec(loadFinish...) }
+
+// exec runs steps on the load's connection, tracing each.
+func (l *load) exec(steps ...string) error {
+	for _, q := range steps {
+		tr := time.Now()
+		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
+			return err
+		}
+		trace(q, tr)
+	}
+	return nil
+}
+
 // Commit makes the tag, pair and change rows, builds the indexes and
 // commits: the load is on disk when it returns.
 func (l *load) Commit(context.Context) error {
 	defer l.Rollback()
 	trace("articles", l.started)
-	exec := func(steps ...string) error {
-		for _, q := range steps {
-			tr := time.Now()
-			if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
-				return err
-			}
-			trace(q, tr)
-		}
-		return nil
-	}
 	// The tag rows are made, sorted and written to the side file on other
 	// cores while this connection indexes the articles, writes the change
 	// feed and builds the full-text index; then they are copied in. With
@@ -456,14 +480,17 @@ func (l *load) Commit(context.Context) error {
 	if l.side != "" {
 		go func() { filled <- l.fillSide() }()
 	}
-	err := exec(append(l.first, loadFinish...)...)
+	err := l.exec(l.first...)
+	if err == nil {
+		err = l.feed()
+	}
 	if l.side == "" && err == nil {
 		err = insertTagRows(l.st, l.tags.rows())
 	}
 	l.st.close()
 	l.st = nil
 	if err == nil {
-		err = exec(`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
+		err = l.exec(`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
 	}
 	if l.side != "" {
 		if ferr := <-filled; err == nil {
@@ -472,18 +499,23 @@ func (l *load) Commit(context.Context) error {
 		trace("tag rows, made in the side file", tr)
 		for _, t := range sideTables {
 			if err == nil {
-				err = exec(fmt.Sprintf(`INSERT INTO main.%[1]s SELECT * FROM load_side.%[1]s`, t))
+				err = l.exec(fmt.Sprintf(`INSERT INTO main.%[1]s SELECT * FROM load_side.%[1]s`, t))
 			}
 		}
 	}
 	l.tags = loadTags{}
 	if err == nil {
-		err = exec(l.restore...)
+		err = l.exec(l.restore...)
 	}
 	if err != nil {
 		return translate(err, "import")
 	}
-	tr = time.Now()
+	return l.commit()
+}
+
+// commit commits the load's transaction.
+func (l *load) commit() error {
+	tr := time.Now()
 	if _, err := l.conn.ExecContext(l.ctx, "COMMIT"); err != nil {
 		return translate(err, "import")
 	}

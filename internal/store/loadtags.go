@@ -92,7 +92,29 @@ type loadRows struct {
 // another, leaves every bucket in time order. Sorting each table's rows
 // instead took 1.9 s of a million articles' load against 0.7 s.
 func (t *loadTags) rows() *loadRows {
-	var tags []string
+	tags, ranks := t.ranks()
+	byTime := slices.Clone(t.articles)
+	slices.SortFunc(byTime, func(a, b loadArticle) int {
+		return cmp.Or(cmp.Compare(a.pub, b.pub), cmp.Compare(a.id, b.id))
+	})
+	b := newBuckets(uint32(len(tags)), ranks, byTime) //nolint:gosec // far fewer tags than 2^32
+	r := &loadRows{
+		tags:      tags,
+		sets:      t.sets,
+		countries: make([]tagRow, b.countries[b.n]),
+		themes:    make([]tagRow, b.themes[b.n]),
+		pairs:     make([]pairRow, b.pairs[b.n*b.n]),
+	}
+	for _, a := range byTime {
+		b.place(r, ranks, a)
+	}
+	r.tagSets = tagSetRows(b.perSets, ranks, t.sets)
+	return r
+}
+
+// ranks lists every tag of the tag sets in sort order, and each tag set
+// as the ranks of its tags.
+func (t *loadTags) ranks() (tags []string, ranks [][]uint32) {
 	seen := map[string]bool{}
 	split := make([][]string, len(t.sets))
 	for i, text := range t.sets {
@@ -112,85 +134,92 @@ func (t *loadTags) rows() *loadRows {
 	for i, tag := range tags {
 		rank[tag] = uint32(i) //nolint:gosec // far fewer tags than 2^32
 	}
-	ranks := make([][]uint32, len(t.sets))
+	ranks = make([][]uint32, len(t.sets))
 	for i, s := range split {
 		for _, tag := range s {
 			ranks[i] = append(ranks[i], rank[tag])
 		}
 	}
-	byTime := slices.Clone(t.articles)
-	slices.SortFunc(byTime, func(a, b loadArticle) int {
-		return cmp.Or(cmp.Compare(a.pub, b.pub), cmp.Compare(a.id, b.id))
-	})
-	nTags := uint32(len(tags)) //nolint:gosec // far fewer tags than 2^32
-	pair := func(c, th uint32) uint32 { return c*nTags + th }
-	// Each bucket's size, then where it starts.
-	countries := make([]int, nTags+1)
-	themes := make([]int, nTags+1)
-	pairs := make([]int, nTags*nTags+1)
-	type setPair struct{ countries, themes uint32 }
-	perSets := map[setPair]int{}
-	for _, a := range byTime {
+	return tags, ranks
+}
+
+// setPair is a pair of tag sets, as indexes into loadTags.sets.
+type setPair struct{ countries, themes uint32 }
+
+// buckets says where each tag's (or pair's) rows go in its table: while
+// rows are placed, the next free place of each bucket.
+type buckets struct {
+	n                        uint32 // how many tags
+	countries, themes, pairs []int
+	perSets                  map[setPair]int // published articles per pair of tag sets
+}
+
+// newBuckets counts the rows of each bucket, then lays the buckets out
+// one after another.
+func newBuckets(n uint32, ranks [][]uint32, articles []loadArticle) *buckets {
+	b := &buckets{n: n, countries: make([]int, n+1), themes: make([]int, n+1), pairs: make([]int, n*n+1), perSets: map[setPair]int{}}
+	for _, a := range articles {
 		for _, c := range ranks[a.countries] {
-			countries[c+1]++
+			b.countries[c+1]++
 		}
 		for _, th := range ranks[a.themes] {
-			themes[th+1]++
+			b.themes[th+1]++
 		}
 		if a.published {
-			perSets[setPair{a.countries, a.themes}]++
+			b.perSets[setPair{a.countries, a.themes}]++
 			for _, c := range ranks[a.countries] {
 				for _, th := range ranks[a.themes] {
-					pairs[pair(c, th)+1]++
+					b.pairs[c*n+th+1]++
 				}
 			}
 		}
 	}
-	for _, b := range [][]int{countries, themes, pairs} {
-		for i := 1; i < len(b); i++ {
-			b[i] += b[i-1]
+	for _, s := range [][]int{b.countries, b.themes, b.pairs} {
+		for i := 1; i < len(s); i++ {
+			s[i] += s[i-1]
 		}
 	}
-	r := &loadRows{
-		tags:      tags,
-		sets:      t.sets,
-		countries: make([]tagRow, countries[nTags]),
-		themes:    make([]tagRow, themes[nTags]),
-		pairs:     make([]pairRow, pairs[nTags*nTags]),
+	return b
+}
+
+// place writes article a's rows into r, each at its bucket's next place.
+func (b *buckets) place(r *loadRows, ranks [][]uint32, a loadArticle) {
+	for _, c := range ranks[a.countries] {
+		r.countries[b.countries[c]] = tagRow{pub: a.pub, id: a.id, tag: c}
+		b.countries[c]++
 	}
-	for _, a := range byTime {
-		for _, c := range ranks[a.countries] {
-			r.countries[countries[c]] = tagRow{pub: a.pub, id: a.id, tag: c}
-			countries[c]++
-		}
+	for _, th := range ranks[a.themes] {
+		r.themes[b.themes[th]] = tagRow{pub: a.pub, id: a.id, tag: th}
+		b.themes[th]++
+	}
+	if !a.published {
+		return
+	}
+	for _, c := range ranks[a.countries] {
 		for _, th := range ranks[a.themes] {
-			r.themes[themes[th]] = tagRow{pub: a.pub, id: a.id, tag: th}
-			themes[th]++
-		}
-		if !a.published {
-			continue
-		}
-		for _, c := range ranks[a.countries] {
-			for _, th := range ranks[a.themes] {
-				k := pair(c, th)
-				r.pairs[pairs[k]] = pairRow{pub: a.pub, id: a.id, countries: a.countries, themes: a.themes, country: c, theme: th}
-				pairs[k]++
-			}
+			k := c*b.n + th
+			r.pairs[b.pairs[k]] = pairRow{pub: a.pub, id: a.id, countries: a.countries, themes: a.themes, country: c, theme: th}
+			b.pairs[k]++
 		}
 	}
-	// A pair of tag sets makes one tag-set row for each of its pairs.
+}
+
+// tagSetRows makes the tag-set rows: a pair of tag sets makes one for
+// each of its pairs, in the key's order.
+func tagSetRows(perSets map[setPair]int, ranks [][]uint32, sets []string) []tagSetRow {
+	var out []tagSetRow
 	for sp, n := range perSets {
 		for _, c := range ranks[sp.countries] {
 			for _, th := range ranks[sp.themes] {
-				r.tagSets = append(r.tagSets, tagSetRow{c, th, sp.countries, sp.themes, n})
+				out = append(out, tagSetRow{c, th, sp.countries, sp.themes, n})
 			}
 		}
 	}
-	slices.SortFunc(r.tagSets, func(a, b tagSetRow) int {
+	slices.SortFunc(out, func(a, b tagSetRow) int {
 		return cmp.Or(cmp.Compare(a.country, b.country), cmp.Compare(a.theme, b.theme),
-			strings.Compare(t.sets[a.countries], t.sets[b.countries]), strings.Compare(t.sets[a.themes], t.sets[b.themes]))
+			strings.Compare(sets[a.countries], sets[b.countries]), strings.Compare(sets[a.themes], sets[b.themes]))
 	})
-	return r
+	return out
 }
 
 // maxLoadParams bounds the parameters of one multi-row INSERT.
@@ -199,11 +228,16 @@ const maxLoadParams = 900
 // insertRows inserts n rows into table's columns, as many per statement as
 // maxLoadParams allows; row appends row i's values to args.
 func (st *bulkStatements) insertRows(table string, cols []string, n int, row func(i int, args []any) []any) error {
-	per := maxLoadParams / len(cols)
-	one := "(" + placeholders(len(cols)) + ")"
-	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES"
+	return st.insertRowsAs("INSERT INTO "+table+" ("+strings.Join(cols, ", ")+") VALUES", table, len(cols), n, row)
+}
+
+// insertRowsAs is insertRows with its own head, which ends with VALUES,
+// for rows of ncols values.
+func (st *bulkStatements) insertRowsAs(head, table string, ncols, n int, row func(i int, args []any) []any) error {
+	per := maxLoadParams / ncols
+	one := "(" + placeholders(ncols) + ")"
 	full := multiRow(head, one, per)
-	args := make([]any, 0, per*len(cols))
+	args := make([]any, 0, per*ncols)
 	for start := 0; start < n; start += per {
 		k := min(per, n-start)
 		q := full
@@ -227,8 +261,9 @@ func multiRow(head, tuple string, k int) string {
 	return head + " " + strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", ")
 }
 
-// insertTagRows writes the rows of the country, theme, pair and tag-set
-// tables that t's articles make.
+// insertTagRows writes the rows of the country, theme and pair tables
+// that t's articles make, and on SQLite those of the tag-set table (which
+// PostgreSQL does not have).
 func insertTagRows(st *bulkStatements, r *loadRows) error {
 	// Each tag and tag text as an interface value once, not once per row.
 	tags := make([]any, len(r.tags))
@@ -256,7 +291,7 @@ func insertTagRows(st *bulkStatements, r *loadRows) error {
 			p := &r.pairs[i]
 			return append(args, tags[p.country], tags[p.theme], p.pub, p.id, sets[p.countries], sets[p.themes])
 		})
-	if err != nil {
+	if err != nil || st.d.postgres {
 		return err
 	}
 	return st.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),

@@ -1,0 +1,155 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// restoreVocab is the vocabulary an exact restore's articles may carry:
+// every country code, and the themes restored so far. It resolves codes
+// and slugs as they are written, nothing else, and never tags.
+type restoreVocab struct {
+	countries map[string]bool
+	themes    map[string]bool
+	names     map[string]string // news.NameKey of a restored theme's slug, name or alias → its slug
+}
+
+func (v *restoreVocab) loadCountries(st *bulkStatements) error {
+	rows, err := st.query(`SELECT code FROM countries`)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	v.countries = map[string]bool{}
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return err
+		}
+		v.countries[code] = true
+	}
+	return rows.Err()
+}
+
+// addTheme notes a restored theme, refusing a slug restored before or a
+// name another restored theme answers to.
+func (v *restoreVocab) addTheme(t news.Theme) error {
+	if v.themes == nil {
+		v.themes, v.names = map[string]bool{}, map[string]string{}
+	}
+	if v.themes[t.Slug] {
+		return news.FieldErrorf(news.EConflict, "slug", "theme %q came earlier in this import", t.Slug)
+	}
+	fields := []struct{ field, name string }{{"slug", t.Slug}, {"name", t.Name}}
+	for _, a := range t.Aliases {
+		fields = append(fields, struct{ field, name string }{"aliases", a})
+	}
+	for _, f := range fields {
+		if owner, ok := v.names[news.NameKey(f.name)]; ok {
+			return news.FieldErrorf(news.EConflict, f.field, "%q is already used by theme %q", f.name, owner)
+		}
+	}
+	v.themes[t.Slug] = true
+	for _, f := range fields {
+		v.names[news.NameKey(f.name)] = t.Slug
+	}
+	return nil
+}
+
+func (v *restoreVocab) ResolveCountry(code string) (string, bool) { return code, v.countries[code] }
+
+func (v *restoreVocab) ResolveTheme(_ context.Context, slug string) (string, bool, error) {
+	return slug, v.themes[slug], nil
+}
+
+func (v *restoreVocab) Classify(context.Context, string, string, string) (news.Suggestions, error) {
+	return news.Suggestions{}, nil
+}
+
+// normalizeRestored checks a restored article as a write would (see
+// news.Draft.Normalize), with its tags resolved through r and never
+// tagged again, and checks the fields a write does not take: id,
+// version and times.
+func normalizeRestored(ctx context.Context, a news.Article, r news.Resolver) (news.Article, error) {
+	var p news.Problems
+	if a.ID < 1 {
+		p.Add("id", "must be at least 1")
+	}
+	if a.Version < 1 {
+		p.Add("version", "must be at least 1")
+	}
+	for _, t := range []struct {
+		field string
+		at    time.Time
+	}{{"published_at", a.PublishedAt}, {"created_at", a.CreatedAt}, {"updated_at", a.UpdatedAt}} {
+		if t.at.IsZero() {
+			p.Add(t.field, "is required")
+		}
+	}
+	if err := p.Err(news.EValidation, "the article has invalid fields"); err != nil {
+		return a, err
+	}
+	d := news.Draft{Title: a.Title, Summary: a.Summary, Body: a.Body, URL: a.URL, ImageURL: a.ImageURL, Source: a.Source,
+		Section: a.Section, Author: a.Author, Language: a.Language, Countries: a.Countries, Themes: a.Themes,
+		Status: a.Status, PublishedAt: a.PublishedAt}
+	if err := d.Normalize(ctx, r); err != nil {
+		return a, err
+	}
+	a.Title, a.Summary, a.Body, a.URL, a.ImageURL = d.Title, d.Summary, d.Body, d.URL, d.ImageURL
+	a.Source, a.Section, a.Author, a.Language = d.Source, d.Section, d.Author, d.Language
+	a.Countries, a.Themes, a.Status, a.PublishedAt = d.Countries, d.Themes, d.Status, d.PublishedAt
+	a.CreatedAt = a.CreatedAt.UTC().Truncate(time.Microsecond)
+	a.UpdatedAt = a.UpdatedAt.UTC().Truncate(time.Microsecond)
+	return a, nil
+}
+
+// normalizeCountry checks a restored country, whose code must be one of
+// known: a name, and aliases and keywords that are each a line of text.
+func normalizeCountry(c *news.Country, known map[string]bool) error {
+	if !known[c.Code] {
+		return news.FieldErrorf(news.EValidation, "code", "unknown country code %q", c.Code)
+	}
+	var p news.Problems
+	c.Name = strings.TrimSpace(c.Name)
+	if c.Name == "" || utf8.RuneCountInString(c.Name) > 100 || news.ControlProblem(c.Name, false) != "" {
+		p.Add("name", "must be 1 to 100 characters without control characters")
+	}
+	for _, l := range []struct {
+		field string
+		list  *[]string
+	}{{"aliases", &c.Aliases}, {"keywords", &c.Keywords}} {
+		out := make([]string, 0, len(*l.list))
+		for _, v := range *l.list {
+			v = strings.TrimSpace(v)
+			if v == "" || utf8.RuneCountInString(v) > 100 || news.ControlProblem(v, false) != "" {
+				p.Add(l.field, "each value must be 1 to 100 characters without control characters")
+				continue
+			}
+			out = append(out, v)
+		}
+		*l.list = out
+	}
+	return p.Err(news.EValidation, "the country has invalid fields")
+}
+
+// has says whether an article of id was added (the articles are in id
+// order).
+func (t *loadTags) has(id int64) bool {
+	_, ok := slices.BinarySearchFunc(t.articles, id, func(a loadArticle, id int64) int { return cmp.Compare(a.id, id) })
+	return ok
+}
+
+// forgetVocabulary drops the countries and themes held in memory, which
+// a restore changed underneath.
+func (s *Store) forgetVocabulary() {
+	s.vocabMu.Lock()
+	s.countries, s.countryBy = nil, nil
+	s.vocabMu.Unlock()
+	s.invalidateThemes()
+}
