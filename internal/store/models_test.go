@@ -157,8 +157,8 @@ func modelTable(t *testing.T, m gschema.Tabler) table {
 }
 
 // normDefault writes a default as the test compares it: without quotes
-// or a PostgreSQL cast, in lower case; the empty string is "”", no
-// default "".
+// or a PostgreSQL cast, in lower case; an empty default string is the
+// two quotes that write it, and no default at all is "".
 func normDefault(d string, has bool) string {
 	if !has {
 		return ""
