@@ -15,13 +15,11 @@ import (
 // until the commit, so sequence numbers are handed out in commit order.
 // The article's entry is replaced by one with the new number.
 func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
-	var seq changeSeqModel
-	err := tx.Model(&seq).Clauses(clause.Returning{Columns: []clause.Column{{Name: "seq"}}}).
-		Where("id = 1").Update("seq", gorm.Expr("seq + 1")).Error
+	seq, err := bumpSeq(tx, 1)
 	if err != nil {
 		return translate(err, "record change")
 	}
-	c := changeModel{Seq: seq.Seq, ArticleID: id, Deleted: deleted, ChangedAt: micros(s.now())}
+	c := changeModel{Seq: seq, ArticleID: id, Deleted: deleted, ChangedAt: micros(s.now())}
 	err = tx.Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "article_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"seq", "deleted", "changed_at"}),
@@ -39,7 +37,9 @@ func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
 // commit order. ids must list the same n articles in every statement of
 // the transaction (their rows locked, or the database held by the one
 // writer); an INSERT of another count is rolled back, not committed with
-// sequence numbers beyond the counter.
+// sequence numbers beyond the counter. The DELETE and the INSERT stay SQL:
+// each is one set-based statement over the query ids, which GORM's API
+// does not express.
 func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) error {
 	if n == 0 {
 		return nil
@@ -47,8 +47,8 @@ func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) err
 	if err := tx.Exec(`DELETE FROM changes WHERE article_id IN (SELECT id FROM (`+ids+`) x)`, args...).Error; err != nil {
 		return translate(err, "record changes")
 	}
-	var last int64
-	if err := tx.Raw(`UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`, n).Scan(&last).Error; err != nil {
+	last, err := bumpSeq(tx, n)
+	if err != nil {
 		return translate(err, "record changes")
 	}
 	res := tx.Exec(`INSERT INTO changes (seq, article_id, deleted, changed_at)
@@ -67,8 +67,17 @@ func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) err
 // article: a vocabulary edit changes what reads show, and caches keyed by
 // the counter must notice.
 func bumpGeneration(tx *gorm.DB) error {
-	err := tx.Model(&changeSeqModel{}).Where("id = 1").Update("seq", gorm.Expr("seq + 1")).Error
+	_, err := bumpSeq(tx, 1)
 	return translate(err, "bump generation")
+}
+
+// bumpSeq advances the change counter by n and returns its new value. Its
+// row stays locked until tx ends.
+func bumpSeq(tx *gorm.DB, n int64) (int64, error) {
+	var seq changeSeqModel
+	err := tx.Model(&seq).Clauses(clause.Returning{Columns: []clause.Column{{Name: "seq"}}}).
+		Where("id = 1").Update("seq", gorm.Expr("seq + ?", n)).Error
+	return seq.Seq, err
 }
 
 // Changes returns changes after a sequence number, in commit order.
