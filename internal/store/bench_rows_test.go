@@ -127,3 +127,50 @@ func benchRows(b *testing.B, kind string) {
 		}
 	})
 }
+
+// BenchmarkPageScan reads the same page of 20 articles two ways: the
+// list path's hand scan into articleRow, and GORM's Find into
+// articleModel. The difference is why lists keep their scan (doc.go).
+func BenchmarkPageScan(b *testing.B) {
+	s, _ := newStore(b, "sqlite")
+	ctx := context.Background()
+	pub := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 100 {
+		d := draft(b, s, fmt.Sprintf("Page scan %d", i), pub.Add(time.Duration(i)*time.Second), []string{"KP", "RU"}, []string{"sanctions"})
+		d.Summary = "A summary of a few words, as the lists show them."
+		mustCreate(b, s, d)
+	}
+	q := `SELECT ` + s.dialect.columns(false) + ` FROM articles a ORDER BY a.published_at DESC, a.id DESC LIMIT 20`
+	run(b, "hand", func(b *testing.B, _ func()) {
+		for b.Loop() {
+			rows, err := s.r.WithContext(ctx).Raw(q).Rows()
+			if err != nil {
+				b.Fatal(err)
+			}
+			var page []news.Article
+			for rows.Next() {
+				var r articleRow
+				if err := rows.Scan(r.dest()...); err != nil {
+					b.Fatal(err)
+				}
+				page = append(page, r.toArticle())
+			}
+			if err := rows.Close(); err != nil || len(page) != 20 {
+				b.Fatal(err, len(page))
+			}
+		}
+	})
+	run(b, "gorm", func(b *testing.B, _ func()) {
+		for b.Loop() {
+			var rows []articleModel
+			err := s.r.WithContext(ctx).Omit("body").Order("published_at DESC, id DESC").Limit(20).Find(&rows).Error
+			if err != nil || len(rows) != 20 {
+				b.Fatal(err, len(rows))
+			}
+			page := make([]news.Article, len(rows))
+			for i := range rows {
+				page[i] = rows[i].toArticle()
+			}
+		}
+	})
+}
