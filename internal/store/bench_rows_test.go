@@ -141,21 +141,25 @@ func BenchmarkPageScan(b *testing.B) {
 		mustCreate(b, s, d)
 	}
 	q := `SELECT ` + s.dialect.columns(false) + ` FROM articles a ORDER BY a.published_at DESC, a.id DESC LIMIT 20`
+	hand := func() ([]news.Article, error) {
+		rows, err := s.r.WithContext(ctx).Raw(q).Rows()
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var page []news.Article
+		for rows.Next() {
+			var r articleRow
+			if err := rows.Scan(r.dest()...); err != nil {
+				return nil, err
+			}
+			page = append(page, r.toArticle())
+		}
+		return page, rows.Err()
+	}
 	run(b, "hand", func(b *testing.B, _ func()) {
 		for b.Loop() {
-			rows, err := s.r.WithContext(ctx).Raw(q).Rows()
-			if err != nil {
-				b.Fatal(err)
-			}
-			var page []news.Article
-			for rows.Next() {
-				var r articleRow
-				if err := rows.Scan(r.dest()...); err != nil {
-					b.Fatal(err)
-				}
-				page = append(page, r.toArticle())
-			}
-			if err := rows.Close(); err != nil || len(page) != 20 {
+			if page, err := hand(); err != nil || len(page) != 20 {
 				b.Fatal(err, len(page))
 			}
 		}
