@@ -108,11 +108,6 @@ func newArticleModel(d news.Draft, pub, now int64) articleModel {
 	}
 }
 
-// articleWrites are the columns a write over an article sets: all but
-// its id and created_at.
-var articleWrites = []string{"title", "summary", "body", "url", "image_url", "source", "section", "author",
-	"language", "status", "published_at", "updated_at", "version", "countries", "themes", "auto_tags"}
-
 // optional is a nullable column's value: nil (NULL) for "".
 func optional(s string) *string {
 	if s == "" {
@@ -256,7 +251,8 @@ func (s *Store) rewrite(tx *gorm.DB, cur *articleModel, d news.Draft) (news.Arti
 	}
 	m := newArticleModel(d, micros(d.PublishedAt), micros(s.now()))
 	m.ID, m.CreatedAt, m.Version = cur.ID, cur.CreatedAt, cur.Version+1
-	if err := tx.Select(articleWrites).Updates(&m).Error; err != nil {
+	// Every column but the id and created_at, zero values included.
+	if err := tx.Select("*").Omit("id", "created_at").Updates(&m).Error; err != nil {
 		return news.Article{}, translate(err, "update article")
 	}
 	if err := createTags(tx, m.ID, m.PublishedAt, d); err != nil {
