@@ -8,11 +8,13 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/headlines/headlines/internal/news"
 )
 
-// articleRow is an article as the database holds it.
+// articleRow is an article as the list queries read it, in the order of
+// dialect.columns: the list path scans its rows by hand (see doc.go).
 type articleRow struct {
 	ID                            int64
 	Title, Summary, Body          string
@@ -31,11 +33,14 @@ func (r *articleRow) dest() []any {
 		&r.Countries, &r.Themes, &r.AutoTags}
 }
 
-func splitTags(s sql.NullString) []string {
-	if !s.Valid || s.String == "" {
+func splitTags(s sql.NullString) []string { return tagList(s.String) }
+
+// tagList reads a tag text column (see tagText); never nil.
+func tagList(s string) []string {
+	if s == "" {
 		return []string{}
 	}
-	tags := strings.Split(s.String, ",")
+	tags := strings.Split(s, ",")
 	slices.Sort(tags)
 	return tags
 }
@@ -77,37 +82,70 @@ func nullable(s string) any {
 	return s
 }
 
-// queryArticles runs a query whose columns are dialect.columns.
-func queryArticles(ctx context.Context, db *gorm.DB, q string, args []any) ([]news.Article, error) {
-	rows, err := db.WithContext(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return nil, err
+// toArticle is the article that m holds.
+func (m *articleModel) toArticle() news.Article {
+	return news.Article{
+		ID: m.ID, Title: m.Title, Summary: m.Summary, Body: m.Body,
+		URL: deref(m.URL), ImageURL: deref(m.ImageURL), Author: deref(m.Author),
+		Source: m.Source, Section: m.Section, Language: m.Language,
+		Countries: tagList(m.Countries), Themes: tagList(m.Themes),
+		Status:      news.Status(m.Status),
+		PublishedAt: fromMicros(m.PublishedAt), CreatedAt: fromMicros(m.CreatedAt), UpdatedAt: fromMicros(m.UpdatedAt),
+		Version:       m.Version,
+		AutoCountries: m.AutoTags&autoCountries != 0, AutoThemes: m.AutoTags&autoThemes != 0,
 	}
-	defer rows.Close()
-	var out []news.Article
-	for rows.Next() {
-		var r articleRow
-		if err := rows.Scan(r.dest()...); err != nil {
-			return nil, err
-		}
-		out = append(out, r.toArticle())
-	}
-	return out, rows.Err()
 }
 
-func (s *Store) article(ctx context.Context, db *gorm.DB, id int64, withDrafts bool) (news.Article, error) {
-	q := `SELECT ` + s.dialect.columns(true) + ` FROM articles a WHERE a.id = ?`
-	if !withDrafts {
-		q += ` AND a.status = 'published'`
+// newArticleModel is the row of a new article d, published at pub and
+// written at now (microseconds).
+func newArticleModel(d news.Draft, pub, now int64) articleModel {
+	return articleModel{
+		Title: d.Title, Summary: d.Summary, Body: d.Body,
+		URL: optional(d.URL), ImageURL: optional(d.ImageURL), Author: optional(d.Author),
+		Source: d.Source, Section: d.Section, Language: d.Language, Status: string(d.Status),
+		PublishedAt: pub, CreatedAt: now, UpdatedAt: now, Version: 1,
+		Countries: tagText(d.Countries), Themes: tagText(d.Themes), AutoTags: autoTags(d),
 	}
-	list, err := queryArticles(ctx, db, q, []any{id})
-	if err != nil {
+}
+
+// optional is a nullable column's value: nil (NULL) for "".
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// noArticle is the answer for an article that does not exist.
+func noArticle(id int64) error { return news.Errorf(news.ENotFound, "no article %d", id) }
+
+// stale is the answer for a write whose If-Match version is not the article's.
+func stale(id int64) error {
+	return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+}
+
+// article reads article id through db (a pool or a transaction); a draft
+// only when withDrafts.
+func (s *Store) article(ctx context.Context, db *gorm.DB, id int64, withDrafts bool) (news.Article, error) {
+	q := db.WithContext(ctx).Where("id = ?", id)
+	if !withDrafts {
+		q = q.Where("status = 'published'")
+	}
+	var m articleModel
+	if err := q.Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return news.Article{}, noArticle(id)
+		}
 		return news.Article{}, translate(err, "get article")
 	}
-	if len(list) == 0 {
-		return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
-	}
-	return list[0], nil
+	return m.toArticle(), nil
 }
 
 // Article returns one article.
@@ -115,44 +153,55 @@ func (s *Store) Article(ctx context.Context, id int64, withDrafts bool) (news.Ar
 	return s.article(ctx, s.read(ctx), id, withDrafts)
 }
 
-// checkURL returns EConflict naming the article that already has d's URL.
+// lockedArticle reads article id in the write transaction tx: on
+// PostgreSQL it locks the row until tx ends; a SQLite write transaction
+// holds the whole database already (GORM's SQLite dialect leaves the
+// FOR UPDATE out).
+func lockedArticle(tx *gorm.DB, id int64) (articleModel, error) {
+	var m articleModel
+	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Where("id = ?", id).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return m, noArticle(id)
+	}
+	return m, translate(err, "read article")
+}
+
+// articleWithURL is the id of an article other than except whose URL is
+// url, or 0.
+func articleWithURL(db *gorm.DB, url string, except int64) (int64, error) {
+	var ids []int64
+	err := db.Model(&articleModel{}).Where("url = ? AND id <> ?", url, except).Limit(1).Pluck("id", &ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// urlTaken is the conflict of a URL that article id already has.
+func urlTaken(id int64) error {
+	e := news.FieldErrorf(news.EConflict, "url", "another article (id %d) already has this url", id)
+	e.ExistingID = id
+	return e
+}
+
+// checkURL returns EConflict naming the article other than except that
+// already has url.
 func checkURL(tx *gorm.DB, url string, except int64) error {
 	if url == "" {
 		return nil
 	}
-	var ids []int64
-	if err := tx.Raw(`SELECT id FROM articles WHERE url = ? AND id <> ?`, url, except).Scan(&ids).Error; err != nil {
+	id, err := articleWithURL(tx, url, except)
+	switch {
+	case err != nil:
 		return translate(err, "check url")
-	}
-	if len(ids) > 0 {
-		e := news.FieldErrorf(news.EConflict, "url", "another article (id %d) already has this url", ids[0])
-		e.ExistingID = ids[0]
-		return e
+	case id != 0:
+		return urlTaken(id)
 	}
 	return nil
 }
 
-// gormExec runs writeTags' statements in a gorm transaction.
-func gormExec(tx *gorm.DB) func(q string, args ...any) error {
-	return func(q string, args ...any) error { return tx.Exec(q, args...).Error }
-}
-
-// connExec runs a statement on tx's connection and returns its
-// sql.Result, which gorm's Exec does not give.
-func (d dialect) connExec(tx *gorm.DB) func(q string, args ...any) (sql.Result, error) {
-	return func(q string, args ...any) (sql.Result, error) {
-		return tx.Statement.ConnPool.ExecContext(tx.Statement.Context, d.rebind(q), args...)
-	}
-}
-
-// connQueryRow scans the one row a statement returns on tx's connection.
-func (d dialect) connQueryRow(tx *gorm.DB) func(q string, args []any, dest ...any) error {
-	return func(q string, args []any, dest ...any) error {
-		return tx.Statement.ConnPool.QueryRowContext(tx.Statement.Context, d.rebind(q), args...).Scan(dest...)
-	}
-}
-
-func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Article, error) {
+// insert stores the new article d, its tag rows and its change entry in tx.
+func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
 	if err := checkURL(tx, d.URL, 0); err != nil {
 		return news.Article{}, err
 	}
@@ -160,71 +209,59 @@ func (s *Store) insert(ctx context.Context, tx *gorm.DB, d news.Draft) (news.Art
 	if d.PublishedAt.IsZero() {
 		d.PublishedAt = s.now()
 	}
-	id, err := s.insertArticle(s.dialect.connExec(tx), s.dialect.connQueryRow(tx), insertArgs(d, micros(d.PublishedAt), now))
-	if err != nil {
+	m := newArticleModel(d, micros(d.PublishedAt), now)
+	if err := tx.Create(&m).Error; err != nil {
 		return news.Article{}, translate(err, "create article")
 	}
-	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d); err != nil {
+	if err := createTags(tx, m.ID, m.PublishedAt, d); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
-	if err := s.recordChange(tx, id, false); err != nil {
+	if err := s.recordChange(tx, m.ID, false); err != nil {
 		return news.Article{}, err
 	}
-	return s.article(ctx, tx, id, true)
+	return m.toArticle(), nil
 }
 
 // update overwrites article id with d when its version matches ifVersion
 // (0 = any). The row is read and locked first: its tag rows are found
 // from it, and deleted only when the write goes ahead (Retag carries on in
 // the same transaction after a write it skips).
-func (s *Store) update(ctx context.Context, tx *gorm.DB, id int64, d news.Draft, ifVersion int) (news.Article, error) {
+func (s *Store) update(tx *gorm.DB, id int64, d news.Draft, ifVersion int) (news.Article, error) {
 	if err := checkURL(tx, d.URL, id); err != nil {
 		return news.Article{}, err
 	}
-	var cur []struct {
-		PublishedAt int64
-		Version     int
-	}
-	if err := tx.Raw(`SELECT published_at, version FROM articles WHERE id = ?`+s.dialect.forUpdate(), id).Scan(&cur).Error; err != nil {
-		return news.Article{}, translate(err, "update article")
-	}
-	if len(cur) == 0 {
-		return news.Article{}, news.Errorf(news.ENotFound, "no article %d", id)
-	}
-	if ifVersion != 0 && cur[0].Version != ifVersion {
-		return news.Article{}, news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
-	}
-	if d.PublishedAt.IsZero() { // a replace without a time keeps the stored one
-		d.PublishedAt = fromMicros(cur[0].PublishedAt)
-	}
-	if err := s.dialect.dropTags(gormExec(tx), id); err != nil {
-		return news.Article{}, translate(err, "tag article")
-	}
-	q := `UPDATE articles SET title = ?, summary = ?, body = ?, url = ?, image_url = ?, source = ?, section = ?,
-		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
-		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
-	if err := tx.Exec(q, updateArgs(d, micros(d.PublishedAt), micros(s.now()), id)...).Error; err != nil {
-		return news.Article{}, translate(err, "update article")
-	}
-	if err := writeTags(gormExec(tx), id, micros(d.PublishedAt), d); err != nil {
-		return news.Article{}, translate(err, "tag article")
-	}
-	if err := s.recordChange(tx, id, false); err != nil {
+	cur, err := lockedArticle(tx, id)
+	if err != nil {
 		return news.Article{}, err
 	}
-	return s.article(ctx, tx, id, true)
+	if ifVersion != 0 && cur.Version != ifVersion {
+		return news.Article{}, stale(id)
+	}
+	return s.rewrite(tx, &cur, d)
 }
 
-// missOrStale explains why a versioned write touched no row.
-func (s *Store) missOrStale(ctx context.Context, tx *gorm.DB, id int64) error {
-	var n int64
-	if err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM articles WHERE id = ?`, id).Scan(&n).Error; err != nil {
-		return translate(err, "check article")
+// rewrite writes d over the article cur, read and locked in tx, with its
+// tag rows and its change entry, as its next version.
+func (s *Store) rewrite(tx *gorm.DB, cur *articleModel, d news.Draft) (news.Article, error) {
+	if d.PublishedAt.IsZero() { // a replace without a time keeps the stored one
+		d.PublishedAt = fromMicros(cur.PublishedAt)
 	}
-	if n == 0 {
-		return news.Errorf(news.ENotFound, "no article %d", id)
+	if err := deleteTags(tx, cur); err != nil {
+		return news.Article{}, translate(err, "tag article")
 	}
-	return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+	m := newArticleModel(d, micros(d.PublishedAt), micros(s.now()))
+	m.ID, m.CreatedAt, m.Version = cur.ID, cur.CreatedAt, cur.Version+1
+	// Every column but the id and created_at, zero values included.
+	if err := tx.Select("*").Omit("id", "created_at").Updates(&m).Error; err != nil {
+		return news.Article{}, translate(err, "update article")
+	}
+	if err := createTags(tx, m.ID, m.PublishedAt, d); err != nil {
+		return news.Article{}, translate(err, "tag article")
+	}
+	if err := s.recordChange(tx, m.ID, false); err != nil {
+		return news.Article{}, err
+	}
+	return m.toArticle(), nil
 }
 
 // tx runs an article write in a transaction: on SQLite through the group
@@ -245,7 +282,7 @@ func (s *Store) inTx(ctx context.Context, doing string, fn func(tx *gorm.DB) err
 // CreateArticle stores a normalized draft.
 func (s *Store) CreateArticle(ctx context.Context, d news.Draft) (a news.Article, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		a, err = s.insert(ctx, tx, d)
+		a, err = s.insert(tx, d)
 		return err
 	})
 	return a, s.nameExisting(ctx, err, d.URL)
@@ -259,19 +296,17 @@ func (s *Store) nameExisting(ctx context.Context, err error, url string) error {
 	if url == "" || !errors.As(err, &ne) || ne.Code != news.EConflict || ne.ExistingID != 0 {
 		return err
 	}
-	var ids []int64
-	if s.r.WithContext(ctx).Raw(`SELECT id FROM articles WHERE url = ?`, url).Scan(&ids).Error != nil || len(ids) == 0 {
+	id, rerr := articleWithURL(s.r.WithContext(ctx), url, 0)
+	if rerr != nil || id == 0 {
 		return err
 	}
-	e := news.FieldErrorf(news.EConflict, "url", "another article (id %d) already has this url", ids[0])
-	e.ExistingID = ids[0]
-	return e
+	return urlTaken(id)
 }
 
 // ReplaceArticle overwrites an article with a normalized draft.
 func (s *Store) ReplaceArticle(ctx context.Context, id int64, d news.Draft, ifVersion int) (a news.Article, err error) {
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		a, err = s.update(ctx, tx, id, d, ifVersion)
+		a, err = s.update(tx, id, d, ifVersion)
 		return err
 	})
 	return a, err
@@ -290,13 +325,14 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 		return a, err
 	}
 	err = s.tx(ctx, func(tx *gorm.DB) error {
-		cur, err := s.article(ctx, tx, id, true)
+		row, err := lockedArticle(tx, id)
 		if err != nil {
 			return err
 		}
-		if ifVersion != 0 && cur.Version != ifVersion {
-			return news.Errorf(news.EPreconditionFailed, "article %d has changed since the version in If-Match", id)
+		if ifVersion != 0 && row.Version != ifVersion {
+			return stale(id)
 		}
+		cur := row.toArticle()
 		d := u.Apply(cur)
 		if err := d.Normalize(ctx, s); err != nil {
 			return err
@@ -305,8 +341,10 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 			a = cur // nothing changes, so neither does the version
 			return nil
 		}
-		// The UPDATE checks the version it read, so nothing slips in between.
-		a, err = s.update(ctx, tx, id, d, cur.Version)
+		if err := checkURL(tx, d.URL, id); err != nil {
+			return err
+		}
+		a, err = s.rewrite(tx, &row, d)
 		return err
 	})
 	return a, err
@@ -315,26 +353,21 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 // DeleteArticle removes an article and records a tombstone.
 func (s *Store) DeleteArticle(ctx context.Context, id int64, ifVersion int) error {
 	return s.tx(ctx, func(tx *gorm.DB) error {
-		// Its pairs and tag rows first, found from its row. Should the
-		// version not match, the write is rolled back, tag rows and all.
-		if err := s.dialect.dropTags(gormExec(tx), id); err != nil {
+		cur, err := lockedArticle(tx, id)
+		if err != nil {
+			return err
+		}
+		if ifVersion != 0 && cur.Version != ifVersion {
+			return stale(id)
+		}
+		// Its pairs and tag rows first, found from its row.
+		if err := deleteTags(tx, &cur); err != nil {
 			return translate(err, "delete article")
 		}
-		var versions []int
-		q := `DELETE FROM articles WHERE id = ?`
-		args := []any{id}
-		if ifVersion != 0 {
-			q += ` AND version = ?`
-			args = append(args, ifVersion)
-		}
-		if err := tx.Raw(q+` RETURNING version`, args...).Scan(&versions).Error; err != nil {
+		if err := tx.Delete(&cur).Error; err != nil {
 			return translate(err, "delete article")
 		}
-		if len(versions) == 0 {
-			return s.missOrStale(ctx, tx, id)
-		}
-		err := tx.Exec(`INSERT INTO article_tombstones (id, version, deleted_at) VALUES (?, ?, ?)`,
-			id, versions[0]+1, micros(s.now())).Error
+		err = tx.Create(&tombstoneModel{ID: id, Version: cur.Version + 1, DeletedAt: micros(s.now())}).Error
 		if err != nil {
 			return translate(err, "record tombstone")
 		}
@@ -360,28 +393,36 @@ func (s *Store) UpsertArticle(ctx context.Context, d news.Draft) (news.Article, 
 // EachArticle calls fn for every article, drafts included, in id order,
 // from the primary. It reads in batches so that a large export holds no long read transaction.
 func (s *Store) EachArticle(ctx context.Context, fn func(news.Article) error) error {
+	const batch = 500
 	var after int64
 	for {
-		list, err := queryArticles(ctx, s.r, `SELECT `+s.dialect.columns(true)+` FROM articles a WHERE a.id > ? ORDER BY a.id LIMIT 500`, []any{after})
-		if err != nil {
+		var rows []articleModel
+		if err := s.r.WithContext(ctx).Where("id > ?", after).Order("id").Limit(batch).Find(&rows).Error; err != nil {
 			return translate(err, "export articles")
 		}
-		for _, a := range list {
-			if err := fn(a); err != nil {
+		for i := range rows {
+			if err := fn(rows[i].toArticle()); err != nil {
 				return err
 			}
 		}
-		if len(list) < 500 {
+		if len(rows) < batch {
 			return nil
 		}
-		after = list[len(list)-1].ID
+		after = rows[len(rows)-1].ID
 	}
 }
 
 // Empty reports whether the database has never held an article (no
 // articles and no tombstones), the condition for loading demo data.
 func (s *Store) Empty(ctx context.Context) (bool, error) {
-	var n int64
-	err := s.r.WithContext(ctx).Raw(`SELECT (SELECT count(*) FROM (SELECT 1 FROM articles LIMIT 1) a) + (SELECT count(*) FROM (SELECT 1 FROM article_tombstones LIMIT 1) t)`).Scan(&n).Error
-	return n == 0, translate(err, "check for articles")
+	for _, m := range []any{&articleModel{}, &tombstoneModel{}} {
+		var ids []int64
+		if err := s.r.WithContext(ctx).Model(m).Limit(1).Pluck("id", &ids).Error; err != nil {
+			return false, translate(err, "check for articles")
+		}
+		if len(ids) > 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }

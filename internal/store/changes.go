@@ -3,9 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/headlines/headlines/internal/news"
 )
@@ -13,16 +13,17 @@ import (
 // recordChange notes that article id changed (or is gone), as the last
 // statement of a write transaction: the counter row it bumps stays locked
 // until the commit, so sequence numbers are handed out in commit order.
+// The article's entry is replaced by one with the new number.
 func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
-	var seq int64
-	if err := tx.Raw(`UPDATE change_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq).Error; err != nil {
+	seq, err := bumpSeq(tx, 1)
+	if err != nil {
 		return translate(err, "record change")
 	}
-	if err := tx.Exec(`DELETE FROM changes WHERE article_id = ?`, id).Error; err != nil {
-		return translate(err, "record change")
-	}
-	err := tx.Exec(`INSERT INTO changes (seq, article_id, deleted, changed_at) VALUES (?, ?, ?, ?)`,
-		seq, id, deleted, micros(s.now())).Error
+	c := changeModel{Seq: seq, ArticleID: id, Deleted: deleted, ChangedAt: micros(s.now())}
+	err = tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "article_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"seq", "deleted", "changed_at"}),
+	}).Create(&c).Error
 	return translate(err, "record change")
 }
 
@@ -36,7 +37,9 @@ func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
 // commit order. ids must list the same n articles in every statement of
 // the transaction (their rows locked, or the database held by the one
 // writer); an INSERT of another count is rolled back, not committed with
-// sequence numbers beyond the counter.
+// sequence numbers beyond the counter. The DELETE and the INSERT stay SQL:
+// each is one set-based statement over the query ids, which GORM's API
+// does not express.
 func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) error {
 	if n == 0 {
 		return nil
@@ -44,8 +47,8 @@ func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) err
 	if err := tx.Exec(`DELETE FROM changes WHERE article_id IN (SELECT id FROM (`+ids+`) x)`, args...).Error; err != nil {
 		return translate(err, "record changes")
 	}
-	var last int64
-	if err := tx.Raw(`UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq`, n).Scan(&last).Error; err != nil {
+	last, err := bumpSeq(tx, n)
+	if err != nil {
 		return translate(err, "record changes")
 	}
 	res := tx.Exec(`INSERT INTO changes (seq, article_id, deleted, changed_at)
@@ -64,7 +67,17 @@ func (s *Store) recordChanges(tx *gorm.DB, n int64, ids string, args ...any) err
 // article: a vocabulary edit changes what reads show, and caches keyed by
 // the counter must notice.
 func bumpGeneration(tx *gorm.DB) error {
-	return translate(tx.Exec(`UPDATE change_seq SET seq = seq + 1 WHERE id = 1`).Error, "bump generation")
+	_, err := bumpSeq(tx, 1)
+	return translate(err, "bump generation")
+}
+
+// bumpSeq advances the change counter by n and returns its new value. Its
+// row stays locked until tx ends.
+func bumpSeq(tx *gorm.DB, n int64) (int64, error) {
+	var seq changeSeqModel
+	err := tx.Model(&seq).Clauses(clause.Returning{Columns: []clause.Column{{Name: "seq"}}}).
+		Where("id = 1").Update("seq", gorm.Expr("seq + ?", n)).Error
+	return seq.Seq, err
 }
 
 // Changes returns changes after a sequence number, in commit order.
@@ -72,32 +85,13 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int, withDrafts 
 	var out []news.Change
 	// One read transaction, so the changes and the articles agree.
 	err := s.read(ctx).Transaction(func(tx *gorm.DB) error {
-		var rows []struct {
-			Seq       int64
-			ArticleID int64
-			Deleted   bool
-			ChangedAt int64
-		}
-		if err := tx.Raw(`SELECT seq, article_id, deleted, changed_at FROM changes WHERE seq > ? ORDER BY seq`+limitSQL(limit),
-			after).Scan(&rows).Error; err != nil {
+		var rows []changeModel
+		if err := tx.Where("seq > ?", after).Order("seq").Limit(limit).Find(&rows).Error; err != nil {
 			return translate(err, "read changes")
 		}
-		ids := make([]any, 0, len(rows))
-		for _, r := range rows {
-			if !r.Deleted {
-				ids = append(ids, r.ArticleID)
-			}
-		}
-		articles := map[int64]news.Article{}
-		if len(ids) > 0 {
-			list, err := queryArticles(ctx, tx, `SELECT `+s.dialect.columns(true)+` FROM articles a WHERE a.id IN (`+
-				strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`)`, ids)
-			if err != nil {
-				return translate(err, "read changed articles")
-			}
-			for _, a := range list {
-				articles[a.ID] = a
-			}
+		articles, err := changedArticles(tx, rows)
+		if err != nil {
+			return err
 		}
 		for _, r := range rows {
 			c := news.Change{Seq: r.Seq, ID: r.ArticleID, Deleted: r.Deleted, At: fromMicros(r.ChangedAt)}
@@ -119,10 +113,32 @@ func (s *Store) Changes(ctx context.Context, after int64, limit int, withDrafts 
 	return out, err
 }
 
+// changedArticles reads the articles of the changes that are not deletions, by id.
+func changedArticles(tx *gorm.DB, changes []changeModel) (map[int64]news.Article, error) {
+	ids := make([]int64, 0, len(changes))
+	for _, c := range changes {
+		if !c.Deleted {
+			ids = append(ids, c.ArticleID)
+		}
+	}
+	out := make(map[int64]news.Article, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []articleModel
+	if err := tx.Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, translate(err, "read changed articles")
+	}
+	for i := range rows {
+		out[rows[i].ID] = rows[i].toArticle()
+	}
+	return out, nil
+}
+
 // LastChange is the newest sequence number: also the data generation,
 // since every change of articles or vocabulary advances it.
 func (s *Store) LastChange(ctx context.Context) (int64, error) {
-	var seq int64
-	err := s.read(ctx).Raw(`SELECT seq FROM change_seq WHERE id = 1`).Scan(&seq).Error
-	return seq, translate(err, "read change sequence")
+	var row changeSeqModel
+	err := s.read(ctx).Where("id = 1").Take(&row).Error
+	return row.Seq, translate(err, "read change sequence")
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/headlines/headlines/migrations"
 )
@@ -22,6 +24,14 @@ var (
 	sqliteDialect   = dialect{name: "sqlite", goose: goose.DialectSQLite3, migrations: mustSub(migrations.SQLite, "sqlite")}
 	postgresDialect = dialect{name: "postgres", postgres: true, goose: goose.DialectPostgres, migrations: mustSub(migrations.Postgres, "postgres")}
 )
+
+// gormConfig is GORM's configuration for every pool: quiet, no
+// transaction around single statements (a write that needs one opens it),
+// and SELECTs through a model name its columns: SELECT * would also read
+// PostgreSQL's generated search vector, which no model holds.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, QueryFields: true}
+}
 
 func mustSub(fsys fs.FS, dir string) fs.FS {
 	sub, err := fs.Sub(fsys, dir)
@@ -80,15 +90,6 @@ func (d dialect) relevance(terms []string) (from, rank string, rankArgs []any, c
 	}
 	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid", "bm25(articles_fts, 10.0, 4.0, 1.0)", nil,
 		"articles_fts MATCH ?", []any{ftsQuery(terms)}
-}
-
-// forUpdate locks the rows a SELECT reads until the transaction ends, on
-// PostgreSQL; a SQLite write transaction holds the whole database already.
-func (d dialect) forUpdate() string {
-	if d.postgres {
-		return " FOR UPDATE"
-	}
-	return ""
 }
 
 // eq compares with a bound value in a list's conditions: "= ?", or on

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime"
 	"sync"
@@ -18,8 +19,10 @@ import (
 type groupCommit struct {
 	w     *gorm.DB
 	queue chan *groupWrite
-	stop  sync.Once
-	done  chan struct{}
+	done  chan struct{} // closed when loop has returned
+
+	mu     sync.RWMutex // held for reading while a write is queued
+	closed bool         // no more writes are queued
 }
 
 type groupWrite struct {
@@ -37,12 +40,20 @@ func newGroupCommit(w *gorm.DB) *groupCommit {
 	return g
 }
 
-// run queues fn and waits for the commit that holds it.
+// run queues fn and waits for the commit that holds it. After close it
+// returns sql.ErrConnDone, as the closed pool would.
 func (g *groupCommit) run(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	req := &groupWrite{ctx: ctx, fn: fn, answer: make(chan error, 1)}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return sql.ErrConnDone
+	}
 	select {
 	case g.queue <- req:
+		g.mu.RUnlock()
 	case <-ctx.Done():
+		g.mu.RUnlock()
 		return ctx.Err()
 	}
 	// Once queued, the write may commit: its answer is awaited even if the
@@ -50,8 +61,14 @@ func (g *groupCommit) run(ctx context.Context, fn func(tx *gorm.DB) error) error
 	return <-req.answer
 }
 
+// close stops the loop once it has committed the writes queued so far.
 func (g *groupCommit) close() {
-	g.stop.Do(func() { close(g.queue) })
+	g.mu.Lock()
+	if !g.closed {
+		g.closed = true
+		close(g.queue)
+	}
+	g.mu.Unlock()
 	<-g.done
 }
 
@@ -110,6 +127,7 @@ func (g *groupCommit) commit(batch []*groupWrite) {
 					return err
 				}
 			}
+			// GORM has SavePoint and RollbackTo, but no release.
 			if err := tx.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
 				return err
 			}

@@ -2,11 +2,12 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/headlines/headlines/internal/news"
 )
@@ -17,53 +18,26 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, principal, key, request
 	for {
 		now := s.now()
 		c := news.Claim{Principal: principal, Key: key, Until: now.Add(lease)}
-		var fresh bool
-		err := s.inTx(ctx, "claim idempotency key", func(tx *gorm.DB) error {
-			// Keys older than a day are forgotten, and the records of their
-			// writes with them; the indexes on created_at keep this cheap.
-			cutoff := micros(now.Add(-news.IdempotencyTTL))
-			if err := tx.Exec(`DELETE FROM idempotency_keys WHERE created_at < ?`, cutoff).Error; err != nil {
-				return err
-			}
-			if err := tx.Exec(`DELETE FROM idempotency_effects WHERE created_at < ?`, cutoff).Error; err != nil {
-				return err
-			}
-			res := tx.Exec(`INSERT INTO idempotency_keys (principal, key, request_hash, created_at, lease_until) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (principal, key) DO NOTHING`, principal, key, requestHash, micros(now), micros(c.Until))
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			fresh = true
-			// A new use of the key: the writes of an older one, forgotten
-			// with its key a moment before their own records, are not its.
-			return tx.Exec(`DELETE FROM idempotency_effects WHERE principal = ? AND key = ?`, principal, key).Error
-		})
+		fresh, err := s.claimNew(ctx, c, requestHash, now)
 		if err != nil {
 			return news.Claim{}, nil, err
 		}
 		if fresh {
 			return c, nil, nil
 		}
-		var rows []struct {
-			RequestHash string
-			Status      sql.NullInt64
-			Headers     string
-			Body        []byte
-			LeaseUntil  int64
-		}
-		if err := s.w.WithContext(ctx).Raw(`SELECT request_hash, status, headers, body, lease_until FROM idempotency_keys WHERE principal = ? AND key = ?`,
-			principal, key).Scan(&rows).Error; err != nil {
-			return news.Claim{}, nil, translate(err, "read idempotency key")
-		}
-		if len(rows) == 0 { // expired or released between the two statements: claim again
+		var r idempotencyKeyModel
+		err = s.w.WithContext(ctx).Where("principal = ? AND key = ?", principal, key).Take(&r).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) { // expired or released between the two statements: claim again
 			continue
 		}
-		r := rows[0]
+		if err != nil {
+			return news.Claim{}, nil, translate(err, "read idempotency key")
+		}
 		if r.RequestHash != requestHash {
 			return news.Claim{}, nil, news.FieldErrorf(news.EValidation, "Idempotency-Key", "was already used for a different request; use a new key for a new request")
 		}
-		if r.Status.Valid {
-			a := &news.Answer{Status: int(r.Status.Int64), Body: r.Body}
+		if r.Status != nil {
+			a := &news.Answer{Status: *r.Status, Body: r.Body}
 			_ = json.Unmarshal([]byte(r.Headers), &a.Headers)
 			return news.Claim{}, a, nil
 		}
@@ -73,8 +47,9 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, principal, key, request
 		}
 		// The run that holds the claim was cut off: take it over, unless
 		// another retry did so first (then look again).
-		res := s.w.WithContext(ctx).Exec(`UPDATE idempotency_keys SET lease_until = ? WHERE principal = ? AND key = ? AND status IS NULL AND lease_until = ?`,
-			micros(c.Until), principal, key, r.LeaseUntil)
+		res := s.w.WithContext(ctx).Model(&idempotencyKeyModel{}).
+			Where("principal = ? AND key = ? AND status IS NULL AND lease_until = ?", principal, key, r.LeaseUntil).
+			Update("lease_until", micros(c.Until))
 		if res.Error != nil {
 			return news.Claim{}, nil, translate(res.Error, "take over idempotency key")
 		}
@@ -84,36 +59,59 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, principal, key, request
 	}
 }
 
+// claimNew forgets the keys older than a day, then claims c for the
+// request whose hash is requestHash, unless the key is there already:
+// it reports whether c is new.
+func (s *Store) claimNew(ctx context.Context, c news.Claim, requestHash string, now time.Time) (fresh bool, err error) {
+	err = s.inTx(ctx, "claim idempotency key", func(tx *gorm.DB) error {
+		// Keys older than a day are forgotten, and the records of their
+		// writes with them; the indexes on created_at keep this cheap.
+		cutoff := micros(now.Add(-news.IdempotencyTTL))
+		if err := tx.Where("created_at < ?", cutoff).Delete(&idempotencyKeyModel{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("created_at < ?", cutoff).Delete(&idempotencyEffectModel{}).Error; err != nil {
+			return err
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&idempotencyKeyModel{
+			Principal: c.Principal, Key: c.Key, RequestHash: requestHash, Headers: "{}",
+			CreatedAt: micros(now), LeaseUntil: micros(c.Until),
+		})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		fresh = true
+		// A new use of the key: the writes of an older one, forgotten
+		// with its key a moment before their own records, are not its.
+		return tx.Where("principal = ? AND key = ?", c.Principal, c.Key).Delete(&idempotencyEffectModel{}).Error
+	})
+	return fresh, err
+}
+
 // CompleteIdempotencyKey stores the answer of a claimed key. When two runs
 // of a request overlap (one taken over while still running), the first
 // answer stored stays: both are about the same writes.
 func (s *Store) CompleteIdempotencyKey(ctx context.Context, c news.Claim, a news.Answer) error {
 	headers, _ := json.Marshal(a.Headers)
-	err := s.w.WithContext(ctx).Exec(`UPDATE idempotency_keys SET status = ?, headers = ?, body = ? WHERE principal = ? AND key = ? AND status IS NULL`,
-		a.Status, string(headers), a.Body, c.Principal, c.Key).Error
+	err := s.w.WithContext(ctx).Model(&idempotencyKeyModel{}).
+		Where("principal = ? AND key = ? AND status IS NULL", c.Principal, c.Key).
+		Updates(map[string]any{"status": a.Status, "headers": string(headers), "body": a.Body}).Error
 	return translate(err, "store idempotent answer")
 }
 
 // ReleaseIdempotencyKey forgets a claim that is still c's own.
 func (s *Store) ReleaseIdempotencyKey(ctx context.Context, c news.Claim) error {
-	err := s.w.WithContext(ctx).Exec(`DELETE FROM idempotency_keys WHERE principal = ? AND key = ? AND status IS NULL AND lease_until = ?`,
-		c.Principal, c.Key, micros(c.Until)).Error
+	err := s.w.WithContext(ctx).Where("principal = ? AND key = ? AND status IS NULL AND lease_until = ?",
+		c.Principal, c.Key, micros(c.Until)).Delete(&idempotencyKeyModel{}).Error
 	return translate(err, "release idempotency key")
 }
 
-// effect is the recorded write o, if it was committed.
-type effect struct {
-	ArticleID int64
-	Created   bool
-}
-
-// effectOf reads the record of the write o through db.
-func effectOf(db *gorm.DB, o news.Once) (effect, bool, error) {
-	var rows []effect
-	err := db.Raw(`SELECT article_id, created FROM idempotency_effects WHERE principal = ? AND key = ? AND item = ?`,
-		o.Principal, o.Key, o.Item).Scan(&rows).Error
+// effectOf reads the record of the write o through db, if it was committed.
+func effectOf(db *gorm.DB, o news.Once) (idempotencyEffectModel, bool, error) {
+	var rows []idempotencyEffectModel
+	err := db.Where("principal = ? AND key = ? AND item = ?", o.Principal, o.Key, o.Item).Limit(1).Find(&rows).Error
 	if err != nil || len(rows) == 0 {
-		return effect{}, false, translate(err, "read idempotent write")
+		return idempotencyEffectModel{}, false, translate(err, "read idempotent write")
 	}
 	return rows[0], true, nil
 }
@@ -122,15 +120,15 @@ func effectOf(db *gorm.DB, o news.Once) (effect, bool, error) {
 // replaced article id. A second run of the same request committing o too
 // breaks the primary key: its transaction fails, and nothing of it stays.
 func (s *Store) recordEffect(tx *gorm.DB, o news.Once, id int64, created bool) error {
-	err := tx.Exec(`INSERT INTO idempotency_effects (principal, key, item, article_id, created, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		o.Principal, o.Key, o.Item, id, created, micros(s.now())).Error
+	err := tx.Create(&idempotencyEffectModel{Principal: o.Principal, Key: o.Key, Item: o.Item,
+		ArticleID: id, Created: created, CreatedAt: micros(s.now())}).Error
 	return translate(err, "record idempotent write")
 }
 
 // replay reads the article that an earlier run of o's request wrote.
 // Inside a write transaction ctx is the transaction's own, which on
 // SQLite does not end with the request (see groupCommit.commit).
-func (s *Store) replay(ctx context.Context, db *gorm.DB, e effect) (news.Article, error) {
+func (s *Store) replay(ctx context.Context, db *gorm.DB, e idempotencyEffectModel) (news.Article, error) {
 	a, err := s.article(ctx, db, e.ArticleID, true)
 	if news.ErrorCode(err) == news.ENotFound {
 		return a, news.Errorf(news.ENotFound, "article %d, written by the first run of this request, has since been deleted", e.ArticleID)
@@ -165,7 +163,7 @@ func (s *Store) CreateArticleOnce(ctx context.Context, o news.Once, d news.Draft
 			a, err = s.replay(tx.Statement.Context, tx, e)
 			return err
 		}
-		if a, err = s.insert(ctx, tx, d); err != nil {
+		if a, err = s.insert(tx, d); err != nil {
 			return err
 		}
 		return s.recordEffect(tx, o, a.ID, true)
@@ -191,16 +189,16 @@ func (s *Store) UpsertArticleOnce(ctx context.Context, o news.Once, d news.Draft
 				a, err = s.replay(tx.Statement.Context, tx, e)
 				return err
 			}
-			var ids []int64
+			var existing int64
 			if d.URL != "" {
-				if err := tx.Raw(sqlFindURL, d.URL).Scan(&ids).Error; err != nil {
+				if existing, err = articleWithURL(tx, d.URL, 0); err != nil {
 					return translate(err, "upsert article")
 				}
 			}
-			if created = len(ids) == 0; created {
-				a, err = s.insert(ctx, tx, d)
+			if created = existing == 0; created {
+				a, err = s.insert(tx, d)
 			} else {
-				a, err = s.update(ctx, tx, ids[0], d, 0)
+				a, err = s.update(tx, existing, d, 0)
 			}
 			if err != nil {
 				return err

@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
+	"errors"
 	"strconv"
 	"time"
 
@@ -11,28 +11,16 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-type keyRow struct {
-	ID         int64
-	Prefix     string
-	Name       string
-	Role       string
-	CreatedAt  int64
-	LastUsedAt sql.NullInt64
-	RevokedAt  sql.NullInt64
-}
-
-func (r keyRow) toKey() news.APIKey {
-	k := news.APIKey{ID: r.ID, Prefix: r.Prefix, Name: r.Name, Role: news.Role(r.Role), CreatedAt: fromMicros(r.CreatedAt)}
-	if r.LastUsedAt.Valid {
-		k.LastUsedAt = fromMicros(r.LastUsedAt.Int64)
+func (m *apiKeyModel) toKey() news.APIKey {
+	k := news.APIKey{ID: m.ID, Prefix: m.Prefix, Name: m.Name, Role: news.Role(m.Role), CreatedAt: fromMicros(m.CreatedAt)}
+	if m.LastUsedAt != nil {
+		k.LastUsedAt = fromMicros(*m.LastUsedAt)
 	}
-	if r.RevokedAt.Valid {
-		k.RevokedAt = fromMicros(r.RevokedAt.Int64)
+	if m.RevokedAt != nil {
+		k.RevokedAt = fromMicros(*m.RevokedAt)
 	}
 	return k
 }
-
-const keyColumns = `id, prefix, name, role, created_at, last_used_at, revoked_at`
 
 // CreateKey stores a new key and returns its secret, shown only now.
 func (s *Store) CreateKey(ctx context.Context, name string, role news.Role) (string, news.APIKey, error) {
@@ -41,34 +29,32 @@ func (s *Store) CreateKey(ctx context.Context, name string, role news.Role) (str
 		return "", news.APIKey{}, err
 	}
 	secret, digest, prefix := news.NewKey()
-	var rows []keyRow
-	err = s.w.WithContext(ctx).Raw(`INSERT INTO api_keys (digest, prefix, name, role, created_at) VALUES (?, ?, ?, ?, ?) RETURNING `+keyColumns,
-		digest, prefix, name, string(role), micros(s.now())).Scan(&rows).Error
-	if err != nil {
+	m := apiKeyModel{Digest: digest, Prefix: prefix, Name: name, Role: string(role), CreatedAt: micros(s.now())}
+	if err := s.w.WithContext(ctx).Create(&m).Error; err != nil {
 		return "", news.APIKey{}, translate(err, "create key")
 	}
-	return secret, rows[0].toKey(), nil
+	return secret, m.toKey(), nil
 }
 
 // Keys lists every key, oldest first.
 func (s *Store) Keys(ctx context.Context) ([]news.APIKey, error) {
-	var rows []keyRow
-	if err := s.r.WithContext(ctx).Raw(`SELECT ` + keyColumns + ` FROM api_keys ORDER BY id`).Scan(&rows).Error; err != nil {
+	var rows []apiKeyModel
+	if err := s.r.WithContext(ctx).Order("id").Find(&rows).Error; err != nil {
 		return nil, translate(err, "list keys")
 	}
 	out := make([]news.APIKey, len(rows))
-	for i, r := range rows {
-		out[i] = r.toKey()
+	for i := range rows {
+		out[i] = rows[i].toKey()
 	}
 	return out, nil
 }
 
 // RevokeKey disables a key by id or prefix; it stays listed.
 func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, error) {
-	var rows []keyRow
+	var rows []apiKeyModel
 	err := s.inTx(ctx, "revoke key", func(tx *gorm.DB) error {
 		id, _ := strconv.ParseInt(idOrPrefix, 10, 64)
-		if err := tx.Raw(`SELECT `+keyColumns+` FROM api_keys WHERE id = ? OR prefix = ?`, id, idOrPrefix).Scan(&rows).Error; err != nil {
+		if err := tx.Where("id = ? OR prefix = ?", id, idOrPrefix).Find(&rows).Error; err != nil {
 			return translate(err, "revoke key")
 		}
 		switch len(rows) {
@@ -78,12 +64,12 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, 
 		default:
 			return news.Errorf(news.EConflict, "%q names %d keys; revoke by id", idOrPrefix, len(rows))
 		}
-		if rows[0].RevokedAt.Valid {
+		if rows[0].RevokedAt != nil {
 			return nil
 		}
 		now := micros(s.now())
-		rows[0].RevokedAt = sql.NullInt64{Int64: now, Valid: true}
-		return translate(tx.Exec(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`, now, rows[0].ID).Error, "revoke key")
+		rows[0].RevokedAt = &now
+		return translate(tx.Model(&rows[0]).Update("revoked_at", now).Error, "revoke key")
 	})
 	if err != nil {
 		return news.APIKey{}, err
@@ -93,21 +79,22 @@ func (s *Store) RevokeKey(ctx context.Context, idOrPrefix string) (news.APIKey, 
 
 // Authenticate returns the working key with this digest.
 func (s *Store) Authenticate(ctx context.Context, digest string) (news.APIKey, error) {
-	var rows []keyRow
+	var m apiKeyModel
 	// From the primary: a key revoked a moment ago must stop working.
-	if err := s.r.WithContext(ctx).Raw(`SELECT `+keyColumns+` FROM api_keys WHERE digest = ? AND revoked_at IS NULL`, digest).Scan(&rows).Error; err != nil {
-		return news.APIKey{}, translate(err, "authenticate")
-	}
-	if len(rows) == 0 {
+	err := s.r.WithContext(ctx).Where("digest = ? AND revoked_at IS NULL", digest).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return news.APIKey{}, news.Errorf(news.EUnauthorized, "unknown or revoked key")
 	}
-	k := rows[0].toKey()
+	if err != nil {
+		return news.APIKey{}, translate(err, "authenticate")
+	}
+	k := m.toKey()
 	now := s.now()
 	// last_used_at is written at most once a minute per key, so that
 	// authentication does not turn every read into a write.
 	if last, ok := s.keyUse.Load(k.ID); !ok || now.Sub(last.(time.Time)) > time.Minute {
 		s.keyUse.Store(k.ID, now)
-		if err := s.w.WithContext(ctx).Exec(`UPDATE api_keys SET last_used_at = ? WHERE id = ?`, micros(now), k.ID).Error; err != nil {
+		if err := s.w.WithContext(ctx).Model(&m).Update("last_used_at", micros(now)).Error; err != nil {
 			return news.APIKey{}, translate(err, "note key use")
 		}
 		k.LastUsedAt = now

@@ -9,7 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // openPostgres opens a pool on the primary, which takes the writes (and
@@ -41,7 +40,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 // openPool opens a pool of size connections on dsn, whose statements
 // tracer sees when it is not nil.
 func openPool(dsn string, size int, tracer pgx.QueryTracer) (*gorm.DB, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true}
+	cfg := gormConfig()
 	pc := postgres.Config{DSN: dsn}
 	if tracer != nil {
 		pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {

@@ -34,22 +34,23 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		list, err := queryArticles(ctx, s.r, `SELECT `+s.dialect.columns(true)+` FROM articles a
-			WHERE a.auto_tags <> 0 AND a.id > ? ORDER BY a.id`+limitSQL(retagBatch), []any{after})
+		var rows []articleModel
+		err := s.r.WithContext(ctx).Where("auto_tags <> 0 AND id > ?", after).Order("id").Limit(retagBatch).Find(&rows).Error
 		if err != nil {
 			return res, translate(err, "retag")
 		}
-		if len(list) == 0 {
+		if len(rows) == 0 {
 			return res, nil
 		}
-		after = list[len(list)-1].ID
+		after = rows[len(rows)-1].ID
 		type change struct {
 			id      int64
 			version int
 			d       news.Draft
 		}
 		var changes []change
-		for _, a := range list {
+		for i := range rows {
+			a := rows[i].toArticle()
 			d := news.Update{}.Apply(a) // keeps the automatic flags: Normalize tags again
 			// Only the tags are the tagger's to change. The rest is written
 			// back as stored, even where it predates today's rules (a CRLF,
@@ -68,7 +69,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 		if len(changes) > 0 {
 			err = s.inTx(ctx, "retag", func(tx *gorm.DB) error {
 				for _, c := range changes {
-					_, err := s.update(ctx, tx, c.id, c.d, c.version)
+					_, err := s.update(tx, c.id, c.d, c.version)
 					switch news.ErrorCode(err) {
 					case "":
 						res.Changed++
@@ -94,6 +95,6 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 // chose: how many a Retag will check, for its progress report.
 func (s *Store) AutoTagged(ctx context.Context) (int, error) {
 	var n int64
-	err := s.r.WithContext(ctx).Raw(`SELECT count(*) FROM articles WHERE auto_tags <> 0`).Scan(&n).Error
+	err := s.r.WithContext(ctx).Model(&articleModel{}).Where("auto_tags <> 0").Count(&n).Error
 	return int(n), translate(err, "count automatically tagged articles")
 }

@@ -1,7 +1,3 @@
-// Package store keeps articles and the vocabularies in SQLite or
-// PostgreSQL through GORM.
-// It implements the news services, translates database errors into news
-// errors, and runs the embedded migrations. GORM types never leave it.
 package store
 
 import (

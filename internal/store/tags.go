@@ -3,12 +3,19 @@ package store
 import (
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/headlines/headlines/internal/news"
 )
 
-// The statements that write an article's tags. Every write path (single
-// writes, bulk upserts) goes through dropTags and writeTags, so the join
+// An article's tags are written three times: as its countries and themes
+// text columns, as rows of the tag tables, and as its pairs. tagModels says
+// which rows a draft has, for every write path: single writes create and
+// delete them through the models (createTags, deleteTags); bulk upserts
+// run the prepared statements below (writeTags, dropTags). So the join
 // tables, the pairs and the tag text columns never disagree.
+//
+// The statements that write an article's tags on the bulk path.
 const (
 	sqlAddCountry = `INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`
 	sqlAddTheme   = `INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`
@@ -57,7 +64,7 @@ func (d dialect) sqlDropTags() []string {
 func tagText(tags []string) string { return strings.Join(tags, ",") }
 
 // dropTags deletes the pairs and tag rows of article id, as its row says
-// them: run it before the row changes.
+// them, on the bulk path: run it before the row changes.
 func (d dialect) dropTags(exec func(q string, args ...any) error, id int64) error {
 	for _, q := range d.sqlDropTags() {
 		if err := exec(q, id); err != nil {
@@ -67,29 +74,96 @@ func (d dialect) dropTags(exec func(q string, args ...any) error, id int64) erro
 	return nil
 }
 
-// writeTags writes the tag rows of article id, published at pub
-// (microseconds), from d's normalized (sorted) tags; the article has none
-// (new, or dropTags ran). Only a published article has pairs.
-func writeTags(exec func(q string, args ...any) error, id, pub int64, d news.Draft) error {
-	for _, c := range d.Countries {
-		if err := exec(sqlAddCountry, c, pub, id); err != nil {
-			return err
-		}
+// tagModels are the tag rows of article id, published at pub
+// (microseconds), for d's normalized (sorted) tags. Only a published
+// article has pairs.
+func tagModels(id, pub int64, d news.Draft) ([]articleCountryModel, []articleThemeModel, []articlePairModel) {
+	countries := make([]articleCountryModel, len(d.Countries))
+	for i, c := range d.Countries {
+		countries[i] = articleCountryModel{Country: c, PublishedAt: pub, ArticleID: id}
 	}
-	for _, t := range d.Themes {
-		if err := exec(sqlAddTheme, t, pub, id); err != nil {
-			return err
-		}
+	themes := make([]articleThemeModel, len(d.Themes))
+	for i, t := range d.Themes {
+		themes[i] = articleThemeModel{Theme: t, PublishedAt: pub, ArticleID: id}
 	}
 	if d.Status != news.StatusPublished {
-		return nil
+		return countries, themes, nil
 	}
-	countries, themes := tagText(d.Countries), tagText(d.Themes)
+	pairs := make([]articlePairModel, 0, len(d.Countries)*len(d.Themes))
+	ctext, ttext := tagText(d.Countries), tagText(d.Themes)
 	for _, c := range d.Countries {
 		for _, t := range d.Themes {
-			if err := exec(sqlAddPair, c, t, pub, id, countries, themes); err != nil {
-				return err
-			}
+			pairs = append(pairs, articlePairModel{Country: c, Theme: t, PublishedAt: pub, ArticleID: id, Countries: ctext, Themes: ttext})
+		}
+	}
+	return countries, themes, pairs
+}
+
+// createTags adds the tag rows of article id, published at pub, in tx:
+// one INSERT per table. The article has none (new, or deleteTags ran).
+func createTags(tx *gorm.DB, id, pub int64, d news.Draft) error {
+	countries, themes, pairs := tagModels(id, pub, d)
+	if len(countries) > 0 {
+		if err := tx.Create(&countries).Error; err != nil {
+			return err
+		}
+	}
+	if len(themes) > 0 {
+		if err := tx.Create(&themes).Error; err != nil {
+			return err
+		}
+	}
+	if len(pairs) > 0 {
+		return tx.Create(&pairs).Error
+	}
+	return nil
+}
+
+// deleteTags deletes the tag rows of the article m, as read in tx before
+// it changes. Every row of an article shares its published_at and id, so
+// each table's rows are one lookup of its primary key per tag (the tag
+// tables have no index on article_id: see migrations 00007 and 00009).
+func deleteTags(tx *gorm.DB, m *articleModel) error {
+	countries, themes := tagList(m.Countries), tagList(m.Themes)
+	if m.Status == string(news.StatusPublished) && len(countries) > 0 && len(themes) > 0 {
+		err := tx.Where("country IN ? AND theme IN ? AND published_at = ? AND article_id = ?", countries, themes, m.PublishedAt, m.ID).
+			Delete(&articlePairModel{}).Error
+		if err != nil {
+			return err
+		}
+	}
+	if len(countries) > 0 {
+		err := tx.Where("country IN ? AND published_at = ? AND article_id = ?", countries, m.PublishedAt, m.ID).
+			Delete(&articleCountryModel{}).Error
+		if err != nil {
+			return err
+		}
+	}
+	if len(themes) > 0 {
+		return tx.Where("theme IN ? AND published_at = ? AND article_id = ?", themes, m.PublishedAt, m.ID).
+			Delete(&articleThemeModel{}).Error
+	}
+	return nil
+}
+
+// writeTags writes the tag rows of article id, published at pub
+// (microseconds), from d's normalized (sorted) tags through exec, on the
+// bulk path; the article has none (new, or dropTags ran).
+func writeTags(exec func(q string, args ...any) error, id, pub int64, d news.Draft) error {
+	countries, themes, pairs := tagModels(id, pub, d)
+	for _, c := range countries {
+		if err := exec(sqlAddCountry, c.Country, pub, id); err != nil {
+			return err
+		}
+	}
+	for _, t := range themes {
+		if err := exec(sqlAddTheme, t.Theme, pub, id); err != nil {
+			return err
+		}
+	}
+	for _, p := range pairs {
+		if err := exec(sqlAddPair, p.Country, p.Theme, pub, id, p.Countries, p.Themes); err != nil {
+			return err
 		}
 	}
 	return nil
