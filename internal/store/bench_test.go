@@ -84,7 +84,8 @@ func cursorAt(b *testing.B, s *Store, f news.Filter, n int) *news.Cursor {
 
 // BenchmarkList times the list queries of the hot path on the generated
 // data set: a common filter at page 1 and 500 pages deep, a rare filter,
-// the total, facets and full-text search.
+// the total, facets (alone and together, which read the list three
+// times) and full-text search.
 func BenchmarkList(b *testing.B) {
 	s := benchData(b)
 	ctx := context.Background()
@@ -101,6 +102,16 @@ func BenchmarkList(b *testing.B) {
 		{"no_filter", news.Filter{Sort: news.SortNewest, Limit: 20}},
 		{"total_RU_sanctions", func() news.Filter { f := common; f.IncludeTotal = true; return f }()},
 		{"facets_RU_sanctions", func() news.Filter { f := common; f.Facets = []string{"country", "theme"}; return f }()},
+		{"total_facets_RU_sanctions", func() news.Filter {
+			f := common
+			f.IncludeTotal, f.Facets = true, []string{"country", "theme"}
+			return f
+		}()},
+		{"total_facets_RU_not_KP", func() news.Filter {
+			f := news.Filter{Countries: []string{"RU"}, CountriesNot: []string{"KP"}, Sort: news.SortNewest, Limit: 20}
+			f.IncludeTotal, f.Facets = true, []string{"country", "theme"}
+			return f
+		}()},
 		{"q_sanctions_talks", news.Filter{Query: []string{"sanctions", "talks"}, Sort: news.SortNewest, Limit: 20}},
 	}
 	for _, tc := range cases {
