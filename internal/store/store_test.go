@@ -241,6 +241,26 @@ func TestFilters(t *testing.T) {
 		if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
 			t.Errorf("RU+trade facets (-want +got):\n%s", diff)
 		}
+		// A later page counts the whole list, as the first did: the
+		// cursor bounds the page alone, not its total and facets.
+		for _, f := range []news.Filter{{Countries: []string{"RU"}}, {Countries: []string{"RU"}, Themes: []string{"trade"}}} {
+			f.Sort, f.Limit, f.IncludeTotal, f.Facets = news.SortNewest, 1, true, []string{"country", "theme"}
+			first, err := s.ListArticles(ctx, f)
+			if err != nil || first.Next == nil {
+				t.Fatalf("%v: %v, next %v", f, err, first.Next)
+			}
+			f.After = first.Next
+			second, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(second.Articles) != 1 || second.Articles[0].ID == first.Articles[0].ID {
+				t.Errorf("%v: the second page repeats or lacks a row: %v", f.Countries, second.Articles)
+			}
+			if diff := cmp.Diff([]any{first.Total, first.Facets}, []any{second.Total, second.Facets}); diff != "" {
+				t.Errorf("%v %v: the second page's total and facets differ from the first's (-first +second):\n%s", f.Countries, f.Themes, diff)
+			}
+		}
 	})
 }
 
