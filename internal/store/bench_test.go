@@ -52,7 +52,7 @@ func benchData(b *testing.B) *Store {
 			pub, _ := time.Parse(time.RFC3339, a.PublishedAt)
 			d := news.Draft{Title: a.Title, Summary: a.Summary, URL: a.URL, Source: a.Source, Section: a.Section,
 				Language: a.Language, Countries: a.Countries, Themes: a.Themes, PublishedAt: pub}
-			if benchErr = d.Normalize(ctx, benchStore); benchErr != nil {
+			if benchErr = d.Normalize(benchStore.Vocabulary()); benchErr != nil {
 				return
 			}
 			batch = append(batch, d)

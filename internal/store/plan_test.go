@@ -244,9 +244,10 @@ func TestPairWritesUseTheKey(t *testing.T) {
 func TestTagCountPlans(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
 	for name, q := range map[string]string{
-		"countries": s.dialect.tagCountSQL("article_countries", "country", "countries"),
-		"themes":    s.dialect.tagCountSQL("article_themes", "theme", "themes"),
-		"theme":     s.dialect.themeSelect() + ` WHERE th.slug = 'trade'`,
+		"countries":   s.dialect.tagCountSQL("article_countries", "country", "countries"),
+		"themes":      s.dialect.tagCountSQL("article_themes", "theme", "themes"),
+		"theme":       s.dialect.themeCountSQL() + ` WHERE th.slug = 'trade'`,
+		"every theme": s.dialect.themeCountSQL(),
 	} {
 		plan := explain(t, s, q, nil)
 		t.Logf("%s\n%s", name, plan)

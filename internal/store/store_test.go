@@ -341,7 +341,7 @@ func TestConcurrentWriters(t *testing.T) {
 				defer wg.Done()
 				for i := range each {
 					d := news.Draft{Title: fmt.Sprintf("w%d-%d", w, i), Countries: []string{"RU"}, Themes: []string{"trade"}}
-					if err := d.Normalize(ctx, s); err != nil {
+					if err := d.Normalize(s.Vocabulary()); err != nil {
 						errs <- err
 						return
 					}
@@ -399,16 +399,16 @@ func TestVocabulary(t *testing.T) {
 			"America": "US", "DPRK": "KP", "north korea": "KP", "ROK": "KR", "South Korea": "KR", "PRC": "CN",
 			"japan": "JP", "UK": "GB", "Türkiye": "TR", "turkey": "TR",
 		} {
-			if got, ok := s.ResolveCountry(name); !ok || got != want {
-				t.Errorf("ResolveCountry(%q) = %q, %v; want %q", name, got, ok, want)
+			if got, ok := s.Vocabulary().Country(name); !ok || got != want {
+				t.Errorf("Country(%q) = %q, %v; want %q", name, got, ok, want)
 			}
 		}
-		if _, ok := s.ResolveCountry("Narnia"); ok {
+		if _, ok := s.Vocabulary().Country("Narnia"); ok {
 			t.Error("Narnia resolved")
 		}
 		for name, want := range map[string]string{"military": "troops", "Troops": "troops", "Human Rights": "human-rights", "SANCTIONS": "sanctions"} {
-			if got, ok, err := s.ResolveTheme(ctx, name); err != nil || !ok || got != want {
-				t.Errorf("ResolveTheme(%q) = %q, %v, %v; want %q", name, got, ok, err, want)
+			if got, ok := s.Vocabulary().Theme(name); !ok || got != want {
+				t.Errorf("Theme(%q) = %q, %v; want %q", name, got, ok, want)
 			}
 		}
 		themes, _ := s.Themes(ctx, false)
