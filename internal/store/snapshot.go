@@ -205,9 +205,9 @@ func suggestions(matches []classify.Match) []news.Suggestion {
 	return out
 }
 
-// forgetVocabulary publishes the empty vocabulary, read again at the
+// clearVocabulary publishes the empty vocabulary, read again at the
 // refresher's next tick.
-func (s *Store) forgetVocabulary() {
+func (s *Store) clearVocabulary() {
 	s.vocab.mu.Lock()
 	defer s.vocab.mu.Unlock()
 	s.vocab.rows, s.vocab.loaded = vocabRows{}, false

@@ -294,7 +294,7 @@ func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 	if s.reloadVocabulary(ctx) != nil {
 		// The vocabulary's tables are gone with the migration: no name
 		// resolves any more.
-		s.forgetVocabulary()
+		s.clearVocabulary()
 	}
 	return res.Source.Version, nil
 }

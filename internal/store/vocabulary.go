@@ -42,11 +42,17 @@ func (m themeModel) toTheme() news.Theme {
 	return news.Theme{Slug: m.Slug, Name: m.Name, Description: m.Description, Aliases: jsonList(m.Aliases), Keywords: jsonList(m.Keywords)}
 }
 
-// toThemeModel is t's row, its lists encoded as their columns hold them.
-func toThemeModel(t news.Theme) themeModel {
+// themeLists encodes a theme's aliases and keywords as their columns hold them.
+func themeLists(t news.Theme) (aliases, keywords string) {
 	a, _ := json.Marshal(t.Aliases)
 	k, _ := json.Marshal(t.Keywords)
-	return themeModel{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: string(a), Keywords: string(k)}
+	return string(a), string(k)
+}
+
+// toThemeModel is t's row.
+func toThemeModel(t news.Theme) themeModel {
+	aliases, keywords := themeLists(t)
+	return themeModel{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: aliases, Keywords: keywords}
 }
 
 // Countries lists the countries with their published article counts.
@@ -168,12 +174,13 @@ func (s *Store) Theme(ctx context.Context, name string) (news.Theme, error) {
 	if !ok {
 		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", name)
 	}
-	return s.themeBySlug(s.read(ctx), slug)
+	return s.themeBySlug(ctx, s.read(ctx), slug)
 }
 
-// themeBySlug reads one theme, with its count, through db (bound to a
-// context, or a transaction).
-func (s *Store) themeBySlug(db *gorm.DB, slug string) (news.Theme, error) {
+// themeBySlug reads one theme, with its count, through db (a pool or a
+// transaction).
+func (s *Store) themeBySlug(ctx context.Context, db *gorm.DB, slug string) (news.Theme, error) {
+	db = db.WithContext(ctx)
 	var rows []themeModel
 	if err := db.Select(themeColumns).Limit(1).Find(&rows, "slug = ?", slug).Error; err != nil {
 		return news.Theme{}, translate(err, "get theme")
@@ -248,7 +255,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 			return "", nil, err
 		}
 		var err error
-		out, err = s.themeBySlug(tx, t.Slug)
+		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return "", &out, err
 	})
 	return out, err
@@ -260,7 +267,7 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
 	var out news.Theme
 	err := s.writeTheme(ctx, "write theme", func(tx *gorm.DB) (string, *news.Theme, error) {
-		cur, err := s.themeBySlug(tx, slug)
+		cur, err := s.themeBySlug(ctx, tx, slug)
 		if err != nil {
 			return "", nil, err
 		}
@@ -274,7 +281,7 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 		if err := s.changeTheme(tx, cur.Slug, t); err != nil {
 			return "", nil, err
 		}
-		out, err = s.themeBySlug(tx, t.Slug)
+		out, err = s.themeBySlug(ctx, tx, t.Slug)
 		return cur.Slug, &out, err
 	})
 	return out, err
