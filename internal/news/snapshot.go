@@ -52,8 +52,8 @@ type Vocabulary struct {
 }
 
 // NewVocabulary makes a snapshot of countries and themes, with tag as its
-// automatic tagger (nil tags nothing). It keeps the slices it is given:
-// the caller must not change them afterwards.
+// automatic tagger (nil tags nothing). It keeps, and sorts, the slices it
+// is given: the caller must not change them afterwards.
 func NewVocabulary(countries []Country, themes []Theme, tag Tagger) *Vocabulary {
 	slices.SortFunc(countries, func(a, b Country) int { return strings.Compare(a.Code, b.Code) })
 	slices.SortFunc(themes, func(a, b Theme) int { return strings.Compare(a.Slug, b.Slug) })
@@ -96,7 +96,7 @@ func (v *Vocabulary) Theme(name string) (slug string, ok bool) {
 // CountryName is the English name of a country code, or the code when
 // unknown.
 func (v *Vocabulary) CountryName(code string) string {
-	if c, ok := v.CountryByCode(code); ok {
+	if c, ok := v.countryByCode(code); ok {
 		return c.Name
 	}
 	return code
@@ -104,15 +104,14 @@ func (v *Vocabulary) CountryName(code string) string {
 
 // ThemeName is the name of a theme slug, or the slug when unknown.
 func (v *Vocabulary) ThemeName(slug string) string {
-	if t, ok := v.ThemeBySlug(slug); ok {
+	if t, ok := v.themeBySlug(slug); ok {
 		return t.Name
 	}
 	return slug
 }
 
-// CountryByCode returns the country of a code (exactly as stored), without
-// its article count. Its Aliases and Keywords are shared: do not change them.
-func (v *Vocabulary) CountryByCode(code string) (Country, bool) {
+// countryByCode returns the country of a code, exactly as stored.
+func (v *Vocabulary) countryByCode(code string) (Country, bool) {
 	i, ok := slices.BinarySearchFunc(v.countries, code, func(c Country, code string) int { return strings.Compare(c.Code, code) })
 	if !ok {
 		return Country{}, false
@@ -120,9 +119,8 @@ func (v *Vocabulary) CountryByCode(code string) (Country, bool) {
 	return v.countries[i], true
 }
 
-// ThemeBySlug returns the theme of a slug (exactly as stored), without its
-// article count. Its Aliases and Keywords are shared: do not change them.
-func (v *Vocabulary) ThemeBySlug(slug string) (Theme, bool) {
+// themeBySlug returns the theme of a slug, exactly as stored.
+func (v *Vocabulary) themeBySlug(slug string) (Theme, bool) {
 	i, ok := slices.BinarySearchFunc(v.themes, slug, func(t Theme, slug string) int { return strings.Compare(t.Slug, slug) })
 	if !ok {
 		return Theme{}, false
