@@ -25,6 +25,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
@@ -145,9 +146,9 @@ func newSweeper(t *testing.T, kind string) *sweeper {
 			return news.Errorf(news.EUnavailable, "database unavailable (as the store says it)")
 		}
 		d.Limits = api.Limits{
-			Public:   api.Rate{Burst: 5, Per: time.Minute},
-			Key:      api.Rate{Burst: 2, Per: time.Minute},
-			AuthFail: api.Rate{Burst: 2, Per: 10 * time.Minute},
+			Public:   config.Rate{Burst: 5, Per: time.Minute},
+			Key:      config.Rate{Burst: 2, Per: time.Minute},
+			AuthFail: config.Rate{Burst: 2, Per: 10 * time.Minute},
 		}
 	})
 	main := s.servers[""].e.srv.URL
@@ -161,10 +162,11 @@ func (s *sweeper) serve(kind string, opts ...func(*api.Deps)) *sweepServer {
 	t.Helper()
 	h, st := newAPI(t, kind, opts...)
 	e := serve(t, h, st)
-	ec, ok := h.(*echo.Echo)
+	a, ok := h.(*api.API)
 	if !ok {
-		t.Fatalf("api.New returned a %T, not an *echo.Echo", h)
+		t.Fatalf("api.New returned a %T, not an *api.API", h)
 	}
+	ec := a.Echo()
 	res := e.send(e.request(http.MethodGet, "/openapi.json", ""))
 	if res.status != http.StatusOK {
 		t.Fatalf("GET /openapi.json: %d %s", res.status, res.body)

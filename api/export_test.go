@@ -1,5 +1,7 @@
 package api
 
+import "github.com/labstack/echo/v4"
+
 // HoldSlots takes n slots of p, as n running expensive reads would, until
 // release is called.
 func (p *QueryPool) HoldSlots(n int) (release func()) {
@@ -21,3 +23,6 @@ var ForPeople = forPeople
 
 // ReasonPhrase is the title of a problem with a status.
 var ReasonPhrase = reasonPhrase
+
+// Echo is the Echo server behind a, for tests that look up its routes.
+func (a *API) Echo() *echo.Echo { return a.e }

@@ -61,25 +61,15 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(key) > 255 || !printableASCII(key) {
 			return news.FieldErrorf(news.EInvalid, "Idempotency-Key", "must be 1 to 255 printable ASCII characters, such as a UUID")
 		}
-		principal, _ := c.Get(ctxKeyID).(string)
-		body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBodyBytes+1))
+		hash, ok, err := requestHash(c)
 		if err != nil {
-			return news.Errorf(news.EInvalid, "reading the body: %v", err)
+			return err
 		}
-		c.Request().Body = io.NopCloser(bytes.NewReader(body))
-		if len(body) > MaxBodyBytes {
+		if !ok {
 			return next(c) // refused as too large; nothing to remember
 		}
-		if err := wire.CheckDepth(body); err != nil {
-			return err // refused before any work, the claim included; nothing to remember
-		}
-		sum := sha256.New()
-		_, _ = io.WriteString(sum, c.Request().Method+" "+c.Request().URL.Path+"\n") // a hash never fails to write
-		sum.Write(body)
-		hash := hex.EncodeToString(sum.Sum(nil))
-
-		req := c.Request()
-		claim, stored, err := h.idem.ClaimIdempotencyKey(req.Context(), principal, key, hash, h.lease)
+		principal, _ := c.Get(ctxKeyID).(string)
+		claim, stored, err := h.idem.ClaimIdempotencyKey(c.Request().Context(), principal, key, hash, h.lease)
 		if err != nil {
 			if news.ErrorCode(err) == news.EConflict && !claim.Until.IsZero() {
 				// Until the lease of the run in progress ends: then it has
@@ -98,50 +88,86 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			_, err := c.Response().Write(stored.Body)
 			return err
 		}
+		return h.runOnce(c, next, claim)
+	}
+}
 
-		ctx, cancel := context.WithTimeout(req.Context(), h.lease)
-		defer cancel()
-		c.SetRequest(req.WithContext(ctx))
-		c.Set(ctxClaim, claim)
-		tee := &teeWriter{ResponseWriter: c.Response().Writer}
-		c.Response().Writer = tee
-		err = next(c)
-		if err != nil && news.ErrorCode(err) == news.EInternal && errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil {
-			err = news.Errorf(news.EUnavailable, "the request ran past its time limit of %s; retry it with the same Idempotency-Key, and what it stored is not stored twice", h.lease)
-		}
-		if err != nil {
-			c.Error(err) // write the problem now, so that it is the answer stored
-		}
-		c.Response().Writer = tee.ResponseWriter
-		c.SetRequest(req)
-		// The answer is kept even if the client has gone away meanwhile.
-		bg := context.WithoutCancel(req.Context())
-		status := c.Response().Status
-		if !c.Response().Committed || status >= 500 || unreadRequest[status] {
-			// No answer (the client left), the server's failure, or a
-			// request that could not be read as one (a wrong Content-Type,
-			// say: the hash does not cover it): a retry runs again at once,
-			// and finds what this run committed, if anything.
-			if err := h.idem.ReleaseIdempotencyKey(bg, claim); err != nil {
-				// A retry takes the key over when the lease ends.
-				h.log.Error("releasing an idempotency key", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
-					"path", req.URL.Path, "error", err.Error())
-			}
-			return nil
-		}
-		a := news.Answer{Status: status, Headers: map[string]string{}, Body: tee.body.Bytes()}
-		for _, name := range replayedHeaders {
-			if v := c.Response().Header().Get(name); v != "" {
-				a.Headers[name] = v
-			}
-		}
-		if err := h.idem.CompleteIdempotencyKey(bg, claim, a); err != nil {
-			// The answer is sent; a retry after the lease takes the key
-			// over and answers the same writes.
-			h.log.Error("storing an idempotent answer", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+// requestHash reads the body (and puts it back for the handler) and hashes
+// it with the method and path: what a repeat must match. ok is false for a
+// body over MaxBodyBytes, which the handler refuses; a body nested too
+// deeply is refused here, before any work, the claim included.
+func requestHash(c echo.Context) (hash string, ok bool, err error) {
+	req := c.Request()
+	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBodyBytes+1))
+	if err != nil {
+		return "", false, news.Errorf(news.EInvalid, "reading the body: %v", err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) > MaxBodyBytes {
+		return "", false, nil
+	}
+	if err := wire.CheckDepth(body); err != nil {
+		return "", false, err
+	}
+	sum := sha256.New()
+	_, _ = io.WriteString(sum, req.Method+" "+req.URL.Path+"\n") // a hash never fails to write
+	sum.Write(body)
+	return hex.EncodeToString(sum.Sum(nil)), true, nil
+}
+
+// runOnce runs the request that holds claim, within the lease, and keeps
+// its answer for repeats.
+func (h *handlers) runOnce(c echo.Context, next echo.HandlerFunc, claim news.Claim) error {
+	req := c.Request()
+	ctx, cancel := context.WithTimeout(req.Context(), h.lease)
+	defer cancel()
+	c.SetRequest(req.WithContext(ctx))
+	c.Set(ctxClaim, claim)
+	tee := &teeWriter{ResponseWriter: c.Response().Writer}
+	c.Response().Writer = tee
+	err := next(c)
+	if err != nil && news.ErrorCode(err) == news.EInternal && errors.Is(ctx.Err(), context.DeadlineExceeded) && req.Context().Err() == nil {
+		err = news.Errorf(news.EUnavailable, "the request ran past its time limit of %s; retry it with the same Idempotency-Key, and what it stored is not stored twice", h.lease)
+	}
+	if err != nil {
+		c.Error(err) // write the problem now, so that it is the answer stored
+	}
+	c.Response().Writer = tee.ResponseWriter
+	c.SetRequest(req)
+	h.remember(c, claim, tee.body.Bytes())
+	return nil
+}
+
+// remember stores the answer written for claim, or, when there is none
+// worth keeping, lets the key go. The answer is kept even if the client
+// has gone away meanwhile.
+func (h *handlers) remember(c echo.Context, claim news.Claim, body []byte) {
+	req := c.Request()
+	bg := context.WithoutCancel(req.Context())
+	status := c.Response().Status
+	if !c.Response().Committed || status >= 500 || unreadRequest[status] {
+		// No answer (the client left), the server's failure, or a
+		// request that could not be read as one (a wrong Content-Type,
+		// say: the hash does not cover it): a retry runs again at once,
+		// and finds what this run committed, if anything.
+		if err := h.idem.ReleaseIdempotencyKey(bg, claim); err != nil {
+			// A retry takes the key over when the lease ends.
+			h.log.Error("releasing an idempotency key", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
 				"path", req.URL.Path, "error", err.Error())
 		}
-		return nil
+		return
+	}
+	a := news.Answer{Status: status, Headers: map[string]string{}, Body: body}
+	for _, name := range replayedHeaders {
+		if v := c.Response().Header().Get(name); v != "" {
+			a.Headers[name] = v
+		}
+	}
+	if err := h.idem.CompleteIdempotencyKey(bg, claim, a); err != nil {
+		// The answer is sent; a retry after the lease takes the key
+		// over and answers the same writes.
+		h.log.Error("storing an idempotent answer", "request_id", c.Response().Header().Get(echo.HeaderXRequestID),
+			"path", req.URL.Path, "error", err.Error())
 	}
 }
 

@@ -4,80 +4,92 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
 
+	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/news"
 )
 
-// Rate is a token-bucket budget: Burst requests at once, refilled evenly
-// over Per. The zero Rate means no limit.
-type Rate struct {
-	Burst int
-	Per   time.Duration
-}
-
 // Limits are the request budgets of one server.
 type Limits struct {
-	Public   Rate // per client IP, for requests without a key
-	Key      Rate // per API key
-	AuthFail Rate // per client IP, for requests whose key was refused
+	Public   config.Rate // per client address, for requests without a key
+	Key      config.Rate // per API key
+	AuthFail config.Rate // per client address, for requests whose key was refused
 }
 
-// bucket is one client's tokens as of last.
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
+// maxClients is how many clients each policy remembers. A client costs
+// about 200 bytes with its place in the table (TestLimiterFloodIsBounded
+// measures 21 MB for a full one); a client dropped from it comes back with
+// a full bucket.
+const maxClients = 100_000
 
-// limiter keeps token buckets for one policy. Idle buckets are full, so
-// they are dropped when the map grows, and recreated full when needed.
+// limiter keeps a token bucket for each client of one policy, in a table
+// of at most size clients: when it is full, the client seen least recently
+// is dropped. A flood of new addresses therefore costs a fixed amount of
+// memory, and pushes out idle clients before busy ones.
 type limiter struct {
-	name string
-	rate Rate
-	now  func() time.Time
+	name  string
+	rate  config.Rate
+	limit rate.Limit // tokens per second
+	now   func() time.Time
+	size  int
 
 	mu      sync.Mutex
-	buckets map[string]*bucket
+	clients map[string]*client
+	// seen is the sentinel of a ring of the clients by when they were
+	// last seen: seen.next is the most recent, seen.prev the least.
+	seen client
 }
 
-const maxBuckets = 100_000
+// client is one client's bucket and its place in the ring.
+type client struct {
+	key        string
+	bucket     *rate.Limiter
+	prev, next *client
+}
 
-func newLimiter(name string, r Rate, now func() time.Time) *limiter {
+func newLimiter(name string, r config.Rate, now func() time.Time) *limiter {
 	if r.Burst <= 0 {
 		return nil
 	}
-	return &limiter{name: name, rate: r, now: now, buckets: map[string]*bucket{}}
+	l := &limiter{name: name, rate: r, limit: rate.Limit(float64(r.Burst) / r.Per.Seconds()), now: now, size: maxClients,
+		clients: map[string]*client{}}
+	l.seen.prev, l.seen.next = &l.seen, &l.seen
+	return l
 }
 
-// refill brings b up to now.
-func (l *limiter) refill(b *bucket, now time.Time) {
-	perToken := l.rate.Per.Seconds() / float64(l.rate.Burst)
-	b.tokens = math.Min(float64(l.rate.Burst), b.tokens+now.Sub(b.last).Seconds()/perToken)
-	b.last = now
-}
-
-func (l *limiter) get(key string, now time.Time) *bucket {
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= maxBuckets {
-			for k, old := range l.buckets {
-				if l.refill(old, now); old.tokens >= float64(l.rate.Burst) {
-					delete(l.buckets, k)
-				}
-			}
-			if len(l.buckets) >= maxBuckets { // all busy: start afresh rather than grow without bound
-				l.buckets = map[string]*bucket{}
-			}
+// bucket is key's bucket, marked as seen most recently; a new client gets a
+// full one, in the place of the least recently seen when the table is full.
+// l.mu must be held.
+func (l *limiter) bucket(key string) *rate.Limiter {
+	c, ok := l.clients[key]
+	if ok {
+		c.unlink()
+	} else {
+		if len(l.clients) >= l.size {
+			c = l.seen.prev
+			c.unlink()
+			delete(l.clients, c.key)
+		} else {
+			c = &client{}
 		}
-		b = &bucket{tokens: float64(l.rate.Burst), last: now}
-		l.buckets[key] = b
+		c.key, c.bucket = key, rate.NewLimiter(l.limit, l.rate.Burst)
+		l.clients[key] = c
 	}
-	l.refill(b, now)
-	return b
+	c.prev, c.next = &l.seen, l.seen.next
+	c.next.prev = c
+	l.seen.next = c
+	return c.bucket
+}
+
+func (c *client) unlink() {
+	c.prev.next, c.next.prev = c.next, c.prev
 }
 
 // take spends a token of key's bucket if there is one.
@@ -85,29 +97,47 @@ func (l *limiter) take(key string) (ok bool, remaining int, reset, retry time.Du
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	b := l.get(key, now)
-	if b.tokens >= 1 {
-		b.tokens--
-		ok = true
-	}
-	return ok, int(b.tokens), l.until(b, float64(l.rate.Burst)), l.until(b, 1)
+	b := l.bucket(key)
+	ok = b.AllowN(now, 1)
+	tokens := b.TokensAt(now)
+	return ok, int(tokens), l.until(tokens, float64(l.rate.Burst)), l.until(tokens, 1)
 }
 
 // peek reports whether key's bucket has a token, without spending it.
 func (l *limiter) peek(key string) (ok bool, retry time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b := l.get(key, l.now())
-	return b.tokens >= 1, l.until(b, 1)
+	tokens := l.bucket(key).TokensAt(l.now())
+	return tokens >= 1, l.until(tokens, 1)
 }
 
-// until is how long b takes to hold n tokens.
-func (l *limiter) until(b *bucket, n float64) time.Duration {
-	if b.tokens >= n {
+// until is how long a bucket holding tokens takes to hold n.
+func (l *limiter) until(tokens, n float64) time.Duration {
+	if tokens >= n {
 		return 0
 	}
 	perToken := l.rate.Per.Seconds() / float64(l.rate.Burst)
-	return time.Duration((n - b.tokens) * perToken * float64(time.Second))
+	return time.Duration((n - tokens) * perToken * float64(time.Second))
+}
+
+// clientKey is the budget a client address spends: an IPv4 address has
+// its own; an IPv6 address shares its /64, the network one subscriber is
+// normally given, so that the addresses of one home or server are not a
+// fresh budget each. An IPv4 address written as IPv6 (::ffff:192.0.2.1)
+// is the IPv4 address.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	switch {
+	case err != nil || a.Is4():
+		return ip
+	case a.Is4In6():
+		return a.Unmap().String()
+	}
+	p, err := a.WithZone("").Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // describe sets the RateLimit and RateLimit-Policy headers
@@ -154,14 +184,14 @@ func (rl *rateLimits) guardAuth(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		_, sent, _ := presentedKey(c)
 		if sent {
-			if ok, retry := rl.authFail.peek(c.RealIP()); !ok {
+			if ok, retry := rl.authFail.peek(clientKey(c.RealIP())); !ok {
 				return tooMany(c, retry, "too many requests with keys that were refused from this address")
 			}
 		}
 		err := next(c)
 		if sent && news.ErrorCode(err) == news.EUnauthorized {
 			// The refusal spends the stricter budget, and says so.
-			_, remaining, reset, _ := rl.authFail.take(c.RealIP())
+			_, remaining, reset, _ := rl.authFail.take(clientKey(c.RealIP()))
 			rl.authFail.describe(c, remaining, reset)
 		}
 		return err
@@ -177,7 +207,7 @@ func (rl *rateLimits) limit(next echo.HandlerFunc) echo.HandlerFunc {
 		case "/healthz", "/readyz", "/metrics":
 			return next(c)
 		}
-		l, id := rl.public, c.RealIP()
+		l, id := rl.public, clientKey(c.RealIP())
 		if key, ok := c.Get(ctxKeyID).(string); ok {
 			l, id = rl.key, key
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/config"
 )
 
 // fakeClock is a clock that tests move by hand.
@@ -29,9 +30,9 @@ func limitedEnv(t *testing.T, trusted []*net.IPNet) (*env, *fakeClock) {
 	h := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Ping: st.Ping, APIKeys: []string{editorKey},
 		CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(), Now: clk.now, TrustedProxies: trusted,
 		Limits: api.Limits{
-			Public:   api.Rate{Burst: 3, Per: time.Minute},
-			Key:      api.Rate{Burst: 5, Per: time.Minute},
-			AuthFail: api.Rate{Burst: 2, Per: 10 * time.Minute},
+			Public:   config.Rate{Burst: 3, Per: time.Minute},
+			Key:      config.Rate{Burst: 5, Per: time.Minute},
+			AuthFail: config.Rate{Burst: 2, Per: 10 * time.Minute},
 		}})
 	return serve(t, h, st), clk
 }
@@ -99,5 +100,33 @@ func TestRateLimitsBehindTrustedProxy(t *testing.T) {
 	// ... and a client cannot prepend a fake address: the proxy's view wins.
 	if r := e.do(req{path: "/v1/articles?limit=1", headers: from("10.9.9.9, 203.0.113.1")}); r.status != http.StatusTooManyRequests {
 		t.Errorf("spoofed chain: %d", r.status)
+	}
+}
+
+// IPv6 clients share the budget of their /64, the network one subscriber
+// is given, so that a client cannot take a fresh address for every
+// request; an IPv4 address spends its own, however it is written.
+func TestRateLimitsByNetwork(t *testing.T) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	e, _ := limitedEnv(t, []*net.IPNet{loopback})
+	from := func(ip string) []string { return []string{"X-Forwarded-For", ip} }
+	for _, ip := range []string{"2001:db8:1:2::1", "2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff"} {
+		if r := e.do(req{path: "/v1/articles?limit=1", headers: from(ip)}); r.status != 200 {
+			t.Fatalf("%s: %d", ip, r.status)
+		}
+	}
+	assertProblem(t, e.do(req{path: "/v1/articles?limit=1", headers: from("2001:db8:1:2:abcd::9")}), http.StatusTooManyRequests, "")
+	if r := e.do(req{path: "/v1/articles?limit=1", headers: from("2001:db8:1:3::1")}); r.status != 200 {
+		t.Errorf("the next /64: %d, want its own budget", r.status)
+	}
+
+	for _, ip := range []string{"203.0.113.7", "::ffff:203.0.113.7", "203.0.113.7"} {
+		if r := e.do(req{path: "/v1/articles?limit=1", headers: from(ip)}); r.status != 200 {
+			t.Fatalf("%s: %d", ip, r.status)
+		}
+	}
+	assertProblem(t, e.do(req{path: "/v1/articles?limit=1", headers: from("::ffff:203.0.113.7")}), http.StatusTooManyRequests, "")
+	if r := e.do(req{path: "/v1/articles?limit=1", headers: from("203.0.113.8")}); r.status != 200 {
+		t.Errorf("the next IPv4 address: %d, want its own budget", r.status)
 	}
 }

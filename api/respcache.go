@@ -46,20 +46,38 @@ const (
 	maxCachedBody  = 512 << 10
 )
 
-func newRespCache(gens Generations, poll time.Duration, log *slog.Logger) *respCache {
+func newRespCache(gens Generations, log *slog.Logger) *respCache {
 	if gens == nil {
 		return nil
 	}
 	rc := &respCache{gens: gens, entries: map[string]*cachedAnswer{}, log: log}
 	rc.refresh(context.Background())
-	if poll > 0 {
-		go func() {
-			for range time.Tick(poll) {
-				rc.refresh(context.Background())
-			}
-		}()
-	}
 	return rc
+}
+
+// poll reads the generation every interval, for changes made through other
+// instances or the command line, until stop is called; stop returns once
+// the poller has ended.
+func (rc *respCache) poll(every time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				rc.refresh(ctx)
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // refresh reads the generation; while the database cannot say, the last

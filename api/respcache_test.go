@@ -3,11 +3,15 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store"
 )
 
 // TestResponseCache: repeated public GETs come from memory, a write
@@ -16,8 +20,10 @@ import (
 // repeats are answered even with the database gone.
 func TestResponseCache(t *testing.T) {
 	_, st := newAPI(t, "sqlite")
-	e := serve(t, api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Changes: st, Ping: st.Ping, APIKeys: []string{editorKey},
-		CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(), ResponseCache: true, CachePoll: 50 * time.Millisecond}), st)
+	a := api.New(api.Deps{Articles: st, Vocabulary: st, Keys: st, Changes: st, Ping: st.Ping, APIKeys: []string{editorKey},
+		CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(), ResponseCache: true, CachePoll: 50 * time.Millisecond})
+	t.Cleanup(func() { _ = a.Close() })
+	e := serve(t, a, st)
 	path := "/v1/articles?country=RU&fields=title"
 	first := e.do(req{path: path})
 	second := e.do(req{path: path})
@@ -64,5 +70,57 @@ func TestResponseCache(t *testing.T) {
 	}
 	if r := e.do(req{path: path}); r.status != 200 || r.header.Get("X-Cache") != "hit" {
 		t.Errorf("repeat without the database: %d %q", r.status, r.header.Get("X-Cache"))
+	}
+}
+
+// countingChanges is the store, counting the response cache's polls.
+type countingChanges struct {
+	*store.Store
+	polls atomic.Int64
+}
+
+func (c *countingChanges) LastChange(ctx context.Context) (int64, error) {
+	c.polls.Add(1)
+	return c.Store.LastChange(ctx)
+}
+
+// pollers counts the goroutines polling for changes.
+func pollers() int {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	return strings.Count(string(buf), "created by github.com/headlines/headlines/api.(*respCache).poll ")
+}
+
+// The response cache's poll for changes made elsewhere runs until the API
+// is closed, and not a moment longer: Close returns once it has ended.
+func TestResponseCachePollEndsOnClose(t *testing.T) {
+	_, st := newAPI(t, "sqlite")
+	changes := &countingChanges{Store: st}
+	before := pollers()
+	a := api.New(api.Deps{Articles: st, Vocabulary: st, Changes: changes, Ping: st.Ping, CursorSecret: "test-cursor-secret-0123456789",
+		Log: quietLog(), ResponseCache: true, CachePoll: time.Millisecond})
+	deadline := time.Now().Add(5 * time.Second)
+	for changes.polls.Load() < 5 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d polls in 5 s at one a millisecond", changes.polls.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := pollers(); n != before+1 {
+		t.Fatalf("%d pollers running, want %d", n, before+1)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := pollers(); n != before {
+		t.Errorf("%d pollers still running after Close, want %d", n, before)
+	}
+	polls := changes.polls.Load()
+	time.Sleep(20 * time.Millisecond)
+	if n := changes.polls.Load(); n != polls {
+		t.Errorf("%d polls after Close", n-polls)
+	}
+	if err := a.Close(); err != nil { // again: nothing left to stop
+		t.Fatal(err)
 	}
 }

@@ -35,6 +35,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -106,32 +107,77 @@ type handlers struct {
 	requireIfMatch bool
 }
 
-// New returns the Echo server with every route.
-func New(d Deps) *echo.Echo {
-	if d.Log == nil {
-		d.Log = slog.Default()
-	}
-	h := &handlers{
-		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
-		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build,
-		requireIfMatch: d.RequireIfMatch,
-	}
-	h.log, h.lease, h.pool = d.Log, d.IdempotencyLease, d.Expensive
-	if h.lease <= 0 {
-		h.lease = DefaultIdempotencyLease
-	}
-	if d.Metrics == nil {
-		d.Metrics = prometheus.NewRegistry()
-	}
+// API is the HTTP API: an http.Handler with every route, and the
+// background work that keeps its answers current (the response cache's
+// poll for changes made elsewhere). Close stops that work.
+type API struct {
+	e     *echo.Echo
+	stops []func()
+	once  sync.Once
+}
+
+// ServeHTTP answers a request.
+func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.e.ServeHTTP(w, r) }
+
+// Close stops the background work and returns once it has ended. Call it
+// when the server has stopped taking requests; it is safe to call again.
+func (a *API) Close() error {
+	a.once.Do(func() {
+		for _, stop := range a.stops {
+			stop()
+		}
+	})
+	return nil
+}
+
+// New returns the API with every route.
+func New(d Deps) *API {
+	d = d.withDefaults()
+	h := newHandlers(d)
 	m := newMetrics(d.Metrics, d.Build)
-	if d.Now == nil {
-		d.Now = time.Now
-	}
-	rl := newRateLimits(d.Limits, d.Now)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
+	a := &API{e: e}
+	a.use(d, h.auth, m)
+	h.routes(e, m, d.MetricsElsewhere)
+	m.routes = map[string]bool{}
+	for _, r := range e.Routes() {
+		m.routes[r.Path] = true
+	}
+	return a
+}
+
+// withDefaults fills what d leaves out.
+func (d Deps) withDefaults() Deps {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.IdempotencyLease <= 0 {
+		d.IdempotencyLease = DefaultIdempotencyLease
+	}
+	if d.Metrics == nil {
+		d.Metrics = prometheus.NewRegistry()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	return d
+}
+
+func newHandlers(d Deps) *handlers {
+	return &handlers{
+		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
+		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
+		requireIfMatch: d.RequireIfMatch,
+	}
+}
+
+// use installs the middleware, in the order a request passes it.
+func (a *API) use(d Deps, auth *auth, m *metrics) {
+	e := a.e
+	rl := newRateLimits(d.Limits, d.Now)
 	e.Use(securityHeaders)
 	e.Use(requestID)
 	e.Use(m.observe(d.Log))
@@ -147,15 +193,22 @@ func New(d Deps) *echo.Echo {
 	e.Use(newOrigins(d.BaseURL, d.AllowedHosts, d.TrustedProxies).guard)
 	e.Use(cors(d.CORSOrigins))
 	e.Use(rl.guardAuth)
-	e.Use(h.auth.identify)
+	e.Use(auth.identify)
 	e.Use(rl.limit)
 	e.Use(preconditionSyntax)
 	e.Use(cacheControl(d.CacheMaxAge, d.StaleWhileRevalidate))
 	if d.ResponseCache && d.Changes != nil {
-		e.Use(newRespCache(d.Changes, d.CachePoll, d.Log).middleware)
+		rc := newRespCache(d.Changes, d.Log)
+		if d.CachePoll > 0 {
+			a.stops = append(a.stops, rc.poll(d.CachePoll))
+		}
+		e.Use(rc.middleware)
 	}
 	e.Use(conditional)
+}
 
+// routes is the route table.
+func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	editor := require(news.RoleEditor)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.
 	get := func(path string, h echo.HandlerFunc) { e.Match([]string{http.MethodGet, http.MethodHead}, path, h) }
@@ -185,7 +238,7 @@ func New(d Deps) *echo.Echo {
 	get("/healthz", h.healthz)
 	get("/readyz", h.readyz)
 	get("/version", h.version)
-	if !d.MetricsElsewhere {
+	if !metricsElsewhere {
 		get("/metrics", m.handler())
 	}
 	get("/openapi.json", h.openAPI)
@@ -202,11 +255,6 @@ func New(d Deps) *echo.Echo {
 	get("/embed/headlines", h.embedHeadlines)
 	get("/embed.js", h.embedScript)
 	get("/oembed", h.oembed)
-	m.routes = map[string]bool{}
-	for _, r := range e.Routes() {
-		m.routes[r.Path] = true
-	}
-	return e
 }
 
 // cacheControl marks successful public reads of /v1 as cacheable by

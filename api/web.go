@@ -388,14 +388,44 @@ func (h *handlers) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	countryName, themeName := h.namers()
+	items := make([]item, len(page.Articles))
+	for i, a := range page.Articles {
+		items[i] = h.pageItem(c, a)
+	}
+	query2 := frontQuery(lr.filter, "")
+	older := ""
+	if page.Next != nil {
+		older = "/" + frontQuery(lr.filter, h.cursors.encode(*page.Next, lr.filter))
+	}
+	snippet, widget := widgetSnippets(baseURL(c), lr.filter, query2)
+	total := 0
+	if page.Total != nil {
+		total = *page.Total
+	}
+	title := h.feedTitle(lr.filter)
+	return render(c, homePage, homeCSP, map[string]any{
+		"Title": title, "CSS": homeCSSv, "Filtered": len(query2) > 0,
+		"Countries": chips(lr.filter, "country", page.Facets[news.FacetCountry], countryName),
+		"Themes":    chips(lr.filter, "theme", page.Facets[news.FacetTheme], themeName),
+		"Items":     items, "Total": thousands(total), "Headlines": plural(total, "headline", "headlines"), "Query": query2,
+		"Snippet": snippet, "Widget": widget, "Older": older, "Paged": lr.cursor != "", "Newest": "/" + query2,
+		"IframeSnippet": iframeHTML(widget, widgetWidth, widgetHeight, title, ""),
+	})
+}
+
+// chips are the front page's filter chips for the counts of one parameter
+// (country or theme): each links to the page with its value chosen, the
+// other parameter kept; the chosen one links to the page without it.
+func chips(f news.Filter, param string, counts []news.FacetCount, label func(string) string) []chip {
 	current := map[string]string{}
-	if len(lr.filter.Countries) == 1 {
-		current["country"] = lr.filter.Countries[0]
+	if len(f.Countries) == 1 {
+		current["country"] = f.Countries[0]
 	}
-	if len(lr.filter.Themes) == 1 {
-		current["theme"] = lr.filter.Themes[0]
+	if len(f.Themes) == 1 {
+		current["theme"] = f.Themes[0]
 	}
-	href := func(param, key string) string {
+	href := func(key string) string {
 		v := url.Values{}
 		for p, k := range current {
 			v.Set(p, k)
@@ -410,53 +440,33 @@ func (h *handlers) home(c echo.Context) error {
 		}
 		return "/?" + v.Encode()
 	}
-	chips := func(param string, counts []news.FacetCount, label func(string) string) []chip {
-		out := make([]chip, len(counts))
-		for i, fc := range counts {
-			out[i] = chip{Key: fc.Key, Label: label(fc.Key), Href: href(param, fc.Key), Count: fc.Count, On: current[param] == fc.Key}
-		}
-		return out
+	out := make([]chip, len(counts))
+	for i, fc := range counts {
+		out[i] = chip{Key: fc.Key, Label: label(fc.Key), Href: href(fc.Key), Count: fc.Count, On: current[param] == fc.Key}
 	}
-	countryName, themeName := h.namers()
-	items := make([]item, len(page.Articles))
-	for i, a := range page.Articles {
-		items[i] = h.pageItem(c, a)
-	}
-	query2 := frontQuery(lr.filter, "")
-	older := ""
-	if page.Next != nil {
-		older = "/" + frontQuery(lr.filter, h.cursors.encode(*page.Next, lr.filter))
-	}
-	base := baseURL(c)
-	snippet := "<div data-headlines"
+	return out
+}
+
+// widgetSnippets are the front page's two ways to embed what it shows: the
+// script snippet, and the widget's URL for the iframe snippet.
+func widgetSnippets(base string, f news.Filter, query string) (script, widget string) {
+	script = "<div data-headlines"
 	for _, p := range []string{"country", "theme"} {
-		if v := query2Value(lr.filter, p); v != "" {
-			snippet += fmt.Sprintf(` data-%s="%s"`, p, v)
+		if v := query2Value(f, p); v != "" {
+			script += fmt.Sprintf(` data-%s="%s"`, p, v)
 		}
 	}
-	snippet += ` data-limit="5"></div>` + "\n" + `<script src="` + base + `/embed.js" async></script>`
+	script += ` data-limit="5"></div>` + "\n" + `<script src="` + base + `/embed.js" async></script>`
 	// The iframe snippet shows what the script snippet shows, in the
 	// size the oEmbed answer and the README give; the widget scrolls its
 	// list inside that box when the headlines are longer.
-	widget := base + widgetPath + query2
-	if query2 == "" {
+	widget = base + widgetPath + query
+	if query == "" {
 		widget += "?limit=5"
 	} else {
 		widget += "&limit=5"
 	}
-	total := 0
-	if page.Total != nil {
-		total = *page.Total
-	}
-	title := h.feedTitle(lr.filter)
-	return render(c, homePage, homeCSP, map[string]any{
-		"Title": title, "CSS": homeCSSv, "Filtered": len(query2) > 0,
-		"Countries": chips("country", page.Facets[news.FacetCountry], countryName),
-		"Themes":    chips("theme", page.Facets[news.FacetTheme], themeName),
-		"Items":     items, "Total": thousands(total), "Headlines": plural(total, "headline", "headlines"), "Query": query2,
-		"Snippet": snippet, "Widget": widget, "Older": older, "Paged": lr.cursor != "", "Newest": "/" + query2,
-		"IframeSnippet": iframeHTML(widget, widgetWidth, widgetHeight, title, ""),
-	})
+	return script, widget
 }
 
 // The size of the iframe widget in every snippet (front page, oEmbed).

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -63,7 +64,10 @@ func runServe(ctx context.Context, o *options) error {
 	}
 	logs := newLogBuffer(o.stderr)
 	defer func() { _ = logs.Flush() }()
-	go logs.flushEvery(ctx, 100*time.Millisecond)
+	flushCtx, stopFlush := context.WithCancel(ctx)
+	flushed := make(chan struct{})
+	go func() { defer close(flushed); logs.flushEvery(flushCtx, 100*time.Millisecond) }()
+	defer func() { stopFlush(); <-flushed }() // before the last Flush, on every return
 	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
 	st, err := o.open(false)
 	if err != nil {
@@ -111,13 +115,14 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, AllowedHosts: cfg.AllowedHosts, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
 		Build: buildInfo(st.Dialect(), version), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
-		Limits:         api.Limits{Public: api.Rate(cfg.RatePublic), Key: api.Rate(cfg.RateKey), AuthFail: api.Rate(cfg.RateAuthFail)},
+		Limits:         api.Limits{Public: cfg.RatePublic, Key: cfg.RateKey, AuthFail: cfg.RateAuthFail},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
 
 		// A keyed POST runs within the time to answer, and its key is held as long.
 		IdempotencyLease: cfg.WriteTimeout,
 		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
 	})
+	defer func() { _ = e.Close() }() // its background work, once the servers have stopped
 	srv := &http.Server{
 		Handler: e,
 		// Timeouts cut off clients that trickle a request in (slowloris) or
@@ -142,19 +147,33 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	log.Info("serving", "addr", cfg.Addr, "metrics_addr", cfg.MetricsAddr, "db", store.Redact(cfg.DB), "dialect", st.Dialect(), "docs", "/swagger/index.html")
 	select {
 	case err := <-errc:
+		for _, s := range servers {
+			_ = s.Close() // the others too: none outlives serve
+		}
 		return err
 	case <-ctx.Done():
 	}
 	log.Info("shutting down: draining in-flight requests")
-	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(sctx); err != nil {
-			return fmt.Errorf("shutdown: %w", err)
-		}
+	if err := shutdown(servers, cfg.ShutdownTimeout); err != nil {
+		return err
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// shutdown drains the servers' requests in flight for at most timeout,
+// then cuts those still running, so that none outlives serve.
+func shutdown(servers []*http.Server, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	var errs []error
+	for _, s := range servers {
+		if err := s.Shutdown(ctx); err != nil {
+			_ = s.Close()
+			errs = append(errs, fmt.Errorf("shutdown: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // loadDemo imports the demo headlines when the database has no articles

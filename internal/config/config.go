@@ -115,110 +115,151 @@ func Default() Config {
 // them, reporting every bad setting by its variable name.
 func Load(getenv func(string) string) (Config, error) {
 	c := Default()
-	var errs []error
-	str := func(name string, dst *string) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			*dst = v
-		}
-	}
-	dur := func(name string, dst *time.Duration) {
-		v := strings.TrimSpace(getenv(name))
-		if v == "" {
-			return
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("%s=%q: want a non-negative duration such as 30s", name, v))
-			return
-		}
-		*dst = d
-	}
-	str("HEADLINES_ADDR", &c.Addr)
-	str("HEADLINES_METRICS_ADDR", &c.MetricsAddr)
-	str("HEADLINES_DB", &c.DB)
-	str("HEADLINES_CURSOR_SECRET", &c.CursorSecret)
-	str("HEADLINES_BASE_URL", &c.BaseURL)
-	dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
-	dur("HEADLINES_CACHE_STALE", &c.CacheStale)
-	dur("HEADLINES_CACHE_POLL", &c.CachePoll)
-	dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
-	dur("HEADLINES_READ_HEADER_TIMEOUT", &c.HeaderTimeout)
-	dur("HEADLINES_READ_TIMEOUT", &c.ReadTimeout)
-	dur("HEADLINES_WRITE_TIMEOUT", &c.WriteTimeout)
-	dur("HEADLINES_IDLE_TIMEOUT", &c.IdleTimeout)
-	for _, o := range strings.Split(getenv("HEADLINES_CORS_ORIGINS"), ",") {
-		if o = strings.TrimSuffix(strings.TrimSpace(o), "/"); o == "" {
-			continue
-		}
-		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
-			errs = append(errs, fmt.Errorf("HEADLINES_CORS_ORIGINS: %q is not an origin such as https://cms.example.com", o))
-			continue
-		}
-		c.CORSOrigins = append(c.CORSOrigins, o)
-	}
-	for _, h := range strings.Split(getenv("HEADLINES_ALLOWED_HOSTS"), ",") {
-		if h = strings.ToLower(strings.TrimSpace(h)); h == "" {
-			continue
-		}
-		if !validHostName(h) {
-			errs = append(errs, fmt.Errorf("HEADLINES_ALLOWED_HOSTS: %q is not a host name such as api.example.com, .example.com (with subdomains) or [::1], without a port", h))
-			continue
-		}
-		c.AllowedHosts = append(c.AllowedHosts, h)
-	}
-	for _, r := range strings.Split(getenv("HEADLINES_DB_REPLICAS"), ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			c.Replicas = append(c.Replicas, r)
-		}
-	}
-	for _, k := range strings.Split(getenv("HEADLINES_API_KEYS"), ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.APIKeys = append(c.APIKeys, k)
-		}
-	}
-	boolean := func(name string, dst *bool) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			b, err := strconv.ParseBool(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: want true or false", name, v))
-			}
-			*dst = b
-		}
-	}
-	rate := func(name string, dst *Rate) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			r, err := ParseRate(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%w", name, err))
-				return
-			}
-			*dst = r
-		}
-	}
-	integer := func(name string, dst *int) {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: want a whole number", name, v))
-				return
-			}
-			*dst = n
-		}
-	}
-	integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
-	if strings.TrimSpace(getenv("HEADLINES_EXPENSIVE_TIMEOUT")) == "" && c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout {
+	s := &settings{getenv: getenv}
+	s.str("HEADLINES_ADDR", &c.Addr)
+	s.str("HEADLINES_METRICS_ADDR", &c.MetricsAddr)
+	s.str("HEADLINES_DB", &c.DB)
+	s.str("HEADLINES_CURSOR_SECRET", &c.CursorSecret)
+	s.str("HEADLINES_BASE_URL", &c.BaseURL)
+	s.dur("HEADLINES_CACHE_MAX_AGE", &c.CacheMaxAge)
+	s.dur("HEADLINES_CACHE_STALE", &c.CacheStale)
+	s.dur("HEADLINES_CACHE_POLL", &c.CachePoll)
+	s.dur("HEADLINES_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	s.dur("HEADLINES_READ_HEADER_TIMEOUT", &c.HeaderTimeout)
+	s.dur("HEADLINES_READ_TIMEOUT", &c.ReadTimeout)
+	s.dur("HEADLINES_WRITE_TIMEOUT", &c.WriteTimeout)
+	s.dur("HEADLINES_IDLE_TIMEOUT", &c.IdleTimeout)
+	c.CORSOrigins = s.origins("HEADLINES_CORS_ORIGINS")
+	c.AllowedHosts = s.hosts("HEADLINES_ALLOWED_HOSTS")
+	c.Replicas = s.list("HEADLINES_DB_REPLICAS")
+	c.APIKeys = s.list("HEADLINES_API_KEYS")
+	s.integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
+	if s.get("HEADLINES_EXPENSIVE_TIMEOUT") == "" && c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout {
 		// Left unset under a short write timeout, the limit follows it, so
 		// that the 503 is written before the server gives up on the answer.
 		c.ExpensiveTimeout = c.WriteTimeout / 2
 	}
-	dur("HEADLINES_EXPENSIVE_TIMEOUT", &c.ExpensiveTimeout)
-	rate("HEADLINES_RATE_PUBLIC", &c.RatePublic)
-	rate("HEADLINES_RATE_KEY", &c.RateKey)
-	rate("HEADLINES_RATE_AUTH_FAIL", &c.RateAuthFail)
-	for _, p := range strings.Split(getenv("HEADLINES_TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p == "" {
+	s.dur("HEADLINES_EXPENSIVE_TIMEOUT", &c.ExpensiveTimeout)
+	s.rate("HEADLINES_RATE_PUBLIC", &c.RatePublic)
+	s.rate("HEADLINES_RATE_KEY", &c.RateKey)
+	s.rate("HEADLINES_RATE_AUTH_FAIL", &c.RateAuthFail)
+	c.TrustedProxies = s.proxies("HEADLINES_TRUSTED_PROXIES")
+	s.boolean("HEADLINES_NO_DEMO", &c.NoDemo)
+	s.boolean("HEADLINES_RESPONSE_CACHE", &c.ResponseCache)
+	s.boolean("HEADLINES_REQUIRE_IF_MATCH", &c.RequireIfMatch)
+	if err := c.Validate(); err != nil {
+		s.errs = append(s.errs, err)
+	}
+	return c, errors.Join(s.errs...)
+}
+
+// settings reads the HEADLINES_* variables through getenv, keeping every
+// one that is bad; a setting left unset or blank keeps its default.
+type settings struct {
+	getenv func(string) string
+	errs   []error
+}
+
+func (s *settings) get(name string) string { return strings.TrimSpace(s.getenv(name)) }
+
+func (s *settings) str(name string, dst *string) {
+	if v := s.get(name); v != "" {
+		*dst = v
+	}
+}
+
+func (s *settings) dur(name string, dst *time.Duration) {
+	v := s.get(name)
+	if v == "" {
+		return
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		s.errs = append(s.errs, fmt.Errorf("%s=%q: want a non-negative duration such as 30s", name, v))
+		return
+	}
+	*dst = d
+}
+
+func (s *settings) boolean(name string, dst *bool) {
+	if v := s.get(name); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: want true or false", name, v))
+		}
+		*dst = b
+	}
+}
+
+func (s *settings) integer(name string, dst *int) {
+	if v := s.get(name); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%q: want a whole number", name, v))
+			return
+		}
+		*dst = n
+	}
+}
+
+func (s *settings) rate(name string, dst *Rate) {
+	if v := s.get(name); v != "" {
+		r, err := ParseRate(v)
+		if err != nil {
+			s.errs = append(s.errs, fmt.Errorf("%s=%w", name, err))
+			return
+		}
+		*dst = r
+	}
+}
+
+// list reads a comma-separated list, without blank items.
+func (s *settings) list(name string) []string {
+	var out []string
+	for _, v := range strings.Split(s.getenv(name), ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// origins reads web origins such as https://cms.example.com.
+func (s *settings) origins(name string) []string {
+	var out []string
+	for _, o := range s.list(name) {
+		o = strings.TrimSuffix(o, "/")
+		if o == "" {
 			continue
 		}
+		if u, err := url.Parse(o); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			s.errs = append(s.errs, fmt.Errorf("%s: %q is not an origin such as https://cms.example.com", name, o))
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// hosts reads host names, in lower case (see validHostName).
+func (s *settings) hosts(name string) []string {
+	var out []string
+	for _, h := range s.list(name) {
+		h = strings.ToLower(h)
+		if !validHostName(h) {
+			s.errs = append(s.errs, fmt.Errorf("%s: %q is not a host name such as api.example.com, .example.com (with subdomains) or [::1], without a port", name, h))
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// proxies reads addresses and CIDR ranges; an address alone is its own
+// range (/32 or /128).
+func (s *settings) proxies(name string) []*net.IPNet {
+	var out []*net.IPNet
+	for _, p := range s.list(name) {
 		if !strings.Contains(p, "/") {
 			if ip := net.ParseIP(p); ip != nil && ip.To4() != nil {
 				p += "/32"
@@ -228,18 +269,12 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 		_, n, err := net.ParseCIDR(p)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("HEADLINES_TRUSTED_PROXIES: %q is not an address or CIDR range", p))
+			s.errs = append(s.errs, fmt.Errorf("%s: %q is not an address or CIDR range", name, p))
 			continue
 		}
-		c.TrustedProxies = append(c.TrustedProxies, n)
+		out = append(out, n)
 	}
-	boolean("HEADLINES_NO_DEMO", &c.NoDemo)
-	boolean("HEADLINES_RESPONSE_CACHE", &c.ResponseCache)
-	boolean("HEADLINES_REQUIRE_IF_MATCH", &c.RequireIfMatch)
-	if err := c.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	return c, errors.Join(errs...)
+	return out
 }
 
 // Validate reports settings that cannot work together.

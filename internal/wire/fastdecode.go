@@ -30,64 +30,10 @@ func decodeInputFast(b []byte) (in ArticleInput, ok bool) {
 	}
 	for {
 		key, ok := p.str()
-		if !ok || !p.skip(':') || slices.Contains(seen, key) {
-			return in, false
-		}
-		// Each known key is a string, a string or null, or a list of
-		// strings or null.
-		var str *string
-		var strOrNull **string
-		var list **[]string
-		switch key {
-		case "title":
-			str = &in.Title
-		case "summary":
-			str = &in.Summary
-		case "body":
-			str = &in.Body
-		case "source":
-			str = &in.Source
-		case "section":
-			str = &in.Section
-		case "language":
-			str = &in.Language
-		case "status":
-			str = &in.Status
-		case "url":
-			strOrNull = &in.URL
-		case "image_url":
-			strOrNull = &in.ImageURL
-		case "author":
-			strOrNull = &in.Author
-		case "published_at":
-			strOrNull = &in.PublishedAt
-		case "countries":
-			list = &in.Countries
-		case "themes":
-			list = &in.Themes
-		default:
+		if !ok || !p.skip(':') || slices.Contains(seen, key) || !p.member(&in, key) {
 			return in, false
 		}
 		seen = append(seen, key)
-		switch {
-		case str != nil:
-			if *str, ok = p.str(); !ok {
-				return in, false
-			}
-		case p.null():
-		case strOrNull != nil:
-			s, ok := p.str()
-			if !ok {
-				return in, false
-			}
-			*strOrNull = &s
-		default:
-			l, ok := p.strs()
-			if !ok {
-				return in, false
-			}
-			*list = &l
-		}
 		switch p.next() {
 		case ',':
 		case '}':
@@ -96,6 +42,65 @@ func decodeInputFast(b []byte) (in ArticleInput, ok bool) {
 			return in, false
 		}
 	}
+}
+
+// member reads the value of in's member key: false for a key ArticleInput
+// does not have, or a value of another kind than the member takes.
+func (p *fastParser) member(in *ArticleInput, key string) bool {
+	str, strOrNull, list := in.field(key)
+	switch {
+	case str != nil:
+		var ok bool
+		*str, ok = p.str()
+		return ok
+	case strOrNull == nil && list == nil:
+		return false
+	case p.null():
+		return true
+	case strOrNull != nil:
+		s, ok := p.str()
+		*strOrNull = &s
+		return ok
+	default:
+		l, ok := p.strs()
+		*list = &l
+		return ok
+	}
+}
+
+// field is where the value of member key goes: a string, a string or
+// null, or a list of strings or null; all nil for a key ArticleInput does
+// not have.
+func (in *ArticleInput) field(key string) (str *string, strOrNull **string, list **[]string) {
+	switch key {
+	case "title":
+		return &in.Title, nil, nil
+	case "summary":
+		return &in.Summary, nil, nil
+	case "body":
+		return &in.Body, nil, nil
+	case "source":
+		return &in.Source, nil, nil
+	case "section":
+		return &in.Section, nil, nil
+	case "language":
+		return &in.Language, nil, nil
+	case "status":
+		return &in.Status, nil, nil
+	case "url":
+		return nil, &in.URL, nil
+	case "image_url":
+		return nil, &in.ImageURL, nil
+	case "author":
+		return nil, &in.Author, nil
+	case "published_at":
+		return nil, &in.PublishedAt, nil
+	case "countries":
+		return nil, nil, &in.Countries
+	case "themes":
+		return nil, nil, &in.Themes
+	}
+	return nil, nil, nil
 }
 
 // fastParser reads the JSON that decodeInputFast accepts.
