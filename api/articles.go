@@ -48,8 +48,7 @@ import (
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Router			/v1/articles [get]
 func (h *handlers) listArticles(c echo.Context) error {
-	ctx := c.Request().Context()
-	lr, err := parseList(ctx, c.QueryParams(), listParams, h.vocab, h.cursors, isEditor(c))
+	lr, err := parseList(c.QueryParams(), listParams, h.vocab.Vocabulary(), h.cursors, isEditor(c))
 	if err != nil {
 		return err
 	}

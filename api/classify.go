@@ -89,17 +89,14 @@ func (h *handlers) classify(c echo.Context) error {
 	if err := p.Err(news.EValidation, "the text has invalid fields"); err != nil {
 		return err
 	}
-	ctx := c.Request().Context()
-	found, err := h.vocab.Classify(ctx, in.Title, in.Summary, in.Body)
-	if err != nil {
-		return err
-	}
+	v := h.vocab.Vocabulary()
+	found := v.Classify(in.Title, in.Summary, in.Body)
 	out := Classification{Countries: []CountrySuggestion{}, Themes: []ThemeSuggestion{}}
 	for _, s := range found.Countries {
-		out.Countries = append(out.Countries, CountrySuggestion{Code: s.Key, Name: h.vocab.CountryName(s.Key), Matched: s.Words})
+		out.Countries = append(out.Countries, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: s.Words})
 	}
 	for _, s := range found.Themes {
-		out.Themes = append(out.Themes, ThemeSuggestion{Slug: s.Key, Name: h.vocab.ThemeName(ctx, s.Key), Matched: s.Words})
+		out.Themes = append(out.Themes, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: s.Words})
 	}
 	return c.JSON(http.StatusOK, out)
 }

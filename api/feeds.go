@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"encoding/xml"
 	"html"
@@ -17,15 +16,14 @@ import (
 )
 
 // namers return the display names of country codes and theme slugs, from
-// the cached vocabulary (no article counts), or the code itself when the
-// vocabulary cannot say.
-func (h *handlers) namers(ctx context.Context) (country, theme func(string) string) {
-	theme = func(slug string) string { return h.vocab.ThemeName(ctx, slug) }
-	return h.vocab.CountryName, theme
+// the vocabulary snapshot, or the code itself when it does not know it.
+func (h *handlers) namers() (country, theme func(string) string) {
+	v := h.vocab.Vocabulary()
+	return v.CountryName, v.ThemeName
 }
 
 // feedTitle describes a filter for people: "Headlines: Russia · sanctions".
-func (h *handlers) feedTitle(ctx context.Context, f news.Filter) string {
+func (h *handlers) feedTitle(f news.Filter) string {
 	var parts []string
 	names := func(codes []string, name func(string) string, sep string) string {
 		out := make([]string, len(codes))
@@ -34,7 +32,7 @@ func (h *handlers) feedTitle(ctx context.Context, f news.Filter) string {
 		}
 		return strings.Join(out, sep)
 	}
-	country, theme := h.namers(ctx)
+	country, theme := h.namers()
 	add := func(s string) {
 		if s != "" {
 			parts = append(parts, s)
@@ -95,8 +93,7 @@ const (
 
 // feed builds the feed of the newest articles matching the request's filter.
 func (h *handlers) feed(c echo.Context) (*feed, error) {
-	ctx := c.Request().Context()
-	lr, err := parseList(ctx, c.QueryParams(), filterParams, h.vocab, h.cursors, isEditor(c))
+	lr, err := parseList(c.QueryParams(), filterParams, h.vocab.Vocabulary(), h.cursors, isEditor(c))
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +103,7 @@ func (h *handlers) feed(c echo.Context) (*feed, error) {
 	}
 	base := baseURL(c)
 	f := &feed{
-		title:       h.feedTitle(ctx, lr.filter),
+		title:       h.feedTitle(lr.filter),
 		description: feedDescription,
 		self:        base + c.Request().URL.RequestURI(),
 		home:        base + homeQuery(lr.filter),
@@ -395,7 +392,7 @@ func (h *handlers) atomFeed(c echo.Context) error {
 		return err
 	}
 	base := baseURL(c)
-	country, theme := h.namers(c.Request().Context())
+	country, theme := h.namers()
 	// An Atom feed names an author unless every entry does: the creator
 	// all entries share, or this service.
 	author := f.author

@@ -117,7 +117,7 @@ func TestIdempotencyTakeover(t *testing.T) {
 		draft := func(title string) news.Draft {
 			t.Helper()
 			d := news.Draft{Title: title, Countries: []string{"KP"}}
-			if err := d.Normalize(ctx, e.store); err != nil {
+			if err := d.Normalize(e.store.Vocabulary()); err != nil {
 				t.Fatal(err)
 			}
 			return d
@@ -190,7 +190,7 @@ func TestIdempotentWritesRace(t *testing.T) {
 		ctx := context.Background()
 		for n, url := range []string{"", "https://example.com/raced"} {
 			d := news.Draft{Title: "Raced story " + strconv.Itoa(n), URL: url, Countries: []string{"KP"}}
-			if err := d.Normalize(ctx, e.store); err != nil {
+			if err := d.Normalize(e.store.Vocabulary()); err != nil {
 				t.Fatal(err)
 			}
 			o := news.Once{Principal: news.KeyDigest(editorKey), Key: "raced-" + strconv.Itoa(n)}

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -60,30 +59,78 @@ type listRequest struct {
 
 // parseList parses and bounds every list parameter in one place. Unknown,
 // repeated, empty and contradictory parameters are errors naming the
-// parameter; countries and themes are resolved through r.
-func parseList(ctx context.Context, query url.Values, allowed map[string]listParam, r news.Resolver, cc cursorCodec, drafts bool) (listRequest, error) {
+// parameter; countries and themes are resolved against the vocabulary
+// snapshot v, in memory.
+func parseList(query url.Values, allowed map[string]listParam, v *news.Vocabulary, cc cursorCodec, drafts bool) (listRequest, error) {
 	// WithDrafts is part of the query a cursor belongs to, so it is set
 	// before the cursor is read.
 	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit, WithDrafts: drafts}, fields: wire.ListFields}
 	f := &lr.filter
-	values := map[string][]string{}
+	values, err := splitValues(query, allowed)
+	if err != nil {
+		return lr, err
+	}
+	if err := values.resolveTags(v, f); err != nil {
+		return lr, err
+	}
+	if err := values.search(f); err != nil {
+		return lr, err
+	}
+	if err := values.dates(f); err != nil {
+		return lr, err
+	}
+	values.exact(f)
+	if err := values.order(f); err != nil {
+		return lr, err
+	}
+	if err := values.shape(&lr); err != nil {
+		return lr, err
+	}
+	if c, ok := values.one("cursor"); ok {
+		after, err := cc.decode(c, *f)
+		if err != nil {
+			return lr, err
+		}
+		f.After = &after
+		lr.cursor = c
+	}
+	return lr, nil
+}
+
+// listValues are a list query's values by parameter, comma-separated
+// lists split into their items.
+type listValues map[string][]string
+
+// one returns the value of a parameter given once.
+func (values listValues) one(name string) (string, bool) {
+	v, ok := values[name]
+	if !ok {
+		return "", false
+	}
+	return v[0], true
+}
+
+// splitValues checks every parameter against allowed and every value for
+// what no parameter accepts, and splits the lists.
+func splitValues(query url.Values, allowed map[string]listParam) (listValues, error) {
+	values := listValues{}
 	for name, vals := range query {
 		spec, ok := allowed[name]
 		if !ok {
-			return lr, unknownParam(name, paramNames(allowed))
+			return nil, unknownParam(name, paramNames(allowed))
 		}
 		if len(vals) > 1 && !spec.csv {
-			return lr, news.FieldErrorf(news.EInvalid, name, "may be given only once")
+			return nil, news.FieldErrorf(news.EInvalid, name, "may be given only once")
 		}
 		for _, v := range vals {
 			if !utf8.ValidString(v) {
-				return lr, news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
+				return nil, news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
 			}
 			if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-				return lr, news.FieldErrorf(news.EInvalid, name, "must not contain control characters")
+				return nil, news.FieldErrorf(news.EInvalid, name, "must not contain control characters")
 			}
 			if strings.TrimSpace(v) == "" {
-				return lr, news.FieldErrorf(news.EInvalid, name, "must not be empty")
+				return nil, news.FieldErrorf(news.EInvalid, name, "must not be empty")
 			}
 			if !spec.csv {
 				values[name] = append(values[name], v)
@@ -92,140 +139,140 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 			for _, item := range strings.Split(v, ",") {
 				item = strings.TrimSpace(item)
 				if item == "" {
-					return lr, news.FieldErrorf(news.EInvalid, name, "has an empty item in %q", v)
+					return nil, news.FieldErrorf(news.EInvalid, name, "has an empty item in %q", v)
 				}
 				values[name] = append(values[name], item)
 			}
 		}
 	}
-	one := func(name string) (string, bool) {
-		v, ok := values[name]
-		if !ok {
-			return "", false
-		}
-		return v[0], true
-	}
-	resolveCountries := func(name string) ([]string, error) {
-		var out []string
-		for _, v := range values[name] {
-			code, ok := r.ResolveCountry(v)
-			if !ok {
-				return nil, news.FieldErrorf(news.EInvalid, name, "unknown country %q; use an ISO 3166-1 code, an English name or an alias (see /v1/countries)", v)
-			}
-			out = appendUnique(out, code)
-		}
-		return out, nil
-	}
-	resolveThemes := func(name string) ([]string, error) {
-		var out []string
-		for _, v := range values[name] {
-			slug, ok, err := r.ResolveTheme(ctx, v)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return nil, news.FieldErrorf(news.EInvalid, name, "unknown theme %q (see /v1/themes)", v)
-			}
-			out = appendUnique(out, slug)
-		}
-		return out, nil
-	}
-	var err error
+	return values, nil
+}
+
+// resolveTags resolves the country and theme parameters against v.
+func (values listValues) resolveTags(v *news.Vocabulary, f *news.Filter) error {
 	for _, p := range []struct {
-		name string
-		dst  *[]string
-		res  func(string) ([]string, error)
+		name    string
+		dst     *[]string
+		resolve func(string) (string, bool)
+		unknown string
 	}{
-		{"country", &f.Countries, resolveCountries}, {"country_all", &f.CountriesAll, resolveCountries},
-		{"country_not", &f.CountriesNot, resolveCountries}, {"theme", &f.Themes, resolveThemes},
-		{"theme_all", &f.ThemesAll, resolveThemes}, {"theme_not", &f.ThemesNot, resolveThemes},
+		{"country", &f.Countries, v.Country, countryHint}, {"country_all", &f.CountriesAll, v.Country, countryHint},
+		{"country_not", &f.CountriesNot, v.Country, countryHint}, {"theme", &f.Themes, v.Theme, themeHint},
+		{"theme_all", &f.ThemesAll, v.Theme, themeHint}, {"theme_not", &f.ThemesNot, v.Theme, themeHint},
 	} {
-		if *p.dst, err = p.res(p.name); err != nil {
-			return lr, err
+		for _, name := range values[p.name] {
+			key, ok := p.resolve(name)
+			if !ok {
+				return news.FieldErrorf(news.EInvalid, p.name, p.unknown, name)
+			}
+			*p.dst = appendUnique(*p.dst, key)
 		}
 	}
-	if q, ok := one("q"); ok {
-		if len(q) > maxQueryLength {
-			return lr, news.FieldErrorf(news.EInvalid, "q", "must be at most %d bytes", maxQueryLength)
-		}
-		if f.Query = parseSearch(q); len(f.Query) == 0 {
-			return lr, news.FieldErrorf(news.EInvalid, "q", "has no words to search for")
-		}
-		if err := boundSearch(f.Query); err != nil {
-			return lr, err
-		}
+	return nil
+}
+
+// The messages for an unknown country or theme.
+const (
+	countryHint = "unknown country %q; use an ISO 3166-1 code, an English name or an alias (see /v1/countries)"
+	themeHint   = "unknown theme %q (see /v1/themes)"
+)
+
+// search reads q.
+func (values listValues) search(f *news.Filter) error {
+	q, ok := values.one("q")
+	if !ok {
+		return nil
 	}
+	if len(q) > maxQueryLength {
+		return news.FieldErrorf(news.EInvalid, "q", "must be at most %d bytes", maxQueryLength)
+	}
+	if f.Query = parseSearch(q); len(f.Query) == 0 {
+		return news.FieldErrorf(news.EInvalid, "q", "has no words to search for")
+	}
+	return boundSearch(f.Query)
+}
+
+// dates reads since and until.
+func (values listValues) dates(f *news.Filter) error {
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
-		if v, ok := one(p.name); ok {
+		if v, ok := values.one(p.name); ok {
 			t, ok := wire.ParseTime(v)
 			if !ok {
-				return lr, news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v)
+				return news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v)
 			}
 			*p.dst = &t
 		}
 	}
 	if f.Since != nil && f.Until != nil && !f.Since.Before(*f.Until) {
-		return lr, news.FieldErrorf(news.EInvalid, "until", "must be later than since")
+		return news.FieldErrorf(news.EInvalid, "until", "must be later than since")
 	}
+	return nil
+}
+
+// exact reads source, section and language, matched as given.
+func (values listValues) exact(f *news.Filter) {
 	for _, p := range []struct {
 		name string
 		dst  **string
 	}{{"source", &f.Source}, {"section", &f.Section}, {"language", &f.Language}} {
-		if v, ok := one(p.name); ok {
+		if v, ok := values.one(p.name); ok {
 			*p.dst = &v
 		}
 	}
-	if v, ok := one("sort"); ok {
+}
+
+// order reads sort and limit.
+func (values listValues) order(f *news.Filter) error {
+	if v, ok := values.one("sort"); ok {
 		switch s := news.Sort(v); s {
 		case news.SortNewest, news.SortOldest, news.SortRelevance:
 			f.Sort = s
 		default:
-			return lr, news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q%s", v,
+			return news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q%s", v,
 				suggestion(v, []string{string(news.SortNewest), string(news.SortOldest), string(news.SortRelevance)}))
 		}
 	}
 	if f.Sort == news.SortRelevance && len(f.Query) == 0 {
-		return lr, news.FieldErrorf(news.EInvalid, "sort", "relevance needs a search: add q")
+		return news.FieldErrorf(news.EInvalid, "sort", "relevance needs a search: add q")
 	}
-	if v, ok := one("limit"); ok {
+	if v, ok := values.one("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > news.MaxLimit {
-			return lr, news.FieldErrorf(news.EInvalid, "limit", "must be a whole number from 1 to %d, got %q", news.MaxLimit, v)
+			return news.FieldErrorf(news.EInvalid, "limit", "must be a whole number from 1 to %d, got %q", news.MaxLimit, v)
 		}
 		f.Limit = n
 	}
+	return nil
+}
+
+// shape reads fields, include_total and facets: what the answer holds.
+func (values listValues) shape(lr *listRequest) error {
+	f := &lr.filter
 	if names, ok := values["fields"]; ok {
+		var err error
 		if lr.fields, err = parseFields(names); err != nil {
-			return lr, err
+			return err
 		}
 		f.WithBody = lr.fields&wire.BodyField != 0
 	}
-	if v, ok := one("include_total"); ok {
+	if v, ok := values.one("include_total"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return lr, news.FieldErrorf(news.EInvalid, "include_total", "must be true or false, got %q", v)
+			return news.FieldErrorf(news.EInvalid, "include_total", "must be true or false, got %q", v)
 		}
 		f.IncludeTotal = b
 	}
 	for _, v := range values["facets"] {
 		if v != news.FacetCountry && v != news.FacetTheme {
-			return lr, news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q%s", v,
+			return news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q%s", v,
 				suggestion(v, []string{news.FacetCountry, news.FacetTheme}))
 		}
 		f.Facets = appendUnique(f.Facets, v)
 	}
-	if v, ok := one("cursor"); ok {
-		c, err := cc.decode(v, *f)
-		if err != nil {
-			return lr, err
-		}
-		f.After = &c
-		lr.cursor = v
-	}
-	return lr, nil
+	return nil
 }
 
 func appendUnique(list []string, v string) []string {

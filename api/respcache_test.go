@@ -46,7 +46,7 @@ func TestResponseCache(t *testing.T) {
 	}
 	// A write made elsewhere (another instance, an import) shows after a poll.
 	d := news.Draft{Title: "Written by another instance", Countries: []string{"RU"}, PublishedAt: time.Date(2025, 7, 6, 0, 0, 0, 0, time.UTC)}
-	if err := d.Normalize(context.Background(), st); err != nil {
+	if err := d.Normalize(st.Vocabulary()); err != nil {
 		t.Fatal(err)
 	}
 	e.do(req{path: path}) // warm

@@ -135,8 +135,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 		query = cloneQuery(query)
 		query.Del("style")
 	}
-	ctx := c.Request().Context()
-	lr, err := parseList(ctx, query, widgetParams, h.vocab, h.cursors, false)
+	lr, err := parseList(query, widgetParams, h.vocab.Vocabulary(), h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -158,7 +157,7 @@ func (h *handlers) embedHeadlines(c echo.Context) error {
 		widgetURL += "?" + q
 	}
 	return render(c, widgetPage, widgetCSP, map[string]any{
-		"Title": h.feedTitle(ctx, lr.filter), "Style": style, "CSS": widgetCSSv, "Items": items, "More": more, "MoreText": "More headlines",
+		"Title": h.feedTitle(lr.filter), "Style": style, "CSS": widgetCSSv, "Items": items, "More": more, "MoreText": "More headlines",
 		"OEmbed": baseURL(c) + "/oembed?url=" + url.QueryEscape(widgetURL),
 	})
 }
@@ -292,7 +291,6 @@ func (h *handlers) oembed(c echo.Context) error {
 	if errors.As(checkQuery(u.RawQuery), &qerr) {
 		return news.FieldErrorf(news.EInvalid, "url", "the widget URL's query: %s", qerr.Message)
 	}
-	ctx := c.Request().Context()
 	// The widget page ignores tracking parameters, and so does its oEmbed:
 	// the iframe it hands out carries none.
 	uq := withoutTracking(u.Query())
@@ -301,11 +299,11 @@ func (h *handlers) oembed(c echo.Context) error {
 		src += "?" + enc
 	}
 	uq.Del("style") // uq is this request's own copy
-	lr, err := parseList(ctx, uq, filterParams, h.vocab, h.cursors, false)
+	lr, err := parseList(uq, filterParams, h.vocab.Vocabulary(), h.cursors, false)
 	if err != nil {
 		return news.Errorf(news.ENotFound, "no widget of this server at %q: %v", raw, err)
 	}
-	title := h.feedTitle(ctx, lr.filter)
+	title := h.feedTitle(lr.filter)
 	return c.JSON(http.StatusOK, OEmbed{
 		Version: "1.0", Type: "rich", Title: title, ProviderName: "headlines", ProviderURL: base.Scheme + "://" + base.Host + "/",
 		HTML:  iframeHTML(src, width, height, title, ` loading="lazy"`),
@@ -379,9 +377,8 @@ type chip struct {
 //	@Failure		503		{string}	string		"busy with expensive reads, or the database is unavailable: an HTML page; Retry-After says when to try again"
 //	@Router			/ [get]
 func (h *handlers) home(c echo.Context) error {
-	ctx := c.Request().Context()
 	query := withoutTracking(c.QueryParams())
-	lr, err := parseList(ctx, query, homeParams, h.vocab, h.cursors, false)
+	lr, err := parseList(query, homeParams, h.vocab.Vocabulary(), h.cursors, false)
 	if err != nil {
 		return err
 	}
@@ -391,7 +388,7 @@ func (h *handlers) home(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	countryName, themeName := h.namers(ctx)
+	countryName, themeName := h.namers()
 	items := make([]item, len(page.Articles))
 	for i, a := range page.Articles {
 		items[i] = h.pageItem(c, a)
@@ -406,7 +403,7 @@ func (h *handlers) home(c echo.Context) error {
 	if page.Total != nil {
 		total = *page.Total
 	}
-	title := h.feedTitle(ctx, lr.filter)
+	title := h.feedTitle(lr.filter)
 	return render(c, homePage, homeCSP, map[string]any{
 		"Title": title, "CSS": homeCSSv, "Filtered": len(query2) > 0,
 		"Countries": chips(lr.filter, "country", page.Facets[news.FacetCountry], countryName),
@@ -543,7 +540,7 @@ func (h *handlers) articleHTML(c echo.Context) error {
 		return err
 	}
 	base := baseURL(c)
-	countryName, themeName := h.namers(ctx)
+	countryName, themeName := h.namers()
 	var tags []tag
 	for _, code := range a.Countries {
 		tags = append(tags, tag{Label: countryName(code), Href: "/?country=" + url.QueryEscape(code)})

@@ -1,7 +1,6 @@
 package news
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -146,48 +145,27 @@ func (d Draft) Matches(a Article) bool {
 		d.AutoCountries == a.AutoCountries && d.AutoThemes == a.AutoThemes
 }
 
-// Resolver turns the names users write into vocabulary keys: country codes
-// and theme slugs. ok is false for unknown names.
-type Resolver interface {
-	ResolveCountry(name string) (code string, ok bool)
-	ResolveTheme(ctx context.Context, name string) (slug string, ok bool, err error)
-	// Classify is the automatic tagger: the countries and themes a text is
-	// about, with the words that matched.
-	Classify(ctx context.Context, title, summary, body string) (Suggestions, error)
-}
-
-// Suggestion is a country code or theme slug the automatic tagger finds in
-// a text, with the words of the text that matched, as written.
-type Suggestion struct {
-	Key   string
-	Words []string
-}
-
-// Suggestions are the automatic tagger's findings, in order of first
-// appearance in the text.
-type Suggestions struct {
-	Countries, Themes []Suggestion
-}
-
-// Keys returns the keys of list, at most max of them.
-func Keys(list []Suggestion, max int) []string {
-	out := make([]string, 0, min(len(list), max))
-	for _, s := range list[:min(len(list), max)] {
-		out = append(out, s.Key)
-	}
-	return out
-}
-
 var (
 	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 	languagePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
 )
 
 // Normalize trims and checks every field of d, resolves country and theme
-// names through r, fills defaults (language "en", status published), and returns an EValidation *Error listing every failing
-// field. The field names are those of the JSON contract.
-func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
+// names against v, fills defaults (language "en", status published) and
+// the lists left to the automatic tagger, and returns an EValidation
+// *Error listing every failing field. The field names are those of the
+// JSON contract.
+func (d *Draft) Normalize(v *Vocabulary) error {
 	var p Problems
+	d.normalizeText(&p)
+	d.normalizeLinks(&p)
+	d.normalizeMeta(&p)
+	d.normalizeTags(v, &p)
+	return p.Err(EValidation, "the article has invalid fields")
+}
+
+// normalizeText checks the title, summary and body.
+func (d *Draft) normalizeText(p *Problems) {
 	d.Title = strings.TrimSpace(d.Title)
 	switch n := utf8.RuneCountInString(d.Title); {
 	case n == 0:
@@ -211,6 +189,10 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 			p.Add(f.name, "%s", msg)
 		}
 	}
+}
+
+// normalizeLinks checks the URLs, the source and the author.
+func (d *Draft) normalizeLinks(p *Problems) {
 	var msg string
 	if d.URL, msg = canonicalURL(d.URL); msg != "" {
 		p.Add("url", "%s", msg)
@@ -227,6 +209,11 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 			p.Add(f.name, "must not contain control characters")
 		}
 	}
+}
+
+// normalizeMeta checks the section, language, status and publication
+// time, and fills their defaults.
+func (d *Draft) normalizeMeta(p *Problems) {
 	d.Section = strings.TrimSpace(d.Section)
 	if d.Section != "" && (len(d.Section) > MaxShortText || !slugPattern.MatchString(d.Section)) {
 		p.Add("section", "must be a lower-case slug such as foreign-relations")
@@ -249,11 +236,14 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 	if !d.PublishedAt.IsZero() {
 		d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
 	}
+}
+
+// normalizeTags fills the lists left to the automatic tagger, then
+// resolves every country and theme name against v. The tagger reads the
+// text as normalizeText left it.
+func (d *Draft) normalizeTags(v *Vocabulary, p *Problems) {
 	if d.AutoCountries || d.AutoThemes {
-		found, err := r.Classify(ctx, d.Title, d.Summary, d.Body)
-		if err != nil {
-			return err
-		}
+		found := v.Classify(d.Title, d.Summary, d.Body)
 		if d.AutoCountries {
 			d.Countries = Keys(found.Countries, MaxCountries)
 		}
@@ -261,38 +251,22 @@ func (d *Draft) Normalize(ctx context.Context, r Resolver) error {
 			d.Themes = Keys(found.Themes, MaxThemes)
 		}
 	}
-
-	codes, bad := resolveAll(d.Countries, MaxCountries, "countries", &p, func(s string) (string, bool, error) {
-		c, ok := r.ResolveCountry(s)
-		return c, ok, nil
-	})
-	if bad == nil {
-		d.Countries = codes
-	}
-	slugs, err := resolveAll(d.Themes, MaxThemes, "themes", &p, func(s string) (string, bool, error) {
-		return r.ResolveTheme(ctx, s)
-	})
-	if err != nil {
-		return err
-	}
-	d.Themes = slugs
-	return p.Err(EValidation, "the article has invalid fields")
+	d.Countries = resolveAll(d.Countries, MaxCountries, "countries", p, v.Country)
+	d.Themes = resolveAll(d.Themes, MaxThemes, "themes", p, v.Theme)
 }
 
 // resolveAll resolves each name, reporting unknown names, duplicates and an
-// over-long list under field. It returns the resolved keys, sorted.
-func resolveAll(names []string, max int, field string, p *Problems, resolve func(string) (string, bool, error)) ([]string, error) {
+// over-long list under field. It returns the resolved keys, sorted (nil
+// for an over-long list).
+func resolveAll(names []string, max int, field string, p *Problems, resolve func(string) (string, bool)) []string {
 	if len(names) > max {
 		p.Add(field, "must hold at most %d values, got %d", max, len(names))
-		return nil, nil
+		return nil
 	}
 	out := make([]string, 0, len(names))
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
-		key, ok, err := resolve(n)
-		if err != nil {
-			return nil, err
-		}
+		key, ok := resolve(n)
 		if !ok {
 			p.Add(field, "unknown value %q", n)
 			continue
@@ -305,7 +279,7 @@ func resolveAll(names []string, max int, field string, p *Problems, resolve func
 		out = append(out, key)
 	}
 	slices.Sort(out)
-	return out, nil
+	return out
 }
 
 // NormalizeNewlines returns s with every CRLF and lone CR turned into LF,

@@ -1,7 +1,6 @@
 package news
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -9,43 +8,34 @@ import (
 	"time"
 )
 
-type fakeVocab struct{}
-
-func (fakeVocab) ResolveCountry(name string) (string, bool) {
-	code, ok := map[string]string{"ru": "RU", "russia": "RU", "kp": "KP", "dprk": "KP"}[NameKey(name)]
-	return code, ok
-}
-
-func (fakeVocab) ResolveTheme(_ context.Context, name string) (string, bool, error) {
-	slug, ok := map[string]string{"troops": "troops", "military": "troops", "trade": "trade"}[NameKey(name)]
-	return slug, ok, nil
-}
-
-// Classify finds RU in a text that names Moscow and troops where it says
-// soldiers: enough to see what Normalize does with the findings.
-func (fakeVocab) Classify(_ context.Context, title, summary, body string) (Suggestions, error) {
-	var s Suggestions
-	text := title + " " + summary + " " + body
-	if strings.Contains(text, "Moscow") {
-		s.Countries = append(s.Countries, Suggestion{Key: "RU", Words: []string{"Moscow"}})
-	}
-	if strings.Contains(text, "soldiers") {
-		s.Themes = append(s.Themes, Suggestion{Key: "troops", Words: []string{"soldiers"}})
-	}
-	return s, nil
-}
+// testVocab knows two countries and two themes, with aliases; its tagger
+// finds RU in a text that names Moscow and troops where it says soldiers:
+// enough to see what Normalize does with the findings.
+var testVocab = NewVocabulary(
+	[]Country{{Code: "RU", Name: "Russia"}, {Code: "KP", Name: "North Korea", Aliases: []string{"DPRK"}}},
+	[]Theme{{Slug: "troops", Name: "Troops", Aliases: []string{"military"}}, {Slug: "trade", Name: "Trade"}},
+	func(title, summary, body string) Suggestions {
+		var s Suggestions
+		text := title + " " + summary + " " + body
+		if strings.Contains(text, "Moscow") {
+			s.Countries = append(s.Countries, Suggestion{Key: "RU", Words: []string{"Moscow"}})
+		}
+		if strings.Contains(text, "soldiers") {
+			s.Themes = append(s.Themes, Suggestion{Key: "troops", Words: []string{"soldiers"}})
+		}
+		return s
+	})
 
 func TestNormalizeFillsOnlyTheListsLeftToTheTagger(t *testing.T) {
-	ctx := context.Background()
 	d := Draft{Title: "Moscow sends soldiers", AutoCountries: true, Themes: []string{"trade"}}
-	if err := d.Normalize(ctx, fakeVocab{}); err != nil {
+	if err := d.Normalize(testVocab); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(d.Countries, []string{"RU"}) || !slices.Equal(d.Themes, []string{"trade"}) {
 		t.Errorf("countries %v, themes %v; want [RU] from the tagger and the given [trade]", d.Countries, d.Themes)
 	}
 	d = Draft{Title: "Moscow sends soldiers", Countries: []string{}, AutoThemes: true}
-	if err := d.Normalize(ctx, fakeVocab{}); err != nil {
+	if err := d.Normalize(testVocab); err != nil {
 		t.Fatal(err)
 	}
 	if len(d.Countries) != 0 || !slices.Equal(d.Themes, []string{"troops"}) {
@@ -104,7 +94,7 @@ func TestDraftNormalize(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := tc.d
-			err := d.Normalize(context.Background(), fakeVocab{})
+			err := d.Normalize(testVocab)
 			var got []string
 			var ne *Error
 			if errors.As(err, &ne) {
@@ -133,5 +123,38 @@ func TestUpdateApply(t *testing.T) {
 	d := Update{Title: &title, URL: &empty}.Apply(a)
 	if d.Title != "new" || d.Summary != "keep" || d.URL != "" || !slices.Equal(d.Countries, []string{"RU"}) {
 		t.Errorf("apply: %+v", d)
+	}
+}
+
+// TestVocabularyResolves: names, aliases and codes in any case and
+// spelling resolve; a code wins over another entry's name that folds to
+// the same key; display names fall back to the key.
+func TestVocabularyResolves(t *testing.T) {
+	v := NewVocabulary(
+		[]Country{{Code: "US", Name: "United States", Aliases: []string{"U.S.A."}}, {Code: "UA", Name: "Ukraine", Aliases: []string{"us"}}},
+		[]Theme{{Slug: "human-rights", Name: "Human rights"}, {Slug: "aid", Name: "Humanitarian aid", Aliases: []string{"human rights"}}},
+		nil)
+	for name, want := range map[string]string{"us": "US", "U.S.": "US", "usa": "US", "united-states": "US", "UKRAINE": "UA"} {
+		if got, ok := v.Country(name); !ok || got != want {
+			t.Errorf("Country(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	for name, want := range map[string]string{"Human Rights": "human-rights", "human_rights": "human-rights", "AID": "aid"} {
+		if got, ok := v.Theme(name); !ok || got != want {
+			t.Errorf("Theme(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	if got, ok := v.Country("Narnia"); ok {
+		t.Errorf("Country(Narnia) = %q, want unknown", got)
+	}
+	if v.CountryName("UA") != "Ukraine" || v.CountryName("ZZ") != "ZZ" || v.ThemeName("aid") != "Humanitarian aid" || v.ThemeName("x") != "x" {
+		t.Errorf("names: %q %q %q %q", v.CountryName("UA"), v.CountryName("ZZ"), v.ThemeName("aid"), v.ThemeName("x"))
+	}
+	if got := v.Classify("Moscow", "", ""); len(got.Countries)+len(got.Themes) != 0 {
+		t.Errorf("a vocabulary without a tagger found %+v", got)
+	}
+	var zero Vocabulary
+	if _, ok := zero.Theme("aid"); ok || zero.ThemeName("aid") != "aid" {
+		t.Error("the zero vocabulary knows a name")
 	}
 }

@@ -1,7 +1,6 @@
 package news
 
 import (
-	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -59,7 +58,7 @@ func TestNormalizeControlCharacters(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := tc.d
-			got := fieldsOf(t, d.Normalize(context.Background(), fakeVocab{}))
+			got := fieldsOf(t, d.Normalize(testVocab))
 			if !slices.Equal(got, tc.fields) {
 				t.Errorf("failing fields %v, want %v", got, tc.fields)
 			}

@@ -1,7 +1,6 @@
 package news
 
 import (
-	"context"
 	"net/url"
 	"strings"
 	"testing"
@@ -90,7 +89,7 @@ func TestCanonicalURLRefuses(t *testing.T) {
 
 func TestNormalizeCanonicalizesBothURLs(t *testing.T) {
 	d := Draft{Title: "x", URL: "https://Example.com:443/a/../%64raft#top", ImageURL: "HTTP://img.example.com:80/p/./i.png"}
-	if err := d.Normalize(context.Background(), fakeVocab{}); err != nil {
+	if err := d.Normalize(testVocab); err != nil {
 		t.Fatal(err)
 	}
 	if d.URL != "https://example.com/draft" || d.ImageURL != "http://img.example.com/p/i.png" {

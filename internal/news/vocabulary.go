@@ -172,14 +172,11 @@ func checkKeyword(k string) string {
 	return ""
 }
 
-// VocabularyService reads the country vocabulary and manages themes.
+// VocabularyService publishes the vocabulary snapshot (Resolver), lists
+// the countries and themes with their article counts, and manages themes.
+// A change made through it is in the snapshot once the call returns.
 type VocabularyService interface {
 	Resolver
-	// CountryName is the English name of a code (the code when unknown);
-	// no database round trip.
-	CountryName(code string) string
-	// ThemeName is the name of a slug (the slug when unknown).
-	ThemeName(ctx context.Context, slug string) string
 	// Countries lists every country by code; usedOnly keeps those with
 	// published articles.
 	Countries(ctx context.Context, usedOnly bool) ([]Country, error)

@@ -314,16 +314,8 @@ func (s *Store) ReplaceArticle(ctx context.Context, id int64, d news.Draft, ifVe
 
 // UpdateArticle applies a partial update and normalizes the result.
 func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVersion int) (a news.Article, err error) {
-	// The patched draft is normalized inside the transaction, where the
-	// theme names and the tagger must come from memory: reading them
-	// there would need a second connection from the pool the transaction
-	// holds one of (on PostgreSQL the same pool), which can run dry.
-	if _, err := s.loadThemeKeys(ctx); err != nil {
-		return a, err
-	}
-	if _, err := s.loadTagger(ctx); err != nil {
-		return a, err
-	}
+	// The patched draft is normalized inside the transaction, against
+	// the vocabulary snapshot in memory.
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		row, err := lockedArticle(tx, id)
 		if err != nil {
@@ -334,7 +326,7 @@ func (s *Store) UpdateArticle(ctx context.Context, id int64, u news.Update, ifVe
 		}
 		cur := row.toArticle()
 		d := u.Apply(cur)
-		if err := d.Normalize(ctx, s); err != nil {
+		if err := d.Normalize(s.Vocabulary()); err != nil {
 			return err
 		}
 		if d.Matches(cur) {

@@ -34,7 +34,7 @@ func newStore(tb testing.TB, kind string) (*Store, *clock) {
 func draft(tb testing.TB, s *Store, title string, pub time.Time, countries, themes []string) news.Draft {
 	tb.Helper()
 	d := news.Draft{Title: title, Source: "NK News", Section: "foreign-relations", Countries: countries, Themes: themes, PublishedAt: pub}
-	if err := d.Normalize(context.Background(), s); err != nil {
+	if err := d.Normalize(s.Vocabulary()); err != nil {
 		tb.Fatal(err)
 	}
 	return d

@@ -18,7 +18,7 @@ func TestRetagKeepsStoredText(t *testing.T) {
 		ctx := context.Background()
 		d := draft(t, s, "Seoul and Tokyo meet", time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), nil, nil)
 		d.AutoCountries, d.AutoThemes = true, true
-		if err := d.Normalize(ctx, s); err != nil {
+		if err := d.Normalize(s.Vocabulary()); err != nil {
 			t.Fatal(err)
 		}
 		a := mustCreate(t, s, d)

@@ -79,28 +79,48 @@ type tagFilter struct {
 	any, all, none []string
 }
 
-// buildList turns f into a listQuery without the cursor.
+// take removes and returns the one value that t requires, if any.
+func (t *tagFilter) take() (string, bool) {
+	switch {
+	case len(t.any) == 1:
+		v := t.any[0]
+		t.any = nil
+		return v, true
+	case len(t.all) > 0:
+		v := t.all[0]
+		t.all = t.all[1:]
+		return v, true
+	}
+	return "", false
+}
+
+// requires says whether t has a value every row must carry.
+func (t tagFilter) requires() bool { return len(t.any) == 1 || len(t.all) > 0 }
+
+// buildList turns f into a listQuery without the cursor. A request builds
+// it once, and its page, total and facets are statements over it.
 func buildList(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
 	tags := []tagFilter{
 		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
 		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
 	}
-	// take removes and returns the one value that t requires, if any.
-	take := func(t *tagFilter) (string, bool) {
-		switch {
-		case len(t.any) == 1:
-			v := t.any[0]
-			t.any = nil
-			return v, true
-		case len(t.all) > 0:
-			v := t.all[0]
-			t.all = t.all[1:]
-			return v, true
-		}
-		return "", false
+	q.drive(d, f, tags)
+	if len(f.Query) > 0 && f.Sort != news.SortRelevance {
+		cond, args := d.matchAll(f.Query, q.id)
+		q.cond(cond, args...)
+		q.needA = q.needA || d.postgres
 	}
-	requires := func(t tagFilter) bool { return len(t.any) == 1 || len(t.all) > 0 }
+	for _, t := range tags {
+		q.tagConds(d, t)
+	}
+	q.fieldConds(d, f)
+	return q
+}
+
+// drive chooses the table the list walks, and takes from tags the values
+// that the choice already requires.
+func (q *listQuery) drive(d dialect, f news.Filter, tags []tagFilter) {
 	switch {
 	case f.Sort == news.SortRelevance:
 		var cond string
@@ -108,18 +128,18 @@ func buildList(d dialect, f news.Filter) listQuery {
 		q.from, q.rank, q.rankArgs, cond, args = d.relevance(f.Query)
 		q.cond(cond, args...)
 		q.needA = true
-	case !f.WithDrafts && requires(tags[0]) && requires(tags[1]):
+	case !f.WithDrafts && tags[0].requires() && tags[1].requires():
 		// One country and one theme: a range of the pairs of published
 		// articles.
-		c, _ := take(&tags[0])
-		t, _ := take(&tags[1])
+		c, _ := tags[0].take()
+		t, _ := tags[1].take()
 		q.from = "article_pairs d JOIN articles a ON a.id = d.article_id"
 		q.pub, q.id, q.pairs = "d.published_at", "d.article_id", true
 		q.cond("d.country "+d.eq()+" AND d.theme "+d.eq(), c, t)
 	default:
 		// Drive from the first single tag the list must carry.
 		for i := range tags {
-			if v, ok := take(&tags[i]); ok {
+			if v, ok := tags[i].take(); ok {
 				q.from = fmt.Sprintf("%s d JOIN articles a ON a.id = d.article_id", tags[i].table)
 				q.pub, q.id = "d.published_at", "d.article_id"
 				q.cond("d."+tags[i].col+" "+d.eq(), v)
@@ -127,45 +147,48 @@ func buildList(d dialect, f news.Filter) listQuery {
 			}
 		}
 	}
-	if len(f.Query) > 0 && f.Sort != news.SortRelevance {
-		cond, args := d.matchAll(f.Query, q.id)
-		q.cond(cond, args...)
-		q.needA = q.needA || d.postgres
+}
+
+// tagConds adds the conditions of t's values that drive did not take:
+// whether the row's article carries a tag, on SQLite a lookup of the tag
+// table's primary key per value, on PostgreSQL of its article_id index
+// (see migration 00009).
+func (q *listQuery) tagConds(d dialect, t tagFilter) {
+	exists := func(in string) string {
+		if d.postgres {
+			return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = %s AND x.%s %s)", t.table, q.id, t.col, in)
+		}
+		return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.%s %s AND x.published_at = %s AND x.article_id = %s)",
+			t.table, t.col, in, q.pub, q.id)
 	}
-	for _, t := range tags {
-		// Whether the row's article carries a tag: on SQLite a lookup of
-		// the tag table's primary key per value, on PostgreSQL of its
-		// article_id index (see migration 00009).
-		exists := func(in string) string {
-			if d.postgres {
-				return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.article_id = %s AND x.%s %s)", t.table, q.id, t.col, in)
-			}
-			return fmt.Sprintf("EXISTS (SELECT 1 FROM %s x WHERE x.%s %s AND x.published_at = %s AND x.article_id = %s)",
-				t.table, t.col, in, q.pub, q.id)
-		}
-		if len(t.any) > 0 {
-			q.cond(exists("IN ("+placeholders(len(t.any))+")"), anyArgs(t.any)...)
-		}
-		for _, v := range t.all {
-			q.cond(exists(d.eq()), v)
-		}
-		if len(t.none) > 0 {
-			q.cond("NOT "+exists("IN ("+placeholders(len(t.none))+")"), anyArgs(t.none)...)
-		}
+	if len(t.any) > 0 {
+		q.cond(exists("IN ("+placeholders(len(t.any))+")"), anyArgs(t.any)...)
 	}
+	for _, v := range t.all {
+		q.cond(exists(d.eq()), v)
+	}
+	if len(t.none) > 0 {
+		q.cond("NOT "+exists("IN ("+placeholders(len(t.none))+")"), anyArgs(t.none)...)
+	}
+}
+
+// fieldConds adds the conditions on dates, source, section, language and
+// status.
+func (q *listQuery) fieldConds(d dialect, f news.Filter) {
 	if f.Since != nil {
 		q.cond(q.pub+" >= ?", micros(*f.Since))
 	}
 	if f.Until != nil {
 		q.cond(q.pub+" < ?", micros(*f.Until))
 	}
-	if f.Source != nil {
-		q.cond("a.source "+d.eq(), *f.Source)
-		q.needA = true
-	}
-	if f.Section != nil {
-		q.cond("a.section "+d.eq(), *f.Section)
-		q.needA = true
+	for _, c := range []struct {
+		col string
+		v   *string
+	}{{"a.source", f.Source}, {"a.section", f.Section}} {
+		if c.v != nil {
+			q.cond(c.col+" "+d.eq(), *c.v)
+			q.needA = true
+		}
 	}
 	if f.Language != nil {
 		// Tags are case-insensitive; rows written before they were
@@ -177,21 +200,17 @@ func buildList(d dialect, f news.Filter) listQuery {
 		q.cond("a.status = 'published'")
 		q.needA = true
 	}
-	return q
 }
 
-// pageSQL returns the query for one page of f (limit+1 rows, to learn
-// whether another page follows).
-func pageSQL(d dialect, f news.Filter) (string, []any) {
-	return pageSQLWalk(d, f, false)
-}
-
-// pageSQLWalk is pageSQL; walk makes a SQLite full-text search that is not
-// driven by a tag walk the (published_at, id) index and stop after a page,
-// instead of sorting every match: the better plan when a search matches
-// many articles (see commonSearch).
-func pageSQLWalk(d dialect, f news.Filter, walk bool) (string, []any) {
-	q := buildList(d, f)
+// pageSQL returns the query for one page of q, the list of f (limit+1
+// rows, to learn whether another page follows), from the cursor f.After
+// on. walk makes a SQLite full-text search that is not driven by a tag
+// walk the (published_at, id) index and stop after a page, instead of
+// sorting every match: the better plan when a search matches many
+// articles (see commonSearch). q itself is left as it was, for the total
+// and facets.
+func (q listQuery) pageSQL(d dialect, f news.Filter, walk bool) (string, []any) {
+	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
 	if walk && q.from == "articles a" {
 		q.from = "articles a INDEXED BY articles_published"
 	}
@@ -229,9 +248,8 @@ func limitSQL(n int) string {
 	return " LIMIT " + strconv.Itoa(n)
 }
 
-// countSQL counts the rows of f's list.
-func countSQL(d dialect, f news.Filter) (string, []any) {
-	q := buildList(d, f)
+// countSQL counts the rows of the list.
+func (q *listQuery) countSQL(d dialect) (string, []any) {
 	if q.tagsets(d) {
 		return "SELECT coalesce(sum(n), 0) FROM article_tagsets d" + q.whereSQL(), q.args
 	}
@@ -245,9 +263,8 @@ func (q *listQuery) tagsets(d dialect) bool {
 	return !d.postgres && q.pairs && len(q.where) == 1
 }
 
-// facetSQL counts the rows of f's list per tag set: (countries, themes, n).
-func facetSQL(d dialect, f news.Filter) (string, []any) {
-	q := buildList(d, f)
+// facetSQL counts the rows of the list per tag set: (countries, themes, n).
+func (q *listQuery) facetSQL(d dialect) (string, []any) {
 	if q.tagsets(d) {
 		return "SELECT d.countries, d.themes, d.n FROM article_tagsets d" + q.whereSQL() + " AND d.n > 0", q.args
 	}
@@ -307,7 +324,8 @@ func readPage(db *gorm.DB, sql string, args []any, limit int, extra []any, rank 
 }
 
 // ListArticles returns one page of articles matching f, with the total and
-// facets when asked for.
+// facets when asked for. The list's SQL is built once, and the page, the
+// total and the facets are statements over it.
 func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, error) {
 	if f.Limit <= 0 {
 		f.Limit = news.DefaultLimit
@@ -316,7 +334,8 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if err != nil {
 		return news.Page{}, err
 	}
-	sql, args := pageSQLWalk(s.dialect, f, walk)
+	q := buildList(s.dialect, f)
+	sql, args := q.pageSQL(s.dialect, f, walk)
 	var rank float64
 	var extra []any
 	if f.Sort == news.SortRelevance {
@@ -330,7 +349,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	// The page's rows are closed before the total and facets run, so that
 	// no request ever holds one pooled connection while it waits for another.
 	if f.IncludeTotal {
-		sql, args := countSQL(s.dialect, f)
+		sql, args := q.countSQL(s.dialect)
 		var n int
 		if err := db.Raw(sql, args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
@@ -338,19 +357,19 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 		page.Total = &n
 	}
 	if len(f.Facets) > 0 {
-		if page.Facets, err = s.facets(ctx, db, f); err != nil {
+		if page.Facets, err = facets(db, &q, s.dialect, f.Facets); err != nil {
 			return news.Page{}, err
 		}
 	}
 	return page, nil
 }
 
-// facets counts the tags of the articles in f's list, in one pass: the
+// facets counts the tags of the articles in q's list, in one pass: the
 // list's rows grouped by their tag sets (a few hundred distinct sets where
 // there are a million rows), whose counts are then summed per tag.
-func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[string][]news.FacetCount, error) {
-	sql, args := facetSQL(s.dialect, f)
-	rows, err := db.WithContext(ctx).Raw(sql, args...).Rows()
+func facets(db *gorm.DB, q *listQuery, d dialect, names []string) (map[string][]news.FacetCount, error) {
+	sql, args := q.facetSQL(d)
+	rows, err := db.Raw(sql, args...).Rows()
 	if err != nil {
 		return nil, translate(err, "count facets")
 	}
@@ -369,7 +388,7 @@ func (s *Store) facets(ctx context.Context, db *gorm.DB, f news.Filter) (map[str
 		return nil, translate(err, "count facets")
 	}
 	out := map[string][]news.FacetCount{}
-	for _, facet := range f.Facets {
+	for _, facet := range names {
 		list := make([]news.FacetCount, 0, len(counts[facet]))
 		for k, n := range counts[facet] {
 			list = append(list, news.FacetCount{Key: k, Count: n})

@@ -86,14 +86,9 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 // and, for an exact restore, no tombstones; otherwise it returns nil.
 func (s *Store) startLoad(ctx context.Context, exact bool) (*load, error) {
 	calm := context.WithoutCancel(ctx) // see upsertMany
-	// The vocabulary, read now: the load's records are resolved and tagged
-	// from it while the load holds the file (see Store.loads).
-	if _, err := s.loadThemeKeys(ctx); err != nil {
-		return nil, err
-	}
-	if _, err := s.loadTagger(ctx); err != nil {
-		return nil, err
-	}
+	// The load's records are resolved and tagged from the vocabulary
+	// snapshot in memory, which the refresher leaves alone while the load
+	// holds the file (see Store.loads).
 	conn, err := s.DB().Conn(calm)
 	if err != nil {
 		return nil, translate(err, "import")

@@ -37,7 +37,7 @@ func TestListQueryPlans(t *testing.T) {
 			suffix = ", analyzed"
 		}
 		eachPlanQuery(t, cursor, suffix, func(t *testing.T, name string, f news.Filter) {
-			q, args := pageSQL(s.dialect, f)
+			q, args := buildList(s.dialect, f).pageSQL(s.dialect, f, false)
 			plan := explain(t, s, q, args)
 			t.Logf("%s\n%s", name, plan)
 			for _, line := range strings.Split(plan, "\n") {
@@ -182,7 +182,7 @@ func TestListQueryPlansPostgres(t *testing.T) {
 	}
 	cursor := &news.Cursor{PublishedAt: fromMicros(1700000000000000 + 15000*2000000000), ID: 15000}
 	eachPlanQuery(t, cursor, "", func(t *testing.T, name string, f news.Filter) {
-		q, args := pageSQL(s.dialect, f)
+		q, args := buildList(s.dialect, f).pageSQL(s.dialect, f, false)
 		lines := explainPG(t, q, args...)
 		plan := strings.Join(lines, "\n")
 		t.Logf("%s\n%s", name, plan)
@@ -203,8 +203,9 @@ func TestListQueryPlansPostgres(t *testing.T) {
 func TestCountAndFacetPlans(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
 	f := news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest}
-	for name, q := range map[string]func(dialect, news.Filter) (string, []any){"total": countSQL, "facets": facetSQL} {
-		sql, args := q(s.dialect, f)
+	q := buildList(s.dialect, f)
+	for name, build := range map[string]func(*listQuery, dialect) (string, []any){"total": (*listQuery).countSQL, "facets": (*listQuery).facetSQL} {
+		sql, args := build(&q, s.dialect)
 		plan := explain(t, s, sql, args)
 		t.Logf("%s\n%s", name, plan)
 		if !strings.Contains(plan, "SEARCH d USING PRIMARY KEY (country=? AND theme=?)") || strings.Count(plan, "\n") > 1 {
@@ -243,9 +244,10 @@ func TestPairWritesUseTheKey(t *testing.T) {
 func TestTagCountPlans(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
 	for name, q := range map[string]string{
-		"countries": s.dialect.tagCountSQL("article_countries", "country", "countries"),
-		"themes":    s.dialect.tagCountSQL("article_themes", "theme", "themes"),
-		"theme":     s.dialect.themeSelect() + ` WHERE th.slug = 'trade'`,
+		"countries":   s.dialect.tagCountSQL("article_countries", "country", "countries"),
+		"themes":      s.dialect.tagCountSQL("article_themes", "theme", "themes"),
+		"theme":       s.dialect.themeCountSQL() + ` WHERE th.slug = 'trade'`,
+		"every theme": s.dialect.themeCountSQL(),
 	} {
 		plan := explain(t, s, q, nil)
 		t.Logf("%s\n%s", name, plan)
@@ -281,14 +283,14 @@ func TestCommonSearchWalksTheDateIndex(t *testing.T) {
 		if want := words[0] == "sanctions"; walk != want {
 			t.Errorf("%v: walk = %v, want %v", words, walk, want)
 		}
-		sql, args := pageSQLWalk(s.dialect, f, true)
+		sql, args := buildList(s.dialect, f).pageSQL(s.dialect, f, true)
 		plan := explain(t, s, sql, args)
 		t.Logf("%v, walking:\n%s", words, plan)
 		if strings.Contains(plan, "TEMP B-TREE FOR ORDER BY") {
 			t.Errorf("the walking plan sorts")
 		}
 		ids := func(walk bool) []int64 {
-			sql, args := pageSQLWalk(s.dialect, f, walk)
+			sql, args := buildList(s.dialect, f).pageSQL(s.dialect, f, walk)
 			page, err := readPage(s.r, sql, args, f.Limit, nil, new(float64))
 			if err != nil {
 				t.Fatal(err)

@@ -26,9 +26,6 @@ const retagBatch = 500
 // nil, is called after each batch.
 func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagResult, error) {
 	var res RetagResult
-	if _, err := s.loadTagger(ctx); err != nil {
-		return res, err
-	}
 	var after int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -57,7 +54,7 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 			// a control character, a URL in another spelling): a retag
 			// neither rewrites an article's text nor stops at it.
 			tagged := d
-			if err := tagged.Normalize(ctx, s); err != nil && news.ErrorCode(err) != news.EValidation {
+			if err := tagged.Normalize(s.Vocabulary()); err != nil && news.ErrorCode(err) != news.EValidation {
 				return res, err
 			}
 			d.Countries, d.Themes = tagged.Countries, tagged.Themes

@@ -18,7 +18,6 @@ import (
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/gorm"
 
-	"github.com/headlines/headlines/internal/classify"
 	"github.com/headlines/headlines/internal/news"
 )
 
@@ -33,18 +32,11 @@ type Store struct {
 	next     atomic.Uint64 // the replica for the next read
 	now      func() time.Time
 
-	vocabMu    sync.RWMutex
-	countries  []news.Country    // by code; loaded once, the list is fixed by migrations
-	countryBy  map[string]string // NameKey(code, name or alias) → code
-	themeBy    map[string]string // NameKey(slug, name or alias) → slug; nil until loaded
-	themeNames map[string]string // slug → name, loaded with themeBy
-	themeAt    time.Time         // when themeBy was loaded
-	tagger     *classify.Tagger  // built from both vocabularies; nil until needed and after a theme changes
-	taggerAt   time.Time         // when tagger was built
+	vocab vocabulary // the published vocabulary snapshot and its refresher
 	// loads counts the loads in progress. A load holds the write lock to
-	// its end, so the vocabulary cannot change meanwhile and what was read
-	// stays current past vocabTTL; reading it again could wait on the
-	// load's lock of the file (see load).
+	// its end, so the vocabulary cannot change meanwhile, and the
+	// refresher leaves it alone: reading it again could wait on the load's
+	// lock of the file (see load).
 	loads atomic.Int32
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
@@ -65,6 +57,10 @@ type Options struct {
 	// WriteCacheMiB is SQLite's page cache for the writer connection, in
 	// MiB; 32 when 0. A bulk import gains from one as large as its indexes.
 	WriteCacheMiB int
+	// VocabularyRefresh is how often the countries and themes are read
+	// again, to see changes made through other instances; vocabTTL (10 s)
+	// when 0.
+	VocabularyRefresh time.Duration
 }
 
 // read returns the pool a read goes to, bound to ctx: a replica in turn,
@@ -90,14 +86,21 @@ func Open(dsn string, opt Options) (*Store, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	open := openSQLite
 	if IsPostgres(dsn) {
-		return openPostgres(dsn, opt)
+		open = openPostgres
 	}
-	return openSQLite(dsn, opt)
+	s, err := open(dsn, opt)
+	if err != nil {
+		return nil, err
+	}
+	s.startVocabulary(opt.VocabularyRefresh)
+	return s, nil
 }
 
-// Close closes the connection pools.
+// Close stops the vocabulary's refresher and closes the connection pools.
 func (s *Store) Close() error {
+	s.stopVocabulary()
 	if s.group != nil {
 		s.group.close()
 	}
@@ -260,7 +263,9 @@ func (s *Store) MigrateUp(ctx context.Context) ([]int64, error) {
 	for _, r := range res {
 		versions = append(versions, r.Source.Version)
 	}
-	s.invalidateThemes()
+	if err := s.reloadVocabulary(ctx); err != nil {
+		return nil, err
+	}
 	return versions, nil
 }
 
@@ -282,7 +287,11 @@ func (s *Store) MigrateDown(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("migrate down: %w", err)
 	}
-	s.invalidateThemes()
+	if s.reloadVocabulary(ctx) != nil {
+		// The vocabulary's tables are gone with the migration: no name
+		// resolves any more.
+		s.clearVocabulary()
+	}
 	return res.Source.Version, nil
 }
 

@@ -241,6 +241,26 @@ func TestFilters(t *testing.T) {
 		if diff := cmp.Diff(wantFacets, page.Facets); diff != "" {
 			t.Errorf("RU+trade facets (-want +got):\n%s", diff)
 		}
+		// A later page counts the whole list, as the first did: the
+		// cursor bounds the page alone, not its total and facets.
+		for _, f := range []news.Filter{{Countries: []string{"RU"}}, {Countries: []string{"RU"}, Themes: []string{"trade"}}} {
+			f.Sort, f.Limit, f.IncludeTotal, f.Facets = news.SortNewest, 1, true, []string{"country", "theme"}
+			first, err := s.ListArticles(ctx, f)
+			if err != nil || first.Next == nil {
+				t.Fatalf("%v: %v, next %v", f, err, first.Next)
+			}
+			f.After = first.Next
+			second, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(second.Articles) != 1 || second.Articles[0].ID == first.Articles[0].ID {
+				t.Errorf("%v: the second page repeats or lacks a row: %v", f.Countries, second.Articles)
+			}
+			if diff := cmp.Diff([]any{first.Total, first.Facets}, []any{second.Total, second.Facets}); diff != "" {
+				t.Errorf("%v %v: the second page's total and facets differ from the first's (-first +second):\n%s", f.Countries, f.Themes, diff)
+			}
+		}
 	})
 }
 
@@ -321,7 +341,7 @@ func TestConcurrentWriters(t *testing.T) {
 				defer wg.Done()
 				for i := range each {
 					d := news.Draft{Title: fmt.Sprintf("w%d-%d", w, i), Countries: []string{"RU"}, Themes: []string{"trade"}}
-					if err := d.Normalize(ctx, s); err != nil {
+					if err := d.Normalize(s.Vocabulary()); err != nil {
 						errs <- err
 						return
 					}
@@ -379,16 +399,16 @@ func TestVocabulary(t *testing.T) {
 			"America": "US", "DPRK": "KP", "north korea": "KP", "ROK": "KR", "South Korea": "KR", "PRC": "CN",
 			"japan": "JP", "UK": "GB", "Türkiye": "TR", "turkey": "TR",
 		} {
-			if got, ok := s.ResolveCountry(name); !ok || got != want {
-				t.Errorf("ResolveCountry(%q) = %q, %v; want %q", name, got, ok, want)
+			if got, ok := s.Vocabulary().Country(name); !ok || got != want {
+				t.Errorf("Country(%q) = %q, %v; want %q", name, got, ok, want)
 			}
 		}
-		if _, ok := s.ResolveCountry("Narnia"); ok {
+		if _, ok := s.Vocabulary().Country("Narnia"); ok {
 			t.Error("Narnia resolved")
 		}
 		for name, want := range map[string]string{"military": "troops", "Troops": "troops", "Human Rights": "human-rights", "SANCTIONS": "sanctions"} {
-			if got, ok, err := s.ResolveTheme(ctx, name); err != nil || !ok || got != want {
-				t.Errorf("ResolveTheme(%q) = %q, %v, %v; want %q", name, got, ok, err, want)
+			if got, ok := s.Vocabulary().Theme(name); !ok || got != want {
+				t.Errorf("Theme(%q) = %q, %v; want %q", name, got, ok, want)
 			}
 		}
 		themes, _ := s.Themes(ctx, false)

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/headlines/headlines/internal/classify"
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // labelled is one headline of the evaluation set with the tags an editor
@@ -94,10 +94,7 @@ func TestTaggerQuality(t *testing.T) {
 	var countries, themes score
 	seenCountries, seenThemes := map[string]bool{}, map[string]bool{}
 	for _, l := range append(set, demo...) {
-		found, err := s.Classify(context.Background(), l.Title, l.Summary, "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		found := s.Vocabulary().Classify(l.Title, l.Summary, "")
 		countries.add(l.Title, news.Keys(found.Countries, news.MaxCountries), l.Countries)
 		themes.add(l.Title, news.Keys(found.Themes, news.MaxThemes), l.Themes)
 		for _, c := range l.Countries {
@@ -143,10 +140,8 @@ func TestTaggerQuality(t *testing.T) {
 // story with a 5,000-character body.
 func BenchmarkTag(b *testing.B) {
 	s, _ := newStore(b, "sqlite")
-	tg, err := s.loadTagger(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
+	v := s.Vocabulary()
+	tg := newTagger(v.Countries(), v.Themes())
 	var texts []classify.Text
 	for _, l := range readLabelled(b, "../demo/foreign-relations.jsonl") {
 		texts = append(texts, classify.Text{Title: l.Title, Summary: l.Summary})
@@ -176,64 +171,120 @@ func BenchmarkTag(b *testing.B) {
 }
 
 // TestTaggerSeesKeywordsFromAnotherInstance: a keyword or a theme added
-// through one instance reaches another sharing the database once vocabTTL
-// has passed, and its own at once.
+// through one instance is in its own snapshot at once, and reaches
+// another sharing the database at its next refresh (every vocabTTL),
+// not before.
 func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
-	ctx := context.Background()
-	clk := &clock{t: time.Date(2025, 7, 1, 12, 0, 0, 0, time.UTC)}
-	dsn := filepath.Join(t.TempDir(), "shared.db")
-	var a, b *Store
-	for _, s := range []**Store{&a, &b} {
-		var err error
-		if *s, err = Open(dsn, Options{Now: clk.now}); err != nil {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, kind)
+		a := openShared(t, dsn, 0)
+		if _, err := a.MigrateUp(ctx); err != nil {
 			t.Fatal(err)
 		}
-		defer (*s).Close()
-	}
-	if _, err := a.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	themes := func(s *Store) []string {
-		found, err := s.Classify(ctx, "North Korea ships anthracite to Vietnam", "", "")
+		b := openShared(t, dsn, time.Hour) // refreshed by hand below
+		themes := func(s *Store) []string {
+			return news.Keys(s.Vocabulary().Classify("North Korea ships anthracite to Vietnam", "", "").Themes, news.MaxThemes)
+		}
+		if got := themes(b); len(got) != 0 {
+			t.Fatalf("themes before the keyword: %v", got)
+		}
+		if _, ok := b.Vocabulary().Theme("trade"); !ok {
+			t.Fatal("another instance opened on a migrated database does not know trade")
+		}
+		trade, err := a.Theme(ctx, "trade")
 		if err != nil {
 			t.Fatal(err)
 		}
-		return news.Keys(found.Themes, news.MaxThemes)
-	}
-	if got := themes(b); len(got) != 0 {
-		t.Fatalf("themes before the keyword: %v", got)
-	}
-	if _, ok, err := b.ResolveTheme(ctx, "trade"); err != nil || !ok {
-		t.Fatalf("trade: %v %v", ok, err)
-	}
-	trade, err := a.Theme(ctx, "trade")
+		kw := append(trade.Keywords, "anthracite")
+		if _, err := a.UpdateTheme(ctx, "trade", news.ThemeUpdate{Keywords: &kw}); err != nil {
+			t.Fatal(err)
+		}
+		if got := themes(a); !slices.Equal(got, []string{"trade"}) {
+			t.Errorf("the instance that changed the keywords finds %v, want [trade]", got)
+		}
+		if got := themes(b); len(got) != 0 {
+			t.Errorf("another instance finds %v before its refresh", got)
+		}
+		// A theme created through one instance is also a name the other
+		// resolves, after the same time.
+		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := a.Vocabulary().Theme("Energy"); !ok {
+			t.Error("the instance that created energy does not resolve it")
+		}
+		if _, ok := b.Vocabulary().Theme("energy"); ok {
+			t.Error("another instance resolves the new theme before its refresh")
+		}
+		if err := b.refreshVocabulary(ctx); err != nil { // what its refresher does every vocabTTL
+			t.Fatal(err)
+		}
+		if got := themes(b); !slices.Equal(got, []string{"trade"}) {
+			t.Errorf("another instance finds %v after its refresh, want [trade]", got)
+		}
+		if slug, ok := b.Vocabulary().Theme("Energy"); !ok || slug != "energy" {
+			t.Errorf("another instance resolves Energy as %q, %v after its refresh; want energy", slug, ok)
+		}
+	})
+}
+
+// TestVocabularyRefresherRunsUntilClose: the refresher brings another
+// instance's theme into the snapshot by itself, on its schedule, and
+// stops when the store is closed: later changes no longer arrive.
+func TestVocabularyRefresherRunsUntilClose(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, kind)
+		a := openShared(t, dsn, 0)
+		if _, err := a.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b := openShared(t, dsn, 20*time.Millisecond)
+		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 5*time.Second, "the refresher to bring energy", func() bool {
+			_, ok := b.Vocabulary().Theme("energy")
+			return ok
+		})
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-b.vocab.done:
+		default:
+			t.Fatal("the refresher still runs after Close")
+		}
+		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "water", Name: "Water"}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond) // five of the closed store's refresh intervals
+		if _, ok := b.Vocabulary().Theme("water"); ok {
+			t.Error("a closed store's snapshot still changes")
+		}
+	})
+}
+
+// openShared opens a store on dsn, which another store may share,
+// refreshing its vocabulary every refresh (vocabTTL when 0).
+func openShared(tb testing.TB, dsn string, refresh time.Duration) *Store {
+	tb.Helper()
+	s, err := Open(dsn, Options{VocabularyRefresh: refresh})
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	kw := append(trade.Keywords, "anthracite")
-	if _, err := a.UpdateTheme(ctx, "trade", news.ThemeUpdate{Keywords: &kw}); err != nil {
-		t.Fatal(err)
-	}
-	if got := themes(a); !slices.Equal(got, []string{"trade"}) {
-		t.Errorf("the instance that changed the keywords finds %v, want [trade]", got)
-	}
-	if got := themes(b); len(got) != 0 {
-		t.Errorf("another instance finds %v before its tagger expires (it is cached)", got)
-	}
-	// A theme created through one instance is also a name the other
-	// resolves, after the same time.
-	if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := b.ResolveTheme(ctx, "energy"); ok {
-		t.Error("another instance resolves the new theme before its vocabulary expires (it is cached)")
-	}
-	clk.t = clk.t.Add(vocabTTL)
-	if got := themes(b); !slices.Equal(got, []string{"trade"}) {
-		t.Errorf("another instance finds %v after %v, want [trade]", got, vocabTTL)
-	}
-	if slug, ok, err := b.ResolveTheme(ctx, "Energy"); err != nil || !ok || slug != "energy" {
-		t.Errorf("another instance resolves Energy as %q, %v, %v after %v; want energy", slug, ok, err, vocabTTL)
+	tb.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// waitFor polls cond until it holds, failing after limit.
+func waitFor(tb testing.TB, limit time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	for end := time.Now().Add(limit); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			tb.Fatalf("waited %v for %s", limit, what)
+		}
 	}
 }
 
@@ -251,10 +302,7 @@ func TestSeededVocabularyKnowsTheSection(t *testing.T) {
 		"Gulf of Guinea": "", "Latin America": "", "Chad O'Carroll": "", "Korean Peninsula": "",
 		"the Koreas": "KP KR", "inter-Korean": "KP KR", "tell us": "", "polish": "",
 	} {
-		found, err := s.Classify(context.Background(), "A story about "+text, "", "")
-		if err != nil {
-			t.Fatal(err)
-		}
+		found := s.Vocabulary().Classify("A story about "+text, "", "")
 		got := news.Keys(found.Countries, news.MaxCountries)
 		if strings.Join(got, " ") != want {
 			t.Errorf("%q: %v, want %q", text, got, want)

@@ -4,32 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
-	"strings"
-	"time"
 
 	"gorm.io/gorm"
 
-	"github.com/headlines/headlines/internal/classify"
 	"github.com/headlines/headlines/internal/news"
 )
 
-type countryRow struct {
-	Code     string
-	Name     string
-	Aliases  string
-	Keywords string
-	Count    int
-}
-
-type themeRow struct {
-	Slug        string
-	Name        string
-	Description string
-	Aliases     string
-	Keywords    string
-	Count       int
-}
+// The vocabulary's single-row reads and writes go through GORM on
+// countryModel and themeModel. Two kinds of statement stay SQL: the
+// article counts (tagCountSQL, themeCountSQL), whose plans were measured
+// at a million articles, and a theme's rename (renameTheme), which moves
+// the tag rows, pairs and articles of the theme in one statement each.
 
 // jsonList reads a JSON array of strings column; never nil.
 func jsonList(s string) []string {
@@ -40,204 +25,49 @@ func jsonList(s string) []string {
 	return out
 }
 
-func (r themeRow) toTheme() news.Theme {
-	return news.Theme{Slug: r.Slug, Name: r.Name, Description: r.Description, ArticleCount: r.Count,
-		Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
+// The columns of countryModel and themeModel, named rather than read as
+// *: on PostgreSQL a statement cached by a pool's connection fails once
+// ("cached plan must not change result type") after a migration adds or
+// drops a column of its table.
+var (
+	countryColumns = []string{"code", "name", "aliases", "keywords"}
+	themeColumns   = []string{"slug", "name", "description", "aliases", "keywords"}
+)
+
+func (m countryModel) toCountry() news.Country {
+	return news.Country{Code: m.Code, Name: m.Name, Aliases: jsonList(m.Aliases), Keywords: jsonList(m.Keywords)}
 }
 
-// loadCountries reads the fixed country list once.
-func (s *Store) loadCountries(ctx context.Context) error {
-	s.vocabMu.RLock()
-	done := s.countryBy != nil
-	s.vocabMu.RUnlock()
-	if done {
-		return nil
-	}
-	var rows []countryRow
-	if err := s.read(ctx).Raw(`SELECT code, name, aliases, keywords FROM countries ORDER BY code`).Scan(&rows).Error; err != nil {
-		return translate(err, "load countries")
-	}
-	list := make([]news.Country, 0, len(rows))
-	by := make(map[string]string, len(rows)*3)
-	for _, r := range rows {
-		c := news.Country{Code: r.Code, Name: r.Name, Aliases: jsonList(r.Aliases), Keywords: jsonList(r.Keywords)}
-		for _, n := range append([]string{c.Code, c.Name}, c.Aliases...) {
-			by[news.NameKey(n)] = c.Code
-		}
-		list = append(list, c)
-	}
-	// Codes win over names and aliases that fold to the same key.
-	for _, c := range list {
-		by[news.NameKey(c.Code)] = c.Code
-	}
-	s.vocabMu.Lock()
-	s.countries, s.countryBy = list, by
-	s.vocabMu.Unlock()
-	return nil
+func (m themeModel) toTheme() news.Theme {
+	return news.Theme{Slug: m.Slug, Name: m.Name, Description: m.Description, Aliases: jsonList(m.Aliases), Keywords: jsonList(m.Keywords)}
 }
 
-// ResolveCountry returns the code for a country code, name or alias in any case.
-func (s *Store) ResolveCountry(name string) (string, bool) {
-	if err := s.loadCountries(context.Background()); err != nil {
-		return "", false
-	}
-	s.vocabMu.RLock()
-	defer s.vocabMu.RUnlock()
-	code, ok := s.countryBy[news.NameKey(name)]
-	return code, ok
+// themeLists encodes a theme's aliases and keywords as their columns hold them.
+func themeLists(t news.Theme) (aliases, keywords string) {
+	a, _ := json.Marshal(t.Aliases)
+	k, _ := json.Marshal(t.Keywords)
+	return string(a), string(k)
 }
 
-func (s *Store) invalidateThemes() {
-	s.vocabMu.Lock()
-	s.themeBy, s.tagger = nil, nil
-	s.vocabMu.Unlock()
-}
-
-// vocabTTL is how long the themes read from the database (names, aliases,
-// keywords and the tagger built from them) are used before they are read
-// again: a change made through this process takes effect at once, one
-// made through another instance sharing the database within this time.
-const vocabTTL = 10 * time.Second
-
-// vocabCurrent says whether vocabulary read at at is still current.
-func (s *Store) vocabCurrent(at time.Time) bool {
-	return s.now().Sub(at) < vocabTTL || s.loads.Load() > 0
-}
-
-// loadTagger returns the automatic tagger, built on first use from the
-// countries' names and keywords and the themes' keywords, and again after
-// a theme changes or vocabTTL passes.
-func (s *Store) loadTagger(ctx context.Context) (*classify.Tagger, error) {
-	s.vocabMu.RLock()
-	t, at := s.tagger, s.taggerAt
-	s.vocabMu.RUnlock()
-	if t != nil && s.vocabCurrent(at) {
-		return t, nil
-	}
-	if err := s.loadCountries(ctx); err != nil {
-		return nil, err
-	}
-	var rows []themeRow
-	// From the primary, like the theme names: a keyword added a moment ago counts.
-	if err := s.r.WithContext(ctx).Raw(`SELECT slug, keywords FROM themes ORDER BY slug`).Scan(&rows).Error; err != nil {
-		return nil, translate(err, "load theme keywords")
-	}
-	themes := make([]classify.Entry, len(rows))
-	for i, r := range rows {
-		themes[i] = classify.Entry{Key: r.Slug, Terms: jsonList(r.Keywords)}
-	}
-	s.vocabMu.Lock()
-	defer s.vocabMu.Unlock()
-	countries := make([]classify.Entry, len(s.countries))
-	for i, c := range s.countries {
-		countries[i] = classify.Entry{Key: c.Code, Terms: append([]string{c.Name}, c.Keywords...)}
-	}
-	s.tagger, s.taggerAt = classify.New(countries, themes), s.now()
-	return s.tagger, nil
-}
-
-// Classify runs the automatic tagger over a text.
-func (s *Store) Classify(ctx context.Context, title, summary, body string) (news.Suggestions, error) {
-	t, err := s.loadTagger(ctx)
-	if err != nil {
-		return news.Suggestions{}, err
-	}
-	res := t.Tag(classify.Text{Title: title, Summary: summary, Body: body})
-	return news.Suggestions{Countries: suggestions(res.Countries), Themes: suggestions(res.Themes)}, nil
-}
-
-func suggestions(matches []classify.Match) []news.Suggestion {
-	out := make([]news.Suggestion, len(matches))
-	for i, m := range matches {
-		out[i] = news.Suggestion{Key: m.Key, Words: m.Words}
-	}
-	return out
-}
-
-func (s *Store) loadThemeKeys(ctx context.Context) (map[string]string, error) {
-	s.vocabMu.RLock()
-	by, at := s.themeBy, s.themeAt
-	s.vocabMu.RUnlock()
-	if by != nil && s.vocabCurrent(at) {
-		return by, nil
-	}
-	var rows []themeRow
-	// From the primary (never a replica): a theme created a moment ago must
-	// resolve. On SQLite the read pool, since a write transaction may be
-	// holding the one writer connection while it resolves names.
-	if err := s.r.WithContext(ctx).Raw(`SELECT slug, name, aliases FROM themes`).Scan(&rows).Error; err != nil {
-		return nil, translate(err, "load themes")
-	}
-	by = make(map[string]string, len(rows)*3)
-	for _, r := range rows {
-		t := r.toTheme()
-		for _, n := range append([]string{t.Name}, t.Aliases...) {
-			by[news.NameKey(n)] = t.Slug
-		}
-	}
-	for _, r := range rows {
-		by[news.NameKey(r.Slug)] = r.Slug
-	}
-	names := make(map[string]string, len(rows))
-	for _, r := range rows {
-		names[r.Slug] = r.Name
-	}
-	s.vocabMu.Lock()
-	s.themeBy, s.themeNames, s.themeAt = by, names, s.now()
-	s.vocabMu.Unlock()
-	return by, nil
-}
-
-// CountryName is the English name of a country code, from memory.
-func (s *Store) CountryName(code string) string {
-	if err := s.loadCountries(context.Background()); err != nil {
-		return code
-	}
-	s.vocabMu.RLock()
-	defer s.vocabMu.RUnlock()
-	i, ok := slices.BinarySearchFunc(s.countries, code, func(c news.Country, code string) int { return strings.Compare(c.Code, code) })
-	if !ok {
-		return code
-	}
-	return s.countries[i].Name
-}
-
-// ThemeName is the name of a theme slug, from the cached vocabulary.
-func (s *Store) ThemeName(ctx context.Context, slug string) string {
-	if _, err := s.loadThemeKeys(ctx); err != nil {
-		return slug
-	}
-	s.vocabMu.RLock()
-	defer s.vocabMu.RUnlock()
-	if n, ok := s.themeNames[slug]; ok {
-		return n
-	}
-	return slug
-}
-
-// ResolveTheme returns the slug for a theme slug, name or alias in any case.
-func (s *Store) ResolveTheme(ctx context.Context, name string) (string, bool, error) {
-	by, err := s.loadThemeKeys(ctx)
-	if err != nil {
-		return "", false, err
-	}
-	slug, ok := by[news.NameKey(name)]
-	return slug, ok, nil
+// toThemeModel is t's row.
+func toThemeModel(t news.Theme) themeModel {
+	aliases, keywords := themeLists(t)
+	return themeModel{Slug: t.Slug, Name: t.Name, Description: t.Description, Aliases: aliases, Keywords: keywords}
 }
 
 // Countries lists the countries with their published article counts.
 func (s *Store) Countries(ctx context.Context, usedOnly bool) ([]news.Country, error) {
-	if err := s.loadCountries(ctx); err != nil {
-		return nil, err
+	var rows []countryModel
+	if err := s.read(ctx).Select(countryColumns).Order("code").Find(&rows).Error; err != nil {
+		return nil, translate(err, "list countries")
 	}
 	counts, err := s.tagCounts(ctx, "article_countries", "country", "countries")
 	if err != nil {
 		return nil, err
 	}
-	s.vocabMu.RLock()
-	defer s.vocabMu.RUnlock()
-	out := make([]news.Country, 0, len(s.countries))
-	for _, c := range s.countries {
+	out := make([]news.Country, 0, len(rows))
+	for _, r := range rows {
+		c := r.toCountry()
 		c.ArticleCount = counts[c.Code]
 		if usedOnly && c.ArticleCount == 0 {
 			continue
@@ -249,16 +79,21 @@ func (s *Store) Countries(ctx context.Context, usedOnly bool) ([]news.Country, e
 
 // Country returns one country by code, name or alias.
 func (s *Store) Country(ctx context.Context, name string) (news.Country, error) {
-	code, ok := s.ResolveCountry(name)
+	code, ok := s.Vocabulary().Country(name)
 	if !ok {
 		return news.Country{}, news.Errorf(news.ENotFound, "no country %q", name)
 	}
-	all, err := s.Countries(ctx, false)
+	var row countryModel
+	if err := s.read(ctx).Select(countryColumns).Take(&row, "code = ?", code).Error; err != nil {
+		return news.Country{}, translate(err, fmt.Sprintf("get country %q", code))
+	}
+	counts, err := s.tagCounts(ctx, "article_countries", "country", "countries")
 	if err != nil {
 		return news.Country{}, err
 	}
-	i, _ := slices.BinarySearchFunc(all, code, func(c news.Country, code string) int { return strings.Compare(c.Code, code) })
-	return all[i], nil
+	c := row.toCountry()
+	c.ArticleCount = counts[code]
+	return c, nil
 }
 
 // tagCounts counts published articles per tag value of a join table: its
@@ -266,12 +101,17 @@ func (s *Store) Country(ctx context.Context, name string) (news.Country, error) 
 // (a join of every row to its article for the status took seconds at a
 // million articles).
 func (s *Store) tagCounts(ctx context.Context, table, col, list string) (map[string]int, error) {
+	return keyCounts(s.read(ctx), s.dialect.tagCountSQL(table, col, list), "count "+col)
+}
+
+// keyCounts runs a query of (key, count) rows into a map.
+func keyCounts(db *gorm.DB, sql, doing string, args ...any) (map[string]int, error) {
 	var rows []struct {
 		Key   string
 		Count int
 	}
-	if err := s.read(ctx).Raw(s.dialect.tagCountSQL(table, col, list)).Scan(&rows).Error; err != nil {
-		return nil, translate(err, "count "+col)
+	if err := db.Raw(sql, args...).Scan(&rows).Error; err != nil {
+		return nil, translate(err, doing)
 	}
 	m := make(map[string]int, len(rows))
 	for _, r := range rows {
@@ -293,12 +133,12 @@ func (d dialect) tagCountSQL(table, col, list string) string {
 	) c GROUP BY key`, table, col, d.tagRows("a."+list, "j"), list)
 }
 
-// themeSelect reads themes with their published article counts, as
-// tagCounts counts them: the theme's rows less the drafts that carry it.
-// CROSS JOIN keeps SQLite walking the drafts, not every article of the
-// theme (2.9 s at a million articles).
-func (d dialect) themeSelect() string {
-	return `SELECT th.slug, th.name, th.description, th.aliases, th.keywords,
+// themeCountSQL counts each theme's published articles, as tagCounts
+// counts them: the theme's rows less the drafts that carry it. CROSS JOIN
+// keeps SQLite walking the drafts, not every article of the theme (2.9 s
+// at a million articles). A WHERE on th.slug may follow.
+func (d dialect) themeCountSQL() string {
+	return `SELECT th.slug AS key,
 	(SELECT count(*) FROM article_themes t WHERE t.theme = th.slug)
 	- (SELECT count(*) FROM articles a CROSS JOIN ` + d.tagRows("a.themes", "j") + `
 	  WHERE a.status = 'draft' AND a.themes <> '' AND j.value = th.slug) AS count
@@ -307,53 +147,73 @@ func (d dialect) themeSelect() string {
 
 // Themes lists the themes with their published article counts.
 func (s *Store) Themes(ctx context.Context, usedOnly bool) ([]news.Theme, error) {
-	var rows []themeRow
-	if err := s.read(ctx).Raw(s.dialect.themeSelect() + ` ORDER BY th.slug`).Scan(&rows).Error; err != nil {
+	db := s.read(ctx)
+	var rows []themeModel
+	if err := db.Select(themeColumns).Order("slug").Find(&rows).Error; err != nil {
 		return nil, translate(err, "list themes")
+	}
+	counts, err := keyCounts(db, s.dialect.themeCountSQL(), "count themes")
+	if err != nil {
+		return nil, err
 	}
 	out := make([]news.Theme, 0, len(rows))
 	for _, r := range rows {
-		if usedOnly && r.Count == 0 {
+		t := r.toTheme()
+		t.ArticleCount = counts[t.Slug]
+		if usedOnly && t.ArticleCount == 0 {
 			continue
 		}
-		out = append(out, r.toTheme())
+		out = append(out, t)
 	}
 	return out, nil
 }
 
 // Theme returns one theme by slug, name or alias.
 func (s *Store) Theme(ctx context.Context, name string) (news.Theme, error) {
-	slug, ok, err := s.ResolveTheme(ctx, name)
-	if err != nil {
-		return news.Theme{}, err
-	}
+	slug, ok := s.Vocabulary().Theme(name)
 	if !ok {
 		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", name)
 	}
 	return s.themeBySlug(ctx, s.read(ctx), slug)
 }
 
+// themeBySlug reads one theme, with its count, through db (a pool or a
+// transaction).
 func (s *Store) themeBySlug(ctx context.Context, db *gorm.DB, slug string) (news.Theme, error) {
-	var rows []themeRow
-	if err := db.WithContext(ctx).Raw(s.dialect.themeSelect()+` WHERE th.slug = ?`, slug).Scan(&rows).Error; err != nil {
+	db = db.WithContext(ctx)
+	var rows []themeModel
+	if err := db.Select(themeColumns).Limit(1).Find(&rows, "slug = ?", slug).Error; err != nil {
 		return news.Theme{}, translate(err, "get theme")
 	}
 	if len(rows) == 0 {
 		return news.Theme{}, news.Errorf(news.ENotFound, "no theme %q", slug)
 	}
-	return rows[0].toTheme(), nil
+	counts, err := keyCounts(db, s.dialect.themeCountSQL()+` WHERE th.slug = ?`, "count theme", slug)
+	if err != nil {
+		return news.Theme{}, err
+	}
+	t := rows[0].toTheme()
+	t.ArticleCount = counts[slug]
+	return t, nil
 }
 
 // checkThemeNames reports a slug, name or alias of t that another theme
-// (not the one called except) already answers to.
-func (s *Store) checkThemeNames(ctx context.Context, t news.Theme, except string) error {
-	s.invalidateThemes()
-	by, err := s.loadThemeKeys(ctx)
-	if err != nil {
-		return err
+// (not the one called except) already answers to, as the themes stand in
+// the transaction tx.
+func checkThemeNames(tx *gorm.DB, t news.Theme, except string) error {
+	var rows []themeModel
+	if err := tx.Select("slug", "name", "aliases").Find(&rows).Error; err != nil {
+		return translate(err, "check theme names")
 	}
+	others := make([]news.Theme, 0, len(rows))
+	for _, r := range rows {
+		if r.Slug != except {
+			others = append(others, r.toTheme())
+		}
+	}
+	taken := news.NewVocabulary(nil, others, nil)
 	check := func(field, n string) error {
-		if owner, ok := by[news.NameKey(n)]; ok && owner != except {
+		if owner, ok := taken.Theme(n); ok {
 			return news.FieldErrorf(news.EConflict, field, "%q is already used by theme %q", n, owner)
 		}
 		return nil
@@ -372,18 +232,10 @@ func (s *Store) checkThemeNames(ctx context.Context, t news.Theme, except string
 	return nil
 }
 
-// themeLists encodes a theme's aliases and keywords as their columns hold them.
-func themeLists(t news.Theme) (aliases, keywords string) {
-	a, _ := json.Marshal(t.Aliases)
-	k, _ := json.Marshal(t.Keywords)
-	return string(a), string(k)
-}
-
 // insertTheme adds t's row; the error is left for the caller to translate.
 func insertTheme(tx *gorm.DB, t news.Theme) error {
-	aliases, keywords := themeLists(t)
-	return tx.Exec(`INSERT INTO themes (slug, name, description, aliases, keywords) VALUES (?, ?, ?, ?, ?)`,
-		t.Slug, t.Name, t.Description, aliases, keywords).Error
+	row := toThemeModel(t)
+	return tx.Create(&row).Error
 }
 
 // CreateTheme adds a theme.
@@ -392,21 +244,20 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 		return news.Theme{}, err
 	}
 	var out news.Theme
-	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
-		if err := s.checkThemeNames(ctx, t, ""); err != nil {
-			return err
+	err := s.writeTheme(ctx, "write theme", func(tx *gorm.DB) (string, *news.Theme, error) {
+		if err := checkThemeNames(tx, t, ""); err != nil {
+			return "", nil, err
 		}
 		if err := insertTheme(tx, t); err != nil {
-			return translate(err, "create theme")
+			return "", nil, translate(err, "create theme")
 		}
 		if err := bumpGeneration(tx); err != nil {
-			return err
+			return "", nil, err
 		}
 		var err error
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
-		return err
+		return "", &out, err
 	})
-	s.invalidateThemes()
 	return out, err
 }
 
@@ -415,46 +266,53 @@ func (s *Store) CreateTheme(ctx context.Context, t news.Theme) (news.Theme, erro
 // updated_at, and an entry in the change feed (see renameTheme).
 func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate) (news.Theme, error) {
 	var out news.Theme
-	err := s.inTx(ctx, "write theme", func(tx *gorm.DB) error {
+	err := s.writeTheme(ctx, "write theme", func(tx *gorm.DB) (string, *news.Theme, error) {
 		cur, err := s.themeBySlug(ctx, tx, slug)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		t := u.Apply(cur)
 		if err := t.Normalize(); err != nil {
-			return err
+			return "", nil, err
 		}
-		if err := s.checkThemeNames(ctx, t, cur.Slug); err != nil {
-			return err
+		if err := checkThemeNames(tx, t, cur.Slug); err != nil {
+			return "", nil, err
 		}
-		var n int64
-		if t.Slug != cur.Slug {
-			if n, err = s.renameTheme(tx, cur.Slug, t); err != nil {
-				return err
-			}
-		} else {
-			aliases, keywords := themeLists(t)
-			res := tx.Exec(`UPDATE themes SET name = ?, description = ?, aliases = ?, keywords = ? WHERE slug = ?`,
-				t.Name, t.Description, aliases, keywords, cur.Slug)
-			if res.Error != nil {
-				return translate(res.Error, "update theme")
-			}
-			if res.RowsAffected == 0 { // deleted meanwhile
-				return news.Errorf(news.ENotFound, "no theme %q", cur.Slug)
-			}
-		}
-		if n == 0 {
-			// No article changed, but what reads show did (names, or the
-			// slugs that filters accept): caches keyed by the counter must notice.
-			if err := bumpGeneration(tx); err != nil {
-				return err
-			}
+		if err := s.changeTheme(tx, cur.Slug, t); err != nil {
+			return "", nil, err
 		}
 		out, err = s.themeBySlug(ctx, tx, t.Slug)
-		return err
+		return cur.Slug, &out, err
 	})
-	s.invalidateThemes()
 	return out, err
+}
+
+// changeTheme writes t over the theme called from: a rename (see
+// renameTheme) when the slug changes, else an update of its row's other
+// columns, named, so that none is left out for being empty.
+func (s *Store) changeTheme(tx *gorm.DB, from string, t news.Theme) error {
+	var n int64
+	if t.Slug != from {
+		var err error
+		if n, err = s.renameTheme(tx, from, t); err != nil {
+			return err
+		}
+	} else {
+		res := tx.Model(&themeModel{}).Where("slug = ?", from).
+			Select("name", "description", "aliases", "keywords").Updates(toThemeModel(t))
+		if res.Error != nil {
+			return translate(res.Error, "update theme")
+		}
+		if res.RowsAffected == 0 { // deleted meanwhile
+			return news.Errorf(news.ENotFound, "no theme %q", from)
+		}
+	}
+	if n == 0 {
+		// No article changed, but what reads show did (names, or the
+		// slugs that filters accept): caches keyed by the counter must notice.
+		return bumpGeneration(tx)
+	}
+	return nil
 }
 
 // DeleteTheme removes a theme that no article carries, drafts included
@@ -463,24 +321,41 @@ func (s *Store) UpdateTheme(ctx context.Context, slug string, u news.ThemeUpdate
 // change-feed entry is due. Were it to take the tag off articles instead,
 // it would have to do for them what renameTheme does.
 func (s *Store) DeleteTheme(ctx context.Context, slug string) error {
-	err := s.inTx(ctx, "delete theme", func(tx *gorm.DB) error {
+	return s.writeTheme(ctx, "delete theme", func(tx *gorm.DB) (string, *news.Theme, error) {
 		var n int64
-		if err := tx.Raw(`SELECT count(*) FROM article_themes WHERE theme = ?`, slug).Scan(&n).Error; err != nil {
-			return translate(err, "delete theme")
+		if err := tx.Model(&articleThemeModel{}).Where("theme = ?", slug).Count(&n).Error; err != nil {
+			return "", nil, translate(err, "delete theme")
 		}
 		if n > 0 {
-			return news.Errorf(news.EConflict, "theme %q is carried by %d articles; retag them first", slug, n)
+			return "", nil, news.Errorf(news.EConflict, "theme %q is carried by %d articles; retag them first", slug, n)
 		}
-		res := tx.Exec(`DELETE FROM themes WHERE slug = ?`, slug)
+		res := tx.Where("slug = ?", slug).Delete(&themeModel{})
 		if res.Error != nil {
-			return translate(res.Error, "delete theme")
+			return "", nil, translate(res.Error, "delete theme")
 		}
 		if res.RowsAffected == 0 {
-			return news.Errorf(news.ENotFound, "no theme %q", slug)
+			return "", nil, news.Errorf(news.ENotFound, "no theme %q", slug)
 		}
-		return bumpGeneration(tx)
+		return slug, nil, bumpGeneration(tx)
 	})
-	s.invalidateThemes()
+}
+
+// writeTheme runs write in a transaction and, once it has committed,
+// publishes the vocabulary with the theme that write names as from
+// removed and the theme it returns put in its place. vocab.mu is held
+// throughout, so that snapshots follow the order of the commits.
+func (s *Store) writeTheme(ctx context.Context, doing string, write func(tx *gorm.DB) (from string, put *news.Theme, err error)) error {
+	s.vocab.mu.Lock()
+	defer s.vocab.mu.Unlock()
+	var from string
+	var put *news.Theme
+	err := s.inTx(ctx, doing, func(tx *gorm.DB) (err error) {
+		from, put, err = write(tx)
+		return err
+	})
+	if err == nil {
+		s.editVocabularyLocked(ctx, from, put)
+	}
 	return err
 }
 
@@ -542,7 +417,7 @@ func (s *Store) renameTheme(tx *gorm.DB, from string, t news.Theme) (int64, erro
 		}
 		n = res.RowsAffected
 	}
-	del := tx.Exec(`DELETE FROM themes WHERE slug = ?`, from)
+	del := tx.Where("slug = ?", from).Delete(&themeModel{})
 	if del.Error != nil {
 		return 0, translate(del.Error, "rename theme")
 	}

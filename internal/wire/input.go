@@ -121,7 +121,7 @@ func (in ArticleInput) Draft(ctx context.Context, r news.Resolver) (news.Draft, 
 		}
 		d.PublishedAt = t
 	}
-	return d, mergeProblems(p, d.Normalize(ctx, r))
+	return d, mergeProblems(p, d.Normalize(r.Vocabulary()))
 }
 
 // mergeProblems adds the fields of a validation error to p.
