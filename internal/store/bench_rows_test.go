@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -25,22 +24,13 @@ func BenchmarkRow(b *testing.B) {
 	}
 }
 
-// cpuTime is the CPU time this process has used.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // run is b.Run of fn, which reports its CPU time per operation; fn calls
 // reset where b.ResetTimer would go.
 func run(b *testing.B, name string, fn func(b *testing.B, reset func())) {
 	b.Run(name, func(b *testing.B) {
-		start := cpuTime(b)
-		fn(b, func() { b.ResetTimer(); start = cpuTime(b) })
-		b.ReportMetric(float64(cpuTime(b)-start)/float64(b.N)/1e3, "cpu-µs/op")
+		start := cpuTime()
+		fn(b, func() { b.ResetTimer(); start = cpuTime() })
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N)/1e3, "cpu-µs/op")
 	})
 }
 

@@ -93,7 +93,7 @@ func (m *mergeRestore) Country(ctx context.Context, c news.Country) error {
 	if err == nil {
 		m.countries[c.Code] = c
 	}
-	m.s.forgetVocabulary()
+	m.s.reloadAfterRestore(ctx)
 	return err
 }
 
@@ -103,9 +103,10 @@ func (m *mergeRestore) Country(ctx context.Context, c news.Country) error {
 // refused one is named and the others are kept.
 func (m *mergeRestore) Articles(ctx context.Context, list []news.Article, _ []news.FeedEntry) ([]news.Outcome, []error, error) {
 	out, errs := make([]news.Outcome, len(list)), make([]error, len(list))
+	vocab := m.s.Vocabulary()
 	for i := range list {
 		var err error
-		if list[i], err = normalizeRestored(ctx, list[i], m.s); err != nil {
+		if list[i], err = normalizeRestored(list[i], vocab); err != nil {
 			errs[i] = err
 		}
 	}
@@ -279,8 +280,8 @@ func (m *mergeRestore) Tombstones(ctx context.Context, list []news.Tombstone, _ 
 }
 
 // Commit ends the merge: every batch is stored already.
-func (m *mergeRestore) Commit(context.Context, int64) error {
-	m.s.forgetVocabulary()
+func (m *mergeRestore) Commit(ctx context.Context, _ int64) error {
+	m.s.reloadAfterRestore(ctx)
 	return nil
 }
 

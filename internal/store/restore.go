@@ -176,7 +176,7 @@ func (e *exactRestore) Articles(ctx context.Context, list []news.Article, feed [
 const restoreInsertRows = 470
 
 func (e *exactRestore) article(ctx context.Context, a news.Article, f news.FeedEntry) error {
-	a, err := normalizeRestored(ctx, a, &e.vocab)
+	a, err := normalizeRestored(a, e.vocab.snapshot())
 	if err != nil {
 		return err
 	}
@@ -331,7 +331,7 @@ func (e *exactRestore) Commit(_ context.Context, changeSeq int64) error {
 	} else {
 		err = e.commitPostgres()
 	}
-	e.s.forgetVocabulary()
+	e.s.reloadAfterRestore(e.ctx)
 	return err
 }
 

@@ -18,6 +18,7 @@ type restoreVocab struct {
 	countries map[string]bool
 	themes    map[string]bool
 	names     map[string]string // news.NameKey of a restored theme's slug, name or alias → its slug
+	snap      *news.Vocabulary  // made from the above by snapshot, nil after they change
 }
 
 func (v *restoreVocab) loadCountries(st *bulkStatements) error {
@@ -26,7 +27,7 @@ func (v *restoreVocab) loadCountries(st *bulkStatements) error {
 		return err
 	}
 	defer func() { _ = rows.Close() }()
-	v.countries = map[string]bool{}
+	v.countries, v.snap = map[string]bool{}, nil
 	for rows.Next() {
 		var code string
 		if err := rows.Scan(&code); err != nil {
@@ -55,28 +56,37 @@ func (v *restoreVocab) addTheme(t news.Theme) error {
 			return news.FieldErrorf(news.EConflict, f.field, "%q is already used by theme %q", f.name, owner)
 		}
 	}
-	v.themes[t.Slug] = true
+	v.themes[t.Slug], v.snap = true, nil
 	for _, f := range fields {
 		v.names[news.NameKey(f.name)] = t.Slug
 	}
 	return nil
 }
 
-func (v *restoreVocab) ResolveCountry(code string) (string, bool) { return code, v.countries[code] }
-
-func (v *restoreVocab) ResolveTheme(_ context.Context, slug string) (string, bool, error) {
-	return slug, v.themes[slug], nil
-}
-
-func (v *restoreVocab) Classify(context.Context, string, string, string) (news.Suggestions, error) {
-	return news.Suggestions{}, nil
+// snapshot is the vocabulary the restored articles are checked against:
+// the country codes and the slugs of the themes restored so far, with no
+// names, aliases or tagger, so that a tag resolves only as an export
+// writes it. It is made again after a theme is added.
+func (v *restoreVocab) snapshot() *news.Vocabulary {
+	if v.snap == nil {
+		countries := make([]news.Country, 0, len(v.countries))
+		for code := range v.countries {
+			countries = append(countries, news.Country{Code: code})
+		}
+		themes := make([]news.Theme, 0, len(v.themes))
+		for slug := range v.themes {
+			themes = append(themes, news.Theme{Slug: slug})
+		}
+		v.snap = news.NewVocabulary(countries, themes, nil)
+	}
+	return v.snap
 }
 
 // normalizeRestored checks a restored article as a write would (see
-// news.Draft.Normalize), with its tags resolved through r and never
+// news.Draft.Normalize), with its tags resolved against v and never
 // tagged again, and checks the fields a write does not take: id,
 // version and times.
-func normalizeRestored(ctx context.Context, a news.Article, r news.Resolver) (news.Article, error) {
+func normalizeRestored(a news.Article, v *news.Vocabulary) (news.Article, error) {
 	var p news.Problems
 	if a.ID < 1 {
 		p.Add("id", "must be at least 1")
@@ -98,7 +108,7 @@ func normalizeRestored(ctx context.Context, a news.Article, r news.Resolver) (ne
 	d := news.Draft{Title: a.Title, Summary: a.Summary, Body: a.Body, URL: a.URL, ImageURL: a.ImageURL, Source: a.Source,
 		Section: a.Section, Author: a.Author, Language: a.Language, Countries: a.Countries, Themes: a.Themes,
 		Status: a.Status, PublishedAt: a.PublishedAt}
-	if err := d.Normalize(ctx, r); err != nil {
+	if err := d.Normalize(v); err != nil {
 		return a, err
 	}
 	a.Title, a.Summary, a.Body, a.URL, a.ImageURL = d.Title, d.Summary, d.Body, d.URL, d.ImageURL
@@ -145,11 +155,11 @@ func (t *loadTags) has(id int64) bool {
 	return ok
 }
 
-// forgetVocabulary drops the countries and themes held in memory, which
-// a restore changed underneath.
-func (s *Store) forgetVocabulary() {
-	s.vocabMu.Lock()
-	s.countries, s.countryBy = nil, nil
-	s.vocabMu.Unlock()
-	s.invalidateThemes()
+// reloadAfterRestore publishes the vocabulary a restore changed
+// underneath the snapshot; should reading it fail, the empty one, which
+// the refresher reads again at its next tick.
+func (s *Store) reloadAfterRestore(ctx context.Context) {
+	if err := s.reloadVocabulary(context.WithoutCancel(ctx)); err != nil {
+		s.clearVocabulary()
+	}
 }

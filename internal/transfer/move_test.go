@@ -33,7 +33,7 @@ func openStore(t *testing.T, kind string) *store.Store {
 func create(t *testing.T, st *store.Store, d news.Draft) news.Article {
 	t.Helper()
 	ctx := context.Background()
-	if err := d.Normalize(ctx, st); err != nil {
+	if err := d.Normalize(st.Vocabulary()); err != nil {
 		t.Fatal(err)
 	}
 	a, err := st.CreateArticle(ctx, d)
