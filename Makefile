@@ -26,9 +26,9 @@ build:
 # turns it into the checked OpenAPI 3.0.3 document the server embeds and
 # serves; oapi-codegen generates the Go client from that document.
 docs:
-	$(GO) tool swag fmt -d ./api
+	$(GO) tool swag fmt -d ./api,./internal/wire
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	  $(GO) tool swag init --quiet --parseInternal -g routes.go -d ./api -o "$$tmp" --outputTypes json && \
+	  $(GO) tool swag init --quiet --parseInternal -g routes.go -d ./api,./internal/wire -o "$$tmp" --outputTypes json && \
 	  $(GO) run ./internal/apidoc/gen "$$tmp/swagger.json" docs
 	$(GO) tool oapi-codegen -config api/client/oapi-codegen.yaml docs/openapi.json
 
@@ -46,7 +46,7 @@ heavy:
 
 ## bench-go: the Go benchmarks of list queries, whole list requests and page encoding (100,000 generated articles)
 bench-go:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 200x ./internal/store ./api
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 200x ./internal/store ./internal/wire ./api
 
 ## fuzz: run each fuzz target for 50,000 executions
 fuzz:

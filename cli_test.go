@@ -84,6 +84,10 @@ func TestHelpOnEveryCommand(t *testing.T) {
 		if exitCode(t, err) != 0 || !strings.Contains(out, "Usage: headlines <command>") || !strings.Contains(out, "import FILE|-") || errOut != "" {
 			t.Errorf("headlines %v: %v, stdout %q, stderr %q", args, err, out, errOut)
 		}
+		// The benchmark's commands come last, under their own heading.
+		if _, bench, _ := strings.Cut(out, "\nBenchmark commands"); !strings.Contains(bench, "\n  generate ") || !strings.Contains(bench, "\n  ceiling ") {
+			t.Errorf("headlines %v: generate and ceiling are not under a benchmark heading after the product's commands:\n%s", args, out)
+		}
 	}
 	for _, args := range [][]string{{"version"}, {"--version"}} {
 		out, _, err := runCLI(t, db, "", args...)

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // listArticles godoc
@@ -56,29 +57,30 @@ func (h *handlers) listArticles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w := newJSONWriter()
-	defer w.release()
-	w.b.Grow(512 + 640*len(page.Articles))
-	w.b.WriteString(`{"data":[`)
+	buf := getBuf()
+	defer putBuf(buf)
+	w := wire.NewWriter(buf)
+	buf.Grow(512 + 640*len(page.Articles))
+	buf.WriteString(`{"data":[`)
 	for i := range page.Articles {
 		if i > 0 {
-			w.b.WriteByte(',')
+			buf.WriteByte(',')
 		}
-		writeArticle(w, &page.Articles[i], lr.fields)
+		w.Article(&page.Articles[i], lr.fields)
 	}
-	w.b.WriteString(`],"next_cursor":`)
+	buf.WriteString(`],"next_cursor":`)
 	if page.Next != nil {
 		next := h.cursors.encode(*page.Next, lr.filter)
-		w.str(next)
+		w.Str(next)
 		q := c.QueryParams()
 		q.Set("cursor", next)
 		c.Response().Header().Set("Link", "<"+baseURL(c)+"/v1/articles?"+q.Encode()+`>; rel="next"`)
 	} else {
-		w.b.WriteString("null")
+		buf.WriteString("null")
 	}
 	if page.Total != nil {
-		w.b.WriteString(`,"total":`)
-		w.int(int64(*page.Total))
+		buf.WriteString(`,"total":`)
+		w.Int(int64(*page.Total))
 	}
 	if page.Facets != nil {
 		facets := map[string][]Facet{}
@@ -90,11 +92,11 @@ func (h *handlers) listArticles(c echo.Context) error {
 			facets[name] = list
 		}
 		enc, _ := json.Marshal(facets)
-		w.b.WriteString(`,"facets":`)
-		w.b.Write(enc)
+		buf.WriteString(`,"facets":`)
+		buf.Write(enc)
 	}
-	w.b.WriteString("}\n")
-	return c.JSONBlob(http.StatusOK, w.b.Bytes())
+	buf.WriteString("}\n")
+	return c.JSONBlob(http.StatusOK, buf.Bytes())
 }
 
 // articleID reads the {id} path parameter.
@@ -149,11 +151,11 @@ func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
 func sendArticle(c echo.Context, status int, a news.Article) error {
 	c.Response().Header().Set("ETag", etag(a))
 	c.Response().Header().Set(echo.HeaderLastModified, a.UpdatedAt.UTC().Format(http.TimeFormat))
-	w := newJSONWriter()
-	defer w.release()
-	writeArticle(w, &a, allFields)
-	w.b.WriteByte('\n')
-	return c.JSONBlob(status, w.b.Bytes())
+	buf := getBuf()
+	defer putBuf(buf)
+	wire.NewWriter(buf).Article(&a, wire.AllFields)
+	buf.WriteByte('\n')
+	return c.JSONBlob(status, buf.Bytes())
 }
 
 // getArticle godoc
@@ -165,7 +167,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Produce		json,application/problem+json
 //	@Param			id				path		int		true	"article id"	example(3)
 //	@Param			If-None-Match	header		string	false	"ETag of a copy the client holds"
-//	@Success		200				{object}	Article
+//	@Success		200				{object}	wire.Article
 //	@Header			200				{string}	ETag	"the version of this article: id.version in double quotes, with -gzip before the closing quote when the answer is gzip-compressed"
 //	@Success		304				"not modified"
 //	@Failure		400				{object}	Problem
@@ -190,11 +192,11 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 	if err != nil {
 		return news.Draft{}, err
 	}
-	var in ArticleInput
-	if err := decodeStrict(body, &in); err != nil {
+	var in wire.ArticleInput
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return news.Draft{}, err
 	}
-	return in.toDraft(c.Request().Context(), h.vocab)
+	return in.Draft(c.Request().Context(), h.vocab)
 }
 
 // createArticle godoc
@@ -205,9 +207,9 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@ID				createArticle
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			Idempotency-Key	header		string			false	"makes a retry safe: a repeat with the same key and body gets the first answer (Idempotent-Replayed: true), not a second article"
-//	@Param			article			body		ArticleInput	true	"the new article"
-//	@Success		201				{object}	Article
+//	@Param			Idempotency-Key	header		string				false	"makes a retry safe: a repeat with the same key and body gets the first answer (Idempotent-Replayed: true), not a second article"
+//	@Param			article			body		wire.ArticleInput	true	"the new article"
+//	@Success		201				{object}	wire.Article
 //	@Header			201				{string}	Location	"URL of the new article"
 //	@Header			201				{string}	ETag		"version of the new article"
 //	@Failure		400				{object}	Problem		"malformed JSON or unknown field"
@@ -243,10 +245,10 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@ID				replaceArticle
 //	@Accept			json
 //	@Produce		json,application/problem+json
-//	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
-//	@Param			article		body		ArticleInput	true	"the whole article"
-//	@Success		200			{object}	Article
+//	@Param			id			path		int					true	"article id"	example(3)
+//	@Param			If-Match	header		string				false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
+//	@Param			article		body		wire.ArticleInput	true	"the whole article"
+//	@Success		200			{object}	wire.Article
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"the key is not an editor key"
@@ -291,10 +293,10 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Accept			json
 //	@Accept			application/merge-patch+json
 //	@Produce		json,application/problem+json
-//	@Param			id			path		int				true	"article id"	example(3)
-//	@Param			If-Match	header		string			false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
-//	@Param			patch		body		ArticlePatch	true	"the members to change"
-//	@Success		200			{object}	Article
+//	@Param			id			path		int					true	"article id"	example(3)
+//	@Param			If-Match	header		string				false	"ETag the change is based on, double quotes included, exactly as the ETag header gave it (gzip-compressed or not); without its quotes it is a 400"
+//	@Param			patch		body		wire.ArticlePatch	true	"the members to change"
+//	@Success		200			{object}	wire.Article
 //	@Failure		400			{object}	Problem
 //	@Failure		401			{object}	Problem
 //	@Failure		403			{object}	Problem	"the key is not an editor key"
@@ -327,11 +329,11 @@ func (h *handlers) updateArticle(c echo.Context) error {
 	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
 		return news.Errorf(news.EInvalid, "a merge patch must be a JSON object")
 	}
-	var in ArticlePatch
-	if err := decodeStrict(body, &in); err != nil {
+	var in wire.ArticlePatch
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
-	u, err := in.toUpdate(raw)
+	u, err := in.Update(raw)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // MaxBatch is the most articles one batch may carry.
@@ -16,16 +17,16 @@ const MaxBatch = 100
 
 // BatchInput is the body of POST /v1/articles/batch.
 type BatchInput struct {
-	Articles []ArticleInput `validate:"required" json:"articles"`
+	Articles []wire.ArticleInput `validate:"required" json:"articles"`
 } //	@name	BatchInput
 
 // BatchResult is what happened to one item of a batch: the article with
 // status 201 (created) or 200 (replaced, matched by url), or a problem.
 type BatchResult struct {
-	Index   int      `validate:"required" json:"index" example:"0"`
-	Status  int      `validate:"required" json:"status" example:"201"`
-	Article *Article `json:"article,omitempty"`
-	Problem *Problem `json:"problem,omitempty"`
+	Index   int           `validate:"required" json:"index" example:"0"`
+	Status  int           `validate:"required" json:"status" example:"201"`
+	Article *wire.Article `json:"article,omitempty"`
+	Problem *Problem      `json:"problem,omitempty"`
 } //	@name	BatchResult
 
 // BatchOutput is the 207 answer of a batch.
@@ -69,7 +70,7 @@ func (h *handlers) batchArticles(c echo.Context) error {
 	var in struct {
 		Articles []json.RawMessage `json:"articles"`
 	}
-	if err := decodeStrict(body, &in); err != nil {
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
 	switch n := len(in.Articles); {
@@ -103,7 +104,7 @@ func (h *handlers) batchArticles(c echo.Context) error {
 			res.Status, res.Problem = p.Status, &p
 			out.Failed++
 		default:
-			dto := toArticle(a)
+			dto := wire.FromNews(a)
 			res.Article = &dto
 			res.Status = http.StatusOK
 			out.Updated++
@@ -124,9 +125,9 @@ func (h *handlers) upsertItem(c echo.Context, i int, raw []byte) (news.Article, 
 	ctx := c.Request().Context()
 	claim, ok := c.Get(ctxClaim).(news.Claim)
 	if !ok {
-		return upsertRaw(ctx, raw, h.articles, h.vocab)
+		return wire.Upsert(ctx, raw, h.articles, h.vocab)
 	}
-	d, err := decodeDraft(ctx, raw, h.vocab)
+	d, err := wire.DecodeDraft(ctx, raw, h.vocab)
 	if err != nil {
 		return news.Article{}, false, err
 	}
@@ -146,22 +147,4 @@ func prefixFields(err error, i int) error {
 		cp.Fields[j] = news.FieldError{Field: "articles[" + strconv.Itoa(i) + "]." + f.Field, Message: f.Message}
 	}
 	return &cp
-}
-
-func nullIfEmpty(s string) *string {
-	if s == "" {
-		return nil
-	}
-	return &s
-}
-
-// toArticle is the response shape of a, with every field.
-func toArticle(a news.Article) Article {
-	return Article{
-		ID: a.ID, Title: a.Title, Summary: a.Summary, Body: a.Body, URL: nullIfEmpty(a.URL),
-		ImageURL: nullIfEmpty(a.ImageURL), Source: a.Source, Section: a.Section, Author: nullIfEmpty(a.Author),
-		Language: a.Language, Countries: a.Countries, Themes: a.Themes, Status: string(a.Status),
-		PublishedAt: a.PublishedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt, Version: a.Version,
-		TagSource: &TagSource{Countries: tagSource(a.AutoCountries), Themes: tagSource(a.AutoThemes)},
-	}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // ChangeList is a page of the change feed.
@@ -18,11 +19,11 @@ type ChangeList struct {
 
 // ChangeEntry is an upsert (with the article as it now is) or a delete.
 type ChangeEntry struct {
-	Op        string     `validate:"required" json:"op" enums:"upsert,delete" example:"upsert"`
-	Seq       int64      `validate:"required" json:"seq" example:"41"`
-	ID        int64      `validate:"required" json:"id" example:"3"`
-	Article   *Article   `json:"article,omitempty"`
-	DeletedAt *time.Time `json:"deleted_at,omitempty"`
+	Op        string        `validate:"required" json:"op" enums:"upsert,delete" example:"upsert"`
+	Seq       int64         `validate:"required" json:"seq" example:"41"`
+	ID        int64         `validate:"required" json:"id" example:"3"`
+	Article   *wire.Article `json:"article,omitempty"`
+	DeletedAt *time.Time    `json:"deleted_at,omitempty"`
 } //	@name	ChangeEntry
 
 // listChanges godoc
@@ -98,7 +99,7 @@ func (h *handlers) listChanges(c echo.Context) error {
 			at := ch.At
 			e.DeletedAt = &at
 		} else {
-			a := toArticle(*ch.Article)
+			a := wire.FromNews(*ch.Article)
 			e.Article = &a
 		}
 		out.Data[i] = e

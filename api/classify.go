@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // ClassifyInput is a text to suggest tags for.
@@ -64,10 +65,10 @@ func (h *handlers) classify(c echo.Context) error {
 		return err
 	}
 	var in ClassifyInput
-	if err := decodeStrict(body, &in); err != nil {
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
-	in.Title, in.Summary, in.Body = nfc(in.Title), nfc(news.NormalizeNewlines(in.Summary)), nfc(news.NormalizeNewlines(in.Body))
+	in.Title, in.Summary, in.Body = wire.NFC(in.Title), wire.NFC(news.NormalizeNewlines(in.Summary)), wire.NFC(news.NormalizeNewlines(in.Body))
 	var p news.Problems
 	// The text a create would refuse is refused here too, so that what
 	// the tagger suggests is what a create of the same text would store.

@@ -15,6 +15,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // DefaultIdempotencyLease is how long a POST with an Idempotency-Key may
@@ -69,7 +70,7 @@ func (h *handlers) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		if len(body) > MaxBodyBytes {
 			return next(c) // refused as too large; nothing to remember
 		}
-		if err := checkDepth(body); err != nil {
+		if err := wire.CheckDepth(body); err != nil {
 			return err // refused before any work, the claim included; nothing to remember
 		}
 		sum := sha256.New()

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // listParam describes one query parameter of GET /v1/articles.
@@ -53,7 +54,7 @@ const (
 // response shape depends on.
 type listRequest struct {
 	filter news.Filter
-	fields fieldSet
+	fields wire.Fields
 	cursor string
 }
 
@@ -63,7 +64,7 @@ type listRequest struct {
 func parseList(ctx context.Context, query url.Values, allowed map[string]listParam, r news.Resolver, cc cursorCodec, drafts bool) (listRequest, error) {
 	// WithDrafts is part of the query a cursor belongs to, so it is set
 	// before the cursor is read.
-	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit, WithDrafts: drafts}, fields: listFields}
+	lr := listRequest{filter: news.Filter{Sort: news.SortNewest, Limit: news.DefaultLimit, WithDrafts: drafts}, fields: wire.ListFields}
 	f := &lr.filter
 	values := map[string][]string{}
 	for name, vals := range query {
@@ -159,7 +160,7 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 		dst  **time.Time
 	}{{"since", &f.Since}, {"until", &f.Until}} {
 		if v, ok := one(p.name); ok {
-			t, ok := parseTime(v)
+			t, ok := wire.ParseTime(v)
 			if !ok {
 				return lr, news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v)
 			}
@@ -200,7 +201,7 @@ func parseList(ctx context.Context, query url.Values, allowed map[string]listPar
 		if lr.fields, err = parseFields(names); err != nil {
 			return lr, err
 		}
-		f.WithBody = lr.fields&bodyField != 0
+		f.WithBody = lr.fields&wire.BodyField != 0
 	}
 	if v, ok := one("include_total"); ok {
 		b, err := strconv.ParseBool(v)

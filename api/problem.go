@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/suggest"
 )
 
 // Problem is an RFC 9457 problem detail, the body of every error response.
@@ -201,7 +202,7 @@ func closestRoute(routes []*echo.Route, path string) string {
 		}
 		candidates = appendUnique(candidates, strings.Join(parts, "/"))
 	}
-	return closest(path, candidates)
+	return suggest.Closest(path, candidates)
 }
 
 // errorHandler is the one place where errors become responses.

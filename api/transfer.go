@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // ImportResult counts what an import did.
@@ -260,7 +261,7 @@ func decodeChunks(ctx context.Context, in <-chan *chunk, res news.Resolver) <-ch
 				for i := range c.records {
 					rec := &c.records[i]
 					if rec.err == nil {
-						rec.draft, rec.err = decodeDraft(ctx, rec.raw, res)
+						rec.draft, rec.err = wire.DecodeDraft(ctx, rec.raw, res)
 						rec.raw = nil
 					}
 				}
@@ -317,38 +318,13 @@ func peekNonSpace(br *bufio.Reader) (byte, error) {
 // enough that index pages touched by many records are written once.
 const importBatch = 5000
 
-// decodeDraft checks and decodes one article in the input shape.
-func decodeDraft(ctx context.Context, raw []byte, res news.Resolver) (news.Draft, error) {
-	if in, ok := decodeInputFast(raw); ok {
-		return in.toDraft(ctx, res)
-	}
-	if err := checkJSON(raw); err != nil {
-		return news.Draft{}, err
-	}
-	var in ArticleInput
-	if err := decodeStrict(raw, &in); err != nil {
-		return news.Draft{}, err
-	}
-	return in.toDraft(ctx, res)
-}
-
-// upsertRaw checks, decodes and upserts one article in the input shape:
-// what batch does for each item.
-func upsertRaw(ctx context.Context, raw []byte, svc news.ArticleService, res news.Resolver) (news.Article, bool, error) {
-	d, err := decodeDraft(ctx, raw, res)
-	if err != nil {
-		return news.Article{}, false, err
-	}
-	return svc.UpsertArticle(ctx, d)
-}
-
 // Export writes every article, drafts included, as JSON Lines in the import
 // shape, so that importing the output reproduces the articles.
 func Export(ctx context.Context, w io.Writer, svc news.ArticleService) (int, error) {
 	bw := bufio.NewWriter(w)
 	n := 0
 	err := svc.EachArticle(ctx, func(a news.Article) error {
-		in := ArticleInput{
+		in := wire.ArticleInput{
 			Title: a.Title, Summary: a.Summary, Body: a.Body, Source: a.Source, Section: a.Section,
 			Language: a.Language, Status: string(a.Status), Countries: &a.Countries, Themes: &a.Themes,
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // Country is an ISO 3166-1 country with the names requests may use for it.
@@ -225,7 +226,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 		return err
 	}
 	var in ThemeInput
-	if err := decodeStrict(body, &in); err != nil {
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
 	t, err := h.vocab.CreateTheme(c.Request().Context(), news.Theme{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
@@ -266,7 +267,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 		return err
 	}
 	var in ThemePatch
-	if err := decodeStrict(body, &in); err != nil {
+	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
 	slug, err := themeSlug(c)

@@ -1,7 +1,9 @@
 // Package cli is the headlines command: it reads the command line and
-// the HEADLINES_* settings, opens the store and runs one command (serve,
-// migrate, import, export, retag, keys, and the benchmark's generate and
-// ceiling). main only adds the process around it.
+// the HEADLINES_* settings, opens the store and runs one command. Each
+// command is in a file of its own with its flags (serve.go, migrate.go,
+// import.go, export.go, retag.go, keys.go, healthcheck.go; the benchmark's
+// generate and ceiling in bench.go); this file has the dispatcher, the
+// usage and what the commands share. main only adds the process around it.
 package cli
 
 import (
@@ -15,7 +17,6 @@ import (
 	"strings"
 
 	"github.com/headlines/headlines/internal/config"
-	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
 )
 
@@ -24,7 +25,9 @@ import (
 // has written the reason and the usage to stderr. main exits 2 on it.
 var ErrUsage = errors.New("usage")
 
-// A command is one thing headlines does, with its own flags.
+// A command is one thing headlines does. Each is declared in a file of
+// its own (serve.go, import.go, …; the benchmark's in bench.go), with its
+// flags over options of its own.
 type command struct {
 	name    string   // "import", or "keys create" for an action of a group
 	args    string   // its positional arguments as the usage shows them: "FILE|-"
@@ -32,12 +35,18 @@ type command struct {
 	choices []string // what the first positional argument may be, when listed
 	summary string   // one line, for the list of commands
 	about   string   // more, for the command's own usage; may be empty
-	flags   func(fs *flag.FlagSet, o *options)
-	run     func(ctx context.Context, o *options, pos []string) error
+	// setup defines the command's flags on fs (a new one for each command
+	// line), over its own options and the settings in o, and gives what
+	// runs the command once they are parsed. help has none: Run answers it.
+	setup func(fs *flag.FlagSet, o *options) runFunc
 }
 
-// options are what the commands read: the settings, their flags, the
-// process's streams.
+// A runFunc runs a command with its positional arguments.
+type runFunc func(ctx context.Context, pos []string) error
+
+// options are what every command reads: the settings (which the --addr
+// and --db flags override), the version, the process's streams. What only
+// one command reads is its own, in its file.
 type options struct {
 	cfg            config.Config
 	cfgErr         error
@@ -45,107 +54,35 @@ type options struct {
 	getenv         func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
-
-	keyRole, keyName string
-	genCount         int
-	genSeed          uint64
-	ceilingFile      string
 }
 
 func dbFlag(fs *flag.FlagSet, o *options) {
 	fs.StringVar(&o.cfg.DB, "db", o.cfg.DB, "the `FILE` of a SQLite database, or a postgres:// URL (HEADLINES_DB)")
 }
 
-// commands, in the order the usage lists them.
+// commands are the product's, in the order the usage lists them; the
+// benchmark's (benchCommands) follow under a heading of their own.
 var commands = []*command{
-	{
-		name: "serve", summary: "run the API (migrates first; loads the demo headlines into an empty database)",
-		about: "Binds the address first, so that a busy port fails before any database work; then applies\n" +
-			"pending migrations, loads the demo headlines into a database that has never held an article,\n" +
-			"and serves until SIGTERM or SIGINT, which drain requests in flight.",
-		flags: func(fs *flag.FlagSet, o *options) {
-			fs.StringVar(&o.cfg.Addr, "addr", o.cfg.Addr, "listen `ADDRESS` (HEADLINES_ADDR)")
-			dbFlag(fs, o)
-			fs.BoolVar(&o.cfg.NoDemo, "no-demo", o.cfg.NoDemo, "do not load the demo headlines into an empty database (HEADLINES_NO_DEMO)")
-		},
-		run: runServe,
-	},
-	{
-		name: "migrate", args: "up|down|status", nargs: [2]int{1, 1}, choices: []string{"up", "down", "status"}, summary: "manage the schema",
-		about: "up applies every pending migration, down rolls back the newest one, status lists them.",
-		flags: dbFlag, run: runMigrate,
-	},
-	{
-		name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array",
-		about: "Reads FILE, or standard input for -. Bad records are reported by line and skipped; the good\n" +
-			"ones are kept. Into a SQLite database with no articles yet the import is one load, all or\n" +
-			"nothing. Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
-			"and the time left); the summary goes to stdout.",
-		flags: dbFlag, run: runImport,
-	},
-	{
-		name: "export", summary: "write every article as JSON Lines to standard output",
-		about: "Drafts included; importing the output into an empty database reproduces the articles.",
-		flags: dbFlag, run: runExport,
-	},
-	{
-		name: "retag", summary: "run the automatic tagger again over the articles it tagged (never hand-set tags)",
-		flags: dbFlag, run: runRetag,
-	},
-	{
-		name: "keys create", summary: "make an API key; it is printed once",
-		about: "Prints the new key on stdout once; only its SHA-256 digest is stored.",
-		flags: func(fs *flag.FlagSet, o *options) {
-			fs.StringVar(&o.keyRole, "role", "editor", "`ROLE` of the key: reader, editor or admin")
-			fs.StringVar(&o.keyName, "name", "", "`NAME` of who or what uses the key")
-			dbFlag(fs, o)
-		},
-		run: keysAction("create"),
-	},
-	{name: "keys list", summary: "list keys: id, prefix, role, name, created, last used, revoked", flags: dbFlag, run: keysAction("list")},
-	{name: "keys revoke", args: "ID|PREFIX", nargs: [2]int{1, 1}, summary: "disable a key", flags: dbFlag, run: keysAction("revoke")},
-	{
-		name: "healthcheck", summary: "exit 0 when the server on HEADLINES_ADDR answers /healthz (for container health checks)",
-		run: func(ctx context.Context, o *options, _ []string) error {
-			if err := o.config(); err != nil {
-				return err
-			}
-			return healthcheck(ctx, o.cfg.Addr)
-		},
-	},
-	{
-		name: "generate", summary: "write generated sample articles as JSON Lines (for benchmarks)",
-		flags: func(fs *flag.FlagSet, o *options) {
-			fs.IntVar(&o.genCount, "count", 100000, "how many articles (`N`)")
-			fs.Uint64Var(&o.genSeed, "seed", 1, "the same `SEED` gives the same articles")
-		},
-		run: func(_ context.Context, o *options, _ []string) error {
-			if err := o.config(); err != nil {
-				return err
-			}
-			return generate(o.stdout, o.genCount, o.genSeed)
-		},
-	},
-	{
-		name: "ceiling", summary: "serve the bytes of --file at every path, the benchmark's ceiling",
-		flags: func(fs *flag.FlagSet, o *options) {
-			fs.StringVar(&o.cfg.Addr, "addr", o.cfg.Addr, "listen `ADDRESS` (HEADLINES_ADDR)")
-			fs.StringVar(&o.ceilingFile, "file", "", "the `FILE` whose bytes to serve (required)")
-		},
-		run: func(ctx context.Context, o *options, _ []string) error {
-			if err := o.config(); err != nil {
-				return err
-			}
-			return ceiling(ctx, o.cfg.Addr, o.ceilingFile)
-		},
-	},
-	{name: "version", summary: "print the version of this binary", run: func(_ context.Context, o *options, _ []string) error {
-		b := buildInfo("", o.version)
-		_, err := fmt.Fprintf(o.stdout, "headlines %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
-		return err
-	}},
-	{name: "help", args: "[COMMAND]", nargs: [2]int{0, 2}, summary: "show this, or the usage of a command"},
+	serveCommand, migrateCommand, importCommand, exportCommand, retagCommand,
+	keysCreateCommand, keysListCommand, keysRevokeCommand, healthcheckCommand,
+	versionCommand, helpCommand,
 }
+
+var versionCommand = &command{
+	name: "version", summary: "print the version of this binary",
+	setup: func(_ *flag.FlagSet, o *options) runFunc {
+		return func(context.Context, []string) error {
+			b := buildInfo("", o.version)
+			_, err := fmt.Fprintf(o.stdout, "headlines %s (commit %s, %s)\n", b.Version, b.Commit, b.GoVersion)
+			return err
+		}
+	},
+}
+
+var helpCommand = &command{name: "help", args: "[COMMAND]", nargs: [2]int{0, 2}, summary: "show this, or the usage of a command"}
+
+// everyCommand gives the product's commands, then the benchmark's.
+func everyCommand() []*command { return slices.Concat(commands, benchCommands) }
 
 // Run is the whole program: it runs the command args name, with settings
 // read through getenv. version is the binary's, for /version and /metrics.
@@ -169,8 +106,9 @@ func Run(ctx context.Context, version string, args []string, getenv func(string)
 	fs := flag.NewFlagSet(cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard) // the usage is written here, to stdout for --help
 	fs.Usage = func() {}
-	if cmd.flags != nil {
-		cmd.flags(fs, o)
+	var run runFunc
+	if cmd.setup != nil {
+		run = cmd.setup(fs, o)
 	}
 	pos, perr := parse(fs, rest)
 	switch {
@@ -191,10 +129,10 @@ func Run(ctx context.Context, version string, args []string, getenv func(string)
 		msg := fmt.Sprintf("unknown %s action %q: want %s", cmd.name, pos[0], orList(cmd.choices))
 		return usageError(stderr, msg, func(w io.Writer) error { return commandUsage(w, cmd, fs) })
 	}
-	if cmd.name == "help" {
+	if cmd == helpCommand {
 		return help(o, pos)
 	}
-	return cmd.run(ctx, o, pos)
+	return run(ctx, pos)
 }
 
 // lookup finds the command args name, with its arguments. With none,
@@ -224,7 +162,7 @@ func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "-
 
 // find gives the command named name, or nil.
 func find(name string) *command {
-	for _, c := range commands {
+	for _, c := range everyCommand() {
 		if c.name == name {
 			return c
 		}
@@ -235,7 +173,7 @@ func find(name string) *command {
 // groupOf gives the first action of the group name ("keys"), or nil when
 // name is no group.
 func groupOf(name string) *command {
-	for _, c := range commands {
+	for _, c := range everyCommand() {
 		if strings.HasPrefix(c.name, name+" ") {
 			return c
 		}
@@ -246,7 +184,7 @@ func groupOf(name string) *command {
 // actions lists the actions of a group: "create, list or revoke".
 func actions(group string) string {
 	var list []string
-	for _, c := range commands {
+	for _, c := range everyCommand() {
 		if a, ok := strings.CutPrefix(c.name, group+" "); ok {
 			list = append(list, a)
 		}
@@ -293,11 +231,7 @@ func help(o *options, pos []string) error {
 	}
 	name := strings.Join(pos, " ")
 	if c := find(name); c != nil {
-		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-		if c.flags != nil {
-			c.flags(fs, o)
-		}
-		return commandUsage(stdout, c, fs)
+		return commandUsage(stdout, c, flagSet(c, o))
 	}
 	if len(pos) == 1 && groupOf(name) != nil {
 		return groupUsage(name)(stdout)
@@ -314,9 +248,15 @@ func usageError(w io.Writer, msg string, usage func(io.Writer) error) error {
 
 func mainUsage(w io.Writer) error {
 	var b strings.Builder
-	b.WriteString("Usage: headlines <command> [flags] [arguments]\n\nCommands:\n")
-	for _, c := range commands {
-		fmt.Fprintf(&b, "  %s\n      %s\n", synopsis(c), c.summary)
+	b.WriteString("Usage: headlines <command> [flags] [arguments]\n")
+	for _, part := range []struct {
+		heading string
+		list    []*command
+	}{{"Commands", commands}, {"Benchmark commands (for measuring the service; not part of it)", benchCommands}} {
+		b.WriteString("\n" + part.heading + ":\n")
+		for _, c := range part.list {
+			fmt.Fprintf(&b, "  %s\n      %s\n", synopsis(c), c.summary)
+		}
 	}
 	b.WriteString("\nRun 'headlines help <command>' or 'headlines <command> --help' for a command's flags.\n" +
 		"Settings come from HEADLINES_* environment variables; see README.md.\n")
@@ -331,13 +271,8 @@ func synopsis(c *command) string {
 	if c.args != "" {
 		s += " " + c.args
 	}
-	if c.flags == nil {
-		return s
-	}
-	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	c.flags(fs, &options{})
 	var flags []string
-	fs.VisitAll(func(f *flag.Flag) {
+	flagSet(c, &options{}).VisitAll(func(f *flag.Flag) {
 		label, _ := flagLabel(f)
 		flags = append(flags, "["+label+"]")
 	})
@@ -345,7 +280,23 @@ func synopsis(c *command) string {
 	slices.SortStableFunc(flags, func(a, b string) int {
 		return boolInt(strings.HasPrefix(a, "[--db ")) - boolInt(strings.HasPrefix(b, "[--db "))
 	})
-	return s + " " + strings.Join(flags, " ")
+	return strings.Join(append([]string{s}, flags...), " ")
+}
+
+// flagSet gives the flags of c, for its usage.
+func flagSet(c *command, o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	if c.setup != nil {
+		c.setup(fs, o)
+	}
+	return fs
+}
+
+// hasFlags tells whether fs defines any flag.
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
 }
 
 // flagLabel gives a flag as the usage shows it, "--name NAME" ("--no-demo"
@@ -362,7 +313,7 @@ func groupUsage(group string) func(io.Writer) error {
 	return func(w io.Writer) error {
 		var b strings.Builder
 		fmt.Fprintf(&b, "Usage: headlines %s %s [flags] [arguments]\n\nActions:\n", group, strings.ReplaceAll(actions(group), ", ", "|"))
-		for _, c := range commands {
+		for _, c := range everyCommand() {
 			if strings.HasPrefix(c.name, group+" ") {
 				fmt.Fprintf(&b, "  %-28s %s\n", strings.TrimSpace(c.name+" "+c.args), c.summary)
 			}
@@ -378,7 +329,7 @@ func groupUsage(group string) func(io.Writer) error {
 func commandUsage(w io.Writer, c *command, fs *flag.FlagSet) error {
 	var b strings.Builder
 	b.WriteString("Usage: headlines " + c.name)
-	if c.flags != nil {
+	if hasFlags(fs) {
 		b.WriteString(" [flags]")
 	}
 	if c.args != "" {
@@ -441,37 +392,6 @@ func withStore(o *options, bulk bool, f func(st *store.Store) error) error {
 	}
 	defer func() { _ = st.Close() }()
 	return f(st)
-}
-
-func runMigrate(ctx context.Context, o *options, pos []string) error {
-	return withStore(o, false, func(st *store.Store) error { return migrate(ctx, st, pos[0], o.stdout) })
-}
-
-func runImport(ctx context.Context, o *options, pos []string) error {
-	return withStore(o, true, func(st *store.Store) error {
-		return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
-	})
-}
-
-func runExport(ctx context.Context, o *options, _ []string) error {
-	return withStore(o, false, func(st *store.Store) error {
-		return export(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
-	})
-}
-
-func runRetag(ctx context.Context, o *options, _ []string) error {
-	return withStore(o, true, func(st *store.Store) error {
-		return retag(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
-	})
-}
-
-// keysAction runs keys create, list or revoke.
-func keysAction(action string) func(context.Context, *options, []string) error {
-	return func(ctx context.Context, o *options, pos []string) error {
-		return withStore(o, false, func(st *store.Store) error {
-			return keys(ctx, st, action, pos, news.Role(o.keyRole), o.keyName, o.stdout, o.stderr)
-		})
-	}
 }
 
 // flagName is a flag as the flag package names it in its errors, with one dash.

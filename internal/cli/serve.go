@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -21,10 +22,23 @@ import (
 	"github.com/headlines/headlines/internal/store"
 )
 
+var serveCommand = &command{
+	name: "serve", summary: "run the API (migrates first; loads the demo headlines into an empty database)",
+	about: "Binds the address first, so that a busy port fails before any database work; then applies\n" +
+		"pending migrations, loads the demo headlines into a database that has never held an article,\n" +
+		"and serves until SIGTERM or SIGINT, which drain requests in flight.",
+	setup: func(fs *flag.FlagSet, o *options) runFunc {
+		fs.StringVar(&o.cfg.Addr, "addr", o.cfg.Addr, "listen `ADDRESS` (HEADLINES_ADDR)")
+		dbFlag(fs, o)
+		fs.BoolVar(&o.cfg.NoDemo, "no-demo", o.cfg.NoDemo, "do not load the demo headlines into an empty database (HEADLINES_NO_DEMO)")
+		return func(ctx context.Context, _ []string) error { return runServe(ctx, o) }
+	},
+}
+
 // runServe binds the API's address (and the metrics address) before it
 // opens the database, so that a busy port fails at once, before a
 // migration or the demo load has changed anything; then it serves on them.
-func runServe(ctx context.Context, o *options, _ []string) error {
+func runServe(ctx context.Context, o *options) error {
 	if err := o.config(); err != nil {
 		return err
 	}
@@ -191,30 +205,4 @@ func tuneGC(getenv func(string) string) {
 	if getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(96 << 20)
 	}
-}
-
-// healthcheck asks the local server for /healthz.
-func healthcheck(ctx context.Context, addr string) error {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return err
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
-	if err != nil {
-		return err
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	_ = res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthz answered %s", res.Status)
-	}
-	return nil
 }

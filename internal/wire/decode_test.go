@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"encoding/json"
@@ -9,7 +9,7 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-// checkJSON's quick pass must never let a duplicate key through, at any
+// CheckJSON's quick pass must never let a duplicate key through, at any
 // depth, however the key is written.
 func TestCheckJSONDuplicateKeys(t *testing.T) {
 	for _, tc := range []struct {
@@ -29,7 +29,7 @@ func TestCheckJSONDuplicateKeys(t *testing.T) {
 		{body: `[{"a":1},{"a":1}]`},
 		{body: `{"":1,"":2}`, dup: true, field: ""},
 	} {
-		err := checkJSON([]byte(tc.body))
+		err := CheckJSON([]byte(tc.body))
 		if !tc.dup {
 			if err != nil {
 				t.Errorf("%s: %v, want no error", tc.body, err)
@@ -76,12 +76,12 @@ func FuzzDecodeInputFast(f *testing.F) {
 		if !ok {
 			return
 		}
-		if err := checkJSON(body); err != nil {
-			t.Fatalf("%s: the quick decoder took it, checkJSON says %v", body, err)
+		if err := CheckJSON(body); err != nil {
+			t.Fatalf("%s: the quick decoder took it, CheckJSON says %v", body, err)
 		}
 		var full ArticleInput
-		if err := decodeStrict(body, &full); err != nil {
-			t.Fatalf("%s: the quick decoder took it, decodeStrict says %v", body, err)
+		if err := DecodeStrict(body, &full); err != nil {
+			t.Fatalf("%s: the quick decoder took it, DecodeStrict says %v", body, err)
 		}
 		if !reflect.DeepEqual(fast, full) {
 			t.Fatalf("%s: the quick decoder made %+v, the full path %+v", body, fast, full)

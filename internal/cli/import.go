@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +12,22 @@ import (
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store"
 )
+
+var importCommand = &command{
+	name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array",
+	about: "Reads FILE, or standard input for -. Bad records are reported by line and skipped; the good\n" +
+		"ones are kept. Into a SQLite database with no articles yet the import is one load, all or\n" +
+		"nothing. Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
+		"and the time left); the summary goes to stdout.",
+	setup: func(fs *flag.FlagSet, o *options) runFunc {
+		dbFlag(fs, o)
+		return func(ctx context.Context, pos []string) error {
+			return withStore(o, true, func(st *store.Store) error {
+				return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
+			})
+		}
+	},
+}
 
 // importFile upserts the articles of the file name ("-": stdin), with a
 // progress line on stderr every interval.
@@ -96,37 +113,3 @@ func lineLabel(name string, line int) string {
 // optimizeAfter is how many stored records make an import refresh the
 // planner's statistics.
 const optimizeAfter = 1000
-
-// retag brings automatic tags up to date with the vocabulary, printing
-// progress lines to stderr and a summary to stdout.
-func retag(ctx context.Context, st *store.Store, stdout, stderr io.Writer, every time.Duration) error {
-	if _, err := st.MigrateUp(ctx); err != nil {
-		return err
-	}
-	total, err := st.AutoTagged(ctx)
-	if err != nil {
-		return err
-	}
-	start := time.Now()
-	m := newMeter(stderr, "retag", total, every)
-	res, err := st.Retag(ctx, func(r store.RetagResult) { m.update(r.Checked) })
-	m.done()
-	fmt.Fprintf(stdout, "retagged: auto-tagged articles: %d checked, %d changed, %d skipped (edited meanwhile) in %s\n",
-		res.Checked, res.Changed, res.Skipped, time.Since(start).Round(time.Millisecond))
-	return err
-}
-
-// export writes every article to stdout as JSON Lines, with progress
-// lines on stderr.
-func export(ctx context.Context, st *store.Store, stdout, stderr io.Writer, every time.Duration) error {
-	if _, err := st.MigrateUp(ctx); err != nil {
-		return err
-	}
-	m := newMeter(stderr, "export", 0, every)
-	n, err := api.Export(ctx, &lineCounter{w: stdout, seen: m.update}, st)
-	m.done()
-	if err == nil {
-		fmt.Fprintf(stderr, "exported %d articles\n", n)
-	}
-	return err
-}

@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"slices"
@@ -12,7 +12,7 @@ import (
 // number, an unknown or repeated key, an escape it does not handle,
 // invalid UTF-8 …), and the caller then takes the full path, which decodes
 // the same or says what is wrong. For the same record it is five to ten
-// times cheaper than checkJSON and decodeStrict together, which an import
+// times cheaper than CheckJSON and DecodeStrict together, which an import
 // of a million records feels.
 func decodeInputFast(b []byte) (in ArticleInput, ok bool) {
 	if !utf8.Valid(b) {

@@ -1,6 +1,7 @@
-package api
+package wire
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -19,18 +20,19 @@ func BenchmarkEncodePage(b *testing.B) {
 			PublishedAt: time.Date(2025, 6, 26, 8, 15, 0, 0, time.UTC), CreatedAt: time.Now(), UpdatedAt: time.Now(), Version: 3,
 		}
 	}
+	var buf bytes.Buffer
 	b.ReportAllocs()
 	for b.Loop() {
-		w := newJSONWriter()
-		w.b.WriteString(`{"data":[`)
+		buf.Reset()
+		w := NewWriter(&buf)
+		buf.WriteString(`{"data":[`)
 		for i := range page {
 			if i > 0 {
-				w.b.WriteByte(',')
+				buf.WriteByte(',')
 			}
-			writeArticle(w, &page[i], listFields)
+			w.Article(&page[i], ListFields)
 		}
-		w.b.WriteString(`],"next_cursor":null}`)
-		b.SetBytes(int64(w.b.Len()))
-		w.release()
+		buf.WriteString(`],"next_cursor":null}`)
+		b.SetBytes(int64(buf.Len()))
 	}
 }

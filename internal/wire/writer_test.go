@@ -1,4 +1,4 @@
-package api
+package wire
 
 import (
 	"bytes"
@@ -21,9 +21,9 @@ func checkEscape(t *testing.T, s string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := jsonWriter{b: new(bytes.Buffer)}
-	w.str(s)
-	if got := w.b.String(); got != string(want) {
+	var b bytes.Buffer
+	NewWriter(&b).Str(s)
+	if got := b.String(); got != string(want) {
 		t.Errorf("escape %q:\n got %s\nwant %s", s, got, want)
 	}
 }

@@ -1,0 +1,289 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/suggest"
+)
+
+// MaxDepth is how deeply arrays and objects may nest in a request
+// body. An article is two levels deep and a batch three; the limit leaves
+// room for any real client and keeps every later pass over the body, and
+// the error paths that name a field by its place, linear in its size.
+const MaxDepth = 32
+
+// CheckJSON rejects what encoding/json lets through: nesting deeper than
+// MaxDepth, invalid UTF-8, duplicate object keys and trailing data.
+func CheckJSON(body []byte) error {
+	if err := CheckDepth(body); err != nil {
+		return err
+	}
+	if !utf8.Valid(body) {
+		return news.Errorf(news.EInvalid, "the body is not valid UTF-8")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return news.Errorf(news.EInvalid, "the body is empty; send a JSON object")
+	}
+	// Most bodies are fine: two quick passes tell so. The token walk below
+	// allocates per token, costs several times more and is what a bad body
+	// needs for its error message.
+	if json.Valid(body) && !mayRepeatKey(body) {
+		return nil
+	}
+	return walkJSON(body)
+}
+
+// CheckDepth refuses a body whose arrays and objects nest deeper than
+// MaxDepth, in one pass that looks at each byte once and allocates
+// nothing, before any other work is done on it. It only counts brackets
+// outside strings: whether the JSON is well formed is for later checks.
+func CheckDepth(body []byte) error {
+	depth, inString := 0, false
+	for i := 0; i < len(body); i++ {
+		switch b := body[i]; {
+		case inString && b == '\\':
+			i++ // the escaped byte cannot end the string
+		case inString:
+			inString = b != '"'
+		case b == '"':
+			inString = true
+		case b == '[' || b == '{':
+			if depth++; depth > MaxDepth {
+				return news.Errorf(news.EInvalid, "the JSON nests arrays and objects deeper than %d levels (at offset %d)", MaxDepth, i)
+			}
+		case b == ']' || b == '}':
+			depth--
+		}
+	}
+	return nil
+}
+
+// walkJSON reads body token by token, naming the first duplicate key or
+// where the JSON is malformed.
+func walkJSON(body []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := walkValue(dec, ""); err != nil {
+		return err
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return news.Errorf(news.EInvalid, "malformed JSON: unexpected data after the value at offset %d", dec.InputOffset())
+	}
+	return nil
+}
+
+// mayRepeatKey reports whether an object in body, which must be valid JSON,
+// may have a key twice. It answers true when unsure (a key with escapes, an
+// object with many keys), so false means there is no duplicate.
+func mayRepeatKey(body []byte) bool {
+	const maxKeys = 64 // per object; more are left to the token walk
+	type frame struct {
+		object   bool
+		wantKey  bool
+		firstKey int // index in keys of the object's first key
+	}
+	var (
+		stack []frame
+		keys  [][]byte
+	)
+	for i := 0; i < len(body); i++ {
+		switch body[i] {
+		case '{':
+			stack = append(stack, frame{object: true, wantKey: true, firstKey: len(keys)})
+		case '[':
+			stack = append(stack, frame{})
+		case '}', ']':
+			top := stack[len(stack)-1]
+			if top.object {
+				keys = keys[:top.firstKey]
+			}
+			stack = stack[:len(stack)-1]
+		case ',':
+			if top := &stack[len(stack)-1]; top.object {
+				top.wantKey = true
+			}
+		case '"':
+			end := i + 1
+			for body[end] != '"' {
+				if body[end] == '\\' {
+					return true
+				}
+				end++
+			}
+			if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].wantKey {
+				top := &stack[n-1]
+				key := body[i+1 : end]
+				if len(keys)-top.firstKey >= maxKeys {
+					return true
+				}
+				for _, k := range keys[top.firstKey:] {
+					if bytes.Equal(k, key) {
+						return true
+					}
+				}
+				keys = append(keys, key)
+				top.wantKey = false
+			}
+			i = end
+		}
+	}
+	return false
+}
+
+// walkValue reads one value from dec, checking objects for duplicate keys.
+func walkValue(dec *json.Decoder, path string) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return malformed(dec, err)
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return nil
+	}
+	switch delim {
+	case '{':
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return malformed(dec, err)
+			}
+			key, _ := kt.(string)
+			field := key
+			if path != "" {
+				field = path + "." + key
+			}
+			if seen[key] {
+				return news.FieldErrorf(news.EInvalid, field, "appears more than once")
+			}
+			seen[key] = true
+			if err := walkValue(dec, field); err != nil {
+				return err
+			}
+		}
+	case '[':
+		for i := 0; dec.More(); i++ {
+			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing delimiter
+		return malformed(dec, err)
+	}
+	return nil
+}
+
+func malformed(dec *json.Decoder, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return news.Errorf(news.EInvalid, "malformed JSON: the body ends too early")
+	}
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %s", se.Offset, se.Error())
+	}
+	return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %v", dec.InputOffset(), err)
+}
+
+// DecodeStrict unmarshals a checked body into v, refusing unknown fields and
+// naming the field of any type mismatch.
+func DecodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := jsonFieldError(dec.Decode(v))
+	var ne *news.Error
+	if errors.As(err, &ne) && len(ne.Fields) == 1 && ne.Fields[0].Message == notAField {
+		// Name the member the client probably meant.
+		hint := suggest.DidYouMean(ne.Fields[0].Field, jsonNames(reflect.TypeOf(v)))
+		ne.Fields[0].Message += hint
+		ne.Message += hint
+	}
+	return err
+}
+
+const notAField = "is not a field of this resource"
+
+// jsonNames lists the JSON member names of t's struct fields, nested
+// structs included, each once.
+func jsonNames(t reflect.Type) []string {
+	var out []string
+	seen := map[reflect.Type]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
+				continue
+			}
+			if name == "" {
+				name = f.Name
+			}
+			if !slices.Contains(out, name) {
+				out = append(out, name)
+			}
+			walk(f.Type)
+		}
+	}
+	walk(t)
+	return out
+}
+
+// jsonFieldError turns encoding/json errors into 400s that name the field.
+func jsonFieldError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		field := te.Field
+		if field == "" {
+			return news.Errorf(news.EInvalid, "the body must be %s", expectedKind(te))
+		}
+		return news.FieldErrorf(news.EInvalid, field, "must be %s, got %s", expectedKind(te), te.Value)
+	}
+	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
+		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+		if serverFields[field] {
+			return news.FieldErrorf(news.EInvalid, field, "is set by the server and cannot be written")
+		}
+		return news.FieldErrorf(news.EInvalid, field, notAField)
+	}
+	return news.Errorf(news.EInvalid, "malformed JSON: %v", err)
+}
+
+// serverFields are read-only fields of an article.
+var serverFields = map[string]bool{"id": true, "version": true, "created_at": true, "updated_at": true, "tag_source": true}
+
+func expectedKind(te *json.UnmarshalTypeError) string {
+	switch te.Type.Kind().String() {
+	case "string":
+		return "a string"
+	case "slice":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	case "bool":
+		return "true or false"
+	case "ptr":
+		return "a " + strings.TrimPrefix(te.Type.Elem().Kind().String(), "")
+	default:
+		return "a " + te.Type.Kind().String()
+	}
+}
