@@ -200,11 +200,11 @@ func checkURL(tx *gorm.DB, url string, except int64) error {
 	return nil
 }
 
-// insert stores the new article d, its tag rows and its change entry in tx.
+// insert stores the new article d, its tag rows and its change entry in
+// tx. A URL that another article has already breaks the unique index on
+// articles.url, and the caller names that article (nameExisting): a
+// SELECT first, for every create, cost more than the rare conflict.
 func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
-	if err := checkURL(tx, d.URL, 0); err != nil {
-		return news.Article{}, err
-	}
 	now := micros(s.now())
 	if d.PublishedAt.IsZero() {
 		d.PublishedAt = s.now()
@@ -288,9 +288,9 @@ func (s *Store) CreateArticle(ctx context.Context, d news.Draft) (a news.Article
 	return a, s.nameExisting(ctx, err, d.URL)
 }
 
-// nameExisting completes a conflict that the database raised (two
-// PostgreSQL transactions inserting one URL at once) with the id of the
-// article that won, as the URL check inside the transaction does.
+// nameExisting completes a conflict that the database raised on a new
+// article's URL with the id of the article that has it, as checkURL does
+// for a write over an article.
 func (s *Store) nameExisting(ctx context.Context, err error, url string) error {
 	var ne *news.Error
 	if url == "" || !errors.As(err, &ne) || ne.Code != news.EConflict || ne.ExistingID != 0 {

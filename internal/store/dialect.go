@@ -25,12 +25,14 @@ var (
 	postgresDialect = dialect{name: "postgres", postgres: true, goose: goose.DialectPostgres, migrations: mustSub(migrations.Postgres, "postgres")}
 )
 
-// gormConfig is GORM's configuration for every pool: quiet, no
-// transaction around single statements (a write that needs one opens it),
-// and SELECTs through a model name its columns: SELECT * would also read
-// PostgreSQL's generated search vector, which no model holds.
-func gormConfig() *gorm.Config {
-	return &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, QueryFields: true}
+// gormConfig is GORM's configuration for every pool of d: quiet, and no
+// transaction around single statements (a write that needs one opens
+// it). On PostgreSQL, SELECTs through a model name its columns: SELECT *
+// would also read the generated search vector, which no model holds. On
+// SQLite every column is a model's (TestModelsMatchSchema), and naming
+// them cost 4.5 µs of a 43 µs read of one article.
+func (d dialect) gormConfig() *gorm.Config {
+	return &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, QueryFields: d.postgres}
 }
 
 func mustSub(fsys fs.FS, dir string) fs.FS {

@@ -33,9 +33,9 @@
 // On SQLite the writer's INSERTs read a new row's id from the connection
 // instead of the RETURNING that GORM's SQLite dialect would add: with the
 // full-text trigger on articles, an INSERT … RETURNING took 87–97 µs of
-// CPU against 30–43 µs (see openWriter). SELECTs through a model name
-// their columns (QueryFields), so PostgreSQL's generated search vector is
-// never read.
+// CPU against 30–43 µs (see openWriter). On PostgreSQL, SELECTs through a
+// model name their columns, so its generated search vector is never read
+// (see gormConfig).
 //
 // # SQL kept, and why
 //

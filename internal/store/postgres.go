@@ -40,7 +40,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 // openPool opens a pool of size connections on dsn, whose statements
 // tracer sees when it is not nil.
 func openPool(dsn string, size int, tracer pgx.QueryTracer) (*gorm.DB, error) {
-	cfg := gormConfig()
+	cfg := postgresDialect.gormConfig()
 	pc := postgres.Config{DSN: dsn}
 	if tracer != nil {
 		pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {

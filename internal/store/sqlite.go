@@ -111,7 +111,7 @@ func openSQLiteWriter(path, dsn string, st *storage) (*gorm.DB, *sql.DB, error) 
 		_ = wconn.Close()
 		return nil, nil, err
 	}
-	w, err := openWriter(wconn, gormConfig())
+	w, err := openWriter(wconn, sqliteDialect.gormConfig())
 	if uerr := unlock(); err == nil && uerr != nil {
 		err = uerr
 	}
@@ -147,7 +147,7 @@ func openWriter(conn *sql.DB, cfg *gorm.Config) (*gorm.DB, error) {
 
 // openSQLiteReader opens the read pool of n connections on dsn.
 func openSQLiteReader(dsn string, n int) (*gorm.DB, error) {
-	r, err := gorm.Open(sqlite.Open(dsn), gormConfig())
+	r, err := gorm.Open(sqlite.Open(dsn), sqliteDialect.gormConfig())
 	if err != nil {
 		return nil, err
 	}
