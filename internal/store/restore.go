@@ -158,7 +158,7 @@ func (e *exactRestore) Country(_ context.Context, c news.Country) error {
 func (e *exactRestore) Articles(ctx context.Context, list []news.Article, feed []news.FeedEntry) ([]news.Outcome, []error, error) {
 	out, errs := make([]news.Outcome, len(list)), make([]error, len(list))
 	for i, a := range list {
-		err := e.article(ctx, a, feed[i])
+		err := e.article(a, feed[i])
 		switch {
 		case refused(err):
 			errs[i] = err
@@ -175,7 +175,7 @@ func (e *exactRestore) Articles(ctx context.Context, list []news.Article, feed [
 // inserted, many per statement.
 const restoreInsertRows = 470
 
-func (e *exactRestore) article(ctx context.Context, a news.Article, f news.FeedEntry) error {
+func (e *exactRestore) article(a news.Article, f news.FeedEntry) error {
 	a, err := normalizeRestored(a, e.vocab.snapshot())
 	if err != nil {
 		return err

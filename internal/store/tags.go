@@ -11,16 +11,9 @@ import (
 // An article's tags are written three times: as its countries and themes
 // text columns, as rows of the tag tables, and as its pairs. tagModels says
 // which rows a draft has, for every write path: single writes create and
-// delete them through the models (createTags, deleteTags); bulk upserts
-// run the prepared statements below (writeTags, dropTags). So the join
+// delete them through the models (createTags, deleteTags); an import's
+// batches write them many to a statement (batchtags.go). So the join
 // tables, the pairs and the tag text columns never disagree.
-//
-// The statements that write an article's tags on the bulk path.
-const (
-	sqlAddCountry = `INSERT INTO article_countries (country, published_at, article_id) VALUES (?, ?, ?)`
-	sqlAddTheme   = `INSERT INTO article_themes (theme, published_at, article_id) VALUES (?, ?, ?)`
-	sqlAddPair    = `INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes) VALUES (?, ?, ?, ?, ?, ?)`
-)
 
 // tagRows is a FROM item that lists the tags of the tag text column col
 // as rows of alias, whose one column is value: tag codes and slugs never
@@ -62,17 +55,6 @@ func (d dialect) sqlDropTags() []string {
 
 // tagText is a sorted tag list as the countries and themes columns hold it.
 func tagText(tags []string) string { return strings.Join(tags, ",") }
-
-// dropTags deletes the pairs and tag rows of article id, as its row says
-// them, on the bulk path: run it before the row changes.
-func (d dialect) dropTags(exec func(q string, args ...any) error, id int64) error {
-	for _, q := range d.sqlDropTags() {
-		if err := exec(q, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // tagModels are the tag rows of article id, published at pub
 // (microseconds), for d's normalized (sorted) tags. Only a published
@@ -142,29 +124,6 @@ func deleteTags(tx *gorm.DB, m *articleModel) error {
 	if len(themes) > 0 {
 		return tx.Where("theme IN ? AND published_at = ? AND article_id = ?", themes, m.PublishedAt, m.ID).
 			Delete(&articleThemeModel{}).Error
-	}
-	return nil
-}
-
-// writeTags writes the tag rows of article id, published at pub
-// (microseconds), from d's normalized (sorted) tags through exec, on the
-// bulk path; the article has none (new, or dropTags ran).
-func writeTags(exec func(q string, args ...any) error, id, pub int64, d news.Draft) error {
-	countries, themes, pairs := tagModels(id, pub, d)
-	for _, c := range countries {
-		if err := exec(sqlAddCountry, c.Country, pub, id); err != nil {
-			return err
-		}
-	}
-	for _, t := range themes {
-		if err := exec(sqlAddTheme, t.Theme, pub, id); err != nil {
-			return err
-		}
-	}
-	for _, p := range pairs {
-		if err := exec(sqlAddPair, p.Country, p.Theme, pub, id, p.Countries, p.Themes); err != nil {
-			return err
-		}
 	}
 	return nil
 }
