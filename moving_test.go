@@ -70,3 +70,26 @@ func TestMovingDataCommands(t *testing.T) {
 		t.Errorf("the export into its own database again: %v %q %s", err, out, errOut)
 	}
 }
+
+// TestCutExportRestoresNothing: an export cut short, imported into an
+// empty database, fails, says that nothing was restored, and leaves the
+// database empty.
+func TestCutExportRestoresNothing(t *testing.T) {
+	src, dst := storetest.DSN(t, "sqlite"), storetest.DSN(t, "sqlite")
+	if _, errOut, err := runCLI(t, src, `{"title":"Kaesong trucks wait","url":"https://example.com/trucks"}`, "import", "-"); err != nil {
+		t.Fatalf("import: %v %s", err, errOut)
+	}
+	export, _, err := runCLI(t, src, "", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(export), "\n")
+	cut := strings.Join(lines[:len(lines)-1], "\n")
+	out, errOut, err := runCLI(t, dst, cut, "import", "-")
+	if err == nil || !strings.Contains(out, "restored: nothing") || !strings.Contains(errOut, "no end line") {
+		t.Errorf("a cut export: %v, stdout %q, stderr %q; want a failure that says nothing was restored", err, out, errOut)
+	}
+	if after, _, err := runCLI(t, dst, "", "export"); err != nil || len(exportedArticles(t, after)) != 0 {
+		t.Errorf("after the cut export: %v, %d articles; want none", err, len(exportedArticles(t, after)))
+	}
+}

@@ -70,7 +70,7 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	for _, e := range res.Errors {
 		fmt.Fprintf(stderr, "%s: %v\n", lineLabel(name, e.Line), e.Err)
 	}
-	printImported(stdout, res)
+	printImported(stdout, res, err == nil)
 	if err != nil {
 		return err
 	}
@@ -80,14 +80,17 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 	return nil
 }
 
-// printImported prints an import's counts.
-func printImported(w io.Writer, res transfer.Result) {
+// printImported prints an import's counts; an exact restore that failed
+// stored nothing, and says so rather than what it read.
+func printImported(w io.Writer, res transfer.Result, ok bool) {
 	fmt.Fprintf(w, "imported: %d created, %d updated, %d failed", res.Created, res.Updated, res.Failed)
 	if res.Unchanged > 0 {
 		fmt.Fprintf(w, ", %d unchanged (as stored already)", res.Unchanged)
 	}
 	fmt.Fprintln(w)
 	switch {
+	case res.Export && res.Exact && !ok:
+		fmt.Fprintln(w, "restored: nothing (a restore into an empty database is all or nothing)")
 	case res.Export && res.Exact:
 		fmt.Fprintf(w, "restored: %d themes, %d countries, %d deleted articles; ids, versions and the change feed as exported\n",
 			res.Themes, res.Countries, res.Tombstones)
