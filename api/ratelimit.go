@@ -103,11 +103,17 @@ func (l *limiter) take(key string) (ok bool, remaining int, reset, retry time.Du
 	return ok, int(tokens), l.until(tokens, float64(l.rate.Burst)), l.until(tokens, 1)
 }
 
-// peek reports whether key's bucket has a token, without spending it.
+// peek reports whether key's bucket has a token, without spending it,
+// and without remembering a client it does not know (whose bucket is
+// full): looking must not push another client out of the table.
 func (l *limiter) peek(key string) (ok bool, retry time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	tokens := l.bucket(key).TokensAt(l.now())
+	c, known := l.clients[key]
+	if !known {
+		return true, 0
+	}
+	tokens := c.bucket.TokensAt(l.now())
 	return tokens >= 1, l.until(tokens, 1)
 }
 

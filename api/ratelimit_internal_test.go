@@ -33,6 +33,9 @@ func TestLimiterForgetsLeastRecentlySeen(t *testing.T) {
 			t.Errorf("%s: has a token %v, want %v", k, ok, want)
 		}
 	}
+	if _, known := l.clients["b"]; known || len(l.clients) != 3 {
+		t.Errorf("looking at b remembered it: %d clients", len(l.clients))
+	}
 }
 
 // A flood of new addresses fills the table and no more: memory stays
