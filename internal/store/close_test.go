@@ -12,8 +12,9 @@ import (
 )
 
 // TestCloseStopsTheWriteLoop: closing a SQLite store while 32 writers
-// are at work stops its group-commit loop, the one goroutine the store
-// runs beside the requests (PostgreSQL's runs none). Each write is either
+// are at work stops its group-commit loop (the vocabulary's refresher,
+// the store's other goroutine, has TestVocabularyRefresherRunsUntilClose).
+// Each write is either
 // stored and answered so, or refused as unavailable; none hangs or
 // panics, and every write answered as stored is in the file when it is
 // opened again.

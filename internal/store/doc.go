@@ -26,9 +26,10 @@
 //     (TestTagDeletesUseTheKey).
 //   - API keys: create, list, revoke, authenticate (keys.go).
 //   - Idempotency claims, answers and the records of keyed writes
-//     (idempotency.go); the change feed and the counter (changes.go); the
-//     batches that export and Retag read (articles.go, retag.go).
-//   - The vocabulary's rows: countries and themes (vocabulary.go).
+//     (idempotency.go); the change feed and the counter (changes.go);
+//     Retag's batches and EachArticle's (retag.go, articles.go).
+//   - The vocabulary's rows: countries and themes, read for the snapshot
+//     and written one at a time (vocabulary.go, snapshot.go).
 //
 // On SQLite the writer's INSERTs read a new row's id from the connection
 // instead of the RETURNING that GORM's SQLite dialect would add: with the
@@ -45,24 +46,28 @@
 //     index range scans, scanned by hand into articleRow. Scanning a page
 //     of 20 through GORM's Find took 160–186 µs of CPU against 124–146 µs
 //     by hand (BenchmarkPageScan, on a loaded 2-core machine); page 1 of a
-//     country and a theme serves 5,550–5,718 requests a second at a
-//     million articles (docs/performance.md).
-//   - The bulk paths (bulk.go, load.go, loadtags.go): imports run prepared
-//     statements on a database/sql transaction of their own
-//     (bulkStatements), multi-row INSERTs of tag rows sorted by key, and
-//     an empty database's load builds its indexes once at the end: a
-//     million articles in 16.0–17.3 s. A GORM Create of an article cost
-//     30–43 µs of CPU against 17–24 µs for the same INSERT through
-//     database/sql, and an import also writes each article's tag rows
-//     and pairs.
+//     country and a theme serves 5,550 requests a second at a million
+//     articles (docs/performance.md).
+//   - Imports and restores (upsert.go, batchtags.go, bulk.go, restore.go,
+//     merge.go): batches of drafts on a database/sql transaction of their
+//     own, through prepared statements (bulkStatements), each tag table's
+//     rows many to a statement in key order. A GORM Create of an article
+//     cost 30–43 µs of CPU against 17–24 µs for the same INSERT through
+//     database/sql, and a batch writes each article's tag rows and pairs
+//     too.
+//   - The load into an empty SQLite database (load.go, loadtags.go):
+//     articles many to a statement, the indexes and the full-text index
+//     built once at the end; a million articles in about 17 s
+//     (docs/performance.md).
+//   - The export (dump.go) streams every article and tombstone with its
+//     change entry from one read transaction, scanned by hand as lists are.
 //   - Set-based writes of many articles: a theme's rename (vocabulary.go)
 //     and its change entries (recordChanges).
 //   - The group commit (group.go) runs the concurrent single writes of
 //     SQLite in one transaction, each in its own savepoint, through GORM's
-//     Transaction, SavePoint and RollbackTo, and RELEASE SAVEPOINT as SQL:
-//     17 writes per commit and about 2,500 creates a second with 32
-//     writers at a million articles, against 600–660 a second with a
-//     commit each.
+//     Transaction, SavePoint and RollbackTo, and RELEASE SAVEPOINT as SQL.
+//     Sharing commits took 32 writers from 600–660 to 1,900 creates a
+//     second at 100,000 articles (17 writes per commit against 1.15).
 //   - Counts, facets and the vocabulary's article counts, which read the
 //     tag tables along their keys (TestTagCountPlans), and what only SQL
 //     says: pragmas, EXPLAIN, VACUUM, advisory locks.
