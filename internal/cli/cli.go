@@ -385,6 +385,17 @@ func (o *options) open(bulk bool) (*store.Store, error) {
 }
 
 // withStore runs f on the opened store, and closes it.
+// onStore is the setup of a command whose only flag is --db and which
+// runs on the opened store (bulk: with the page cache of an import).
+func onStore(bulk bool, run func(ctx context.Context, st *store.Store, o *options, pos []string) error) func(*flag.FlagSet, *options) runFunc {
+	return func(fs *flag.FlagSet, o *options) runFunc {
+		dbFlag(fs, o)
+		return func(ctx context.Context, pos []string) error {
+			return withStore(o, bulk, func(st *store.Store) error { return run(ctx, st, o, pos) })
+		}
+	}
+}
+
 func withStore(o *options, bulk bool, f func(st *store.Store) error) error {
 	st, err := o.open(bulk)
 	if err != nil {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -17,14 +16,9 @@ var exportCommand = &command{
 		"version, times and tag sources, the deleted articles and the change feed's positions, from\n" +
 		"one snapshot. Importing the output into an empty database, SQLite or PostgreSQL, gives all\n" +
 		"of it back (docs/operations.md, Moving data). API keys are not written.",
-	setup: func(fs *flag.FlagSet, o *options) runFunc {
-		dbFlag(fs, o)
-		return func(ctx context.Context, _ []string) error {
-			return withStore(o, false, func(st *store.Store) error {
-				return export(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
-			})
-		}
-	},
+	setup: onStore(false, func(ctx context.Context, st *store.Store, o *options, _ []string) error {
+		return export(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
+	}),
 }
 
 // export writes an export of the database to stdout, with progress

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,14 +21,9 @@ var importCommand = &command{
 		"feed), all or nothing; into one with articles it merges by id (docs/operations.md, Moving\n" +
 		"data). Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
 		"and the time left); the summary goes to stdout.",
-	setup: func(fs *flag.FlagSet, o *options) runFunc {
-		dbFlag(fs, o)
-		return func(ctx context.Context, pos []string) error {
-			return withStore(o, true, func(st *store.Store) error {
-				return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
-			})
-		}
-	},
+	setup: onStore(true, func(ctx context.Context, st *store.Store, o *options, pos []string) error {
+		return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
+	}),
 }
 
 // importFile upserts the articles of the file name ("-": stdin), with a

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -13,12 +12,9 @@ import (
 var migrateCommand = &command{
 	name: "migrate", args: "up|down|status", nargs: [2]int{1, 1}, choices: []string{"up", "down", "status"}, summary: "manage the schema",
 	about: "up applies every pending migration, down rolls back the newest one, status lists them.",
-	setup: func(fs *flag.FlagSet, o *options) runFunc {
-		dbFlag(fs, o)
-		return func(ctx context.Context, pos []string) error {
-			return withStore(o, false, func(st *store.Store) error { return migrate(ctx, st, pos[0], o.stdout) })
-		}
-	},
+	setup: onStore(false, func(ctx context.Context, st *store.Store, o *options, pos []string) error {
+		return migrate(ctx, st, pos[0], o.stdout)
+	}),
 }
 
 // migrate runs action: up, down or status.

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
@@ -12,14 +11,9 @@ import (
 
 var retagCommand = &command{
 	name: "retag", summary: "run the automatic tagger again over the articles it tagged (never hand-set tags)",
-	setup: func(fs *flag.FlagSet, o *options) runFunc {
-		dbFlag(fs, o)
-		return func(ctx context.Context, _ []string) error {
-			return withStore(o, true, func(st *store.Store) error {
-				return retag(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
-			})
-		}
-	},
+	setup: onStore(true, func(ctx context.Context, st *store.Store, o *options, _ []string) error {
+		return retag(ctx, st, o.stdout, o.stderr, progressInterval(o.getenv))
+	}),
 }
 
 // retag brings automatic tags up to date with the vocabulary, printing
