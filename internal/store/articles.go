@@ -82,18 +82,24 @@ func nullable(s string) any {
 	return s
 }
 
-// toArticle is the article that m holds.
+// toArticle is the article that m holds, read as a list's row is.
 func (m *articleModel) toArticle() news.Article {
-	return news.Article{
+	r := articleRow{
 		ID: m.ID, Title: m.Title, Summary: m.Summary, Body: m.Body,
-		URL: deref(m.URL), ImageURL: deref(m.ImageURL), Author: deref(m.Author),
-		Source: m.Source, Section: m.Section, Language: m.Language,
-		Countries: tagList(m.Countries), Themes: tagList(m.Themes),
-		Status:      news.Status(m.Status),
-		PublishedAt: fromMicros(m.PublishedAt), CreatedAt: fromMicros(m.CreatedAt), UpdatedAt: fromMicros(m.UpdatedAt),
-		Version:       m.Version,
-		AutoCountries: m.AutoTags&autoCountries != 0, AutoThemes: m.AutoTags&autoThemes != 0,
+		URL: nullString(m.URL), ImageURL: nullString(m.ImageURL), Author: nullString(m.Author),
+		Source: m.Source, Section: m.Section, Language: m.Language, Status: m.Status,
+		PublishedAt: m.PublishedAt, Created: m.CreatedAt, Updated: m.UpdatedAt, Version: m.Version,
+		Countries: sql.NullString{String: m.Countries, Valid: true}, Themes: sql.NullString{String: m.Themes, Valid: true},
+		AutoTags: m.AutoTags,
 	}
+	return r.toArticle()
+}
+
+func nullString(s *string) sql.NullString {
+	if s == nil {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: *s, Valid: true}
 }
 
 // newArticleModel is the row of a new article d, published at pub and
@@ -114,13 +120,6 @@ func optional(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // noArticle is the answer for an article that does not exist.
