@@ -7,7 +7,8 @@
 //
 // models.go declares a GORM model for every table: articles, their tag
 // rows (article_countries, article_themes, article_pairs and, on SQLite,
-// article_tagsets), countries, themes, article_tombstones, api_keys,
+// article_tagsets), the article counts per tag (tag_counts and, on
+// PostgreSQL, tag_count_changes), countries, themes, article_tombstones, api_keys,
 // idempotency_keys, idempotency_effects, changes and change_seq. The
 // schema itself is the versioned SQL in migrations/ (never AutoMigrate);
 // TestModelsMatchSchema migrates a fresh database of each kind and fails
@@ -68,7 +69,9 @@
 //     Transaction, SavePoint and RollbackTo, and RELEASE SAVEPOINT as SQL.
 //     Sharing commits took 32 writers from 600–660 to 1,900 creates a
 //     second at 100,000 articles (17 writes per commit against 1.15).
-//   - Counts, facets and the vocabulary's article counts, which read the
-//     tag tables along their keys (TestTagCountPlans), and what only SQL
-//     says: pragmas, EXPLAIN, VACUUM, advisory locks.
+//   - Counts and facets, which read the tag tables along their keys, and
+//     the vocabulary's article counts, read from tag_counts, which
+//     triggers keep, or counted afresh after a load (recountTags;
+//     TestTagCountPlans, TestTagCountsStayExact); and what only SQL says:
+//     pragmas, EXPLAIN, VACUUM, advisory locks.
 package store

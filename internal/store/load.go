@@ -461,8 +461,8 @@ func (l *load) exec(steps ...string) error {
 	return nil
 }
 
-// Commit makes the tag, pair and change rows, builds the indexes and
-// commits: the load is on disk when it returns.
+// Commit makes the tag, pair and change rows and the article counts,
+// builds the indexes and commits: the load is on disk when it returns.
 func (l *load) Commit(context.Context) error {
 	defer l.Rollback()
 	trace("articles", l.started)
@@ -499,6 +499,10 @@ func (l *load) Commit(context.Context) error {
 		}
 	}
 	l.tags = loadTags{}
+	if err == nil {
+		// The article counts, whose triggers on articles the load dropped.
+		err = l.s.dialect.recountTags(func(q string, _ ...any) error { return l.exec(q) })
+	}
 	if err == nil {
 		err = l.exec(l.restore...)
 	}

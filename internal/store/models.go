@@ -106,6 +106,29 @@ type articleTagsetModel struct {
 
 func (articleTagsetModel) TableName() string { return "article_tagsets" }
 
+// tagCountModel is how many published articles carry one tag: Kind is
+// "country" (Tag a code) or "theme" (Tag a slug). Kept by triggers on
+// articles (migration 00012); on PostgreSQL through tagCountChangeModel.
+type tagCountModel struct {
+	Kind string `gorm:"column:kind;primaryKey;not null"`
+	Tag  string `gorm:"column:tag;primaryKey;not null"`
+	N    int64  `gorm:"column:n;not null"`
+}
+
+func (tagCountModel) TableName() string { return "tag_counts" }
+
+// tagCountChangeModel is a change to tag_counts not yet folded into it:
+// N (1 or -1) for each tag of the comma-separated Countries and Themes.
+// PostgreSQL only; it has no key, rows are appended by triggers on
+// articles and deleted together by the fold (migration 00012).
+type tagCountChangeModel struct {
+	Countries string `gorm:"column:countries;not null"`
+	Themes    string `gorm:"column:themes;not null"`
+	N         int64  `gorm:"column:n;not null"`
+}
+
+func (tagCountChangeModel) TableName() string { return "tag_count_changes" }
+
 // tombstoneModel is a deleted article, for the change feed. Version is
 // the one its deletion made (the last one plus one).
 type tombstoneModel struct {
