@@ -3,7 +3,8 @@
 // and run by goose in order; a landed file is never edited. The two
 // dialects keep the same numbers and the same schema, but where a file
 // says why not (00009 and 00010 change SQLite only; 00012 gives
-// PostgreSQL a table of its own, tag_count_changes).
+// PostgreSQL a table of its own, tag_count_changes; 00013 changes
+// PostgreSQL only).
 package migrations
 
 import "embed"

@@ -6,15 +6,15 @@
 // # Models and schema
 //
 // models.go declares a GORM model for every table: articles, their tag
-// rows (article_countries, article_themes, article_pairs and, on SQLite,
-// article_tagsets), the article counts per tag (tag_counts and, on
-// PostgreSQL, tag_count_changes), countries, themes, article_tombstones, api_keys,
-// idempotency_keys, idempotency_effects, changes and change_seq. The
-// schema itself is the versioned SQL in migrations/ (never AutoMigrate);
-// TestModelsMatchSchema migrates a fresh database of each kind and fails
-// when a model and its table differ in a column, its type, nullability or
-// default, the primary key or a unique column, or when a table has no
-// model. Rows are the store's own types: each model converts to and from
+// rows (article_countries, article_themes, article_pairs, article_tagsets
+// and, on PostgreSQL, article_tagset_changes), the article counts per tag
+// (tag_counts and, on PostgreSQL, tag_count_changes), countries, themes,
+// article_tombstones, api_keys, idempotency_keys, idempotency_effects,
+// changes and change_seq. The schema itself is the versioned SQL in
+// migrations/ (never AutoMigrate); TestModelsMatchSchema migrates a fresh
+// database of each kind and fails when a model and its table differ in a
+// column, its type, nullability or default, the primary key or a unique
+// column, or when a table has no model. Rows are the store's own types: each model converts to and from
 // the news type it holds (toArticle, newArticleModel, toKey).
 //
 // # Through GORM's API on the models

@@ -251,16 +251,17 @@ func limitSQL(n int) string {
 // countSQL counts the rows of the list.
 func (q *listQuery) countSQL(d dialect) (string, []any) {
 	if q.tagsets(d) {
-		return "SELECT coalesce(sum(n), 0) FROM article_tagsets d" + q.whereSQL(), q.args
+		// PostgreSQL sums BIGINT as numeric: back to an integer.
+		return "SELECT CAST(coalesce(sum(d.n), 0) AS BIGINT) FROM article_tagsets d" + q.whereSQL(), q.args
 	}
 	return "SELECT count(*) FROM " + q.countFrom() + q.whereSQL(), q.args
 }
 
 // tagsets says that q is every published article of one country and one
-// theme, which SQLite counts per tag set in article_tagsets (migration
-// 00009): its total and facets are read from there.
-func (q *listQuery) tagsets(d dialect) bool {
-	return !d.postgres && q.pairs && len(q.where) == 1
+// theme, which both databases count per tag set in article_tagsets
+// (migrations 00009 and 00013): its total and facets are read from there.
+func (q *listQuery) tagsets(dialect) bool {
+	return q.pairs && len(q.where) == 1
 }
 
 // facetSQL counts the rows of the list per tag set: (countries, themes, n).

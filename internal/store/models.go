@@ -94,8 +94,8 @@ type articlePairModel struct {
 func (articlePairModel) TableName() string { return "article_pairs" }
 
 // articleTagsetModel counts the published articles of one pair that carry
-// one tag set. SQLite only, kept by triggers on article_pairs (migration
-// 00009); PostgreSQL reads facets from article_pairs' index instead.
+// one tag set, kept by triggers on article_pairs: on SQLite as each pair
+// is written (migration 00009), on PostgreSQL at each commit (00013).
 type articleTagsetModel struct {
 	Country   string `gorm:"column:country;primaryKey;not null"`
 	Theme     string `gorm:"column:theme;primaryKey;not null"`
@@ -128,6 +128,21 @@ type tagCountChangeModel struct {
 }
 
 func (tagCountChangeModel) TableName() string { return "tag_count_changes" }
+
+// articleTagsetChangeModel is what one transaction under way changed of
+// a tag set's count, added to article_tagsets when it commits; Country ""
+// marks the transaction's row that makes that happen. PostgreSQL only
+// (migration 00013); empty between transactions.
+type articleTagsetChangeModel struct {
+	TxID      int64  `gorm:"column:txid;primaryKey;not null;autoIncrement:false"`
+	Country   string `gorm:"column:country;primaryKey;not null"`
+	Theme     string `gorm:"column:theme;primaryKey;not null"`
+	Countries string `gorm:"column:countries;primaryKey;not null"`
+	Themes    string `gorm:"column:themes;primaryKey;not null"`
+	N         int64  `gorm:"column:n;not null"`
+}
+
+func (articleTagsetChangeModel) TableName() string { return "article_tagset_changes" }
 
 // tombstoneModel is a deleted article, for the change feed. Version is
 // the one its deletion made (the last one plus one).
