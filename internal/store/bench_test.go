@@ -146,7 +146,7 @@ func BenchmarkListSQL(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				q := buildList(d, f)
-				q.pageSQL(d, f, false)
+				q.pageSQL(d, f)
 				q.countSQL(d)
 				q.facetSQL(d)
 			}
