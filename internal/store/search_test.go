@@ -286,7 +286,7 @@ func TestSearchListsWhatItMatches(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		t.Parallel()
 		s, _ := newStore(t, kind)
-		all := searchFixture(t, s, 2500)
+		all := searchFixture(t, s, 2000)
 		checkSearches(t, s, all)
 	})
 }
@@ -297,8 +297,11 @@ func checkSearches(t *testing.T, s *Store, all []news.Article) {
 	t.Helper()
 	ctx := context.Background()
 	nonEmpty := 0
-	for _, f := range searchFilters() {
-		f.Limit = 7
+	for i, f := range searchFilters() {
+		f.Limit = 40
+		if i%5 == 0 {
+			f.Limit = 3 // pages that end inside a crowded minute
+		}
 		want := refList(all, f)
 		if len(want) > 0 {
 			nonEmpty++
