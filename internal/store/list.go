@@ -380,7 +380,7 @@ func readListPage(d dialect, db *gorm.DB, q listQuery, f news.Filter) (news.Page
 // RelevanceWindow is how many of a search's newest matches a relevance
 // order ranks on SQLite: ranking reads every match it ranks, so a common
 // word would otherwise cost in proportion to the articles.
-const RelevanceWindow = 10_000
+const RelevanceWindow = 2_000
 
 // relevanceWindow returns the search key of the RelevanceWindow-th newest
 // match of f's words, from which on a relevance order ranks them; ok is
