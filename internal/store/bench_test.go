@@ -146,10 +146,61 @@ func BenchmarkListSQL(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				q := buildList(d, f)
-				q.pageSQL(d, f, false)
+				q.pageSQL(d, f)
 				q.countSQL(d)
 				q.facetSQL(d)
 			}
+		})
+	}
+}
+
+// BenchmarkSearch times full-text searches on the generated data set,
+// newest first, page 1 of 20: a common word (44% of the articles), the
+// rarest word of the generator's vocabulary (2.3%), two words that are
+// rare together (0.1%), two common words (3.3%) and a phrase, each alone
+// and with a country and a theme (the list of BenchmarkList's
+// page1_RU_sanctions); a page 500 pages deep; and relevance.
+func BenchmarkSearch(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	shapes := []struct {
+		name  string
+		terms []string
+	}{
+		{"common", []string{"sanctions"}},
+		{"rare", []string{"cuba"}},
+		{"rare_pair", []string{"cuba", "defectors"}},
+		{"two_words", []string{"sanctions", "talks"}},
+		{"phrase", []string{"north korea"}},
+	}
+	type benchCase struct {
+		name string
+		f    news.Filter
+	}
+	var cases []benchCase
+	for _, sh := range shapes {
+		f := news.Filter{Query: sh.terms, Sort: news.SortNewest, Limit: 20}
+		cases = append(cases, benchCase{sh.name, f})
+		f.Countries, f.Themes = []string{"RU"}, []string{"sanctions"}
+		cases = append(cases, benchCase{sh.name + "_RU_sanctions", f})
+	}
+	deep := news.Filter{Query: []string{"sanctions"}, Sort: news.SortNewest, Limit: 20}
+	deep.After = cursorAt(b, s, deep, min(500*20, benchArticles()/50))
+	cases = append(cases, benchCase{"deep_common", deep})
+	for _, sh := range []int{0, 1, 3} {
+		cases = append(cases, benchCase{"relevance_" + shapes[sh].name,
+			news.Filter{Query: shapes[sh].terms, Sort: news.SortRelevance, Limit: 20}})
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				if _, err := s.ListArticles(ctx, tc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, start)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"io/fs"
 	"strings"
 
@@ -71,13 +72,15 @@ func tsQuery(terms []string) (string, []any) {
 }
 
 // matchAll is a condition that every search term occurs in the article
-// whose id is the column id (PostgreSQL reads a.search).
-func (d dialect) matchAll(terms []string, id string) (string, []any) {
+// whose published_at and id are the columns pub and id: on PostgreSQL
+// a.search matches, on SQLite the article's search key (see search.go) is
+// in the set of the full-text index's matches.
+func (d dialect) matchAll(terms []string, pub, id string) (string, []any) {
 	if d.postgres {
 		q, args := tsQuery(terms)
 		return "a.search @@ " + q, args
 	}
-	return id + " IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}
+	return searchKeySQL(pub, id) + " IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}
 }
 
 // relevance returns the FROM clause, the rank expression (lower ranks
@@ -90,8 +93,8 @@ func (d dialect) relevance(terms []string) (from, rank string, rankArgs []any, c
 		// dialects sort ascending.
 		return "articles a", "-ts_rank_cd(a.search, " + q + ")::float8", args, "a.search @@ " + q, args
 	}
-	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid", "bm25(articles_fts, 10.0, 4.0, 1.0)", nil,
-		"articles_fts MATCH ?", []any{ftsQuery(terms)}
+	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
+		"bm25(articles_fts, 10.0, 4.0, 1.0)", nil, "articles_fts MATCH ?", []any{ftsQuery(terms)}
 }
 
 // eq compares with a bound value in a list's conditions: "= ?", or on

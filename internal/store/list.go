@@ -107,7 +107,7 @@ func buildList(d dialect, f news.Filter) listQuery {
 	}
 	q.drive(d, f, tags)
 	if len(f.Query) > 0 && f.Sort != news.SortRelevance {
-		cond, args := d.matchAll(f.Query, q.id)
+		cond, args := d.matchAll(f.Query, q.pub, q.id)
 		q.cond(cond, args...)
 		q.needA = q.needA || d.postgres
 	}
@@ -204,16 +204,9 @@ func (q *listQuery) fieldConds(d dialect, f news.Filter) {
 
 // pageSQL returns the query for one page of q, the list of f (limit+1
 // rows, to learn whether another page follows), from the cursor f.After
-// on. walk makes a SQLite full-text search that is not driven by a tag
-// walk the (published_at, id) index and stop after a page, instead of
-// sorting every match: the better plan when a search matches many
-// articles (see commonSearch). q itself is left as it was, for the total
-// and facets.
-func (q listQuery) pageSQL(d dialect, f news.Filter, walk bool) (string, []any) {
+// on. q itself is left as it was, for the total and facets.
+func (q listQuery) pageSQL(d dialect, f news.Filter) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-	if walk && q.from == "articles a" {
-		q.from = "articles a INDEXED BY articles_published"
-	}
 	cols := d.columns(f.WithBody)
 	limit := f.Limit + 1
 	if q.rank != "" {
@@ -276,29 +269,6 @@ func (q *listQuery) facetSQL(d dialect) (string, []any) {
 	return "SELECT " + tags + ", count(*) FROM " + q.countFrom() + q.whereSQL() + " GROUP BY " + tags, q.args
 }
 
-// commonSearch says whether f is a SQLite full-text search in date order
-// whose words match so many articles (at least one in 200) that walking
-// the date index to the first page's matches beats sorting all of them.
-// It counts matches up to that bound, which costs at most a few
-// milliseconds.
-func (s *Store) commonSearch(ctx context.Context, f news.Filter) (bool, error) {
-	if s.dialect.postgres || len(f.Query) == 0 || f.Sort == news.SortRelevance {
-		return false, nil
-	}
-	db := s.read(ctx)
-	var maxID int64
-	if err := db.Raw(`SELECT coalesce(max(id), 0) FROM articles`).Scan(&maxID).Error; err != nil {
-		return false, translate(err, "plan search")
-	}
-	bound := max(1000, maxID/200)
-	var n int64
-	if err := db.Raw(`SELECT count(*) FROM (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)`,
-		ftsQuery(f.Query), bound).Scan(&n).Error; err != nil {
-		return false, translate(err, "plan search")
-	}
-	return n >= bound, nil
-}
-
 // readPage runs a page query of limit+1 rows and closes its rows.
 func readPage(db *gorm.DB, sql string, args []any, limit int, extra []any, rank *float64) (news.Page, error) {
 	rows, err := db.Raw(sql, args...).Rows()
@@ -331,19 +301,9 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	if f.Limit <= 0 {
 		f.Limit = news.DefaultLimit
 	}
-	walk, err := s.commonSearch(ctx, f)
-	if err != nil {
-		return news.Page{}, err
-	}
 	q := buildList(s.dialect, f)
-	sql, args := q.pageSQL(s.dialect, f, walk)
-	var rank float64
-	var extra []any
-	if f.Sort == news.SortRelevance {
-		extra = append(extra, &rank)
-	}
 	db := s.read(ctx)
-	page, err := readPage(db, sql, args, f.Limit, extra, &rank)
+	page, err := s.listPage(ctx, db, q, f)
 	if err != nil {
 		return news.Page{}, translate(err, "list articles")
 	}
@@ -363,6 +323,79 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 		}
 	}
 	return page, nil
+}
+
+// listPage reads the page of q, the list of f. A SQLite search in date
+// order takes the plan planSearch picks; one by relevance ranks only the
+// newest matches (see relevanceWindow).
+func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
+	if len(f.Query) > 0 && !s.dialect.postgres {
+		if f.Sort != news.SortRelevance {
+			plan, err := s.planSearch(ctx, f)
+			if err != nil {
+				return news.Page{}, err
+			}
+			return searchPage(s.dialect, db, q, f, plan)
+		}
+		from, ok, err := s.relevanceWindow(ctx, f)
+		if err != nil {
+			return news.Page{}, err
+		}
+		if ok {
+			q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+			q.cond("articles_fts.rowid >= ?", from)
+		}
+	}
+	return readListPage(s.dialect, db, q, f)
+}
+
+// searchPage reads the page of a SQLite search in date order by plan; q
+// is the list of f as buildList makes it.
+func searchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, plan searchPlan) (news.Page, error) {
+	switch plan {
+	case walkMatches:
+		sql, args := buildSearch(d, f).walkSQL(d, f)
+		return readWalk(db, sql, args, f)
+	case tagsProbing:
+		ff := f
+		ff.Query = nil
+		q = buildList(d, ff)
+		q.cond("EXISTS (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? AND articles_fts.rowid = "+
+			searchKeySQL(q.pub, q.id)+")", ftsQuery(f.Query))
+	case tagsWithMatchSet: // q as built
+	}
+	return readListPage(d, db, q, f)
+}
+
+// readListPage reads the page of q, the list of f, with pageSQL.
+func readListPage(d dialect, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
+	sql, args := q.pageSQL(d, f)
+	var rank float64
+	var extra []any
+	if f.Sort == news.SortRelevance {
+		extra = append(extra, &rank)
+	}
+	return readPage(db, sql, args, f.Limit, extra, &rank)
+}
+
+// RelevanceWindow is how many of a search's newest matches a relevance
+// order ranks on SQLite: ranking reads every match it ranks, so a common
+// word would otherwise cost in proportion to the articles.
+const RelevanceWindow = 2_000
+
+// relevanceWindow returns the search key of the RelevanceWindow-th newest
+// match of f's words, from which on a relevance order ranks them; ok is
+// false when there are fewer matches.
+func (s *Store) relevanceWindow(ctx context.Context, f news.Filter) (from int64, ok bool, err error) {
+	var keys []int64
+	if err := s.read(ctx).Raw(`SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET `+
+		strconv.Itoa(RelevanceWindow-1), ftsQuery(f.Query)).Scan(&keys).Error; err != nil {
+		return 0, false, translate(err, "rank search")
+	}
+	if len(keys) == 0 {
+		return 0, false, nil
+	}
+	return keys[0], true, nil
 }
 
 // facets counts the tags of the articles in q's list, in one pass: the

@@ -446,6 +446,12 @@ var loadFinish = []string{
 	`DELETE FROM article_tagsets`,
 }
 
+// loadSearchIndex fills the full-text index, which is contentless and
+// keyed by date (migration 00014), in one pass in key order: an entry
+// written below the last key would make the index flush what it holds.
+var loadSearchIndex = `INSERT INTO articles_fts (rowid, title, summary, body)
+	SELECT ` + searchKeySQL("published_at", "id") + `, title, summary, body FROM articles ORDER BY 1`
+
 // loadFeed is a load's feed: loadFinish.
 func (l *load) loadFeed() error { return l.exec(loadFinish...) }
 
@@ -485,7 +491,7 @@ func (l *load) Commit(context.Context) error {
 	l.st.close()
 	l.st = nil
 	if err == nil {
-		err = l.exec(`INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')`)
+		err = l.exec(loadSearchIndex)
 	}
 	if l.side != "" {
 		if ferr := <-filled; err == nil {

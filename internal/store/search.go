@@ -1,0 +1,280 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// SQLite's full-text index is keyed by date (migration 00014): an
+// article's rowid there is its search key,
+//
+//	key = minute of published_at (counted from year 0) << 30 | id,
+//
+// so the index lists the matches of a search by the minute they were
+// published, and within a minute by id. A newest-first search walks the
+// index backwards, joins each match to its article by primary key
+// (key & searchIDMask) and stops after a page, whatever the words: no
+// match set is sorted. The key is a function of published_at and id,
+// unique while ids are below 2^30 (the insert trigger refuses more).
+const (
+	searchIDBits      = 30
+	searchIDMask      = 1<<searchIDBits - 1
+	searchMinMicros   = -62167219200000000 // 0000-01-01T00:00:00Z; earlier times count as this one
+	searchMaxMicros   = 253402300799999999 // 9999-12-31T23:59:59.999999Z; later times count as this one
+	searchBlockMicros = 60_000_000         // a minute: the block whose rows sort by id, not time
+)
+
+// searchBlock is the block of a publication time, in microseconds.
+func searchBlock(pub int64) int64 {
+	return (min(max(pub, searchMinMicros), searchMaxMicros) - searchMinMicros) / searchBlockMicros
+}
+
+// searchKey is the rowid of an article in articles_fts.
+func searchKey(pub, id int64) int64 { return searchBlock(pub)<<searchIDBits | id }
+
+// searchKeySQL is searchKey in SQL, of the columns pub and id; the
+// triggers of migration 00014 write the same expression.
+func searchKeySQL(pub, id string) string {
+	return fmt.Sprintf("((min(max(%s, %d), %d) + %d) / %d << %d | %s)",
+		pub, int64(searchMinMicros), int64(searchMaxMicros), -int64(searchMinMicros), searchBlockMicros, searchIDBits, id)
+}
+
+// The plans of a SQLite search in date order.
+type searchPlan int
+
+const (
+	// walkMatches walks the full-text index in date order and checks
+	// each match's article against the rest of the filter: the plan
+	// unless the filter's tags are rare.
+	walkMatches searchPlan = iota
+	// tagsWithMatchSet walks the required tag's rows in date order and
+	// looks each up in the set of all matches, made first: for a rare
+	// tag and words that are not common (the plan of every search
+	// driven by a tag before 00014).
+	tagsWithMatchSet
+	// tagsProbing walks the required tag's rows and asks the full-text
+	// index about each (about 40 µs a row): for a rare tag and common
+	// words.
+	tagsProbing
+)
+
+// Costs of one row of each plan, in microseconds, measured at a million
+// generated articles: a match walked and checked; a match put into the
+// match set, and a tag row looked up in it; a tag row probed.
+const (
+	costWalk, costSet, costSetLookup, costProbe = 1.5, 0.6, 0.5, 40
+	// A filter on at least this share of the articles is walked from
+	// the matches with no further estimate: a page is about (limit+1)/share
+	// matches away, at most a few thousand.
+	commonShare = 1.0 / 50
+	// Matches counted at most to estimate a search's size (about 0.05 µs
+	// each); a search with more is common, and the match set too dear.
+	matchCountCap = 20_000
+)
+
+// planSearch chooses how to list a SQLite search in date order. Without
+// a tag every row must carry, it walks the matches. Otherwise it
+// estimates the share of the articles the tags select from how far back
+// in time the list of the filter alone (without q) has to go for a page,
+// against the articles' average rate, and, when that share is small, the
+// number of matches by counting them up to matchCountCap, and picks the
+// plan of least estimated cost.
+func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, error) {
+	ff := f
+	ff.Query = nil
+	fq := buildList(s.dialect, ff)
+	if fq.from == "articles a" {
+		return walkMatches, nil // no tag drives the list
+	}
+	db := s.read(ctx)
+	var stats struct {
+		N, First, Last int64
+	}
+	if err := db.Raw(`SELECT (SELECT coalesce(max(id), 0) FROM articles) AS n,
+		(SELECT coalesce(min(published_at), 0) FROM articles) AS first,
+		(SELECT coalesce(max(published_at), 0) FROM articles) AS last`).Scan(&stats).Error; err != nil {
+		return 0, translate(err, "plan search")
+	}
+	page := f.Limit + 1
+	from := stats.Last // where the list starts, in its direction
+	if f.Sort == news.SortOldest {
+		from = stats.First
+	}
+	if f.After != nil {
+		from = micros(f.After.PublishedAt)
+	}
+	sql, args := fq.keysSQL(f, page-1)
+	var at []int64
+	if err := db.Raw(sql, args...).Scan(&at).Error; err != nil {
+		return 0, translate(err, "plan search")
+	}
+	var share, tagRows float64
+	span := float64(max(stats.Last-stats.First, 1))
+	if len(at) == 0 {
+		// Fewer than a page of rows of the filter are left: count them.
+		sql, args := fq.keysSQL(f, -1)
+		var n int64
+		if err := db.Raw("SELECT count(*) FROM ("+sql+")", args...).Scan(&n).Error; err != nil {
+			return 0, translate(err, "plan search")
+		}
+		tagRows = float64(n)
+		share = tagRows / float64(max(stats.N, 1))
+	} else {
+		back := float64(max(abs(from-at[0]), 1))
+		share = min(1, float64(page)/back*span/float64(max(stats.N, 1)))
+		tagRows = share * float64(stats.N)
+	}
+	if share >= commonShare {
+		return walkMatches, nil
+	}
+	var m int64
+	if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)`,
+		ftsQuery(f.Query), matchCountCap).Scan(&m).Error; err != nil {
+		return 0, translate(err, "plan search")
+	}
+	matches := float64(max(m, 1))
+	// Rows of each walk until a page is found, if words and tags are
+	// independent; none walks further than its whole list.
+	walked := min(matches, float64(page)/share)
+	tagsWalked := min(tagRows, float64(page)*float64(max(stats.N, 1))/matches)
+	costs := map[searchPlan]float64{
+		walkMatches: walked * costWalk,
+		tagsProbing: tagsWalked * costProbe,
+	}
+	if m < matchCountCap {
+		costs[tagsWithMatchSet] = matches*costSet + tagsWalked*costSetLookup
+	}
+	best := walkMatches
+	for _, p := range []searchPlan{tagsWithMatchSet, tagsProbing} {
+		if c, ok := costs[p]; ok && c < costs[best] {
+			best = p
+		}
+	}
+	return best, nil
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// keysSQL selects the published_at of the rows of q (a list without a
+// search) in f's order from f's cursor on: the one at offset, or all of
+// them when offset is negative.
+func (q listQuery) keysSQL(f news.Filter, offset int) (string, []any) {
+	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+	dir, op := "DESC", "<"
+	if f.Sort == news.SortOldest {
+		dir, op = "ASC", ">"
+	}
+	if f.After != nil {
+		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", q.pub, q.id, op), micros(f.After.PublishedAt), f.After.ID)
+	}
+	sql := "SELECT " + q.pub + " FROM " + q.from + q.whereSQL() + fmt.Sprintf(" ORDER BY %s %s, %s %s", q.pub, dir, q.id, dir)
+	if offset >= 0 {
+		sql += fmt.Sprintf(" LIMIT 1 OFFSET %d", offset)
+	}
+	return sql, q.args
+}
+
+// buildSearch is the list of a SQLite search in date order as a walk of
+// the full-text index: every other condition is checked on each match's
+// article. The bounds of since and until are bounds of the walk too.
+func buildSearch(d dialect, f news.Filter) listQuery {
+	q := listQuery{from: "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
+		pub: "a.published_at", id: "a.id", needA: true}
+	q.cond("articles_fts MATCH ?", ftsQuery(f.Query))
+	if f.Since != nil {
+		q.cond("articles_fts.rowid >= ?", searchBlock(micros(*f.Since))<<searchIDBits)
+	}
+	if f.Until != nil {
+		q.cond("articles_fts.rowid < ?", (searchBlock(micros(*f.Until))+1)<<searchIDBits)
+	}
+	for _, t := range []tagFilter{
+		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
+		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
+	} {
+		q.tagConds(d, t)
+	}
+	q.fieldConds(d, f)
+	return q
+}
+
+// walkSQL is the statement of a search walk from f's cursor on, in f's
+// order, with each row's search key after the article's columns. It has
+// no LIMIT: the reader stops (see readWalk).
+func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
+	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+	dir, op := "DESC", "<"
+	if f.Sort == news.SortOldest {
+		dir, op = "ASC", ">"
+	}
+	if f.After != nil {
+		after := micros(f.After.PublishedAt)
+		if f.Sort == news.SortOldest {
+			q.cond("articles_fts.rowid >= ?", searchBlock(after)<<searchIDBits)
+		} else {
+			q.cond("articles_fts.rowid < ?", (searchBlock(after)+1)<<searchIDBits)
+		}
+		q.cond(fmt.Sprintf("(a.published_at, a.id) %s (?, ?)", op), after, f.After.ID)
+	}
+	return "SELECT " + d.columns(f.WithBody) + ", articles_fts.rowid FROM " + q.from + q.whereSQL() +
+		" ORDER BY articles_fts.rowid " + dir, q.args
+}
+
+// readWalk reads a page of f from a search walk. Rows come in key order,
+// which is date order between blocks (minutes) but id order within one:
+// it reads on to the end of the block of the page's last row (limit+1
+// rows, to learn whether another page follows) and orders what it read
+// by (published_at, id).
+func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, error) {
+	rows, err := db.Raw(sql, args...).Rows()
+	if err != nil {
+		return news.Page{}, err
+	}
+	defer rows.Close()
+	var got []articleRow
+	edge := int64(0) // block of the (limit+1)-th row
+	for rows.Next() {
+		var r articleRow
+		var key int64
+		if err := rows.Scan(append(r.dest(), &key)...); err != nil {
+			return news.Page{}, err
+		}
+		block := key >> searchIDBits
+		if len(got) > f.Limit && block != edge {
+			break
+		}
+		got = append(got, r)
+		if len(got) == f.Limit+1 {
+			edge = block
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return news.Page{}, err
+	}
+	slices.SortFunc(got, func(x, y articleRow) int {
+		c := cmp.Or(cmp.Compare(x.PublishedAt, y.PublishedAt), cmp.Compare(x.ID, y.ID))
+		if f.Sort != news.SortOldest {
+			c = -c
+		}
+		return c
+	})
+	page := news.Page{Articles: make([]news.Article, 0, min(len(got), f.Limit))}
+	for i := range got[:min(len(got), f.Limit)] {
+		page.Articles = append(page.Articles, got[i].toArticle())
+	}
+	if len(got) > f.Limit {
+		last := page.Articles[f.Limit-1]
+		page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
+	}
+	return page, nil
+}

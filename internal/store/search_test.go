@@ -1,0 +1,399 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
+)
+
+func articleIDs(list []news.Article) []int64 {
+	out := make([]int64, len(list))
+	for i, a := range list {
+		out[i] = a.ID
+	}
+	return out
+}
+
+// searchWords are the words of the generated texts: none is a stem of
+// another or changed by stemming beyond case, so a search's matches are
+// exactly the texts holding its words (see refMatches). The first are
+// common, the last rare.
+var searchWords = []string{"harbor", "ferry", "cargo", "pilot", "lantern", "quartz", "walrus", "zircon"}
+
+// searchText is a text of n words drawn from searchWords, the later ones
+// rarer.
+func searchText(rng *rand.Rand, n int) string {
+	words := make([]string, n)
+	for i := range words {
+		k := 0
+		for k < len(searchWords)-1 && rng.IntN(2) == 1 {
+			k++
+		}
+		words[i] = searchWords[k]
+		if rng.IntN(3) == 0 {
+			words[i] = strings.ToUpper(words[i][:1]) + words[i][1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+// wordsOf splits a text into lower-case words, as the full-text index
+// does for these texts.
+func wordsOf(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return r < 'a' || r > 'z' })
+}
+
+// hasPhrase says whether words holds every word of term in a row.
+func hasPhrase(words []string, term string) bool {
+	p := wordsOf(term)
+	for i := 0; i+len(p) <= len(words); i++ {
+		if slices.Equal(words[i:i+len(p)], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// refMatches says whether a matches f, computed in Go from the article
+// alone: every term in its title, summary or body, the tags, dates and
+// status. A phrase is within one of the texts on SQLite; PostgreSQL's
+// search vector joins them end to end, so there a phrase may run from
+// one into the next (as before migration 00014).
+func refMatches(a news.Article, f news.Filter, postgres bool) bool {
+	texts := [][]string{wordsOf(a.Title), wordsOf(a.Summary), wordsOf(a.Body)}
+	if postgres {
+		texts = [][]string{slices.Concat(texts...)}
+	}
+	for _, term := range f.Query {
+		found := false
+		for _, words := range texts {
+			found = found || hasPhrase(words, term)
+		}
+		if !found {
+			return false
+		}
+	}
+	tagOK := func(tags, anyOf, all, none []string) bool {
+		if len(anyOf) > 0 && !slices.ContainsFunc(anyOf, func(t string) bool { return slices.Contains(tags, t) }) {
+			return false
+		}
+		for _, t := range all {
+			if !slices.Contains(tags, t) {
+				return false
+			}
+		}
+		return !slices.ContainsFunc(none, func(t string) bool { return slices.Contains(tags, t) })
+	}
+	if !tagOK(a.Countries, f.Countries, f.CountriesAll, f.CountriesNot) || !tagOK(a.Themes, f.Themes, f.ThemesAll, f.ThemesNot) {
+		return false
+	}
+	if f.Since != nil && a.PublishedAt.Before(*f.Since) || f.Until != nil && !a.PublishedAt.Before(*f.Until) {
+		return false
+	}
+	return f.WithDrafts || a.Status == news.StatusPublished
+}
+
+// refList is the list f selects from all, in f's order, computed in Go.
+func refList(all []news.Article, f news.Filter, postgres bool) []int64 {
+	var out []news.Article
+	for _, a := range all {
+		if refMatches(a, f, postgres) {
+			out = append(out, a)
+		}
+	}
+	slices.SortFunc(out, func(x, y news.Article) int {
+		c := x.PublishedAt.Compare(y.PublishedAt)
+		if c == 0 {
+			c = int(x.ID - y.ID)
+		}
+		if f.Sort != news.SortOldest {
+			c = -c
+		}
+		return c
+	})
+	return articleIDs(out)
+}
+
+// searchFixture fills s with n generated articles whose publication
+// times crowd into few minutes and microseconds (many identical), some of
+// them drafts, then edits some: new text, new times (into and out of
+// crowded minutes), replaced, upserted by URL, deleted. It returns every
+// article, drafts included.
+func searchFixture(t *testing.T, s *Store, n int) []news.Article {
+	t.Helper()
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(7, 11)) //nolint:gosec // a repeatable test
+	base := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+	pubAt := func() time.Time {
+		switch rng.IntN(10) {
+		case 0: // far from the rest, clamped into the key's first or last block
+			return []time.Time{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+				time.Date(1969, 12, 31, 23, 59, 59, 999999000, time.UTC)}[rng.IntN(3)]
+		case 1, 2, 3: // one of a few instants, shared by many
+			return base.Add(time.Duration(rng.IntN(4)) * time.Minute)
+		default: // within a few minutes, to the microsecond
+			return base.Add(time.Duration(rng.Int64N(int64(6 * time.Minute))).Truncate(time.Microsecond))
+		}
+	}
+	countries := []string{"RU", "KP", "CN", "CU"}
+	themes := []string{"sanctions", "trade", "tourism"}
+	pick := func(from []string) []string {
+		var out []string
+		for _, v := range from {
+			if rng.IntN(3) == 0 {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	newDraft := func(url string) news.Draft {
+		d := news.Draft{Title: searchText(rng, 3), Summary: searchText(rng, 6), Body: searchText(rng, rng.IntN(12)),
+			URL: url, Source: "Test", Countries: pick(countries), Themes: pick(themes),
+			PublishedAt: pubAt()}
+		if rng.IntN(8) == 0 {
+			d.Status = news.StatusDraft
+		}
+		if err := d.Normalize(s.Vocabulary()); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	var ids []int64
+	batch := make([]news.Draft, 0, 250)
+	for i := range n {
+		batch = append(batch, newDraft(fmt.Sprintf("https://example.com/%d", i)))
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := s.UpsertArticles(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	all := func() []news.Article {
+		var out []news.Article
+		if err := s.EachArticle(ctx, func(a news.Article) error { out = append(out, a); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	urls := map[int64]string{}
+	for _, a := range all() {
+		ids = append(ids, a.ID)
+		urls[a.ID] = a.URL
+	}
+	for _, id := range ids {
+		switch rng.IntN(20) {
+		case 0: // new text
+			title, body := searchText(rng, 4), searchText(rng, 5)
+			if _, err := s.UpdateArticle(ctx, id, news.Update{Title: &title, Body: &body}, 0); err != nil {
+				t.Fatal(err)
+			}
+		case 1: // a new time
+			pub := pubAt()
+			if _, err := s.UpdateArticle(ctx, id, news.Update{PublishedAt: &pub}, 0); err != nil {
+				t.Fatal(err)
+			}
+		case 2: // both, and published
+			pub, summary, status := pubAt(), searchText(rng, 3), news.StatusPublished
+			if _, err := s.UpdateArticle(ctx, id, news.Update{PublishedAt: &pub, Summary: &summary, Status: &status}, 0); err != nil {
+				t.Fatal(err)
+			}
+		case 3:
+			d := newDraft(fmt.Sprintf("https://example.com/replaced/%d", id))
+			if _, err := s.ReplaceArticle(ctx, id, d, 0); err != nil {
+				t.Fatal(err)
+			}
+		case 4:
+			if err := s.DeleteArticle(ctx, id, 0); err != nil {
+				t.Fatal(err)
+			}
+		case 5: // upserted by its URL with new text and time
+			d := newDraft(urls[id])
+			if _, _, err := s.UpsertArticle(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return all()
+}
+
+// searchFilters are the filters the correctness tests list: every query
+// shape with and without tags, dates, drafts and both orders.
+func searchFilters() []news.Filter {
+	shapes := [][]string{
+		{"harbor"},                 // common
+		{"zircon"},                 // rare
+		{"ferry", "cargo"},         // two words
+		{"harbor ferry"},           // a phrase
+		{"cargo", "lantern pilot"}, // a word and a phrase
+		{"nowhere"},                // no match
+	}
+	since := time.Date(2024, 3, 1, 10, 1, 30, 0, time.UTC)
+	until := since.Add(2 * time.Minute)
+	filters := []news.Filter{
+		{},
+		{Countries: []string{"RU"}},
+		{Countries: []string{"RU"}, Themes: []string{"sanctions"}},
+		{Countries: []string{"RU", "KP"}, ThemesNot: []string{"trade"}},
+		{CountriesAll: []string{"RU", "KP"}, Themes: []string{"tourism", "trade"}},
+		{Countries: []string{"CU"}, Themes: []string{"tourism"}, CountriesNot: []string{"KP"}},
+		{Since: &since},
+		{Countries: []string{"KP"}, Since: &since, Until: &until},
+	}
+	var out []news.Filter
+	for _, q := range shapes {
+		for _, base := range filters {
+			for _, drafts := range []bool{false, true} {
+				for _, sort := range []news.Sort{news.SortNewest, news.SortOldest} {
+					f := base
+					f.Query, f.WithDrafts, f.Sort = q, drafts, sort
+					out = append(out, f)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// pageThrough lists every page of f with list and returns the ids in order.
+func pageThrough(t *testing.T, f news.Filter, list func(news.Filter) (news.Page, error)) []int64 {
+	t.Helper()
+	var ids []int64
+	for pages := 0; ; pages++ {
+		page, err := list(f)
+		if err != nil {
+			t.Fatalf("%+v: %v", f, err)
+		}
+		ids = append(ids, articleIDs(page.Articles)...)
+		if page.Next == nil {
+			return ids
+		}
+		if len(page.Articles) != f.Limit || pages > 10_000 {
+			t.Fatalf("%+v: a page of %d before the end", f, len(page.Articles))
+		}
+		f.After = page.Next
+	}
+}
+
+// TestSearchListsWhatItMatches: every search shape, with and without
+// tags, dates and drafts, newest or oldest first, paged through to the
+// end, lists exactly the articles that hold its words, in order, as
+// computed in Go from the articles themselves; also through each of the
+// SQLite plans forced, and by relevance (the same set).
+func TestSearchListsWhatItMatches(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		all := searchFixture(t, s, 2000)
+		checkSearches(t, s, all)
+	})
+}
+
+// checkSearches compares every filter of searchFilters on s with the
+// reference list computed from all.
+func checkSearches(t *testing.T, s *Store, all []news.Article) {
+	t.Helper()
+	ctx := context.Background()
+	nonEmpty := 0
+	for i, f := range searchFilters() {
+		f.Limit = 40
+		if i%5 == 0 {
+			f.Limit = 3 // pages that end inside a crowded minute
+		}
+		want := refList(all, f, s.dialect.postgres)
+		if len(want) > 0 {
+			nonEmpty++
+		}
+		got := pageThrough(t, f, func(f news.Filter) (news.Page, error) { return s.ListArticles(ctx, f) })
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: %+v\n got %v\nwant %v", s.dialect.name, f, got, want)
+			continue
+		}
+		if !s.dialect.postgres {
+			for _, plan := range []searchPlan{walkMatches, tagsWithMatchSet, tagsProbing} {
+				got := pageThrough(t, f, func(f news.Filter) (news.Page, error) {
+					return searchPage(s.dialect, s.r, buildList(s.dialect, f), f, plan)
+				})
+				if !slices.Equal(got, want) {
+					t.Errorf("plan %d: %+v\n got %v\nwant %v", plan, f, got, want)
+				}
+			}
+		}
+		if f.Sort == news.SortNewest {
+			f.Sort = news.SortRelevance
+			got := pageThrough(t, f, func(f news.Filter) (news.Page, error) { return s.ListArticles(ctx, f) })
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("by relevance: %+v\n got %v\nwant %v", f, got, want)
+			}
+		}
+	}
+	if nonEmpty < len(searchFilters())/2 {
+		t.Errorf("only %d filters match anything", nonEmpty)
+	}
+}
+
+// TestSearchMigrationKeepsArticles: articles stored before migration
+// 00014 are found by date after it, and rolling it back gives the old
+// index back, holding every article.
+func TestSearchMigrationKeepsArticles(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newStore(t, "sqlite")
+	if v, err := s.MigrateDown(ctx); err != nil || v != 14 {
+		t.Fatalf("migrate down: %d, %v", v, err)
+	}
+	all := searchFixture(t, s, 600)
+	var n int
+	if err := s.r.Raw(`SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'harbor OR ferry OR cargo OR pilot OR lantern OR quartz OR walrus OR zircon' AND rowid IN (SELECT id FROM articles)`).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) {
+		t.Fatalf("before: %d of %d articles in the old index", n, len(all))
+	}
+	if _, err := s.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	checkSearches(t, s, all)
+	if v, err := s.MigrateDown(ctx); err != nil || v != 14 {
+		t.Fatalf("migrate down: %d, %v", v, err)
+	}
+	if err := s.r.Raw(`SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'harbor OR ferry OR cargo OR pilot OR lantern OR quartz OR walrus OR zircon' AND rowid IN (SELECT id FROM articles)`).Scan(&n).Error; err != nil {
+		t.Fatal(err)
+	}
+	if n != len(all) {
+		t.Errorf("after down: %d of %d articles in the old index", n, len(all))
+	}
+}
+
+// TestSearchKeyOrder: search keys sort as publication times do, across
+// the whole range and beyond it (clamped), and the SQL computes the same.
+func TestSearchKeyOrder(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "sqlite")
+	times := []int64{-1 << 62, searchMinMicros - 1, searchMinMicros, -60_000_001, -60_000_000, -1, 0, 1, 59_999_999, 60_000_000,
+		micros(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)), searchMaxMicros, searchMaxMicros + 1, 1 << 62}
+	for i, pub := range times {
+		for _, id := range []int64{1, searchIDMask} {
+			var got int64
+			if err := s.r.Raw("SELECT "+searchKeySQL("?", "?"), pub, id).Scan(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			if want := searchKey(pub, id); got != want || want < 0 {
+				t.Errorf("key(%d, %d): SQL %d, Go %d", pub, id, got, want)
+			}
+			if i > 0 && searchKey(times[i-1], id) > searchKey(pub, id) {
+				t.Errorf("key(%d) > key(%d)", times[i-1], pub)
+			}
+		}
+	}
+}
