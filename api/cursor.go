@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"fmt"
+	"hash"
 	"math"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
@@ -16,7 +18,17 @@ import (
 // cursorCodec signs keyset positions into opaque tokens. A token carries the
 // sort keys of the last row, a digest of the query it belongs to, and an
 // HMAC, so an edited or foreign token is refused rather than obeyed.
-type cursorCodec struct{ key []byte }
+type cursorCodec struct {
+	macs *sync.Pool // of HMACs keyed with the secret, reset after use
+}
+
+// newCursorCodec is the codec of secret. It keeps its HMACs for reuse:
+// making one keyed afresh for every cursor cost as much as the rest of
+// the cursor.
+func newCursorCodec(secret string) cursorCodec {
+	key := []byte(secret)
+	return cursorCodec{macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
+}
 
 const (
 	cursorVersion = 1
@@ -28,25 +40,41 @@ const (
 var cursorEncoding = base64.RawURLEncoding.Strict()
 
 // queryDigest identifies the ordered set a filter selects; the page size,
-// fields, totals and facets do not change it.
+// fields, totals and facets do not change it. It digests the filter as
+// fmt once wrote it, %q for strings and lists of them, so that cursors
+// issued then stay valid (TestQueryDigestIsFmts holds the two together),
+// but written by hand: fmt took 2.0–5.6 µs of every page with a next one,
+// this takes 0.7–1.6.
 func queryDigest(f news.Filter) uint64 {
-	h := sha256.New()
-	fmt.Fprintf(h, "%q|%q|%q|%q|%q|%q|%q|%q|", f.Countries, f.CountriesAll, f.CountriesNot,
-		f.Themes, f.ThemesAll, f.ThemesNot, f.Query, f.Sort)
-	for _, t := range []*time.Time{f.Since, f.Until} {
+	var arr [256]byte
+	b := arr[:0]
+	for _, list := range [...][]string{f.Countries, f.CountriesAll, f.CountriesNot, f.Themes, f.ThemesAll, f.ThemesNot, f.Query} {
+		b = append(b, '[')
+		for i, s := range list {
+			if i > 0 {
+				b = append(b, ' ')
+			}
+			b = strconv.AppendQuote(b, s)
+		}
+		b = append(b, ']', '|')
+	}
+	b = strconv.AppendQuote(b, string(f.Sort))
+	b = append(b, '|')
+	for _, t := range [...]*time.Time{f.Since, f.Until} {
 		if t != nil {
-			fmt.Fprint(h, t.UnixMicro())
+			b = strconv.AppendInt(b, t.UnixMicro(), 10)
 		}
-		fmt.Fprint(h, "|")
+		b = append(b, '|')
 	}
-	for _, s := range []*string{f.Source, f.Section, f.Language} {
+	for _, s := range [...]*string{f.Source, f.Section, f.Language} {
 		if s != nil {
-			fmt.Fprintf(h, "%q", *s)
+			b = strconv.AppendQuote(b, *s)
 		}
-		fmt.Fprint(h, "|")
+		b = append(b, '|')
 	}
-	fmt.Fprint(h, f.WithDrafts)
-	return binary.BigEndian.Uint64(h.Sum(nil))
+	b = strconv.AppendBool(b, f.WithDrafts)
+	sum := sha256.Sum256(b)
+	return binary.BigEndian.Uint64(sum[:])
 }
 
 func (cc cursorCodec) encode(c news.Cursor, f news.Filter) string {
@@ -56,13 +84,16 @@ func (cc cursorCodec) encode(c news.Cursor, f news.Filter) string {
 	binary.BigEndian.PutUint64(buf[9:], uint64(c.ID)) //nolint:gosec // a bit-for-bit round trip, not arithmetic
 	binary.BigEndian.PutUint64(buf[17:], math.Float64bits(c.Rank))
 	binary.BigEndian.PutUint64(buf[25:], queryDigest(f))
-	return cursorEncoding.EncodeToString(append(buf, cc.mac(buf)...))
+	return cursorEncoding.EncodeToString(cc.appendMAC(buf, buf))
 }
 
-func (cc cursorCodec) mac(payload []byte) []byte {
-	m := hmac.New(sha256.New, cc.key)
+// appendMAC appends the first cursorMAC bytes of payload's HMAC to dst.
+func (cc cursorCodec) appendMAC(dst, payload []byte) []byte {
+	m := cc.macs.Get().(hash.Hash)
+	defer func() { m.Reset(); cc.macs.Put(m) }()
 	m.Write(payload)
-	return m.Sum(nil)[:cursorMAC]
+	var sum [sha256.Size]byte
+	return append(dst, m.Sum(sum[:0])[:cursorMAC]...)
 }
 
 // decode checks a token and that it belongs to f's query.
@@ -76,7 +107,7 @@ func (cc cursorCodec) decode(token string, f news.Filter) (news.Cursor, error) {
 		return news.Cursor{}, bad("is not a cursor issued by this API")
 	}
 	payload := raw[:cursorPayload]
-	if !hmac.Equal(raw[cursorPayload:], cc.mac(payload)) {
+	if !hmac.Equal(raw[cursorPayload:], cc.appendMAC(nil, payload)) {
 		return news.Cursor{}, bad("has been altered or was not issued by this API")
 	}
 	if binary.BigEndian.Uint64(payload[25:]) != queryDigest(f) {

@@ -58,7 +58,7 @@ func TestIsExpensive(t *testing.T) {
 		if tc.path != "/v1/articles" {
 			allowed = filterParams
 		}
-		lr, err := parseList(q, allowed, testNames, cursorCodec{key: []byte("test")}, tc.drafts)
+		lr, err := parseList(q, allowed, testNames, newCursorCodec("test"), tc.drafts)
 		if err != nil {
 			if tc.want {
 				t.Errorf("%s?%s: %v", tc.path, tc.query, err)

@@ -169,7 +169,7 @@ func (d Deps) withDefaults() Deps {
 func newHandlers(d Deps) *handlers {
 	return &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
-		cursors: cursorCodec{key: []byte(d.CursorSecret)}, build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
+		cursors: newCursorCodec(d.CursorSecret), build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
 		requireIfMatch: d.RequireIfMatch,
 	}
 }

@@ -33,8 +33,6 @@ func (r *articleRow) dest() []any {
 		&r.Countries, &r.Themes, &r.AutoTags}
 }
 
-func splitTags(s sql.NullString) []string { return tagList(s.String) }
-
 // tagList reads a tag text column (see tagText); never nil.
 func tagList(s string) []string {
 	if s == "" {
@@ -45,12 +43,41 @@ func tagList(s string) []string {
 	return tags
 }
 
+// tagLists reads a row's two tag text columns as tagList does, into one
+// array: a page's rows split theirs on every list request.
+func tagLists(countries, themes string) ([]string, []string) {
+	count := func(s string) int {
+		if s == "" {
+			return 0
+		}
+		return strings.Count(s, ",") + 1
+	}
+	nc := count(countries)
+	all := make([]string, nc+count(themes))
+	c, t := all[:nc:nc], all[nc:]
+	splitInto(c, countries)
+	splitInto(t, themes)
+	slices.Sort(c)
+	slices.Sort(t)
+	return c, t
+}
+
+// splitInto fills dst with the comma-separated items of s, as many as
+// dst holds.
+func splitInto(dst []string, s string) {
+	for i := range dst {
+		item, rest, _ := strings.Cut(s, ",")
+		dst[i], s = item, rest
+	}
+}
+
 func (r *articleRow) toArticle() news.Article {
+	countries, themes := tagLists(r.Countries.String, r.Themes.String)
 	return news.Article{
 		ID: r.ID, Title: r.Title, Summary: r.Summary, Body: r.Body,
 		URL: r.URL.String, ImageURL: r.ImageURL.String, Author: r.Author.String,
 		Source: r.Source, Section: r.Section, Language: r.Language,
-		Countries: splitTags(r.Countries), Themes: splitTags(r.Themes),
+		Countries: countries, Themes: themes,
 		Status:      news.Status(r.Status),
 		PublishedAt: fromMicros(r.PublishedAt), CreatedAt: fromMicros(r.Created), UpdatedAt: fromMicros(r.Updated),
 		Version:       r.Version,

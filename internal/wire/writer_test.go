@@ -3,7 +3,9 @@ package wire
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // The hand-written escaper must write what encoding/json writes, byte for
@@ -42,4 +44,36 @@ func FuzzJSONString(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(checkEscape)
+}
+
+func checkTime(t *testing.T, at time.Time) {
+	t.Helper()
+	want := `"` + at.UTC().Format(time.RFC3339Nano) + `"`
+	if got := string(appendTime(nil, at)); got != want {
+		t.Errorf("time %v: got %s, want %s", at, got, want)
+	}
+}
+
+// Times are written as time's own RFC 3339 formatting writes them, in
+// UTC: every year the hand-written path takes and those it leaves to
+// time (before year 0, after 9999), whole seconds and every length of
+// fraction.
+func TestTimesMatchRFC3339Nano(t *testing.T) {
+	for _, at := range []time.Time{{}, time.Unix(0, 0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 12, 31, 23, 59, 59, 5e8, time.UTC),
+		time.Date(2025, 6, 26, 17, 15, 0, 120000000, time.FixedZone("KST", 9*3600))} {
+		checkTime(t, at)
+	}
+	r := rand.New(rand.NewPCG(18, 4))
+	for range 20000 {
+		sec := r.Int64N(2*400000*365*86400) - 400000*365*86400 // years about -398,000 to 402,000
+		ns := r.Int64N(1e9)
+		ns -= ns % []int64{1, 10, 1000, 1e6, 1e8, 1e9}[r.IntN(6)] // trailing zeros, or none at all
+		checkTime(t, time.Unix(sec, ns))
+	}
+}
+
+func FuzzTime(f *testing.F) {
+	f.Add(int64(1750925700), int64(123456789))
+	f.Fuzz(func(t *testing.T, sec, ns int64) { checkTime(t, time.Unix(sec, ns)) })
 }
