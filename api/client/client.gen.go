@@ -1026,7 +1026,7 @@ type ListArticlesParams struct {
 	// Language language tag, in any case (ko-KR = ko-kr)
 	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
-	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (on SQLite; older matches are left out), which bounds the articles scored however common the words are
+	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are
 	Sort *ListArticlesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Limit page size
@@ -1092,7 +1092,7 @@ type HeadListArticlesParams struct {
 	// Language language tag, in any case (ko-KR = ko-kr)
 	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
-	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (on SQLite; older matches are left out), which bounds the articles scored however common the words are
+	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are
 	Sort *HeadListArticlesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Limit page size

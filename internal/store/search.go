@@ -278,3 +278,60 @@ func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, er
 	}
 	return page, nil
 }
+
+// pgWindow is how many rows of the list of a PostgreSQL search's filter
+// (without q) pgSearchPage walks, newest first, looking for a page of
+// matches before it asks the full-text index for all of them instead.
+const pgWindow = 1000
+
+// pgSearchPage reads the page of a PostgreSQL search in date order. The
+// planner estimates a word's matches from the search vector's most common
+// elements; a word not among them is guessed at 5,000 rows, so the
+// planner walks the date index for a word in one article (21 s at a
+// million articles, the whole index) and asks the full-text index for
+// every match of words in a few percent of the articles. Here the list of
+// the filter alone is walked from the cursor for at most window rows
+// (an index range, as every list is), each checked against q: if a page
+// of matches is among them, it is the page, whatever the words. Only
+// otherwise does the full-text index give every match, to be sorted: the
+// words are then rare among the filter's newest rows.
+func pgSearchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, window int) (news.Page, error) {
+	ff := f
+	ff.Query = nil
+	w := buildList(d, ff)
+	w.where, w.args = slices.Clip(w.where), slices.Clip(w.args)
+	dir, op := "DESC", "<"
+	if f.Sort == news.SortOldest {
+		dir, op = "ASC", ">"
+	}
+	if f.After != nil {
+		w.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", w.pub, w.id, op), micros(f.After.PublishedAt), f.After.ID)
+	}
+	inner := fmt.Sprintf("SELECT %s AS wp, %s AS wid, a.* FROM %s%s ORDER BY %s %s, %s %s LIMIT %d",
+		w.pub, w.id, w.from, w.whereSQL(), w.pub, dir, w.id, dir, window)
+	match, margs := tsQuery(f.Query)
+	sql := "SELECT " + d.columns(f.WithBody) + " FROM (" + inner + ") a WHERE a.search @@ " + match +
+		fmt.Sprintf(" ORDER BY a.wp %s, a.wid %s", dir, dir) + limitSQL(f.Limit+1)
+	page, err := readPage(db, sql, append(w.args, margs...), f.Limit, nil, new(float64))
+	if err != nil || page.Next != nil {
+		return page, err
+	}
+	// Fewer than a page: the window held the rest of the list, or the
+	// words are rare in it.
+	var n int
+	if err := db.Raw("SELECT count(*) FROM ("+inner+") w", w.args...).Scan(&n).Error; err != nil {
+		return news.Page{}, err
+	}
+	if n < window {
+		return page, nil
+	}
+	// Every match, sorted: published_at + 0 keeps the planner off the
+	// date index, which it would walk for words it takes to be common.
+	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+	if f.After != nil {
+		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", q.pub, q.id, op), micros(f.After.PublishedAt), f.After.ID)
+	}
+	sql = "SELECT " + d.columns(f.WithBody) + " FROM " + q.from + q.whereSQL() +
+		fmt.Sprintf(" ORDER BY %s + 0 %s, %s %s", q.pub, dir, q.id, dir) + limitSQL(f.Limit+1)
+	return readPage(db, sql, q.args, f.Limit, nil, new(float64))
+}

@@ -286,7 +286,8 @@ func pageThrough(t *testing.T, f news.Filter, list func(news.Filter) (news.Page,
 // tags, dates and drafts, newest or oldest first, paged through to the
 // end, lists exactly the articles that hold its words, in order, as
 // computed in Go from the articles themselves; also through each of the
-// SQLite plans forced, and by relevance (the same set).
+// SQLite plans forced, PostgreSQL's with windows that find a page and
+// that do not, and by relevance (the same set).
 func TestSearchListsWhatItMatches(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, kind string) {
@@ -317,7 +318,16 @@ func checkSearches(t *testing.T, s *Store, all []news.Article) {
 			t.Errorf("%s: %+v\n got %v\nwant %v", s.dialect.name, f, got, want)
 			continue
 		}
-		if !s.dialect.postgres {
+		if s.dialect.postgres {
+			for _, window := range []int{2, pgWindow} {
+				got := pageThrough(t, f, func(f news.Filter) (news.Page, error) {
+					return pgSearchPage(s.dialect, s.r, buildList(s.dialect, f), f, window)
+				})
+				if !slices.Equal(got, want) {
+					t.Errorf("window %d: %+v\n got %v\nwant %v", window, f, got, want)
+				}
+			}
+		} else {
 			for _, plan := range []searchPlan{walkMatches, tagsWithMatchSet, tagsProbing} {
 				got := pageThrough(t, f, func(f news.Filter) (news.Page, error) {
 					return searchPage(s.dialect, s.r, buildList(s.dialect, f), f, plan)
