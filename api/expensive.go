@@ -37,21 +37,27 @@ func (p *QueryPool) Size() int { return cap(p.slots) }
 // isExpensive says whether the list f asks for costs in proportion to
 // the articles rather than to the page. Cheap are the lists the store
 // walks along an index for one page: everything, one country, one theme
-// or one of each, within dates, at any depth. The total and facets of
-// one country and one theme are read from per-pair counts (SQLite) or one
-// range of the pair index (PostgreSQL), so those are cheap too, except
-// with drafts, which have no pairs. Expensive, as measured on 200,000
-// articles:
-//   - a search (q), which reads every matching article to rank or count
-//     it (0.15 s for one common word by relevance);
-//   - a total or facets of anything else: every matching row is counted
-//     (facets of every article 0.33 s; the front page counts both);
+// or one of each, within dates, at any depth, and a search of those in
+// date order, which walks its full-text index newest (or oldest) first
+// and stops after a page (SQLite; PostgreSQL walks the filter's newest
+// rows first). The total and facets of one country and one theme are
+// read from per-pair counts, so those are cheap too, except with drafts,
+// which have no pairs. Expensive, as measured on 200,000 articles:
+//   - a search by relevance, which ranks its 2,000 newest matches and
+//     weighs each word by all its matches (23 ms for one common word at a
+//     million articles);
+//   - a total or facets of anything else, a search's included: every
+//     matching row is counted (facets of every article 0.33 s; the front
+//     page counts both);
 //   - source, section, language, exclusions and several countries or
 //     themes: the index walk checks them row by row until a page is
 //     full, which for a rare value is every row (0.6 s for a source no
 //     article has, 1.4 s excluding every theme).
+//
+// A cheap search still runs within the pool's time limit (see list): how
+// far its walk goes depends on how its words and its filter meet.
 func isExpensive(f news.Filter) bool {
-	if len(f.Query) > 0 || f.Source != nil || f.Section != nil || f.Language != nil ||
+	if (len(f.Query) > 0 && f.Sort == news.SortRelevance) || f.Source != nil || f.Section != nil || f.Language != nil ||
 		len(f.CountriesNot) > 0 || len(f.ThemesNot) > 0 {
 		return true
 	}
@@ -60,7 +66,7 @@ func isExpensive(f news.Filter) bool {
 		return true
 	}
 	counted := f.IncludeTotal || len(f.Facets) > 0
-	return counted && (countries != 1 || themes != 1 || f.WithDrafts)
+	return counted && (len(f.Query) > 0 || countries != 1 || themes != 1 || f.WithDrafts)
 }
 
 // errBusy is the answer when every slot is taken. A slot frees as soon
@@ -68,7 +74,7 @@ func isExpensive(f news.Filter) bool {
 func (p *QueryPool) errBusy(c echo.Context) error {
 	c.Response().Header().Set("Retry-After", "1")
 	return news.Errorf(news.EUnavailable,
-		"the server is running as many expensive reads (searches, totals, facets, exclusions) as it allows (%d); retry in a second", p.Size())
+		"the server is running as many expensive reads (searches by relevance, totals, facets, exclusions) as it allows (%d); retry in a second", p.Size())
 }
 
 // errTooLong is the answer when a read ran out of its time limit.
@@ -79,21 +85,24 @@ func (p *QueryPool) errTooLong(c echo.Context) error {
 }
 
 // list reads the page f asks for: a cheap one at once, an expensive one
-// in a slot of the pool and within its time limit. Every list read
+// in a slot of the pool, and both an expensive one and a search within
+// the pool's time limit. Every list read
 // (the list, the feeds, the widget, the front page) goes through it; a
 // cached answer never gets this far, so it takes no slot.
 func (h *handlers) list(c echo.Context, f news.Filter) (news.Page, error) {
 	ctx := c.Request().Context()
 	p := h.pool
-	if p == nil || !isExpensive(f) {
+	switch {
+	case p == nil || (!isExpensive(f) && len(f.Query) == 0):
 		return h.articles.ListArticles(ctx, f)
+	case isExpensive(f):
+		select {
+		case p.slots <- struct{}{}:
+		default:
+			return news.Page{}, p.errBusy(c)
+		}
+		defer func() { <-p.slots }()
 	}
-	select {
-	case p.slots <- struct{}{}:
-	default:
-		return news.Page{}, p.errBusy(c)
-	}
-	defer func() { <-p.slots }()
 	limited, cancel := context.WithTimeout(ctx, p.timeout)
 	defer cancel()
 	page, err := h.articles.ListArticles(limited, f)

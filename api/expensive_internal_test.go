@@ -32,7 +32,12 @@ func TestIsExpensive(t *testing.T) {
 		{"/v1/articles", "include_total=true", false, true},
 		{"/v1/articles", "include_total=1&country=RU", false, true},
 		{"/v1/articles", "facets=theme&theme=aid", false, true},
-		{"/v1/articles", "q=korea", false, true},
+		{"/v1/articles", "q=korea", false, false}, // walks its index newest first
+		{"/v1/articles", "q=korea&country=KP&theme=nuclear&sort=published_at", false, false},
+		{"/v1/articles", "q=korea&sort=relevance", false, true},
+		{"/v1/articles", "q=korea&include_total=true", false, true},
+		{"/v1/articles", "q=korea&country=KP&theme=nuclear&facets=theme", false, true},
+		{"/v1/articles", "q=korea&country=KP,RU", false, true},
 		{"/v1/articles", "source=AP", false, true},
 		{"/v1/articles", "section=x", false, true},
 		{"/v1/articles", "language=en", false, true},
@@ -47,7 +52,8 @@ func TestIsExpensive(t *testing.T) {
 		{"/", "country=KP", false, true},
 		{"/", "country=KP&theme=nuclear", false, false},
 		{"/v1/feeds/articles.rss", "country=KP", false, false},
-		{"/v1/feeds/articles.rss", "q=kim", false, true},
+		{"/v1/feeds/articles.rss", "q=kim", false, false},
+		{"/v1/feeds/articles.rss", "q=kim&source=AP", false, true},
 		{"/embed/headlines", "theme=aid,trade", false, true},
 	} {
 		q, err := url.ParseQuery(tc.query)

@@ -41,8 +41,8 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 		}
 		release := pool.HoldSlots(2)
 		expensive := []req{
-			{path: "/v1/articles?q=korea"},
 			{path: "/v1/articles?q=korea&sort=relevance"},
+			{path: "/v1/articles?q=korea&include_total=true"},
 			{path: "/v1/articles?include_total=true"},
 			{path: "/v1/articles?facets=country"},
 			{path: "/v1/articles?country=KP&include_total=1"},
@@ -54,11 +54,11 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 			{path: "/v1/articles?theme=troops&theme_all=labor"},
 			// An editor's counts include drafts, which the pair counts leave out.
 			{path: "/v1/articles?country=KP&theme=nuclear&include_total=true", key: true},
-			{method: http.MethodHead, path: "/v1/articles?q=korea"},
-			{path: "/v1/feeds/articles.rss?q=korea"},
+			{method: http.MethodHead, path: "/v1/articles?q=korea&sort=relevance"},
+			{path: "/v1/feeds/articles.rss?q=korea&source=NK%20News"},
 			{path: "/v1/feeds/articles.atom?country=KP,RU"},
 			{path: "/v1/feeds/articles.json?source=NK%20News"},
-			{path: "/embed/headlines?q=korea"},
+			{path: "/embed/headlines?q=korea&country=KP,RU"},
 			{path: "/"},
 			{path: "/?country=KP"},
 		}
@@ -96,6 +96,11 @@ func TestExpensiveReadsRefusedWhenPoolFull(t *testing.T) {
 			{path: "/v1/countries/KP"},
 			{path: "/readyz"},
 			{path: cachedSearch}, // the response cache answers: no slot needed
+			// A search in date order walks its index for one page.
+			{path: "/v1/articles?q=korea"},
+			{path: "/v1/articles?q=korea&country=KP&theme=nuclear&sort=published_at"},
+			{path: "/v1/feeds/articles.rss?q=korea"},
+			{path: "/embed/headlines?q=korea"},
 		}
 		for _, r := range cheap {
 			if res := e.do(r); res.status != http.StatusOK {
@@ -225,7 +230,7 @@ func TestRefusalsLogOneLineEach(t *testing.T) {
 	release := pool.HoldSlots(1)
 	defer release()
 	for range 3 {
-		if r := e.raw("GET", "/v1/articles?q=korea", "", ""); r.status != http.StatusServiceUnavailable {
+		if r := e.raw("GET", "/v1/articles?q=korea&sort=relevance", "", ""); r.status != http.StatusServiceUnavailable {
 			t.Fatalf("while the pool is full: %d %s", r.status, r.body)
 		}
 	}

@@ -322,7 +322,7 @@ type JSONFeedItem struct {
 //	@Success		304			"not modified: the If-None-Match ETag is current"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
-//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search by relevance, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.rss [get]
 func (h *handlers) rssFeed(c echo.Context) error {
 	f, err := h.feed(c)
@@ -384,7 +384,7 @@ func (h *handlers) rssFeed(c echo.Context) error {
 //	@Success		304			"not modified: the If-None-Match ETag is current"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
-//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search by relevance, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.atom [get]
 func (h *handlers) atomFeed(c echo.Context) error {
 	f, err := h.feed(c)
@@ -456,7 +456,7 @@ func (h *handlers) atomFeed(c echo.Context) error {
 //	@Success		304			"not modified: the If-None-Match ETag is current"
 //	@Failure		400			{object}	Problem
 //	@Failure		429			{object}	Problem
-//	@Failure		503			{object}	Problem	"busy with expensive reads (a search, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
+//	@Failure		503			{object}	Problem	"busy with expensive reads (a search by relevance, several tags, an exclusion), or the database is unavailable; Retry-After says when to try again"
 //	@Router			/v1/feeds/articles.json [get]
 func (h *handlers) jsonFeed(c echo.Context) error {
 	f, err := h.feed(c)
