@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"io"
 )
@@ -43,7 +44,7 @@ func driverRows(ctx context.Context, pool *sql.DB, query string, args []any, eac
 		defer func() { _ = rows.Close() }()
 		vals := make([]driver.Value, len(rows.Columns()))
 		for {
-			if err := rows.Next(vals); err == io.EOF {
+			if err := rows.Next(vals); errors.Is(err, io.EOF) {
 				return nil
 			} else if err != nil {
 				return err
