@@ -150,18 +150,20 @@ func splitValues(query url.Values, allowed map[string]listParam) (listValues, er
 
 // resolveTags resolves the country and theme parameters against v.
 func (values listValues) resolveTags(v *news.Vocabulary, f *news.Filter) error {
+	// Method expressions, not values: a method value bound to v is a
+	// closure made on every request.
 	for _, p := range []struct {
 		name    string
 		dst     *[]string
-		resolve func(string) (string, bool)
+		resolve func(*news.Vocabulary, string) (string, bool)
 		unknown string
 	}{
-		{"country", &f.Countries, v.Country, countryHint}, {"country_all", &f.CountriesAll, v.Country, countryHint},
-		{"country_not", &f.CountriesNot, v.Country, countryHint}, {"theme", &f.Themes, v.Theme, themeHint},
-		{"theme_all", &f.ThemesAll, v.Theme, themeHint}, {"theme_not", &f.ThemesNot, v.Theme, themeHint},
+		{"country", &f.Countries, (*news.Vocabulary).Country, countryHint}, {"country_all", &f.CountriesAll, (*news.Vocabulary).Country, countryHint},
+		{"country_not", &f.CountriesNot, (*news.Vocabulary).Country, countryHint}, {"theme", &f.Themes, (*news.Vocabulary).Theme, themeHint},
+		{"theme_all", &f.ThemesAll, (*news.Vocabulary).Theme, themeHint}, {"theme_not", &f.ThemesNot, (*news.Vocabulary).Theme, themeHint},
 	} {
 		for _, name := range values[p.name] {
-			key, ok := p.resolve(name)
+			key, ok := p.resolve(v, name)
 			if !ok {
 				return news.FieldErrorf(news.EInvalid, p.name, p.unknown, name)
 			}
@@ -219,7 +221,8 @@ func (values listValues) exact(f *news.Filter) {
 		dst  **string
 	}{{"source", &f.Source}, {"section", &f.Section}, {"language", &f.Language}} {
 		if v, ok := values.one(p.name); ok {
-			*p.dst = &v
+			given := v // on the heap only when given
+			*p.dst = &given
 		}
 	}
 }

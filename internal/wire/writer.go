@@ -220,16 +220,17 @@ func appendTime(dst []byte, t time.Time) []byte {
 		return append(dst, '"')
 	}
 	hour, minute, sec := t.Clock()
+	const digits = "0123456789"
 	dst = append(dst,
-		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
-		byte('0'+month/10), byte('0'+month%10), '-', byte('0'+day/10), byte('0'+day%10), 'T',
-		byte('0'+hour/10), byte('0'+hour%10), ':', byte('0'+minute/10), byte('0'+minute%10), ':',
-		byte('0'+sec/10), byte('0'+sec%10))
+		digits[year/1000], digits[year/100%10], digits[year/10%10], digits[year%10], '-',
+		digits[month/10], digits[month%10], '-', digits[day/10], digits[day%10], 'T',
+		digits[hour/10], digits[hour%10], ':', digits[minute/10], digits[minute%10], ':',
+		digits[sec/10], digits[sec%10])
 	if ns := t.Nanosecond(); ns != 0 {
 		var frac [10]byte
 		frac[0] = '.'
 		for i := 9; i > 0; i-- {
-			frac[i] = byte('0' + ns%10)
+			frac[i] = digits[ns%10]
 			ns /= 10
 		}
 		n := 10
