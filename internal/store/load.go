@@ -54,6 +54,10 @@ type load struct {
 	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags           loadTags
 	pending        []pendingArticle // new articles not yet inserted (see flush)
+	// ids are the first and last ids of the articles inserted; gaps, that
+	// some id between them is not an article's (see loadFeed).
+	ids  [2]int64
+	gaps bool
 	cacheSize      int              // the connection's cache_size, given back at the end
 	side           string           // the side file, attached as load_side; "" for none
 	sideDDL        []string         // the SQL of sideTables
@@ -396,6 +400,13 @@ func (l *load) flush() error {
 	if n, err := res.RowsAffected(); err != nil || n != int64(k) {
 		return fmt.Errorf("inserted %d articles of %d: %w", n, k, err)
 	}
+	switch first := last - int64(k-1); {
+	case l.ids[1] == 0:
+		l.ids[0] = first
+	case first != l.ids[1]+1:
+		l.gaps = true
+	}
+	l.ids[1] = last
 	for i, p := range l.pending {
 		id := last - int64(k-1-i)
 		l.tags.add(id, p.pub, tagText(p.d.Countries), tagText(p.d.Themes), p.d.Status == news.StatusPublished)
@@ -446,8 +457,39 @@ var loadFinish = []string{
 	`DELETE FROM article_tagsets`,
 }
 
-// loadFeed is a load's feed: loadFinish.
-func (l *load) loadFeed() error { return l.exec(loadFinish...) }
+// loadFeedIDs writes the change rows of articles first to last, every
+// id in between an article's, all written at the load's time, and moves
+// the counter past them: loadFinish's first two steps without reading the
+// articles (at a million articles 0.4 s of CPU against 0.9 s). A load
+// inserts its articles in one transaction that deletes none, so their ids
+// follow one another, and each one's updated_at is the load's time.
+const loadFeedIDs = `WITH RECURSIVE ids (id) AS (SELECT ?1 UNION ALL SELECT id + 1 FROM ids WHERE id < ?2)
+	INSERT INTO changes (seq, article_id, deleted, changed_at)
+	SELECT (SELECT seq FROM change_seq WHERE id = 1) + id - ?1 + 1, id, FALSE, ?3 FROM ids`
+
+// loadFeed is a load's feed: loadFinish, with loadFeedIDs for its first
+// two steps unless the ids have a gap.
+func (l *load) loadFeed() error {
+	if l.gaps {
+		return l.exec(loadFinish...)
+	}
+	if first, last := l.ids[0], l.ids[1]; last != 0 {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{loadFeedIDs, []any{first, last, l.now}},
+			{`UPDATE change_seq SET seq = seq + ? WHERE id = 1`, []any{last - first + 1}},
+		} {
+			tr := time.Now()
+			if _, err := l.conn.ExecContext(l.ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+			trace(q.sql, tr)
+		}
+	}
+	return l.exec(loadFinish[2])
+}
 
 // exec runs steps on the load's connection, tracing each.
 func (l *load) exec(steps ...string) error {
