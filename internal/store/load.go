@@ -54,6 +54,7 @@ type load struct {
 	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags           loadTags
 	pending        []pendingArticle // new articles not yet inserted (see flush)
+	args           []any            // flush's, kept for the next
 	// ids are the first and last ids of the articles inserted; gaps, that
 	// some id between them is not an article's (see loadFeed).
 	ids  [2]int64
@@ -311,29 +312,35 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 // replaces that article, as an upsert does.
 func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 	created := make([]bool, len(drafts))
-	for i, d := range drafts {
-		existing, err := l.stored(d.URL)
+	for i := range drafts {
+		d := &drafts[i]
+		var hash uint64
+		if d.URL != "" {
+			hash = maphash.String(l.seed, d.URL)
+		}
+		existing, err := l.stored(d.URL, hash)
 		if err == nil && existing == pendingID {
 			// Its url came earlier in this batch: store that one first.
 			if err = l.flush(); err == nil {
-				existing, err = l.stored(d.URL)
+				existing, err = l.stored(d.URL, hash)
 			}
 		}
 		if err != nil {
 			return nil, translate(err, "import")
 		}
-		pub := published(d, l.now)
+		pub := published(*d, l.now)
+		countries, themes := tagText(d.Countries), tagText(d.Themes)
 		if existing == 0 {
 			created[i] = true
-			l.pending = append(l.pending, pendingArticle{d, pub})
+			l.pending = append(l.pending, pendingArticle{d: d, pub: pub, hash: hash, countries: countries, themes: themes})
 			if d.URL != "" {
-				l.urls[maphash.String(l.seed, d.URL)] = pendingID
+				l.urls[hash] = pendingID
 			}
 			if len(l.pending) == loadInsertRows {
 				err = l.flush()
 			}
-		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub); err == nil {
-			l.tags.add(existing, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
+		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(*d, keptTime(*d), l.now, existing), &pub); err == nil {
+			l.tags.add(existing, pub, countries, themes, d.Status == news.StatusPublished)
 		}
 		if err != nil {
 			return nil, translate(err, "import")
@@ -367,10 +374,14 @@ func splitValues(insert string) (head, tuple string) {
 	return head + "VALUES", strings.TrimSpace(tuple)
 }
 
-// pendingArticle is an article that waits to be inserted, published at pub.
+// pendingArticle is an article that waits to be inserted, published at
+// pub, with its url's hash and its tag texts. It waits no longer than the
+// Add that gave its draft.
 type pendingArticle struct {
-	d   news.Draft
-	pub int64
+	d                 *news.Draft
+	pub               int64
+	hash              uint64
+	countries, themes string
 }
 
 // flush inserts the pending articles in one statement. SQLite numbers the
@@ -385,10 +396,11 @@ func (l *load) flush() error {
 	if k < loadInsertRows {
 		q = multiRow(articleInsertHead, articleInsertTuple, k)
 	}
-	args := make([]any, 0, k*16)
+	args := l.args[:0]
 	for _, p := range l.pending {
-		args = append(args, insertArgs(p.d, p.pub, l.now)...)
+		args = appendInsertArgs(args, p.d, p.pub, l.now, p.countries, p.themes)
 	}
+	l.args = args
 	res, err := l.st.execResult(q, args...)
 	if err != nil {
 		return err
@@ -409,24 +421,25 @@ func (l *load) flush() error {
 	l.ids[1] = last
 	for i, p := range l.pending {
 		id := last - int64(k-1-i)
-		l.tags.add(id, p.pub, tagText(p.d.Countries), tagText(p.d.Themes), p.d.Status == news.StatusPublished)
+		l.tags.add(id, p.pub, p.countries, p.themes, p.d.Status == news.StatusPublished)
 		if p.d.URL != "" {
-			l.urls[maphash.String(l.seed, p.d.URL)] = id
+			l.urls[p.hash] = id
 		}
 	}
+	clear(l.pending) // the drafts are the caller's
 	l.pending = l.pending[:0]
 	return nil
 }
 
 // stored returns the id of the article that came earlier in the load with
-// url, or 0. The database had no articles, and the url's index is built at
-// the end: a hash of each url loaded tells where to look (two urls with
-// one hash cost a scan of the table).
-func (l *load) stored(url string) (int64, error) {
+// url, whose hash is given, or 0. The database had no articles, and the
+// url's index is built at the end: a hash of each url loaded tells where
+// to look (two urls with one hash cost a scan of the table).
+func (l *load) stored(url string, hash uint64) (int64, error) {
 	if url == "" {
 		return 0, nil
 	}
-	id, seen := l.urls[maphash.String(l.seed, url)]
+	id, seen := l.urls[hash]
 	if !seen || id == pendingID {
 		return id, nil
 	}
