@@ -57,13 +57,13 @@ type load struct {
 	args           []any            // flush's, kept for the next
 	// ids are the first and last ids of the articles inserted; gaps, that
 	// some id between them is not an article's (see loadFeed).
-	ids  [2]int64
-	gaps bool
-	cacheSize      int              // the connection's cache_size, given back at the end
-	side           string           // the side file, attached as load_side; "" for none
-	sideDDL        []string         // the SQL of sideTables
-	started        time.Time
-	journal        bool // the load left WAL for a rollback journal
+	ids       [2]int64
+	gaps      bool
+	cacheSize int      // the connection's cache_size, given back at the end
+	side      string   // the side file, attached as load_side; "" for none
+	sideDDL   []string // the SQL of sideTables
+	started   time.Time
+	journal   bool // the load left WAL for a rollback journal
 	// feed writes the change rows and sets the counter at Commit: by
 	// default every article once, in id order (loadFeed); an exact restore
 	// writes the entries it was given (see exactRestore).

@@ -253,7 +253,9 @@ func (s *Store) Optimize(ctx context.Context) error {
 	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -2048"); err != nil {
 		return translate(err, "optimize")
 	}
-	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", size)) }()
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", size))
+	}()
 	_, err = conn.ExecContext(ctx, "PRAGMA optimize=0x10002") // every table, not only those this connection queried
 	return translate(err, "optimize")
 }

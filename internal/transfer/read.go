@@ -26,7 +26,7 @@ type record struct {
 	// plain import (which has none) 904 bytes long rather than 296, and a
 	// record is copied into its chunk and its batch.
 	item *item
-	err   error
+	err  error
 }
 
 type chunk struct {
