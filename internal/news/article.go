@@ -3,7 +3,6 @@ package news
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -145,10 +144,47 @@ func (d Draft) Matches(a Article) bool {
 		d.AutoCountries == a.AutoCountries && d.AutoThemes == a.AutoThemes
 }
 
-var (
-	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
-	languagePattern = regexp.MustCompile(`^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$`)
-)
+// isSlug reports whether s is a slug: ^[a-z0-9]+(?:-[a-z0-9]+)*$ (a
+// regular expression took 0.2 s of a million records' import).
+func isSlug(s string) bool {
+	if s == "" || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' && s[i-1] == '-' {
+			return false
+		}
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// isLanguageTag reports whether s has a BCP 47 tag's form:
+// ^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$.
+func isLanguageTag(s string) bool {
+	isLetter := func(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+	first, rest, _ := strings.Cut(s, "-")
+	if len(first) < 2 || len(first) > 3 || !isLetter(first[0]) || !isLetter(first[1]) || len(first) == 3 && !isLetter(first[2]) {
+		return false
+	}
+	if len(first) == len(s) {
+		return true
+	}
+	for _, sub := range strings.Split(rest, "-") {
+		if len(sub) < 1 || len(sub) > 8 {
+			return false
+		}
+		for i := 0; i < len(sub); i++ {
+			if !isLetter(sub[i]) && !('0' <= sub[i] && sub[i] <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Normalize trims and checks every field of d, resolves country and theme
 // names against v, fills defaults (language "en", status published) and
@@ -215,13 +251,13 @@ func (d *Draft) normalizeLinks(p *Problems) {
 // time, and fills their defaults.
 func (d *Draft) normalizeMeta(p *Problems) {
 	d.Section = strings.TrimSpace(d.Section)
-	if d.Section != "" && (len(d.Section) > MaxShortText || !slugPattern.MatchString(d.Section)) {
+	if d.Section != "" && (len(d.Section) > MaxShortText || !isSlug(d.Section)) {
 		p.Add("section", "must be a lower-case slug such as foreign-relations")
 	}
 	d.Language = strings.TrimSpace(d.Language)
 	if d.Language == "" {
 		d.Language = "en"
-	} else if len(d.Language) > 35 || !languagePattern.MatchString(d.Language) {
+	} else if len(d.Language) > 35 || !isLanguageTag(d.Language) {
 		p.Add("language", "must be a BCP 47 language tag such as en or ko-KR")
 	} else {
 		d.Language = CanonicalLanguage(d.Language)
@@ -264,18 +300,16 @@ func resolveAll(names []string, max int, field string, p *Problems, resolve func
 		return nil
 	}
 	out := make([]string, 0, len(names))
-	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		key, ok := resolve(n)
 		if !ok {
 			p.Add(field, "unknown value %q", n)
 			continue
 		}
-		if seen[key] {
+		if slices.Contains(out, key) { // a few values: no map to make
 			p.Add(field, "duplicate value %q", n)
 			continue
 		}
-		seen[key] = true
 		out = append(out, key)
 	}
 	slices.Sort(out)
@@ -362,9 +396,44 @@ func hasBidiControl(s string) bool {
 // them.
 func canonicalURL(s string) (string, string) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return "", ""
+	if s == "" || plainURL(s) {
+		return s, ""
 	}
+	return parseURL(s)
+}
+
+// plainURL reports whether s is a URL that canonicalURL would leave as it
+// is and that needs no parsing to tell: http or https, a host in lower-case
+// letters, digits, dots and hyphens with no port, a path without dot
+// segments, and path and query of characters that stand for themselves
+// (no "%", no fragment). Most are, and parsing them took 0.6 s of a
+// million records' import.
+func plainURL(s string) bool {
+	rest, ok := strings.CutPrefix(s, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(s, "http://"); !ok {
+			return false
+		}
+	}
+	host := strings.IndexByte(rest, '/')
+	if host < 1 || len(s) > MaxURL || strings.Contains(rest[host:], "/.") {
+		return false
+	}
+	for i := 0; i < host; i++ {
+		if c := rest[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	for i := host; i < len(rest); i++ {
+		if c := rest[i]; !unreserved(c) && strings.IndexByte("/?!$&'()*+,;=:@", c) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// parseURL is canonicalURL for a trimmed, non-empty s.
+func parseURL(s string) (string, string) {
 	if hasControl(s) || strings.ContainsAny(s, " \t") {
 		return s, "must not contain spaces or control characters"
 	}
@@ -553,6 +622,9 @@ func removeDotSegments(path string) string {
 // is lower case, a four-letter script title case, a two-letter region
 // upper case, and everything from a singleton (x-, u-, …) on lower case.
 func CanonicalLanguage(tag string) string {
+	if !strings.Contains(tag, "-") {
+		return strings.ToLower(tag) // the usual "en": no parts to case
+	}
 	parts := strings.Split(tag, "-")
 	extension := false
 	for i, p := range parts {

@@ -134,14 +134,26 @@ func TestVocabularyResolves(t *testing.T) {
 		[]Country{{Code: "US", Name: "United States", Aliases: []string{"U.S.A."}}, {Code: "UA", Name: "Ukraine", Aliases: []string{"us"}}},
 		[]Theme{{Slug: "human-rights", Name: "Human rights"}, {Slug: "aid", Name: "Humanitarian aid", Aliases: []string{"human rights"}}},
 		nil)
-	for name, want := range map[string]string{"us": "US", "U.S.": "US", "usa": "US", "united-states": "US", "UKRAINE": "UA"} {
+	for name, want := range map[string]string{"us": "US", "U.S.": "US", "usa": "US", "united-states": "US", "UKRAINE": "UA", "US": "US", "UA": "UA"} {
 		if got, ok := v.Country(name); !ok || got != want {
 			t.Errorf("Country(%q) = %q, %v; want %q", name, got, ok, want)
 		}
 	}
-	for name, want := range map[string]string{"Human Rights": "human-rights", "human_rights": "human-rights", "AID": "aid"} {
+	for name, want := range map[string]string{"Human Rights": "human-rights", "human_rights": "human-rights", "AID": "aid", "human-rights": "human-rights", "aid": "aid"} {
 		if got, ok := v.Theme(name); !ok || got != want {
 			t.Errorf("Theme(%q) = %q, %v; want %q", name, got, ok, want)
+		}
+	}
+	// A code or slug as stored resolves without folding, to what folding
+	// finds for it.
+	for _, c := range v.countries {
+		if got, _ := v.Country(c.Code); got != v.countryBy[NameKey(c.Code)] {
+			t.Errorf("Country(%q) = %q, folded %q", c.Code, got, v.countryBy[NameKey(c.Code)])
+		}
+	}
+	for _, th := range v.themes {
+		if got, _ := v.Theme(th.Slug); got != v.themeBy[NameKey(th.Slug)] {
+			t.Errorf("Theme(%q) = %q, folded %q", th.Slug, got, v.themeBy[NameKey(th.Slug)])
 		}
 	}
 	if got, ok := v.Country("Narnia"); ok {

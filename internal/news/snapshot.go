@@ -82,6 +82,9 @@ func NewVocabulary(countries []Country, themes []Theme, tag Tagger) *Vocabulary 
 // Country returns the code of a country code, name or alias in any case;
 // ok is false for an unknown name.
 func (v *Vocabulary) Country(name string) (code string, ok bool) {
+	if _, ok := v.countryByCode(name); ok {
+		return name, true // a code as stored, which wins over what folds like it
+	}
 	code, ok = v.countryBy[NameKey(name)]
 	return code, ok
 }
@@ -89,6 +92,9 @@ func (v *Vocabulary) Country(name string) (code string, ok bool) {
 // Theme returns the slug of a theme slug, name or alias in any case; ok
 // is false for an unknown name.
 func (v *Vocabulary) Theme(name string) (slug string, ok bool) {
+	if _, ok := v.themeBySlug(name); ok {
+		return name, true // a slug as stored, which wins over what folds like it
+	}
 	slug, ok = v.themeBy[NameKey(name)]
 	return slug, ok
 }

@@ -107,6 +107,11 @@ func FuzzCanonicalURL(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if plainURL(s) {
+			if got, msg := parseURL(s); got != s || msg != "" {
+				t.Fatalf("%q is plain, but parsed it is %q (%s)", s, got, msg)
+			}
+		}
 		got, msg := canonicalURL(s)
 		if msg != "" {
 			return
@@ -123,4 +128,30 @@ func FuzzCanonicalURL(f *testing.F) {
 			t.Fatalf("canonicalURL(%q) = %q keeps a dot segment", s, got)
 		}
 	})
+}
+
+// TestPlainURLsNeedNoParsing: a URL taken as already canonical without
+// parsing is what parsing it gives, over URLs made of parts that do and
+// do not need work.
+func TestPlainURLsNeedNoParsing(t *testing.T) {
+	plain := 0
+	for _, scheme := range []string{"https://", "http://", "HTTPS://", "ftp://", ""} {
+		for _, host := range []string{"news.example.com", "News.example.com", "x-1.example", "example.com:443", "example.com:8080", "[::1]", "", "a_b.example", "b\u00fccher.example"} {
+			for _, path := range []string{"", "/", "/2025/06/story-1", "/a/./b", "/a/../b", "/.well-known", "/a%20b", "/a b", "/ü", "/a(b)!$&'*+,;=:@", "/x~y_z.html", "/{x}"} {
+				for _, rest := range []string{"", "?id=12&x=y+z", "?q=%7e", "#top", "#!/route", "?a=/b?c"} {
+					s := scheme + host + path + rest
+					if !plainURL(s) {
+						continue
+					}
+					plain++
+					if got, msg := parseURL(s); got != s || msg != "" {
+						t.Errorf("%q is plain, but parsed it is %q (%s)", s, got, msg)
+					}
+				}
+			}
+		}
+	}
+	if plain < 40 {
+		t.Errorf("only %d plain URLs: the fast path is not tried", plain)
+	}
 }

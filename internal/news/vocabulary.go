@@ -63,7 +63,7 @@ func NameKey(s string) string {
 func (t *Theme) Normalize() error {
 	var p Problems
 	t.Slug = strings.TrimSpace(t.Slug)
-	if t.Slug == "" || len(t.Slug) > 64 || !slugPattern.MatchString(t.Slug) {
+	if t.Slug == "" || len(t.Slug) > 64 || !isSlug(t.Slug) {
 		p.Add("slug", "must be a lower-case slug of at most 64 characters, such as human-rights")
 	}
 	t.Name = strings.TrimSpace(t.Name)

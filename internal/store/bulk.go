@@ -137,8 +137,14 @@ func published(d news.Draft, now int64) int64 {
 // insertArgs are sqlInsertArticle's arguments for d, published at pub and
 // written at now.
 func insertArgs(d news.Draft, pub, now int64) []any {
-	return []any{d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
-		d.Language, string(d.Status), pub, now, now, tagText(d.Countries), tagText(d.Themes), autoTags(d)}
+	return appendInsertArgs(make([]any, 0, 16), &d, pub, now, tagText(d.Countries), tagText(d.Themes))
+}
+
+// appendInsertArgs appends insertArgs's values to args, with d's tag
+// texts made already.
+func appendInsertArgs(args []any, d *news.Draft, pub, now int64, countries, themes string) []any {
+	return append(args, d.Title, d.Summary, d.Body, nullable(d.URL), nullable(d.ImageURL), d.Source, d.Section, nullable(d.Author),
+		d.Language, string(d.Status), pub, now, now, countries, themes, autoTags(*d))
 }
 
 // updateArgs are the arguments of an UPDATE that writes d over article id

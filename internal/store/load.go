@@ -54,11 +54,16 @@ type load struct {
 	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags           loadTags
 	pending        []pendingArticle // new articles not yet inserted (see flush)
-	cacheSize      int              // the connection's cache_size, given back at the end
-	side           string           // the side file, attached as load_side; "" for none
-	sideDDL        []string         // the SQL of sideTables
-	started        time.Time
-	journal        bool // the load left WAL for a rollback journal
+	args           []any            // flush's, kept for the next
+	// ids are the first and last ids of the articles inserted; gaps, that
+	// some id between them is not an article's (see loadFeed).
+	ids       [2]int64
+	gaps      bool
+	cacheSize int      // the connection's cache_size, given back at the end
+	side      string   // the side file, attached as load_side; "" for none
+	sideDDL   []string // the SQL of sideTables
+	started   time.Time
+	journal   bool // the load left WAL for a rollback journal
 	// feed writes the change rows and sets the counter at Commit: by
 	// default every article once, in id order (loadFeed); an exact restore
 	// writes the entries it was given (see exactRestore).
@@ -307,29 +312,35 @@ func (l *load) schemaToRebuild() (drop []string, err error) {
 // replaces that article, as an upsert does.
 func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 	created := make([]bool, len(drafts))
-	for i, d := range drafts {
-		existing, err := l.stored(d.URL)
+	for i := range drafts {
+		d := &drafts[i]
+		var hash uint64
+		if d.URL != "" {
+			hash = maphash.String(l.seed, d.URL)
+		}
+		existing, err := l.stored(d.URL, hash)
 		if err == nil && existing == pendingID {
 			// Its url came earlier in this batch: store that one first.
 			if err = l.flush(); err == nil {
-				existing, err = l.stored(d.URL)
+				existing, err = l.stored(d.URL, hash)
 			}
 		}
 		if err != nil {
 			return nil, translate(err, "import")
 		}
-		pub := published(d, l.now)
+		pub := published(*d, l.now)
+		countries, themes := tagText(d.Countries), tagText(d.Themes)
 		if existing == 0 {
 			created[i] = true
-			l.pending = append(l.pending, pendingArticle{d, pub})
+			l.pending = append(l.pending, pendingArticle{d: d, pub: pub, hash: hash, countries: countries, themes: themes})
 			if d.URL != "" {
-				l.urls[maphash.String(l.seed, d.URL)] = pendingID
+				l.urls[hash] = pendingID
 			}
 			if len(l.pending) == loadInsertRows {
 				err = l.flush()
 			}
-		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub); err == nil {
-			l.tags.add(existing, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
+		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(*d, keptTime(*d), l.now, existing), &pub); err == nil {
+			l.tags.add(existing, pub, countries, themes, d.Status == news.StatusPublished)
 		}
 		if err != nil {
 			return nil, translate(err, "import")
@@ -363,10 +374,14 @@ func splitValues(insert string) (head, tuple string) {
 	return head + "VALUES", strings.TrimSpace(tuple)
 }
 
-// pendingArticle is an article that waits to be inserted, published at pub.
+// pendingArticle is an article that waits to be inserted, published at
+// pub, with its url's hash and its tag texts. It waits no longer than the
+// Add that gave its draft.
 type pendingArticle struct {
-	d   news.Draft
-	pub int64
+	d                 *news.Draft
+	pub               int64
+	hash              uint64
+	countries, themes string
 }
 
 // flush inserts the pending articles in one statement. SQLite numbers the
@@ -381,10 +396,11 @@ func (l *load) flush() error {
 	if k < loadInsertRows {
 		q = multiRow(articleInsertHead, articleInsertTuple, k)
 	}
-	args := make([]any, 0, k*16)
+	args := l.args[:0]
 	for _, p := range l.pending {
-		args = append(args, insertArgs(p.d, p.pub, l.now)...)
+		args = appendInsertArgs(args, p.d, p.pub, l.now, p.countries, p.themes)
 	}
+	l.args = args
 	res, err := l.st.execResult(q, args...)
 	if err != nil {
 		return err
@@ -396,26 +412,34 @@ func (l *load) flush() error {
 	if n, err := res.RowsAffected(); err != nil || n != int64(k) {
 		return fmt.Errorf("inserted %d articles of %d: %w", n, k, err)
 	}
+	switch first := last - int64(k-1); {
+	case l.ids[1] == 0:
+		l.ids[0] = first
+	case first != l.ids[1]+1:
+		l.gaps = true
+	}
+	l.ids[1] = last
 	for i, p := range l.pending {
 		id := last - int64(k-1-i)
-		l.tags.add(id, p.pub, tagText(p.d.Countries), tagText(p.d.Themes), p.d.Status == news.StatusPublished)
+		l.tags.add(id, p.pub, p.countries, p.themes, p.d.Status == news.StatusPublished)
 		if p.d.URL != "" {
-			l.urls[maphash.String(l.seed, p.d.URL)] = id
+			l.urls[p.hash] = id
 		}
 	}
+	clear(l.pending) // the drafts are the caller's
 	l.pending = l.pending[:0]
 	return nil
 }
 
 // stored returns the id of the article that came earlier in the load with
-// url, or 0. The database had no articles, and the url's index is built at
-// the end: a hash of each url loaded tells where to look (two urls with
-// one hash cost a scan of the table).
-func (l *load) stored(url string) (int64, error) {
+// url, whose hash is given, or 0. The database had no articles, and the
+// url's index is built at the end: a hash of each url loaded tells where
+// to look (two urls with one hash cost a scan of the table).
+func (l *load) stored(url string, hash uint64) (int64, error) {
 	if url == "" {
 		return 0, nil
 	}
-	id, seen := l.urls[maphash.String(l.seed, url)]
+	id, seen := l.urls[hash]
 	if !seen || id == pendingID {
 		return id, nil
 	}
@@ -452,8 +476,39 @@ var loadFinish = []string{
 var loadSearchIndex = `INSERT INTO articles_fts (rowid, title, summary, body)
 	SELECT ` + searchKeySQL("published_at", "id") + `, title, summary, body FROM articles ORDER BY 1`
 
-// loadFeed is a load's feed: loadFinish.
-func (l *load) loadFeed() error { return l.exec(loadFinish...) }
+// loadFeedIDs writes the change rows of articles first to last, every
+// id in between an article's, all written at the load's time, and moves
+// the counter past them: loadFinish's first two steps without reading the
+// articles (at a million articles 0.4 s of CPU against 0.9 s). A load
+// inserts its articles in one transaction that deletes none, so their ids
+// follow one another, and each one's updated_at is the load's time.
+const loadFeedIDs = `WITH RECURSIVE ids (id) AS (SELECT ?1 UNION ALL SELECT id + 1 FROM ids WHERE id < ?2)
+	INSERT INTO changes (seq, article_id, deleted, changed_at)
+	SELECT (SELECT seq FROM change_seq WHERE id = 1) + id - ?1 + 1, id, FALSE, ?3 FROM ids`
+
+// loadFeed is a load's feed: loadFinish, with loadFeedIDs for its first
+// two steps unless the ids have a gap.
+func (l *load) loadFeed() error {
+	if l.gaps {
+		return l.exec(loadFinish...)
+	}
+	if first, last := l.ids[0], l.ids[1]; last != 0 {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{loadFeedIDs, []any{first, last, l.now}},
+			{`UPDATE change_seq SET seq = seq + ? WHERE id = 1`, []any{last - first + 1}},
+		} {
+			tr := time.Now()
+			if _, err := l.conn.ExecContext(l.ctx, q.sql, q.args...); err != nil {
+				return err
+			}
+			trace(q.sql, tr)
+		}
+	}
+	return l.exec(loadFinish[2])
+}
 
 // exec runs steps on the load's connection, tracing each.
 func (l *load) exec(steps ...string) error {

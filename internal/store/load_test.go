@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -436,4 +437,58 @@ func TestLoadURLsThatShareAHash(t *testing.T) {
 	if want := []string{"Story A, corrected", "Story B, corrected", "Story C, corrected"}; !slices.Equal(titles, want) {
 		t.Errorf("articles %q, want %q", titles, want)
 	}
+}
+
+// The tag rows of a load go in many to a statement, their bucket's tag
+// bound once: every row arrives, whatever a bucket's size, on both
+// databases (PostgreSQL's restore writes them so too).
+func TestGroupInsertWritesEveryRow(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(t, kind)
+		tx, err := s.DB().BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.ExecContext(ctx, `CREATE TEMPORARY TABLE grouped (tag TEXT NOT NULL, a INTEGER NOT NULL, b INTEGER NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		st := &bulkStatements{ctx: ctx, tx: tx, d: s.dialect, stmts: map[string]*sql.Stmt{}}
+		defer st.close()
+		g := st.group("INSERT INTO grouped (tag, a, b) VALUES", 1, 2)
+		var want []string
+		for _, n := range []int{0, 1, 3, g.per - 1, g.per, g.per + 1, 2*g.per + 77} {
+			tag := fmt.Sprintf("tag%04d", n)
+			err := g.insert([]any{tag}, n, func(i int, args []any) []any { return append(args, i, n-i) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range n {
+				want = append(want, fmt.Sprintf("%s %d %d", tag, i, n-i))
+			}
+		}
+		var got []string
+		rows, err := tx.QueryContext(ctx, `SELECT tag, a, b FROM grouped ORDER BY tag, a`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = rows.Close() }()
+		for rows.Next() {
+			var tag string
+			var a, b int
+			if err := rows.Scan(&tag, &a, &b); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, fmt.Sprintf("%s %d %d", tag, a, b))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d rows read back, %d inserted; equal: %v", len(got), len(want), slices.Equal(got, want))
+		}
+	})
 }

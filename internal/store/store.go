@@ -234,11 +234,30 @@ func checkSchema(ctx context.Context, p *goose.Provider) error {
 // much: SQLite's PRAGMA optimize; on PostgreSQL VACUUM ANALYZE, which also
 // marks the new rows all-visible so that counts are index-only scans.
 func (s *Store) Optimize(ctx context.Context) error {
-	q := "PRAGMA optimize=0x10002" // every table, not only those this connection queried
 	if s.dialect.postgres {
-		q = "VACUUM (ANALYZE)"
+		return translate(s.w.WithContext(ctx).Exec("VACUUM (ANALYZE)").Error, "optimize")
 	}
-	return translate(s.w.WithContext(ctx).Exec(q).Error, "optimize")
+	conn, err := s.DB().Conn(ctx)
+	if err != nil {
+		return translate(err, "optimize")
+	}
+	defer func() { _ = conn.Close() }()
+	// ANALYZE reads every index once: through a small page cache rather
+	// than the writer's (a GiB for an import), which it would fill with
+	// pages it never reads again. After a million articles' import, 1.2 s
+	// of CPU against 3.4–4.0 s.
+	var size int
+	if err := conn.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&size); err != nil {
+		return translate(err, "optimize")
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = -2048"); err != nil {
+		return translate(err, "optimize")
+	}
+	defer func() {
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", size))
+	}()
+	_, err = conn.ExecContext(ctx, "PRAGMA optimize=0x10002") // every table, not only those this connection queried
+	return translate(err, "optimize")
 }
 
 // MigrateUp applies every pending migration and returns the versions applied.

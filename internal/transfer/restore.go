@@ -25,7 +25,10 @@ func importExport(ctx context.Context, br *bufio.Reader, t Target, progress func
 	defer r.Rollback()
 	x := &exportImport{ctx: ctx, r: r, progress: progress}
 	x.res.Export, x.res.Exact, x.res.marks = true, r.Exact(), 1
-	decode := func(rec *record) { rec.item, rec.err = decodeItem(rec.raw) }
+	decode := func(rec *record) {
+		it, err := decodeItem(rec.raw)
+		rec.item, rec.err = &it, err
+	}
 	failed := records(ctx, br, false, 2, decode, x.take, x.res.fail)
 	if failed == nil {
 		failed = x.flush()
@@ -56,7 +59,7 @@ type exportImport struct {
 // take hands one line on: the vocabulary at once, articles and
 // tombstones in batches, in input order.
 func (x *exportImport) take(rec record) error {
-	it := &rec.item
+	it := rec.item
 	if x.end != nil {
 		return x.res.fail(rec.line, news.Errorf(news.EInvalid, "a %s line after the end line", it.kind))
 	}
