@@ -261,9 +261,9 @@ func multiRow(head, tuple string, k int) string {
 	return head + " " + strings.TrimSuffix(strings.Repeat(tuple+", ", k), ", ")
 }
 
-// insertTagRows writes the rows of the country, theme and pair tables
-// that t's articles make, and on SQLite those of the tag-set table (which
-// PostgreSQL does not have).
+// insertTagRows writes the rows of the country, theme, pair and tag-set
+// tables that t's articles make, on SQLite (PostgreSQL's load copies them
+// in: see pgLoad.copyTagRows).
 func insertTagRows(st *bulkStatements, r *loadRows) error {
 	// Each tag and tag text as an interface value once, not once per row.
 	tags := make([]any, len(r.tags))
@@ -291,7 +291,7 @@ func insertTagRows(st *bulkStatements, r *loadRows) error {
 			p := &r.pairs[i]
 			return append(args, tags[p.country], tags[p.theme], p.pub, p.id, sets[p.countries], sets[p.themes])
 		})
-	if err != nil || st.d.postgres {
+	if err != nil {
 		return err
 	}
 	return st.insertRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
