@@ -164,7 +164,7 @@ func (l *pgLoad) begin(exact bool) (bool, error) {
 			return false, err
 		}
 	}
-	l.st = &bulkStatements{ctx: l.ctx, tx: l.conn, d: l.s.dialect, stmts: map[string]*sql.Stmt{}}
+	l.st = &bulkStatements{ctx: l.ctx, tx: l.conn, d: l.s.dialect, stmts: map[string]*sql.Stmt{}, ready: l.wait}
 	return true, nil
 }
 
@@ -273,10 +273,7 @@ func (l *pgLoad) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 			if len(l.pending) == pgLoadCopyRows {
 				err = l.flush()
 			}
-		} else if err = l.wait(); err == nil {
-			err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub)
-		}
-		if err == nil && existing != 0 {
+		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(d, keptTime(d), l.now, existing), &pub); err == nil {
 			l.tags.add(existing, pub, tagText(d.Countries), tagText(d.Themes), d.Status == news.StatusPublished)
 		}
 		if err != nil {
@@ -330,7 +327,8 @@ func (l *pgLoad) flush() error {
 }
 
 // wait waits for the COPY of articles under way, if any, and returns its
-// error. Every other use of the load's connection waits for it first.
+// error. Every other use of the load's connection waits for it first (l.st
+// does before each statement).
 func (l *pgLoad) wait() error {
 	if l.copying == nil {
 		return nil
@@ -436,13 +434,11 @@ func (l *pgLoad) stored(url string) (int64, error) {
 	}
 	if id >= l.copied {
 		// Still pending: every article that has a url of that hash is
-		// numbered at or below id, so all of them are in after a flush.
+		// numbered at or below id, so all of them are in after a flush
+		// (which l.st waits for).
 		if err := l.flush(); err != nil {
 			return 0, err
 		}
-	}
-	if err := l.wait(); err != nil {
-		return 0, err
 	}
 	var same bool
 	if err := l.st.queryRow(`SELECT url = ? FROM articles WHERE id = ?`, []any{url, id}, &same); err != nil {

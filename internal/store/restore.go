@@ -151,7 +151,7 @@ func (e *exactRestore) Articles(ctx context.Context, list []news.Article, feed [
 }
 
 // restoreInsertRows is how many restored articles wait before they are
-// inserted, many per statement.
+// inserted, many per statement; on PostgreSQL, copied in (pgLoadCopyRows).
 const restoreInsertRows = 470
 
 func (e *exactRestore) article(a news.Article, f news.FeedEntry) error {
@@ -172,7 +172,11 @@ func (e *exactRestore) article(a news.Article, f news.FeedEntry) error {
 	e.pending = append(e.pending, a)
 	e.tags.add(a.ID, micros(a.PublishedAt), tagText(a.Countries), tagText(a.Themes), a.Status == news.StatusPublished)
 	e.feed = append(e.feed, feedRow{seq: f.Seq, id: a.ID, at: feedTime(f, a.UpdatedAt)})
-	if len(e.pending) >= restoreInsertRows {
+	per := restoreInsertRows
+	if e.pl != nil {
+		per = pgLoadCopyRows
+	}
+	if len(e.pending) >= per {
 		return e.flush()
 	}
 	return nil
@@ -201,20 +205,23 @@ func (e *exactRestore) checkURL(url string) error {
 	return nil // two urls with one hash
 }
 
-// flush inserts the pending articles with their ids: many per statement,
-// on PostgreSQL with COPY.
+// flush inserts the pending articles with their ids, many per statement;
+// on PostgreSQL it starts copying them in (see pgLoad.flush: the next
+// statement waits for the COPY).
 func (e *exactRestore) flush() error {
 	if len(e.pending) == 0 {
 		return nil
 	}
-	var err error
 	if e.pl != nil {
-		err = e.pl.copyRows("articles", articleCopyColumns, len(e.pending), func(i int) []any { return restoreArgs(e.pending[i]) })
-	} else {
-		err = e.st.insertRowsAs(sqlRestoreArticleHead, "articles", restoreArticleColumns, len(e.pending), func(i int, args []any) []any {
-			return append(args, restoreArgs(e.pending[i])...)
-		})
+		for _, a := range e.pending {
+			e.pl.pending = append(e.pl.pending, restoreArgs(a))
+		}
+		e.pending = e.pending[:0]
+		return e.pl.flush()
 	}
+	err := e.st.insertRowsAs(sqlRestoreArticleHead, "articles", restoreArticleColumns, len(e.pending), func(i int, args []any) []any {
+		return append(args, restoreArgs(e.pending[i])...)
+	})
 	e.pending = e.pending[:0]
 	return err
 }
