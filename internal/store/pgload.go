@@ -534,14 +534,30 @@ func (l *pgLoad) copyTagRows(r *loadRows) error {
 		_, err = l.conn.ExecContext(l.ctx, `DELETE FROM article_tagsets`)
 	}
 	if err == nil {
-		err = l.copyRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(r.tagSets),
-			func(i int) []any {
-				k := r.tagSets[i]
-				return []any{r.tags[k.country], r.tags[k.theme], r.sets[k.countries], r.sets[k.themes], int64(k.n)}
-			})
+		sets := tagSetsWithTotals(r)
+		err = l.copyRows("article_tagsets", []string{"country", "theme", "countries", "themes", "n"}, len(sets),
+			func(i int) []any { return sets[i] })
 	}
 	trace("tag rows, copied", tr)
 	return err
+}
+
+// tagSetsWithTotals are the rows of article_tagsets on PostgreSQL: before
+// the tag sets of each pair, in key order, the row of the pair's total,
+// whose tag sets are empty (migration 00013).
+func tagSetsWithTotals(r *loadRows) [][]any {
+	out := make([][]any, 0, len(r.tagSets)+len(r.tagSets)/4)
+	for i := 0; i < len(r.tagSets); {
+		c, th := r.tagSets[i].country, r.tagSets[i].theme
+		total := []any{r.tags[c], r.tags[th], "", "", int64(0)}
+		out = append(out, total)
+		for ; i < len(r.tagSets) && r.tagSets[i].country == c && r.tagSets[i].theme == th; i++ {
+			k := r.tagSets[i]
+			total[4] = total[4].(int64) + int64(k.n)
+			out = append(out, []any{r.tags[c], r.tags[th], r.sets[k.countries], r.sets[k.themes], int64(k.n)})
+		}
+	}
+	return out
 }
 
 // loadFeed writes the change feed: every article once, in id order, after
