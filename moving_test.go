@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -69,13 +70,36 @@ func TestMovingDataCommands(t *testing.T) {
 		!strings.Contains(out, "imported: 0 created, 0 updated, 0 failed, 3 unchanged") || !strings.Contains(out, "merged:") {
 		t.Errorf("the export into its own database again: %v %q %s", err, out, errOut)
 	}
+
+	// The same lines imported into an empty PostgreSQL database (a load
+	// there too) store the same articles, but for the times of the import.
+	direct := storetest.DSN(t, "postgres")
+	if out, errOut, err := runCLI(t, direct, lines, "import", "-"); err != nil || !strings.Contains(out, "imported: 3 created, 1 updated, 0 failed") {
+		t.Fatalf("import into PostgreSQL: %v %q %s", err, out, errOut)
+	}
+	fourth, _, err := runCLI(t, direct, "", "export")
+	if err != nil {
+		t.Fatal(err)
+	}
+	untimed := func(export string) []map[string]any {
+		articles := exportedArticles(t, export)
+		for _, a := range articles {
+			for _, k := range []string{"created_at", "updated_at", "published_at"} {
+				delete(a, k)
+			}
+		}
+		return articles
+	}
+	if got, want := untimed(fourth), untimed(first); !reflect.DeepEqual(got, want) {
+		t.Errorf("the lines imported into PostgreSQL:\n%v\ninto SQLite:\n%v", got, want)
+	}
 }
 
 // TestCutExportRestoresNothing: an export cut short, imported into an
-// empty database, fails, says that nothing was restored, and leaves the
-// database empty.
+// empty database (a load, on either kind), fails, says that nothing was
+// restored, and leaves the database empty; the whole export then restores.
 func TestCutExportRestoresNothing(t *testing.T) {
-	src, dst := storetest.DSN(t, "sqlite"), storetest.DSN(t, "sqlite")
+	src := storetest.DSN(t, "sqlite")
 	if _, errOut, err := runCLI(t, src, `{"title":"Kaesong trucks wait","url":"https://example.com/trucks"}`, "import", "-"); err != nil {
 		t.Fatalf("import: %v %s", err, errOut)
 	}
@@ -85,11 +109,20 @@ func TestCutExportRestoresNothing(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(export), "\n")
 	cut := strings.Join(lines[:len(lines)-1], "\n")
-	out, errOut, err := runCLI(t, dst, cut, "import", "-")
-	if err == nil || !strings.Contains(out, "restored: nothing") || !strings.Contains(errOut, "no end line") {
-		t.Errorf("a cut export: %v, stdout %q, stderr %q; want a failure that says nothing was restored", err, out, errOut)
-	}
-	if after, _, err := runCLI(t, dst, "", "export"); err != nil || len(exportedArticles(t, after)) != 0 {
-		t.Errorf("after the cut export: %v, %d articles; want none", err, len(exportedArticles(t, after)))
-	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		dst := storetest.DSN(t, kind)
+		out, errOut, err := runCLI(t, dst, cut, "import", "-")
+		if err == nil || !strings.Contains(out, "restored: nothing") || !strings.Contains(errOut, "no end line") {
+			t.Errorf("a cut export: %v, stdout %q, stderr %q; want a failure that says nothing was restored", err, out, errOut)
+		}
+		if after, _, err := runCLI(t, dst, "", "export"); err != nil || len(exportedArticles(t, after)) != 0 {
+			t.Errorf("after the cut export: %v, %d articles; want none", err, len(exportedArticles(t, after)))
+		}
+		if out, errOut, err := runCLI(t, dst, export, "import", "-"); err != nil || !strings.Contains(out, "restored: ") {
+			t.Errorf("the whole export after the cut one: %v, stdout %q, stderr %q", err, out, errOut)
+		}
+		if again, _, err := runCLI(t, dst, "", "export"); err != nil || again != export {
+			t.Errorf("the export after the restore: %v\n%s\nwant\n%s", err, again, export)
+		}
+	})
 }

@@ -16,6 +16,10 @@ type bulkStatements struct {
 	tx    preparer
 	d     dialect
 	stmts map[string]*sql.Stmt
+	// ready, when set, runs before each statement: on a PostgreSQL load,
+	// the COPY under way on the same connection ends first, and its error
+	// is the statement's (see pgLoad.flush).
+	ready func() error
 }
 
 // preparer is a transaction, or a connection that runs one.
@@ -24,6 +28,11 @@ type preparer interface {
 }
 
 func (st *bulkStatements) stmt(q string) (*sql.Stmt, error) {
+	if st.ready != nil {
+		if err := st.ready(); err != nil {
+			return nil, err
+		}
+	}
 	if s, ok := st.stmts[q]; ok {
 		return s, nil
 	}

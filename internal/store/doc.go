@@ -60,7 +60,9 @@
 //   - The load into an empty SQLite database (load.go, loadtags.go):
 //     articles many to a statement, the indexes and the full-text index
 //     built once at the end; a million articles in about 17 s
-//     (docs/performance.md).
+//     (docs/performance.md). On PostgreSQL (pgload.go) it copies the
+//     rows in with COPY and builds the indexes and keys from the
+//     database's own definitions of them.
 //   - The export (dump.go) streams every article and tombstone with its
 //     change entry from one read transaction, scanned by hand as lists are.
 //   - Set-based writes of many articles: a theme's rename (vocabulary.go)

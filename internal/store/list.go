@@ -251,9 +251,12 @@ func limitSQL(n int) string {
 
 // countSQL counts the rows of the list.
 func (q *listQuery) countSQL(d dialect) (string, []any) {
-	if q.tagsets(d) {
-		// PostgreSQL sums BIGINT as numeric: back to an integer.
-		return "SELECT CAST(coalesce(sum(d.n), 0) AS BIGINT) FROM article_tagsets d" + q.whereSQL(), q.args
+	switch {
+	case q.tagsets(d) && d.postgres:
+		// The pair's own row, whose tag sets are empty (migration 00013).
+		return "SELECT coalesce(max(d.n), 0) FROM article_tagsets d" + q.whereSQL() + " AND d.countries = '' AND d.themes = ''", q.args
+	case q.tagsets(d):
+		return "SELECT coalesce(sum(n), 0) FROM article_tagsets d" + q.whereSQL(), q.args
 	}
 	return "SELECT count(*) FROM " + q.countFrom() + q.whereSQL(), q.args
 }
@@ -261,6 +264,8 @@ func (q *listQuery) countSQL(d dialect) (string, []any) {
 // tagsets says that q is every published article of one country and one
 // theme, which both databases count per tag set in article_tagsets
 // (migrations 00009 and 00013): its total and facets are read from there.
+// (PostgreSQL's row of the pair's total has empty tag sets, which add
+// nothing to facets.)
 func (q *listQuery) tagsets(dialect) bool {
 	return q.pairs && len(q.where) == 1
 }

@@ -74,11 +74,16 @@ type load struct {
 // drops and builds again.
 var loadTables = []string{"articles", "article_countries", "article_themes", "article_pairs", "changes"}
 
-// BeginLoad starts a load when the database is SQLite and has no articles;
-// otherwise it returns nil and the caller upserts as usual.
+// BeginLoad starts a load when the database has no articles (see load,
+// and pgLoad for PostgreSQL); otherwise it returns nil and the caller
+// upserts as usual.
 func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 	if s.dialect.postgres {
-		return nil, nil
+		l, err := s.startPGLoad(ctx, false)
+		if l == nil || err != nil {
+			return nil, err
+		}
+		return l, nil
 	}
 	l, err := s.startLoad(ctx, false)
 	if l == nil || err != nil {

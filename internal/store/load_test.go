@@ -19,7 +19,8 @@ import (
 )
 
 // loadDrafts are records as an import brings them: tags of every kind, a
-// draft, one without url, one without tags, and a url that comes twice.
+// draft, one without url, one without tags, a url that comes twice, and
+// bodies with tabs, line breaks and backslashes (which COPY escapes).
 func loadDrafts(tb testing.TB, s *Store) []news.Draft {
 	tb.Helper()
 	countries := []string{"KP", "RU", "CN", "US", "JP", "KR", "CU"}
@@ -36,6 +37,9 @@ func loadDrafts(tb testing.TB, s *Store) []news.Draft {
 		}
 		d := draft(tb, s, fmt.Sprintf("Headline %d about talks and sanctions", i), t0.Add(time.Duration(i*37%300)*time.Hour), cs, ts)
 		d.URL = fmt.Sprintf("https://news.example.com/%d", i)
+		if i%50 == 1 {
+			d.Body = "Talks resumed.\tIn Pyongyang, \\N is no null;\nnor is C:\\path\\ a \\ break.\n\n"
+		}
 		switch i {
 		case 7:
 			d.Status = news.StatusDraft
@@ -54,13 +58,21 @@ func loadDrafts(tb testing.TB, s *Store) []news.Draft {
 }
 
 // A load into an empty database stores what upserting the same records
-// would: the same articles, lists, totals, facets, search hits and change
-// feed, with the same schema afterwards.
+// would: the same articles, lists, totals, facets, search hits, tag rows
+// and change feed, with the same schema afterwards, and the next article
+// created gets the same id.
 func TestLoadMatchesUpserts(t *testing.T) {
 	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		testLoadMatchesUpserts(t, kind)
+	})
+}
+
+func testLoadMatchesUpserts(t *testing.T, kind string) {
 	ctx := context.Background()
-	loaded, _ := newStore(t, "sqlite")
-	upserted, _ := newStore(t, "sqlite")
+	loaded, _ := newStore(t, kind)
+	upserted, _ := newStore(t, kind)
 	drafts := loadDrafts(t, loaded)
 
 	l, err := loaded.BeginLoad(ctx)
@@ -160,15 +172,16 @@ func TestLoadMatchesUpserts(t *testing.T) {
 	}
 
 	if got, want := schema(t, loaded), schema(t, upserted); !reflect.DeepEqual(got, want) {
-		t.Errorf("schema after the load:\n%v\nafter migrations:\n%v", got, want)
+		t.Errorf("schema after the load, and after migrations:\n%s", schemaDiff(got, want))
 	}
 
 	// The tag tables hold the same rows, made in Go by the load.
 	for _, q := range []string{
-		`SELECT country || ' ' || published_at || ' ' || article_id FROM article_countries`,
-		`SELECT theme || ' ' || published_at || ' ' || article_id FROM article_themes`,
-		`SELECT country || ' ' || theme || ' ' || published_at || ' ' || article_id || ' ' || countries || ' ' || themes FROM article_pairs`,
-		`SELECT country || ' ' || theme || ' ' || countries || ' ' || themes || ' ' || n FROM article_tagsets WHERE n > 0`,
+		`SELECT country || ' ' || published_at || ' ' || article_id FROM article_countries ORDER BY 1`,
+		`SELECT theme || ' ' || published_at || ' ' || article_id FROM article_themes ORDER BY 1`,
+		`SELECT country || ' ' || theme || ' ' || published_at || ' ' || article_id || ' ' || countries || ' ' || themes FROM article_pairs ORDER BY 1`,
+		`SELECT country || ' ' || theme || ' ' || countries || ' ' || themes || ' ' || n FROM article_tagsets WHERE n > 0 ORDER BY 1`,
+		`SELECT article_id || ' ' || deleted || ' ' || changed_at FROM changes ORDER BY article_id`,
 	} {
 		var got, want []string
 		err1 := loaded.w.Raw(q).Scan(&got).Error
@@ -179,67 +192,165 @@ func TestLoadMatchesUpserts(t *testing.T) {
 	}
 
 	// Writes after the load keep every structure up to date, the full-text
-	// index included.
-	a := mustCreate(t, loaded, draft(t, loaded, "Later story on troop movements", t0.Add(1000*time.Hour), []string{"RU"}, []string{"sanctions"}))
+	// index and the tag-set counts included, and the next article gets the
+	// id it gets after upserts.
+	later := draft(t, loaded, "Later story on troop movements", t0.Add(1000*time.Hour), []string{"RU"}, []string{"sanctions"})
+	a := mustCreate(t, loaded, later)
+	if b := mustCreate(t, upserted, later); a.ID != b.ID || a.ID != 300 {
+		t.Errorf("the article created after the load has id %d, after upserts %d; want 300 (300 records, one url twice)", a.ID, b.ID)
+	}
 	page, err := loaded.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Query: []string{"troop"}, Sort: news.SortNewest, Limit: 5})
 	if err != nil || len(page.Articles) != 1 || page.Articles[0].ID != a.ID {
 		t.Errorf("an article created after the load: %+v, %v", page.Articles, err)
 	}
+	pair := news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest, Limit: 5, IncludeTotal: true, Facets: []string{"country", "theme"}}
+	got, err1 := loaded.ListArticles(ctx, pair)
+	want, err2 := upserted.ListArticles(ctx, pair)
+	if err1 != nil || err2 != nil || got.Total == nil || *got.Total < 2 || !reflect.DeepEqual(got, want) {
+		t.Errorf("the pair after a create: %+v, %v from the load; %+v, %v from upserts", got, err1, want, err2)
+	}
 }
 
-// A load that is rolled back leaves the empty database as it was; a load
-// is only for a database without articles.
+// A load that is rolled back, or that fails, leaves the empty database as
+// it was: no rows anywhere, the same schema (indexes, keys, triggers
+// enabled), and writes after it are listed, counted and found as ever. A
+// load is only for a database without articles.
 func TestLoadRollbackAndWhenNot(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, kind string) {
-		t.Parallel()
-		ctx := context.Background()
-		s, _ := newStore(t, kind)
-		var before []string
-		if kind == "sqlite" {
-			before = schema(t, s)
-		}
-		l, err := s.BeginLoad(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if kind == "postgres" {
-			if l != nil {
-				t.Error("a load on PostgreSQL")
-			}
-			return
-		}
-		if _, err := l.Add(ctx, loadDrafts(t, s)[:50]); err != nil {
-			t.Fatal(err)
-		}
-		side := l.(*load).side
-		l.Rollback()
-		if _, err := os.Stat(side); side == "" || !errors.Is(err, fs.ErrNotExist) {
-			t.Errorf("side file %q after a rolled back load: %v", side, err)
-		}
-		if got := schema(t, s); !reflect.DeepEqual(got, before) {
-			t.Errorf("schema after a rolled back load:\n%v\nbefore:\n%v", got, before)
-		}
-		page, err := s.ListArticles(ctx, news.Filter{Sort: news.SortNewest, Limit: 5, WithDrafts: true})
-		if err != nil || len(page.Articles) != 0 {
-			t.Errorf("after a rolled back load: %d articles, %v", len(page.Articles), err)
-		}
-		a := mustCreate(t, s, draft(t, s, "First story on sanctions", t0, []string{"KP"}, []string{"sanctions"}))
-		page, err = s.ListArticles(ctx, news.Filter{Query: []string{"sanctions"}, Sort: news.SortNewest, Limit: 5})
-		if err != nil || len(page.Articles) != 1 || page.Articles[0].ID != a.ID {
-			t.Errorf("search after a rolled back load: %+v, %v", page.Articles, err)
-		}
-		if l, err := s.BeginLoad(ctx); l != nil || err != nil {
-			t.Errorf("BeginLoad with an article stored: %v, %v; want nil, nil", l, err)
+		for _, end := range []string{"rollback", "bad record", "fails at commit"} {
+			t.Run(end, func(t *testing.T) {
+				t.Parallel()
+				testLoadUndone(t, kind, end)
+			})
 		}
 	})
 }
 
-// schema lists the database's tables, indexes and triggers as created.
+func testLoadUndone(t *testing.T, kind, end string) {
+	ctx := context.Background()
+	s, _ := newStore(t, kind)
+	before := schema(t, s)
+	l, err := s.BeginLoad(ctx)
+	if err != nil || l == nil {
+		t.Fatalf("BeginLoad on an empty database: %v, %v", l, err)
+	}
+	drafts := loadDrafts(t, s)[:50]
+	if _, err := l.Add(ctx, drafts); err != nil {
+		t.Fatal(err)
+	}
+	switch end {
+	case "rollback":
+		l.Rollback()
+	case "bad record":
+		bad := drafts[20]
+		bad.URL, bad.Status = "https://news.example.com/bad", "retracted" // refused by the status column's CHECK
+		// The load may find out at the next call (PostgreSQL copies a
+		// batch while the next is read).
+		_, err := l.Add(ctx, []news.Draft{drafts[21], bad})
+		if err == nil {
+			err = l.Commit(ctx)
+		}
+		if err == nil {
+			t.Error("a load took a record whose status the database refuses")
+		}
+		l.Rollback()
+	case "fails at commit":
+		// A url that comes again unseen: the unique index on url, built
+		// at the end, refuses the second.
+		urls, seed := loadURLs(l)
+		delete(urls, maphash.String(seed, drafts[10].URL))
+		if created, err := l.Add(ctx, []news.Draft{drafts[10]}); err != nil || !created[0] {
+			t.Fatalf("a url again, unseen: %v, %v", created, err)
+		}
+		if err := l.Commit(ctx); err == nil {
+			t.Fatal("a load with a url twice committed")
+		}
+		l.Rollback() // as callers do; a no-op after Commit
+	}
+	if side, ok := l.(*load); ok {
+		if _, err := os.Stat(side.side); side.side == "" || !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("side file %q after the load: %v", side.side, err)
+		}
+	}
+	if got := schema(t, s); !reflect.DeepEqual(got, before) {
+		t.Errorf("schema after the load, and before it:\n%s", schemaDiff(got, before))
+	}
+	for _, table := range []string{"articles", "article_countries", "article_themes", "article_pairs", "article_tagsets", "changes"} {
+		var n int64
+		if err := s.w.Raw(`SELECT count(*) FROM ` + table).Scan(&n).Error; err != nil || n != 0 {
+			t.Errorf("%s after the load: %d rows, %v; want none", table, n, err)
+		}
+	}
+	if seq, err := s.LastChange(ctx); err != nil || seq != 0 {
+		t.Errorf("the change counter after the load: %d, %v; want 0", seq, err)
+	}
+	a := mustCreate(t, s, draft(t, s, "First story on sanctions", t0, []string{"KP"}, []string{"sanctions"}))
+	for _, f := range []news.Filter{
+		{Query: []string{"sanctions"}},
+		{Countries: []string{"KP"}, Themes: []string{"sanctions"}, IncludeTotal: true, Facets: []string{"country", "theme"}},
+	} {
+		f.Sort, f.Limit = news.SortNewest, 5
+		page, err := s.ListArticles(ctx, f)
+		if err != nil || len(page.Articles) != 1 || page.Articles[0].ID != a.ID {
+			t.Errorf("%+v after the load: %+v, %v", f, page.Articles, err)
+		}
+		if f.IncludeTotal && (page.Total == nil || *page.Total != 1 || len(page.Facets["country"]) != 1 || page.Facets["country"][0].Count != 1) {
+			t.Errorf("%+v after the load: total %v, facets %v; want 1 of KP", f, page.Total, page.Facets)
+		}
+	}
+	if l, err := s.BeginLoad(ctx); l != nil || err != nil {
+		t.Errorf("BeginLoad with an article stored: %v, %v; want nil, nil", l, err)
+	}
+}
+
+// schemaDiff lists the lines of schema listing a that b lacks (-) and
+// those of b that a lacks (+).
+func schemaDiff(a, b []string) string {
+	var out []string
+	for _, l := range a {
+		if !slices.Contains(b, l) {
+			out = append(out, "- "+l)
+		}
+	}
+	for _, l := range b {
+		if !slices.Contains(a, l) {
+			out = append(out, "+ "+l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// loadURLs are the hashes of the urls a load has stored, and their seed.
+func loadURLs(l news.Loader) (map[uint64]int64, maphash.Seed) {
+	if pl, ok := l.(*pgLoad); ok {
+		return pl.urls, pl.seed
+	}
+	sl := l.(*load)
+	return sl.urls, sl.seed
+}
+
+// schema lists the database's tables, indexes, keys and triggers as
+// created; on PostgreSQL, with whether each trigger is enabled.
 func schema(t *testing.T, s *Store) []string {
 	t.Helper()
+	q := `SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`
+	if s.dialect.postgres {
+		q = `SELECT 'column ' || table_name || ' ' || ordinal_position || ' ' || column_name || ' ' || data_type || ' ' || is_nullable
+			|| coalesce(' default ' || column_default, '') || coalesce(' generated ' || generation_expression, '')
+			FROM information_schema.columns WHERE table_schema = current_schema()
+		UNION ALL
+		SELECT 'index ' || tablename || ' ' || indexname || ': ' || indexdef FROM pg_indexes WHERE schemaname = current_schema()
+		UNION ALL
+		SELECT 'constraint ' || conrelid::regclass || ' ' || conname || ': ' || pg_get_constraintdef(oid) || ' ' || convalidated
+			FROM pg_constraint WHERE connamespace = current_schema()::regnamespace
+		UNION ALL
+		SELECT 'trigger ' || tgrelid::regclass || ' ' || tgname || ' ' || tgenabled::text || ': ' || pg_get_triggerdef(oid)
+			FROM pg_trigger WHERE NOT tgisinternal
+		ORDER BY 1`
+	}
 	var out []string
-	if err := s.w.Raw(`SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY type, name`).Scan(&out).Error; err != nil {
+	if err := s.w.Raw(q).Scan(&out).Error; err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -390,14 +501,21 @@ func TestLoadResolvesWhileItHoldsTheFile(t *testing.T) {
 // must still be told apart, and each found again when it comes back.
 func TestLoadURLsThatShareAHash(t *testing.T) {
 	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		testLoadURLsThatShareAHash(t, kind)
+	})
+}
+
+func testLoadURLsThatShareAHash(t *testing.T, kind string) {
 	ctx := context.Background()
-	s, _ := newStore(t, "sqlite")
-	ln, err := s.BeginLoad(ctx)
-	if err != nil {
-		t.Fatal(err)
+	s, _ := newStore(t, kind)
+	l, err := s.BeginLoad(ctx)
+	if err != nil || l == nil {
+		t.Fatalf("BeginLoad: %v, %v", l, err)
 	}
-	defer ln.Rollback()
-	l := ln.(*load)
+	defer l.Rollback()
+	urls, seed := loadURLs(l)
 	a := draft(t, s, "Story A", t0, []string{"KP"}, []string{"trade"})
 	a.URL = "https://news.example.com/a"
 	b := draft(t, s, "Story B", t0.Add(time.Hour), []string{"RU"}, []string{"sanctions"})
@@ -413,7 +531,7 @@ func TestLoadURLsThatShareAHash(t *testing.T) {
 		t.Fatalf("a, c and c again: created %v, %v; want [true true false]", created, err)
 	}
 	// b's hash now leads to a, as if the two urls shared one.
-	l.urls[maphash.String(l.seed, b.URL)] = l.urls[maphash.String(l.seed, a.URL)]
+	urls[maphash.String(seed, b.URL)] = urls[maphash.String(seed, a.URL)]
 	created, err = l.Add(ctx, []news.Draft{b})
 	if err != nil || !created[0] {
 		t.Fatalf("b with a's hash: created %v, %v", created, err)

@@ -102,6 +102,25 @@ type buckets struct {
 // bucket returns bucket b's articles' positions.
 func (b *buckets) bucket(i int) []uint32 { return b.at[b.ends[i]:b.ends[i+1]] }
 
+// len is how many rows the buckets hold.
+func (b *buckets) len() int { return len(b.at) }
+
+// rows returns the i-th row of the buckets, in bucket order, as row makes
+// it from the bucket's number and the row's article. It expects i to go
+// up one at a time, as a COPY asks for rows (see pgLoad.copyRows).
+func (b *buckets) rows(row func(bucket int, a *loadArticle) []any, articles []loadArticle) func(i int) []any {
+	k := 0
+	return func(i int) []any {
+		if i < b.ends[k] { // asked again from the start
+			k = 0
+		}
+		for i >= b.ends[k+1] {
+			k++
+		}
+		return row(k, &articles[b.at[i]])
+	}
+}
+
 // lay turns the counts of each bucket (ends[b+1]) into where each
 // bucket ends, and makes room for the rows.
 func (b *buckets) lay() (next []int) {

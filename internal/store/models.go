@@ -95,7 +95,8 @@ func (articlePairModel) TableName() string { return "article_pairs" }
 
 // articleTagsetModel counts the published articles of one pair that carry
 // one tag set, kept by triggers on article_pairs: on SQLite as each pair
-// is written (migration 00009), on PostgreSQL at each commit (00013).
+// is written (migration 00009), on PostgreSQL at each commit (00013),
+// where a row with empty tag sets counts all the pair's articles.
 type articleTagsetModel struct {
 	Country   string `gorm:"column:country;primaryKey;not null"`
 	Theme     string `gorm:"column:theme;primaryKey;not null"`

@@ -101,13 +101,24 @@ func checkPairs(t *testing.T, s *Store, step string) {
 	if err := s.w.Raw(`SELECT country, theme, countries, themes, count(*) AS n FROM article_pairs GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`).Scan(&wantSets).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.w.Raw(`SELECT country, theme, countries, themes, n FROM article_tagsets WHERE n <> 0 ORDER BY 1, 2, 3, 4`).Scan(&gotSets).Error; err != nil {
+	if err := s.w.Raw(`SELECT country, theme, countries, themes, n FROM article_tagsets WHERE n <> 0 AND countries <> '' ORDER BY 1, 2, 3, 4`).Scan(&gotSets).Error; err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff(wantSets, gotSets); diff != "" {
 		t.Errorf("%s: article_tagsets (-want +got):\n%s", step, diff)
 	}
 	if s.dialect.postgres {
+		// And each pair's total, in its row with empty tag sets.
+		var wantTotals, gotTotals []tagset
+		if err := s.w.Raw(`SELECT country, theme, '' AS countries, '' AS themes, count(*) AS n FROM article_pairs GROUP BY 1, 2 ORDER BY 1, 2`).Scan(&wantTotals).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.w.Raw(`SELECT country, theme, countries, themes, n FROM article_tagsets WHERE countries = '' ORDER BY 1, 2`).Scan(&gotTotals).Error; err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wantTotals, gotTotals); diff != "" {
+			t.Errorf("%s: the pairs' totals in article_tagsets (-want +got):\n%s", step, diff)
+		}
 		var left, zero int
 		if err := s.w.Raw(`SELECT (SELECT count(*) FROM article_tagset_changes), (SELECT count(*) FROM article_tagsets WHERE n <= 0)`).Row().Scan(&left, &zero); err != nil {
 			t.Fatal(err)

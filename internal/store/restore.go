@@ -3,14 +3,12 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/headlines/headlines/internal/news"
@@ -46,16 +44,15 @@ func (s *Store) BeginRestore(ctx context.Context) (news.Restore, error) {
 // that the database hands out next past the highest restored.
 //
 // Records must come in the export's order: the themes before the
-// articles that carry them, articles and tombstones each by id. On SQLite
-// the restore is a load (see load): articles go in with the indexes
-// dropped, and its Commit makes the tag rows and builds the indexes. On
-// PostgreSQL it is a transaction that keeps other writers of articles
-// waiting, with many rows per statement.
+// articles that carry them, articles and tombstones each by id. The
+// restore is a load (see load, and pgLoad on PostgreSQL): articles go in
+// with the indexes dropped, and its Commit makes the tag rows and builds
+// the indexes.
 type exactRestore struct {
 	s       *Store
 	ctx     context.Context
 	ld      *load   // SQLite: the load that holds the file
-	tx      *sql.Tx // PostgreSQL: the restore's transaction
+	pl      *pgLoad // PostgreSQL: the load that holds the tables
 	st      *bulkStatements
 	tags    *loadTags // the restored articles, for their tag rows and ids
 	vocab   restoreVocab
@@ -80,11 +77,12 @@ type feedRow struct {
 func (s *Store) beginExact(ctx context.Context) (*exactRestore, error) {
 	e := &exactRestore{s: s, ctx: context.WithoutCancel(ctx), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
 	if s.dialect.postgres {
-		ok, err := e.beginPostgres()
-		if err != nil || !ok {
-			e.Rollback()
+		pl, err := s.startPGLoad(ctx, true)
+		if pl == nil || err != nil {
 			return nil, err
 		}
+		e.pl, e.st, e.tags = pl, pl.st, &pl.tags
+		pl.feed = e.writeFeed
 	} else {
 		ld, err := s.startLoad(ctx, true)
 		if ld == nil || err != nil {
@@ -102,25 +100,6 @@ func (s *Store) beginExact(ctx context.Context) (*exactRestore, error) {
 		return nil, translate(err, "restore")
 	}
 	return e, nil
-}
-
-// beginPostgres opens the restore's transaction. Other writers of
-// articles and tombstones wait until it ends, so that no article they
-// create takes an id the restore is about to store; readers go on.
-func (e *exactRestore) beginPostgres() (bool, error) {
-	tx, err := e.s.DB().BeginTx(e.ctx, nil)
-	if err != nil {
-		return false, translate(err, "restore")
-	}
-	e.tx = tx
-	e.st = &bulkStatements{ctx: e.ctx, tx: tx, d: e.s.dialect, stmts: map[string]*sql.Stmt{}}
-	e.tags = &loadTags{}
-	if _, err := tx.ExecContext(e.ctx, `LOCK TABLE articles, article_tombstones IN EXCLUSIVE MODE`); err != nil {
-		return false, translate(err, "restore")
-	}
-	var some bool
-	err = tx.QueryRowContext(e.ctx, `SELECT EXISTS (SELECT 1 FROM articles) OR EXISTS (SELECT 1 FROM article_tombstones)`).Scan(&some)
-	return !some, translate(err, "restore")
 }
 
 // Exact reports that the restore is exact.
@@ -172,7 +151,7 @@ func (e *exactRestore) Articles(ctx context.Context, list []news.Article, feed [
 }
 
 // restoreInsertRows is how many restored articles wait before they are
-// inserted, many per statement.
+// inserted, many per statement; on PostgreSQL, copied in (pgLoadCopyRows).
 const restoreInsertRows = 470
 
 func (e *exactRestore) article(a news.Article, f news.FeedEntry) error {
@@ -193,7 +172,11 @@ func (e *exactRestore) article(a news.Article, f news.FeedEntry) error {
 	e.pending = append(e.pending, a)
 	e.tags.add(a.ID, micros(a.PublishedAt), tagText(a.Countries), tagText(a.Themes), a.Status == news.StatusPublished)
 	e.feed = append(e.feed, feedRow{seq: f.Seq, id: a.ID, at: feedTime(f, a.UpdatedAt)})
-	if len(e.pending) >= restoreInsertRows {
+	per := restoreInsertRows
+	if e.pl != nil {
+		per = pgLoadCopyRows
+	}
+	if len(e.pending) >= per {
 		return e.flush()
 	}
 	return nil
@@ -222,16 +205,21 @@ func (e *exactRestore) checkURL(url string) error {
 	return nil // two urls with one hash
 }
 
-// flush inserts the pending articles, many per statement, with their ids.
+// flush inserts the pending articles with their ids, many per statement;
+// on PostgreSQL it starts copying them in (see pgLoad.flush: the next
+// statement waits for the COPY).
 func (e *exactRestore) flush() error {
 	if len(e.pending) == 0 {
 		return nil
 	}
-	head := sqlRestoreArticleHead
-	if e.s.dialect.postgres {
-		head = strings.Replace(head, ") VALUES", ") OVERRIDING SYSTEM VALUE VALUES", 1)
+	if e.pl != nil {
+		for _, a := range e.pending {
+			e.pl.pending = append(e.pl.pending, restoreArgs(a))
+		}
+		e.pending = e.pending[:0]
+		return e.pl.flush()
 	}
-	err := e.st.insertRowsAs(head, "articles", restoreArticleColumns, len(e.pending), func(i int, args []any) []any {
+	err := e.st.insertRowsAs(sqlRestoreArticleHead, "articles", restoreArticleColumns, len(e.pending), func(i int, args []any) []any {
 		return append(args, restoreArgs(e.pending[i])...)
 	})
 	e.pending = e.pending[:0]
@@ -329,23 +317,11 @@ func (e *exactRestore) Commit(_ context.Context, changeSeq int64) error {
 		err = e.ld.Commit(e.ctx) // which calls writeFeed
 		e.ld = nil
 	} else {
-		err = e.commitPostgres()
+		err = e.pl.Commit(e.ctx) // likewise
+		e.pl = nil
 	}
 	e.s.reloadAfterRestore(e.ctx)
 	return err
-}
-
-func (e *exactRestore) commitPostgres() error {
-	err := insertTagRows(e.st, e.tags.rows())
-	if err == nil {
-		err = e.writeFeed()
-	}
-	e.st.close()
-	if err == nil {
-		err = e.tx.Commit()
-	}
-	e.tx = nil
-	return translate(err, "restore")
 }
 
 // writeFeed writes the change rows in sequence order, numbering those
@@ -372,10 +348,19 @@ func (e *exactRestore) writeFeed() error {
 		}
 		last = max(last, f.seq)
 	}
-	err := e.st.insertRows("changes", []string{"seq", "article_id", "deleted", "changed_at"}, len(e.feed), func(i int, args []any) []any {
-		f := &e.feed[i]
-		return append(args, f.seq, f.id, f.deleted, f.at)
-	})
+	cols := []string{"seq", "article_id", "deleted", "changed_at"}
+	var err error
+	if e.pl != nil {
+		err = e.pl.copyRows("changes", cols, len(e.feed), func(i int) []any {
+			f := &e.feed[i]
+			return []any{f.seq, f.id, f.deleted, f.at}
+		})
+	} else {
+		err = e.st.insertRows("changes", cols, len(e.feed), func(i int, args []any) []any {
+			f := &e.feed[i]
+			return append(args, f.seq, f.id, f.deleted, f.at)
+		})
+	}
 	if err == nil {
 		err = e.st.exec(`UPDATE change_seq SET seq = ? WHERE id = 1`, last)
 	}
@@ -395,10 +380,9 @@ func (e *exactRestore) Rollback() {
 		e.ld.Rollback()
 		e.ld = nil
 	}
-	if e.tx != nil {
-		e.st.close()
-		_ = e.tx.Rollback()
-		e.tx = nil
+	if e.pl != nil {
+		e.pl.Rollback()
+		e.pl = nil
 	}
 }
 

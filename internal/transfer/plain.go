@@ -11,8 +11,8 @@ import (
 // importPlain upserts articles in the API's input shape by url. A bad
 // record is reported with its line and skipped; the good ones are kept.
 //
-// Into a target that can load in bulk (SQLite with no articles yet) the
-// import is one load, all or nothing; otherwise good records are stored
+// Into a target that can load in bulk (a database with no articles yet)
+// the import is one load, all or nothing; otherwise good records are stored
 // in batches, one transaction each, so that a large import does not wait
 // for a disk flush per article. A record identical to its stored article
 // changes nothing. A batch the database refuses is stored again one

@@ -19,8 +19,11 @@
 -- that rewrites a million pairs makes a few thousand sums, not a million
 -- counter updates.
 --
--- A count that falls to zero goes: nothing reads it, and a rename would
--- leave every tag set of the old slug behind.
+-- Each pair also has a row of its own, with empty tag sets (no pair has an
+-- article without countries or themes), that counts all its articles: a
+-- total reads that one row rather than add up its tag sets (0.7 ms for
+-- RU and sanctions). A count that falls to zero goes: nothing reads it,
+-- and a rename would leave every tag set of the old slug behind.
 --
 -- A load into an empty database (internal/store/pgload.go) disables these
 -- triggers and writes the counts itself.
@@ -35,7 +38,8 @@ CREATE TABLE article_tagsets (
     PRIMARY KEY (country, theme, countries, themes)
 );
 INSERT INTO article_tagsets (country, theme, countries, themes, n)
-SELECT country, theme, countries, themes, count(*) FROM article_pairs GROUP BY 1, 2, 3, 4;
+SELECT country, theme, coalesce(countries, ''), coalesce(themes, ''), count(*) FROM article_pairs
+GROUP BY GROUPING SETS ((country, theme, countries, themes), (country, theme));
 
 -- What the transactions under way changed, until each commits: empty
 -- between transactions.
@@ -54,19 +58,21 @@ CREATE FUNCTION article_tagsets_note() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         INSERT INTO article_tagset_changes AS c (txid, country, theme, countries, themes, n)
-        SELECT txid_current(), country, theme, countries, themes, count(*) FROM new_rows GROUP BY 2, 3, 4, 5
+        SELECT txid_current(), country, theme, coalesce(countries, ''), coalesce(themes, ''), count(*) FROM new_rows
+        GROUP BY GROUPING SETS ((country, theme, countries, themes), (country, theme))
         ON CONFLICT (txid, country, theme, countries, themes) DO UPDATE SET n = c.n + excluded.n;
     ELSIF TG_OP = 'DELETE' THEN
         INSERT INTO article_tagset_changes AS c (txid, country, theme, countries, themes, n)
-        SELECT txid_current(), country, theme, countries, themes, -count(*) FROM old_rows GROUP BY 2, 3, 4, 5
+        SELECT txid_current(), country, theme, coalesce(countries, ''), coalesce(themes, ''), -count(*) FROM old_rows
+        GROUP BY GROUPING SETS ((country, theme, countries, themes), (country, theme))
         ON CONFLICT (txid, country, theme, countries, themes) DO UPDATE SET n = c.n + excluded.n;
     ELSE
         INSERT INTO article_tagset_changes AS c (txid, country, theme, countries, themes, n)
-        SELECT txid_current(), country, theme, countries, themes, sum(d) FROM (
+        SELECT txid_current(), country, theme, coalesce(countries, ''), coalesce(themes, ''), sum(d) FROM (
             SELECT country, theme, countries, themes, 1 AS d FROM new_rows
             UNION ALL
             SELECT country, theme, countries, themes, -1 FROM old_rows
-        ) x GROUP BY 2, 3, 4, 5 HAVING sum(d) <> 0
+        ) x GROUP BY GROUPING SETS ((country, theme, countries, themes), (country, theme)) HAVING sum(d) <> 0
         ON CONFLICT (txid, country, theme, countries, themes) DO UPDATE SET n = c.n + excluded.n;
     END IF;
     IF FOUND THEN
