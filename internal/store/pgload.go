@@ -59,6 +59,7 @@ type pgLoad struct {
 	seed    maphash.Seed
 	urls    map[uint64]int64 // hashes of the urls loaded, to their articles
 	tags    loadTags
+	ids     []int64 // the loaded articles' ids in order, for the feed (see Commit)
 	pending [][]any // articles not yet copied, as rows of articleCopyColumns
 	// copying ends with the outcome of the COPY of articles under way, on
 	// another goroutine (see flush); nil when none is.
@@ -467,6 +468,12 @@ func (l *pgLoad) Commit(context.Context) error {
 	// The tag rows are made and sorted on another core while the indexes
 	// of articles are built.
 	made := make(chan *loadRows, 1)
+	// The feed lists the articles in id order, the order they came in,
+	// which rows() sorts by time.
+	l.ids = make([]int64, len(l.tags.articles))
+	for i, a := range l.tags.articles {
+		l.ids[i] = a.id
+	}
 	go func() { made <- l.tags.rows() }()
 	if err == nil {
 		err = l.exec(l.first...)
@@ -573,12 +580,12 @@ func (l *pgLoad) loadFeed() error {
 	if err := l.st.queryRow(`SELECT seq FROM change_seq WHERE id = 1`, nil, &seq); err != nil {
 		return err
 	}
-	articles := l.tags.articles
-	err := l.copyRows("changes", []string{"seq", "article_id", "deleted", "changed_at"}, len(articles), func(i int) []any {
-		return []any{seq + int64(i) + 1, articles[i].id, false, l.now}
+	ids := l.ids
+	err := l.copyRows("changes", []string{"seq", "article_id", "deleted", "changed_at"}, len(ids), func(i int) []any {
+		return []any{seq + int64(i) + 1, ids[i], false, l.now}
 	})
 	if err == nil {
-		err = l.st.exec(`UPDATE change_seq SET seq = ? WHERE id = 1`, seq+int64(len(articles)))
+		err = l.st.exec(`UPDATE change_seq SET seq = ? WHERE id = 1`, seq+int64(len(ids)))
 	}
 	trace("change feed", tr)
 	return err
