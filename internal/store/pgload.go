@@ -126,6 +126,12 @@ func (l *pgLoad) begin(exact bool) (bool, error) {
 		WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('512MB')`); err != nil {
 		return false, err
 	}
+	// A load's index builds take seconds, and its transaction waits while
+	// the import reads the next records: limits a server sets for the
+	// statements and idle transactions of requests are not for it.
+	if _, err := l.conn.ExecContext(l.ctx, "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
+		return false, err
+	}
 	// Every table whose indexes go, locked at once in the order writers
 	// take them, rather than one by one as each index is dropped.
 	lock := "LOCK TABLE " + strings.Join(loadTables, ", ") + ", article_tombstones IN ACCESS EXCLUSIVE MODE"
