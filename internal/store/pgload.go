@@ -121,9 +121,16 @@ func (l *pgLoad) begin(exact bool) (bool, error) {
 	}
 	l.inTx = true
 	// Index builds sort in memory rather than in temporary files (the
-	// default is 64 MB); a B-tree build takes its parallel workers from
-	// this budget too.
-	if _, err := l.conn.ExecContext(l.ctx, "SET LOCAL maintenance_work_mem = '512MB'"); err != nil {
+	// default is 64 MB), unless the server allows them more already; a
+	// B-tree build takes its parallel workers from this budget too.
+	if _, err := l.conn.ExecContext(l.ctx, `SELECT set_config('maintenance_work_mem', '512MB', true)
+		WHERE pg_size_bytes(current_setting('maintenance_work_mem')) < pg_size_bytes('512MB')`); err != nil {
+		return false, err
+	}
+	// A load's index builds take seconds, and its transaction waits while
+	// the import reads the next records: limits a server sets for the
+	// statements and idle transactions of requests are not for it.
+	if _, err := l.conn.ExecContext(l.ctx, "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0"); err != nil {
 		return false, err
 	}
 	// Every table whose indexes go, locked at once in the order writers
