@@ -204,3 +204,31 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkVocabulary times the vocabulary with its article counts on
+// the generated data set: every country, every theme, and one of each.
+func BenchmarkVocabulary(b *testing.B) {
+	s := benchData(b)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		read func() error
+	}{
+		{"countries", func() error { _, err := s.Countries(ctx, false); return err }},
+		{"countries_used", func() error { _, err := s.Countries(ctx, true); return err }},
+		{"country_KP", func() error { _, err := s.Country(ctx, "KP"); return err }},
+		{"themes", func() error { _, err := s.Themes(ctx, false); return err }},
+		{"theme_sanctions", func() error { _, err := s.Theme(ctx, "sanctions"); return err }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				if err := c.read(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}

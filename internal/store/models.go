@@ -118,14 +118,17 @@ type tagCountModel struct {
 
 func (tagCountModel) TableName() string { return "tag_counts" }
 
-// tagCountChangeModel is a change to tag_counts not yet folded into it:
-// N (1 or -1) for each tag of the comma-separated Countries and Themes.
-// PostgreSQL only; it has no key, rows are appended by triggers on
-// articles and deleted together by the fold (migration 00012).
+// tagCountChangeModel is what one write of an article did to tag_counts,
+// noted by a trigger and folded in when its transaction (Xid) commits:
+// the comma-separated tags it took away and added. First marks the note
+// that queued the fold. PostgreSQL only; no key (migration 00012).
 type tagCountChangeModel struct {
-	Countries string `gorm:"column:countries;not null"`
-	Themes    string `gorm:"column:themes;not null"`
-	N         int64  `gorm:"column:n;not null"`
+	Xid              int64  `gorm:"column:xid;not null;default:txid_current()"`
+	First            bool   `gorm:"column:first;not null;default:false"`
+	RemovedCountries string `gorm:"column:removed_countries;not null;default:''"`
+	RemovedThemes    string `gorm:"column:removed_themes;not null;default:''"`
+	AddedCountries   string `gorm:"column:added_countries;not null;default:''"`
+	AddedThemes      string `gorm:"column:added_themes;not null;default:''"`
 }
 
 func (tagCountChangeModel) TableName() string { return "tag_count_changes" }

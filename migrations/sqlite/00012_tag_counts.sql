@@ -9,7 +9,13 @@
 -- back one for each of its old tags, one that is published takes one for
 -- each of its new tags; an update counts only the tags it adds or takes
 -- away, so that a theme's rename changes two rows per article, not all
--- of them. A row whose n fell to zero is kept, as article_tagsets' are.
+-- of them. Each trigger is one upsert of the tags split from the text,
+-- with no subquery: written with IN (SELECT …) and EXCEPT, every run
+-- built temporary tables, and flipping the status of 20,000 articles of
+-- the 100,000-article bench data set took 48 s against 0.06 s without
+-- the triggers (0.34 s as written here). A row whose n fell to zero is
+-- kept, as article_tagsets' are.
+--
 -- A load into an empty database drops these triggers with the others of
 -- articles and counts the table again at its end (see recountTags).
 
@@ -28,51 +34,48 @@ WHEN new.status = 'published' AND (new.countries <> '' OR new.themes <> '') BEGI
     SELECT 'country', value, 1 FROM json_each('["' || replace(new.countries, ',', '","') || '"]') WHERE new.countries <> ''
     UNION ALL
     SELECT 'theme', value, 1 FROM json_each('["' || replace(new.themes, ',', '","') || '"]') WHERE new.themes <> ''
-    ON CONFLICT (kind, tag) DO UPDATE SET n = n + 1;
+    ON CONFLICT (kind, tag) DO UPDATE SET n = n + excluded.n;
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER tag_counts_delete AFTER DELETE ON articles
 WHEN old.status = 'published' AND (old.countries <> '' OR old.themes <> '') BEGIN
-    UPDATE tag_counts SET n = n - 1 WHERE kind = 'country' AND tag IN (
-        SELECT value FROM json_each('["' || replace(old.countries, ',', '","') || '"]') WHERE old.countries <> '');
-    UPDATE tag_counts SET n = n - 1 WHERE kind = 'theme' AND tag IN (
-        SELECT value FROM json_each('["' || replace(old.themes, ',', '","') || '"]') WHERE old.themes <> '');
+    INSERT INTO tag_counts (kind, tag, n)
+    SELECT 'country', value, -1 FROM json_each('["' || replace(old.countries, ',', '","') || '"]') WHERE old.countries <> ''
+    UNION ALL
+    SELECT 'theme', value, -1 FROM json_each('["' || replace(old.themes, ',', '","') || '"]') WHERE old.themes <> ''
+    ON CONFLICT (kind, tag) DO UPDATE SET n = n + excluded.n;
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER tag_counts_update_countries AFTER UPDATE OF status, countries ON articles
 WHEN (old.status = 'published' OR new.status = 'published') AND (old.status <> new.status OR old.countries <> new.countries) BEGIN
-    UPDATE tag_counts SET n = n - 1 WHERE kind = 'country' AND tag IN (
-        SELECT value FROM json_each('["' || replace(old.countries, ',', '","') || '"]') WHERE old.status = 'published' AND old.countries <> ''
-        EXCEPT
-        SELECT value FROM json_each('["' || replace(new.countries, ',', '","') || '"]') WHERE new.status = 'published' AND new.countries <> '');
     INSERT INTO tag_counts (kind, tag, n)
-    SELECT 'country', value, 1 FROM (
-        SELECT value FROM json_each('["' || replace(new.countries, ',', '","') || '"]') WHERE new.status = 'published' AND new.countries <> ''
-        EXCEPT
-        SELECT value FROM json_each('["' || replace(old.countries, ',', '","') || '"]') WHERE old.status = 'published' AND old.countries <> ''
-    ) WHERE true
-    ON CONFLICT (kind, tag) DO UPDATE SET n = n + 1;
+    SELECT 'country', value, -1 FROM json_each('["' || replace(old.countries, ',', '","') || '"]')
+    WHERE old.status = 'published' AND old.countries <> ''
+        AND (new.status <> 'published' OR instr(',' || new.countries || ',', ',' || value || ',') = 0)
+    UNION ALL
+    SELECT 'country', value, 1 FROM json_each('["' || replace(new.countries, ',', '","') || '"]')
+    WHERE new.status = 'published' AND new.countries <> ''
+        AND (old.status <> 'published' OR instr(',' || old.countries || ',', ',' || value || ',') = 0)
+    ON CONFLICT (kind, tag) DO UPDATE SET n = n + excluded.n;
 END;
 -- +goose StatementEnd
 
 -- +goose StatementBegin
 CREATE TRIGGER tag_counts_update_themes AFTER UPDATE OF status, themes ON articles
 WHEN (old.status = 'published' OR new.status = 'published') AND (old.status <> new.status OR old.themes <> new.themes) BEGIN
-    UPDATE tag_counts SET n = n - 1 WHERE kind = 'theme' AND tag IN (
-        SELECT value FROM json_each('["' || replace(old.themes, ',', '","') || '"]') WHERE old.status = 'published' AND old.themes <> ''
-        EXCEPT
-        SELECT value FROM json_each('["' || replace(new.themes, ',', '","') || '"]') WHERE new.status = 'published' AND new.themes <> '');
     INSERT INTO tag_counts (kind, tag, n)
-    SELECT 'theme', value, 1 FROM (
-        SELECT value FROM json_each('["' || replace(new.themes, ',', '","') || '"]') WHERE new.status = 'published' AND new.themes <> ''
-        EXCEPT
-        SELECT value FROM json_each('["' || replace(old.themes, ',', '","') || '"]') WHERE old.status = 'published' AND old.themes <> ''
-    ) WHERE true
-    ON CONFLICT (kind, tag) DO UPDATE SET n = n + 1;
+    SELECT 'theme', value, -1 FROM json_each('["' || replace(old.themes, ',', '","') || '"]')
+    WHERE old.status = 'published' AND old.themes <> ''
+        AND (new.status <> 'published' OR instr(',' || new.themes || ',', ',' || value || ',') = 0)
+    UNION ALL
+    SELECT 'theme', value, 1 FROM json_each('["' || replace(new.themes, ',', '","') || '"]')
+    WHERE new.status = 'published' AND new.themes <> ''
+        AND (old.status <> 'published' OR instr(',' || old.themes || ',', ',' || value || ',') = 0)
+    ON CONFLICT (kind, tag) DO UPDATE SET n = n + excluded.n;
 END;
 -- +goose StatementEnd
 
