@@ -155,7 +155,7 @@ func isSlug(s string) bool {
 		if c == '-' && s[i-1] == '-' {
 			return false
 		}
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '-' {
 			return false
 		}
 	}
@@ -178,7 +178,7 @@ func isLanguageTag(s string) bool {
 			return false
 		}
 		for i := 0; i < len(sub); i++ {
-			if !isLetter(sub[i]) && !('0' <= sub[i] && sub[i] <= '9') {
+			if !isLetter(sub[i]) && (sub[i] < '0' || sub[i] > '9') {
 				return false
 			}
 		}
@@ -420,7 +420,7 @@ func plainURL(s string) bool {
 		return false
 	}
 	for i := 0; i < host; i++ {
-		if c := rest[i]; !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+		if c := rest[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '.' && c != '-' {
 			return false
 		}
 	}
