@@ -227,16 +227,28 @@ func (q listQuery) pageSQL(d dialect, f news.Filter) (string, []any) {
 		}
 		return sql + " ORDER BY p.rank, p.id" + limitSQL(limit), args
 	}
+	dir := q.afterCursor(f, q.pub, q.id)
+	sql := "SELECT " + cols + " FROM " + q.from + q.whereSQL() + orderBy(q.pub, q.id, dir) + limitSQL(limit)
+	return sql, q.args
+}
+
+// afterCursor adds to q the condition that its rows, keyed (pub, id),
+// come after f's cursor in f's order, and returns that order's direction:
+// DESC newest first, ASC oldest first.
+func (q *listQuery) afterCursor(f news.Filter, pub, id string) string {
 	dir, op := "DESC", "<"
 	if f.Sort == news.SortOldest {
 		dir, op = "ASC", ">"
 	}
 	if f.After != nil {
-		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", q.pub, q.id, op), micros(f.After.PublishedAt), f.After.ID)
+		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", pub, id, op), micros(f.After.PublishedAt), f.After.ID)
 	}
-	sql := "SELECT " + cols + " FROM " + q.from + q.whereSQL() +
-		fmt.Sprintf(" ORDER BY %s %s, %s %s", q.pub, dir, q.id, dir) + limitSQL(limit)
-	return sql, q.args
+	return dir
+}
+
+// orderBy orders rows by (pub, id) in direction dir.
+func orderBy(pub, id, dir string) string {
+	return fmt.Sprintf(" ORDER BY %s %s, %s %s", pub, dir, id, dir)
 }
 
 // limitSQL is a LIMIT clause of n rows, written into the statement rather

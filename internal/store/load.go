@@ -95,21 +95,38 @@ func (s *Store) BeginLoad(ctx context.Context) (news.Loader, error) {
 // startLoad starts a load into a SQLite database that has no articles
 // and, for an exact restore, no tombstones; otherwise it returns nil.
 func (s *Store) startLoad(ctx context.Context, exact bool) (*load, error) {
-	calm := context.WithoutCancel(ctx) // see upsertMany
 	// The load's records are resolved and tagged from the vocabulary
 	// snapshot in memory, which the refresher leaves alone while the load
 	// holds the file (see Store.loads).
+	return startWith(s, ctx, exact, func(calm context.Context, conn *sql.Conn) *load {
+		l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+		l.feed = l.loadFeed
+		return l
+	})
+}
+
+// beginner is a load of either database, as startWith begins it.
+type beginner interface {
+	begin(exact bool) (bool, error)
+	Rollback()
+}
+
+// startWith starts a load that start makes on a connection of its own,
+// counted in Store.loads until its Rollback, and begins it; it returns
+// nil when the database is not one to load into.
+func startWith[L beginner](s *Store, ctx context.Context, exact bool, start func(calm context.Context, conn *sql.Conn) L) (L, error) {
+	var none L
+	calm := context.WithoutCancel(ctx) // see upsertMany
 	conn, err := s.DB().Conn(calm)
 	if err != nil {
-		return nil, translate(err, "import")
+		return none, translate(err, "import")
 	}
-	l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
-	l.feed = l.loadFeed
+	l := start(calm, conn)
 	s.loads.Add(1)
 	ok, err := l.begin(exact)
 	if err != nil || !ok {
 		l.Rollback()
-		return nil, err
+		return none, err
 	}
 	return l, nil
 }

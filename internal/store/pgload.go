@@ -88,20 +88,12 @@ const pgLoadCopyRows = 10000
 // articles and, for an exact restore, no tombstones; otherwise it returns
 // nil.
 func (s *Store) startPGLoad(ctx context.Context, exact bool) (*pgLoad, error) {
-	calm := context.WithoutCancel(ctx) // see upsertMany
-	conn, err := s.DB().Conn(calm)
-	if err != nil {
-		return nil, translate(err, "import")
-	}
-	l := &pgLoad{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
-	l.feed = l.loadFeed
-	s.loads.Add(1)
-	ok, err := l.begin(exact)
-	if err != nil || !ok {
-		l.Rollback()
-		return nil, translate(err, "import")
-	}
-	return l, nil
+	l, err := startWith(s, ctx, exact, func(calm context.Context, conn *sql.Conn) *pgLoad {
+		l := &pgLoad{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+		l.feed = l.loadFeed
+		return l
+	})
+	return l, translate(err, "import")
 }
 
 func (l *pgLoad) begin(exact bool) (bool, error) {

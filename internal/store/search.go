@@ -171,14 +171,8 @@ func abs(x int64) int64 {
 // them when offset is negative.
 func (q listQuery) keysSQL(f news.Filter, offset int) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-	dir, op := "DESC", "<"
-	if f.Sort == news.SortOldest {
-		dir, op = "ASC", ">"
-	}
-	if f.After != nil {
-		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", q.pub, q.id, op), micros(f.After.PublishedAt), f.After.ID)
-	}
-	sql := "SELECT " + q.pub + " FROM " + q.from + q.whereSQL() + fmt.Sprintf(" ORDER BY %s %s, %s %s", q.pub, dir, q.id, dir)
+	dir := q.afterCursor(f, q.pub, q.id)
+	sql := "SELECT " + q.pub + " FROM " + q.from + q.whereSQL() + orderBy(q.pub, q.id, dir)
 	if offset >= 0 {
 		sql += fmt.Sprintf(" LIMIT 1 OFFSET %d", offset)
 	}
@@ -213,19 +207,15 @@ func buildSearch(d dialect, f news.Filter) listQuery {
 // no LIMIT: the reader stops (see readWalk).
 func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-	dir, op := "DESC", "<"
-	if f.Sort == news.SortOldest {
-		dir, op = "ASC", ">"
-	}
-	if f.After != nil {
+	if f.After != nil { // the cursor's block on, then exactly
 		after := micros(f.After.PublishedAt)
 		if f.Sort == news.SortOldest {
 			q.cond("articles_fts.rowid >= ?", searchBlock(after)<<searchIDBits)
 		} else {
 			q.cond("articles_fts.rowid < ?", (searchBlock(after)+1)<<searchIDBits)
 		}
-		q.cond(fmt.Sprintf("(a.published_at, a.id) %s (?, ?)", op), after, f.After.ID)
 	}
+	dir := q.afterCursor(f, "a.published_at", "a.id")
 	return "SELECT " + d.columns(f.WithBody) + ", articles_fts.rowid FROM " + q.from + q.whereSQL() +
 		" ORDER BY articles_fts.rowid " + dir, q.args
 }
@@ -300,15 +290,9 @@ func pgSearchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, window int
 	ff.Query = nil
 	w := buildList(d, ff)
 	w.where, w.args = slices.Clip(w.where), slices.Clip(w.args)
-	dir, op := "DESC", "<"
-	if f.Sort == news.SortOldest {
-		dir, op = "ASC", ">"
-	}
-	if f.After != nil {
-		w.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", w.pub, w.id, op), micros(f.After.PublishedAt), f.After.ID)
-	}
-	inner := fmt.Sprintf("SELECT %s AS wp, %s AS wid, a.* FROM %s%s ORDER BY %s %s, %s %s LIMIT %d",
-		w.pub, w.id, w.from, w.whereSQL(), w.pub, dir, w.id, dir, window)
+	dir := w.afterCursor(f, w.pub, w.id)
+	inner := fmt.Sprintf("SELECT %s AS wp, %s AS wid, a.* FROM %s%s%s LIMIT %d",
+		w.pub, w.id, w.from, w.whereSQL(), orderBy(w.pub, w.id, dir), window)
 	match, margs := tsQuery(f.Query)
 	sql := "SELECT " + d.columns(f.WithBody) + " FROM (" + inner + ") a WHERE a.search @@ " + match +
 		fmt.Sprintf(" ORDER BY a.wp %s, a.wid %s", dir, dir) + limitSQL(f.Limit+1)
@@ -328,10 +312,8 @@ func pgSearchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, window int
 	// Every match, sorted: published_at + 0 keeps the planner off the
 	// date index, which it would walk for words it takes to be common.
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-	if f.After != nil {
-		q.cond(fmt.Sprintf("(%s, %s) %s (?, ?)", q.pub, q.id, op), micros(f.After.PublishedAt), f.After.ID)
-	}
+	q.afterCursor(f, q.pub, q.id)
 	sql = "SELECT " + d.columns(f.WithBody) + " FROM " + q.from + q.whereSQL() +
-		fmt.Sprintf(" ORDER BY %s + 0 %s, %s %s", q.pub, dir, q.id, dir) + limitSQL(f.Limit+1)
+		orderBy(q.pub+" + 0", q.id, dir) + limitSQL(f.Limit+1)
 	return readPage(db, sql, q.args, f.Limit, nil, new(float64))
 }
