@@ -373,7 +373,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 
 // listPage reads the page of q, the list of f. A SQLite search in date
 // order takes the plan planSearch picks; one by relevance ranks only the
-// newest matches (see relevanceWindow).
+// newest matches (see relevanceWindow), in Go (see relevancePage).
 func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
 	if len(f.Query) > 0 && s.dialect.postgres && f.Sort != news.SortRelevance {
 		return pgSearchPage(s.dialect, db, q, f, pgWindow)
@@ -386,14 +386,7 @@ func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.F
 			}
 			return searchPage(s.dialect, db, q, f, plan)
 		}
-		from, ok, err := s.relevanceWindow(ctx, f)
-		if err != nil {
-			return news.Page{}, err
-		}
-		if ok {
-			q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-			q.cond("articles_fts.rowid >= ?", from)
-		}
+		return s.relevancePage(ctx, db, f)
 	}
 	return readListPage(s.dialect, db, q, f)
 }
@@ -433,21 +426,6 @@ func readListPage(d dialect, db *gorm.DB, q listQuery, f news.Filter) (news.Page
 // counts every match of each word once, to weigh the words, which no
 // window bounds: 10–50 ms for words in half of a million articles.)
 const RelevanceWindow = 2_000
-
-// relevanceWindow returns the search key of the RelevanceWindow-th newest
-// match of f's words, from which on a relevance order ranks them; ok is
-// false when there are fewer matches.
-func (s *Store) relevanceWindow(ctx context.Context, f news.Filter) (from int64, ok bool, err error) {
-	var keys []int64
-	if err := s.read(ctx).Raw(`SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT 1 OFFSET `+
-		strconv.Itoa(RelevanceWindow-1), ftsQuery(f.Query)).Scan(&keys).Error; err != nil {
-		return 0, false, translate(err, "rank search")
-	}
-	if len(keys) == 0 {
-		return 0, false, nil
-	}
-	return keys[0], true, nil
-}
 
 // facets counts the tags of the articles in q's list, in one pass: the
 // list's rows grouped by their tag sets (a few hundred distinct sets where

@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	gosql "database/sql"
+	"database/sql/driver"
 	"fmt"
 	"slices"
 
@@ -226,30 +228,56 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 // rows, to learn whether another page follows) and orders what it read
 // by (published_at, id).
 func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, error) {
-	rows, err := db.Raw(sql, args...).Rows()
-	if err != nil {
-		return news.Page{}, err
-	}
-	defer rows.Close()
 	var got []articleRow
 	edge := int64(0) // block of the (limit+1)-th row
-	for rows.Next() {
-		var r articleRow
-		var key int64
-		if err := rows.Scan(append(r.dest(), &key)...); err != nil {
-			return news.Page{}, err
-		}
+	// add adds the row r with search key key, or says the walk is done.
+	add := func(r articleRow, key int64) (more bool) {
 		block := key >> searchIDBits
 		if len(got) > f.Limit && block != edge {
-			break
+			return false
 		}
 		got = append(got, r)
 		if len(got) == f.Limit+1 {
 			edge = block
 		}
+		return true
 	}
-	if err := rows.Err(); err != nil {
-		return news.Page{}, err
+	if pool, ok := db.Statement.ConnPool.(*gosql.DB); ok {
+		// From the driver itself, as readPage reads a list's page.
+		const n = 18 // the columns of dialect.columns, then the key
+		err := driverRows(db.Statement.Context, pool, sql, args, func(vals []driver.Value) (bool, error) {
+			var r articleRow
+			if err := r.fromValues(vals[:n], nil); err != nil {
+				return false, err
+			}
+			key, ok := vals[n].(int64)
+			if !ok {
+				return false, fmt.Errorf("the search key of a row is %T, not an integer", vals[n])
+			}
+			return add(r, key), nil
+		})
+		if err != nil {
+			return news.Page{}, err
+		}
+	} else {
+		rows, err := db.Raw(sql, args...).Rows()
+		if err != nil {
+			return news.Page{}, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r articleRow
+			var key int64
+			if err := rows.Scan(append(r.dest(), &key)...); err != nil {
+				return news.Page{}, err
+			}
+			if !add(r, key) {
+				break
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return news.Page{}, err
+		}
 	}
 	slices.SortFunc(got, func(x, y articleRow) int {
 		c := cmp.Or(cmp.Compare(x.PublishedAt, y.PublishedAt), cmp.Compare(x.ID, y.ID))

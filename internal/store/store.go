@@ -33,6 +33,7 @@ type Store struct {
 	now      func() time.Time
 
 	vocab vocabulary // the published vocabulary snapshot and its refresher
+	terms termCounts // SQLite: the number of matches of the phrases searched by relevance
 	// loads counts the loads in progress. A load holds the write lock to
 	// its end, so the vocabulary cannot change meanwhile, and the
 	// refresher leaves it alone: reading it again could wait on the load's
@@ -232,7 +233,9 @@ func checkSchema(ctx context.Context, p *goose.Provider) error {
 
 // Optimize refreshes the planner's statistics where the data changed
 // much: SQLite's PRAGMA optimize; on PostgreSQL VACUUM ANALYZE, which also
-// marks the new rows all-visible so that counts are index-only scans.
+// marks the new rows all-visible so that counts are index-only scans. On
+// SQLite it also merges the full-text index into one segment (see
+// searchIndexMerge).
 func (s *Store) Optimize(ctx context.Context) error {
 	if s.dialect.postgres {
 		return translate(s.w.WithContext(ctx).Exec("VACUUM (ANALYZE)").Error, "optimize")
@@ -256,9 +259,20 @@ func (s *Store) Optimize(ctx context.Context) error {
 	defer func() {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), fmt.Sprintf("PRAGMA cache_size = %d", size))
 	}()
+	if _, err = conn.ExecContext(ctx, searchIndexMerge); err != nil {
+		return translate(err, "optimize")
+	}
 	_, err = conn.ExecContext(ctx, "PRAGMA optimize=0x10002") // every table, not only those this connection queried
 	return translate(err, "optimize")
 }
+
+// searchIndexMerge merges every segment of the full-text index into one.
+// A search walks each segment that holds its words: after a million
+// articles' import, in 8 segments, 21 matches of "sanctions" newest first
+// took 107 µs, and in one 19 µs (two words, 217 against 33 µs); the merge
+// took 2.5 s. Writes add small segments again, which FTS5 merges as they
+// accumulate.
+const searchIndexMerge = `INSERT INTO articles_fts (articles_fts) VALUES ('optimize')`
 
 // MigrateUp applies every pending migration and returns the versions applied.
 // A database migrated past this binary's newest migration is refused with

@@ -515,6 +515,49 @@ func TestRelevancePaging(t *testing.T) {
 	})
 }
 
+// TestRelevanceWeighsWhereAndHowRare: on SQLite, where relevance is
+// BM25 over the newest matches (rank.go), a rare word counts for more than
+// a common one, a word in the title for more than one in the summary, and
+// equal matches come newest first, on every page. (PostgreSQL's ts_rank_cd
+// weighs no word by its rarity.)
+func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "sqlite")
+	ctx := context.Background()
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	add := func(title, summary string, h int) int64 {
+		d := draft(t, s, title, at(h), nil, nil)
+		d.Summary = summary
+		return mustCreate(t, s, d).ID
+	}
+	for i := range 30 { // "sanctions" is in most articles, "drones" in few
+		add(fmt.Sprintf("Filler %d", i), "A sanctions report", i)
+	}
+	rareInTitleOld := add("Drones spotted", "Sanctions widen", 40)
+	rareInTitleNew := add("Drones spotted again", "Sanctions widen", 41)
+	commonInTitle := add("Sanctions tighten", "Drones seen", 42)
+	bothInSummary := add("Weekly digest", "Sanctions and drones", 43)
+	want := []int64{rareInTitleNew, rareInTitleOld, commonInTitle, bothInSummary}
+	f := news.Filter{Query: []string{"sanctions", "drones"}, Sort: news.SortRelevance, Limit: 1}
+	var got []int64
+	for {
+		page, err := s.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page.Articles {
+			got = append(got, a.ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		f.After = page.Next
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("by relevance, a page of one at a time: %v, want %v", got, want)
+	}
+}
+
 // TestBulkUpsert: the import path stores new articles and replaces those
 // whose URL is known, keeping a stored time when none is given, with tags
 // and change-feed entries as single writes make.
