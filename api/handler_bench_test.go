@@ -62,6 +62,10 @@ func BenchmarkListHandler(b *testing.B) {
 		{"page1_RU_sanctions", "/v1/articles?country=RU&theme=sanctions"},
 		{"rare_CU_human-rights", "/v1/articles?country=CU&theme=human-rights"},
 		{"article_by_id", "/v1/articles/" + strconv.Itoa(benchN()/2)},
+		{"search_sanctions", "/v1/articles?q=sanctions"},
+		{"search_sanctions_talks_RU_sanctions", "/v1/articles?country=RU&theme=sanctions&q=sanctions%20talks"},
+		{"search_food_aid_phrase_RU_sanctions", "/v1/articles?country=RU&theme=sanctions&q=%22food%20aid%22"},
+		{"relevance_sanctions_talks", "/v1/articles?q=sanctions%20talks&sort=relevance"},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			r := httptest.NewRequest(http.MethodGet, tc.url, nil)
