@@ -103,10 +103,7 @@ func (t tagFilter) requires() bool { return len(t.any) == 1 || len(t.all) > 0 }
 // it once, and its page, total and facets are statements over it.
 func buildList(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
-	tags := []tagFilter{
-		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
-		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
-	}
+	tags := tagFilters(f)
 	q.drive(d, f, tags)
 	if len(f.Query) > 0 && f.Sort != news.SortRelevance {
 		cond, args := d.matchAll(f.Query, q.pub, q.id)
@@ -114,6 +111,26 @@ func buildList(d dialect, f news.Filter) listQuery {
 		q.needA = q.needA || d.postgres
 	}
 	for _, t := range tags {
+		q.tagConds(d, t)
+	}
+	q.fieldConds(d, f)
+	return q
+}
+
+// tagFilters are f's conditions on countries and on themes.
+func tagFilters(f news.Filter) []tagFilter {
+	return []tagFilter{
+		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
+		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
+	}
+}
+
+// articleList is the list of f without its words, driven from articles
+// a whatever its tags, each tag a condition: what a plan that starts from
+// a set of articles (the matches of words) checks them against.
+func articleList(d dialect, f news.Filter) listQuery {
+	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
+	for _, t := range tagFilters(f) {
 		q.tagConds(d, t)
 	}
 	q.fieldConds(d, f)
@@ -376,7 +393,7 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 // newest matches (see relevanceWindow), in Go (see relevancePage).
 func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
 	if len(f.Query) > 0 && s.dialect.postgres && f.Sort != news.SortRelevance {
-		return pgSearchPage(s.dialect, db, q, f, pgWindow)
+		return pgSearchPage(s.dialect, db, f, pgWindow)
 	}
 	if len(f.Query) > 0 && !s.dialect.postgres {
 		if f.Sort != news.SortRelevance {

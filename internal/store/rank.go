@@ -242,14 +242,7 @@ func searchKeys(db *gorm.DB, q string, from int64) ([]int64, error) {
 // rankedRows reads the page of f from matches, best first: their rows
 // that meet f's other conditions, fetched a batch at a time.
 func (s *Store) rankedRows(db *gorm.DB, f news.Filter, matches []ranked) (news.Page, error) {
-	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
-	for _, t := range []tagFilter{
-		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
-		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
-	} {
-		q.tagConds(s.dialect, t)
-	}
-	q.fieldConds(s.dialect, f)
+	q := articleList(s.dialect, f)
 	cols := s.dialect.columns(f.WithBody)
 	page := news.Page{Articles: make([]news.Article, 0, f.Limit)}
 	var ranks []float64

@@ -321,7 +321,7 @@ func checkSearches(t *testing.T, s *Store, all []news.Article) {
 		if s.dialect.postgres {
 			for _, window := range []int{2, pgWindow} {
 				got := pageThrough(t, f, func(f news.Filter) (news.Page, error) {
-					return pgSearchPage(s.dialect, s.r, buildList(s.dialect, f), f, window)
+					return pgSearchPage(s.dialect, s.r, f, window)
 				})
 				if !slices.Equal(got, want) {
 					t.Errorf("window %d: %+v\n got %v\nwant %v", window, f, got, want)
