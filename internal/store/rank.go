@@ -93,7 +93,7 @@ func ftsTotals(db *gorm.DB) (rows, bodyTokens int64, err error) {
 	if errors.Is(err, gosql.ErrNoRows) {
 		return 0, 0, nil
 	}
-	var v [4]uint64
+	var v [4]int64
 	for i := range v {
 		n := 0
 		if v[i], n = sqliteVarint(block); n == 0 {
@@ -101,19 +101,20 @@ func ftsTotals(db *gorm.DB) (rows, bodyTokens int64, err error) {
 		}
 		block = block[n:]
 	}
-	return int64(v[0]), int64(v[3]), err
+	return v[0], v[3], err
 }
 
 // sqliteVarint decodes a SQLite varint: big-endian groups of 7 bits, the
-// high bit set on every byte but the last, and a ninth byte of 8 bits. It
-// returns 0, 0 for an empty or cut input.
-func sqliteVarint(b []byte) (uint64, int) {
-	var v uint64
+// high bit set on every byte but the last, and a ninth byte of 8 bits,
+// the 64 bits taken as two's complement as SQLite does. It returns 0, 0
+// for an empty or cut input.
+func sqliteVarint(b []byte) (int64, int) {
+	var v int64
 	for i := 0; i < len(b) && i < 9; i++ {
 		if i == 8 {
-			return v<<8 | uint64(b[i]), 9
+			return v<<8 | int64(b[i]), 9
 		}
-		v = v<<7 | uint64(b[i]&0x7f)
+		v = v<<7 | int64(b[i]&0x7f)
 		if b[i] < 0x80 {
 			return v, i + 1
 		}
