@@ -36,8 +36,8 @@ import (
 //	@Param			limit			query		int			false	"page size"																																																			minimum(1)										maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
-//	@Param			include_total	query		bool		false	"add total, the number of matching articles"
-//	@Param			facets			query		[]string	false	"add counts per country and/or theme over the whole filtered set"	collectionFormat(csv)	Enums(country, theme)
+//	@Param			include_total	query		bool		false	"add total, the number of matching articles (with sort=relevance, of those it ranks: at most 2,000)"
+//	@Param			facets			query		[]string	false	"add counts per country and/or theme over the whole filtered set (with sort=relevance, over the matches it ranks)"	collectionFormat(csv)	Enums(country, theme)
 //	@Success		200				{object}	ArticleList
 //	@Header			200				{string}	ETag	"validator for If-None-Match"
 //	@Success		304				"not modified: the If-None-Match ETag is current"

@@ -1038,10 +1038,10 @@ type ListArticlesParams struct {
 	// Fields top-level fields to return; id always comes; body only when named
 	Fields *[]string `form:"fields,omitempty" json:"fields,omitempty"`
 
-	// IncludeTotal add total, the number of matching articles
+	// IncludeTotal add total, the number of matching articles (with sort=relevance, of those it ranks: at most 2,000)
 	IncludeTotal *bool `form:"include_total,omitempty" json:"include_total,omitempty"`
 
-	// Facets add counts per country and/or theme over the whole filtered set
+	// Facets add counts per country and/or theme over the whole filtered set (with sort=relevance, over the matches it ranks)
 	Facets *[]ListArticlesParamsFacets `form:"facets,omitempty" json:"facets,omitempty"`
 
 	// IfNoneMatch ETag of a copy the client holds
@@ -1104,10 +1104,10 @@ type HeadListArticlesParams struct {
 	// Fields top-level fields to return; id always comes; body only when named
 	Fields *[]string `form:"fields,omitempty" json:"fields,omitempty"`
 
-	// IncludeTotal add total, the number of matching articles
+	// IncludeTotal add total, the number of matching articles (with sort=relevance, of those it ranks: at most 2,000)
 	IncludeTotal *bool `form:"include_total,omitempty" json:"include_total,omitempty"`
 
-	// Facets add counts per country and/or theme over the whole filtered set
+	// Facets add counts per country and/or theme over the whole filtered set (with sort=relevance, over the matches it ranks)
 	Facets *[]HeadListArticlesParamsFacets `form:"facets,omitempty" json:"facets,omitempty"`
 
 	// IfNoneMatch ETag of a copy the client holds

@@ -372,6 +372,11 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	}
 	// The page's rows are closed before the total and facets run, so that
 	// no request ever holds one pooled connection while it waits for another.
+	if f.Sort == news.SortRelevance && (f.IncludeTotal || len(f.Facets) > 0) {
+		if err := s.relevanceBound(db, &q, f); err != nil {
+			return news.Page{}, translate(err, "count articles")
+		}
+	}
 	if f.IncludeTotal {
 		sql, args := q.countSQL(s.dialect)
 		var n int
@@ -388,9 +393,43 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	return page, nil
 }
 
+// relevanceBound limits q, a search by relevance, to the matches that
+// its order ranks and pages (RelevanceWindow), so that its total and
+// facets count the list a client can page through: on SQLite the words'
+// newest matches, then filtered (see rankWindow); on PostgreSQL the
+// newest matches of the words and the filter (see pageSQL).
+func (s *Store) relevanceBound(db *gorm.DB, q *listQuery, f news.Filter) error {
+	skip := " LIMIT 1 OFFSET " + strconv.Itoa(RelevanceWindow-1)
+	if s.dialect.postgres {
+		var at []struct {
+			Pub int64
+			ID  int64
+		}
+		if err := db.Raw("SELECT a.published_at AS pub, a.id AS id FROM "+q.from+q.whereSQL()+
+			" ORDER BY a.published_at DESC, a.id DESC"+skip, q.args...).Scan(&at).Error; err != nil {
+			return err
+		}
+		if len(at) > 0 {
+			q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+			q.cond("(a.published_at, a.id) >= (?, ?)", at[0].Pub, at[0].ID)
+		}
+		return nil
+	}
+	var keys []int64
+	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"+skip,
+		ftsQuery(f.Query)).Scan(&keys).Error; err != nil {
+		return err
+	}
+	if len(keys) > 0 {
+		q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+		q.cond("articles_fts.rowid >= ?", keys[0])
+	}
+	return nil
+}
+
 // listPage reads the page of q, the list of f. A SQLite search in date
 // order takes the plan planSearch picks; one by relevance ranks only the
-// newest matches (see relevanceWindow), in Go (see relevancePage).
+// newest matches, in Go (see relevancePage).
 func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
 	if len(f.Query) > 0 && s.dialect.postgres && f.Sort != news.SortRelevance {
 		return pgSearchPage(s.dialect, db, f, pgWindow)

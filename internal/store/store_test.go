@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -556,6 +557,72 @@ func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("by relevance, a page of one at a time: %v, want %v", got, want)
 	}
+}
+
+// TestRelevanceCountsItsWindow: a search by relevance pages only its
+// RelevanceWindow newest matches, and its total and facets count those,
+// not every match, while the same search by date counts them all.
+func TestRelevanceCountsItsWindow(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		n := RelevanceWindow + 10
+		batch := make([]news.Draft, 0, 250)
+		for i := range n {
+			d := draft(t, s, fmt.Sprintf("Embargo report %d", i), t0.Add(time.Duration(i)*time.Minute), []string{"RU"}, nil)
+			d.URL = fmt.Sprintf("https://example.com/embargo/%d", i)
+			batch = append(batch, d)
+			if len(batch) == cap(batch) || i == n-1 {
+				if _, err := s.UpsertArticles(ctx, batch); err != nil {
+					t.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+		f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 500,
+			IncludeTotal: true, Facets: []string{news.FacetCountry}}
+		seen := map[int64]bool{}
+		for first := true; ; first = false {
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first {
+				if page.Total == nil || *page.Total != RelevanceWindow {
+					t.Errorf("total by relevance: %s, want %d", showTotal(page.Total), RelevanceWindow)
+				}
+				if got := page.Facets[news.FacetCountry]; len(got) != 1 || got[0].Count != RelevanceWindow {
+					t.Errorf("countries by relevance: %+v, want RU %d", got, RelevanceWindow)
+				}
+			}
+			for _, a := range page.Articles {
+				seen[a.ID] = true
+			}
+			if page.Next == nil {
+				break
+			}
+			f.After, f.IncludeTotal, f.Facets = page.Next, false, nil
+		}
+		if len(seen) != RelevanceWindow {
+			t.Errorf("paged %d articles by relevance, want %d", len(seen), RelevanceWindow)
+		}
+		byDate, err := s.ListArticles(ctx, news.Filter{Query: []string{"embargo"}, Limit: 1, IncludeTotal: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byDate.Total == nil || *byDate.Total != n {
+			t.Errorf("total by date: %s, want %d", showTotal(byDate.Total), n)
+		}
+	})
+}
+
+func showTotal(n *int) string {
+	if n == nil {
+		return "none"
+	}
+	return strconv.Itoa(*n)
 }
 
 // TestBulkUpsert: the import path stores new articles and replaces those
