@@ -85,16 +85,18 @@ func (d dialect) matchAll(terms []string, pub, id string) (string, []any) {
 
 // relevance returns the FROM clause, the rank expression (lower ranks
 // first) with its parameters, and the match condition with its parameters
-// of a relevance-ordered search.
+// of a relevance-ordered search. SQLite has no rank expression: its
+// pages are ranked in Go (relevancePage), and the list serves its totals
+// and facets.
 func (d dialect) relevance(terms []string) (from, rank string, rankArgs []any, cond string, condArgs []any) {
 	if d.postgres {
 		q, args := tsQuery(terms)
-		// ts_rank_cd is higher for better matches; negated, so both
-		// dialects sort ascending.
+		// ts_rank_cd is higher for better matches; negated, so that the
+		// best sort first, as relevancePage's ranks do.
 		return "articles a", "-ts_rank_cd(a.search, " + q + ")::float8", args, "a.search @@ " + q, args
 	}
 	return "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
-		"bm25(articles_fts, 10.0, 4.0, 1.0)", nil, "articles_fts MATCH ?", []any{ftsQuery(terms)}
+		"", nil, "articles_fts MATCH ?", []any{ftsQuery(terms)}
 }
 
 // eq compares with a bound value in a list's conditions: "= ?", or on

@@ -228,14 +228,10 @@ func (q listQuery) pageSQL(d dialect, f news.Filter) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
 	cols := d.columns(f.WithBody)
 	limit := f.Limit + 1
-	if q.rank != "" {
-		inner := "SELECT " + cols + ", " + q.rank + " AS rank FROM " + q.from + q.whereSQL()
-		if d.postgres {
-			// Only the newest RelevanceWindow matches are ranked (SQLite
-			// bounds them in listPage).
-			inner = "SELECT " + cols + ", " + q.rank + " AS rank FROM (SELECT a.* FROM " + q.from + q.whereSQL() +
-				" ORDER BY a.published_at DESC, a.id DESC" + limitSQL(RelevanceWindow) + ") a"
-		}
+	if q.rank != "" { // PostgreSQL by relevance (SQLite ranks in relevancePage)
+		// Only the newest RelevanceWindow matches are ranked.
+		inner := "SELECT " + cols + ", " + q.rank + " AS rank FROM (SELECT a.* FROM " + q.from + q.whereSQL() +
+			" ORDER BY a.published_at DESC, a.id DESC" + limitSQL(RelevanceWindow) + ") a"
 		sql := "SELECT * FROM (" + inner + ") p"
 		args := append(append([]any{}, q.rankArgs...), q.args...)
 		if f.After != nil {
@@ -366,26 +362,29 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	}
 	q := buildList(s.dialect, f)
 	db := s.read(ctx)
-	page, err := s.listPage(ctx, db, q, f)
+	page, err := s.listPage(ctx, db, &q, f)
 	if err != nil {
 		return news.Page{}, translate(err, "list articles")
 	}
 	// The page's rows are closed before the total and facets run, so that
 	// no request ever holds one pooled connection while it waits for another.
-	if f.Sort == news.SortRelevance && (f.IncludeTotal || len(f.Facets) > 0) {
-		if err := s.relevanceBound(db, &q, f); err != nil {
-			return news.Page{}, translate(err, "count articles")
-		}
-	}
 	if f.IncludeTotal {
 		sql, args := q.countSQL(s.dialect)
 		var n int
 		if err := db.Raw(sql, args...).Scan(&n).Error; err != nil {
 			return news.Page{}, translate(err, "count articles")
 		}
+		if f.Sort == news.SortRelevance && s.dialect.postgres {
+			n = min(n, RelevanceWindow) // what pageSQL ranks (SQLite's q is bounded by relevancePage)
+		}
 		page.Total = &n
 	}
 	if len(f.Facets) > 0 {
+		if f.Sort == news.SortRelevance && s.dialect.postgres {
+			if err := pgRelevanceBound(db, &q); err != nil {
+				return news.Page{}, translate(err, "count facets")
+			}
+		}
 		if page.Facets, err = facets(db, &q, s.dialect, f.Facets); err != nil {
 			return news.Page{}, err
 		}
@@ -393,44 +392,30 @@ func (s *Store) ListArticles(ctx context.Context, f news.Filter) (news.Page, err
 	return page, nil
 }
 
-// relevanceBound limits q, a search by relevance, to the matches that
-// its order ranks and pages (RelevanceWindow), so that its total and
-// facets count the list a client can page through: on SQLite the words'
-// newest matches, then filtered (see rankWindow); on PostgreSQL the
-// newest matches of the words and the filter (see pageSQL).
-func (s *Store) relevanceBound(db *gorm.DB, q *listQuery, f news.Filter) error {
-	skip := " LIMIT 1 OFFSET " + strconv.Itoa(RelevanceWindow-1)
-	if s.dialect.postgres {
-		var at []struct {
-			Pub int64
-			ID  int64
-		}
-		if err := db.Raw("SELECT a.published_at AS pub, a.id AS id FROM "+q.from+q.whereSQL()+
-			" ORDER BY a.published_at DESC, a.id DESC"+skip, q.args...).Scan(&at).Error; err != nil {
-			return err
-		}
-		if len(at) > 0 {
-			q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-			q.cond("(a.published_at, a.id) >= (?, ?)", at[0].Pub, at[0].ID)
-		}
-		return nil
+// pgRelevanceBound limits q, a PostgreSQL search by relevance, to the
+// matches that its order ranks and pages, the RelevanceWindow newest of
+// its words and filter (see pageSQL), so that its facets count the list
+// a client can page through. (On SQLite, relevancePage bounds q.)
+func pgRelevanceBound(db *gorm.DB, q *listQuery) error {
+	var at []struct {
+		Pub int64
+		ID  int64
 	}
-	var keys []int64
-	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC"+skip,
-		ftsQuery(f.Query)).Scan(&keys).Error; err != nil {
+	if err := db.Raw("SELECT a.published_at AS pub, a.id AS id FROM "+q.from+q.whereSQL()+
+		" ORDER BY a.published_at DESC, a.id DESC LIMIT 1 OFFSET "+strconv.Itoa(RelevanceWindow-1), q.args...).Scan(&at).Error; err != nil {
 		return err
 	}
-	if len(keys) > 0 {
+	if len(at) > 0 {
 		q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-		q.cond("articles_fts.rowid >= ?", keys[0])
+		q.cond("(a.published_at, a.id) >= (?, ?)", at[0].Pub, at[0].ID)
 	}
 	return nil
 }
 
 // listPage reads the page of q, the list of f. A SQLite search in date
 // order takes the plan planSearch picks; one by relevance ranks only the
-// newest matches, in Go (see relevancePage).
-func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
+// newest matches, in Go, and bounds q to them (see relevancePage).
+func (s *Store) listPage(ctx context.Context, db *gorm.DB, q *listQuery, f news.Filter) (news.Page, error) {
 	if len(f.Query) > 0 && s.dialect.postgres && f.Sort != news.SortRelevance {
 		return pgSearchPage(s.dialect, db, f, pgWindow)
 	}
@@ -440,11 +425,11 @@ func (s *Store) listPage(ctx context.Context, db *gorm.DB, q listQuery, f news.F
 			if err != nil {
 				return news.Page{}, err
 			}
-			return searchPage(s.dialect, db, q, f, plan)
+			return searchPage(s.dialect, db, *q, f, plan)
 		}
-		return s.relevancePage(ctx, db, f)
+		return s.relevancePage(ctx, db, q, f)
 	}
-	return readListPage(s.dialect, db, q, f)
+	return readListPage(s.dialect, db, *q, f)
 }
 
 // searchPage reads the page of a SQLite search in date order by plan; q

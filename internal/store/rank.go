@@ -136,16 +136,23 @@ type ranked struct {
 	rank float64
 }
 
-// less orders ranked matches: best first, then newest, then by id.
+// compare orders ranked matches: best first, then newest, then by id.
 func (r ranked) compare(o ranked) int {
 	return cmp.Or(cmp.Compare(r.rank, o.rank), cmp.Compare(o.key, r.key))
 }
 
 // relevancePage reads the page of a SQLite search of f by relevance.
-func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, f news.Filter) (news.Page, error) {
-	matches, err := s.rankWindow(db.WithContext(ctx), f.Query)
+// When the window is full, it also bounds q, the list of f, to the
+// window's matches, so that the total and facets count what the order
+// pages.
+func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f news.Filter) (news.Page, error) {
+	matches, from, err := s.rankWindow(db.WithContext(ctx), f.Query)
 	if err != nil {
 		return news.Page{}, translate(err, "rank search")
+	}
+	if len(matches) == RelevanceWindow {
+		q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
+		q.cond("articles_fts.rowid >= ?", from)
 	}
 	if f.After != nil {
 		after := ranked{searchBlock(micros(f.After.PublishedAt))<<searchIDBits | f.After.ID, f.After.Rank}
@@ -159,21 +166,21 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, f news.Filter) (
 }
 
 // rankWindow scores the RelevanceWindow newest matches of terms, and
-// returns them best first.
-func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, error) {
+// returns them best first, with the search key of the oldest.
+func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error) {
 	full := ftsQuery(terms)
 	var keys []int64
 	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
 		full, RelevanceWindow).Scan(&keys).Error; err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if len(keys) == 0 {
-		return nil, nil
+		return nil, 0, nil
 	}
 	from := keys[len(keys)-1]
 	rows, bodyTokens, err := ftsTotals(db)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	rows = max(rows, int64(len(keys)))
 	// Where a phrase is: in the title, asked of the index; else in the
@@ -197,7 +204,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, error) {
 		phrase := ftsQuery([]string{t})
 		n, err := s.terms.count(db, phrase, now)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		weight := bm25Weight(n, rows)
 		in := make(map[int64]float64, len(keys))
@@ -210,7 +217,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, error) {
 			}
 			at, err := searchKeys(db, q, from)
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			for _, k := range at {
 				in[k] += col.weight
@@ -229,7 +236,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, error) {
 		out[i] = ranked{k, -score[k]}
 	}
 	slices.SortFunc(out, ranked.compare)
-	return out, nil
+	return out, from, nil
 }
 
 // searchKeys returns the search keys of the matches of the FTS5 query q
