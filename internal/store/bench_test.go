@@ -87,16 +87,37 @@ func cursorAt(b *testing.B, s *Store, f news.Filter, n int) *news.Cursor {
 // the total, facets (alone and together, which read the list three
 // times) and full-text search. Besides the wall time it reports the CPU
 // time per op, steadier on a machine that other work shares.
+// benchCase is one list of a benchmark, named.
+type benchCase struct {
+	name string
+	f    news.Filter
+}
+
+// benchLists times each list's first page through the store, with its
+// allocations and CPU time.
+func benchLists(b *testing.B, s *Store, cases []benchCase) {
+	ctx := context.Background()
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := cpuTime()
+			for b.Loop() {
+				if _, err := s.ListArticles(ctx, tc.f); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, start)
+		})
+	}
+}
+
 func BenchmarkList(b *testing.B) {
 	s := benchData(b)
 	ctx := context.Background()
 	common := news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest, Limit: 20}
 	deep := common
 	deep.After = cursorAt(b, s, common, min(500*20, benchArticles()/50))
-	cases := []struct {
-		name string
-		f    news.Filter
-	}{
+	cases := []benchCase{
 		{"page1_RU_sanctions", common},
 		{"deep_RU_sanctions", deep},
 		{"rare_CU_human-rights", news.Filter{Countries: []string{"CU"}, Themes: []string{"human-rights"}, Sort: news.SortNewest, Limit: 20}},
@@ -115,18 +136,7 @@ func BenchmarkList(b *testing.B) {
 		}()},
 		{"q_sanctions_talks", news.Filter{Query: []string{"sanctions", "talks"}, Sort: news.SortNewest, Limit: 20}},
 	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				if _, err := s.ListArticles(ctx, tc.f); err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportCPU(b, start)
-		})
-	}
+	benchLists(b, s, cases)
 	b.Run("article_by_id", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			if _, err := s.Article(ctx, int64(1+i%benchArticles()), false); err != nil {
@@ -162,7 +172,6 @@ func BenchmarkListSQL(b *testing.B) {
 // page1_RU_sanctions); a page 500 pages deep; and relevance.
 func BenchmarkSearch(b *testing.B) {
 	s := benchData(b)
-	ctx := context.Background()
 	shapes := []struct {
 		name  string
 		terms []string
@@ -172,10 +181,6 @@ func BenchmarkSearch(b *testing.B) {
 		{"rare_pair", []string{"cuba", "defectors"}},
 		{"two_words", []string{"sanctions", "talks"}},
 		{"phrase", []string{"north korea"}},
-	}
-	type benchCase struct {
-		name string
-		f    news.Filter
 	}
 	var cases []benchCase
 	for _, sh := range shapes {
@@ -191,18 +196,7 @@ func BenchmarkSearch(b *testing.B) {
 		cases = append(cases, benchCase{"relevance_" + shapes[sh].name,
 			news.Filter{Query: shapes[sh].terms, Sort: news.SortRelevance, Limit: 20}})
 	}
-	for _, tc := range cases {
-		b.Run(tc.name, func(b *testing.B) {
-			b.ReportAllocs()
-			start := cpuTime()
-			for b.Loop() {
-				if _, err := s.ListArticles(ctx, tc.f); err != nil {
-					b.Fatal(err)
-				}
-			}
-			reportCPU(b, start)
-		})
-	}
+	benchLists(b, s, cases)
 }
 
 // BenchmarkVocabulary times the vocabulary with its article counts on

@@ -40,19 +40,11 @@ import (
 // and a checkpoint copied it again. A crash part way leaves a hot journal,
 // which the next connection rolls back before anything reads the file.
 type load struct {
-	s    *Store
-	ctx  context.Context
-	conn *sql.Conn
-	inTx bool // the load's transaction is open
-	st   *bulkStatements
-	now  int64
+	loadBase
 	// first and restore recreate the indexes and triggers dropped for the
 	// load, from their own SQL in the schema: first the indexes of
 	// articles, while the tag rows are made, then the others.
 	first, restore []string
-	seed           maphash.Seed
-	urls           map[uint64]int64 // hashes of the urls loaded, to their articles
-	tags           loadTags
 	pending        []pendingArticle // new articles not yet inserted (see flush)
 	args           []any            // flush's, kept for the next
 	// ids are the first and last ids of the articles inserted; gaps, that
@@ -62,12 +54,42 @@ type load struct {
 	cacheSize int      // the connection's cache_size, given back at the end
 	side      string   // the side file, attached as load_side; "" for none
 	sideDDL   []string // the SQL of sideTables
-	started   time.Time
-	journal   bool // the load left WAL for a rollback journal
+	journal   bool     // the load left WAL for a rollback journal
+}
+
+// loadBase is what a load of either database holds.
+type loadBase struct {
+	s       *Store
+	ctx     context.Context
+	conn    *sql.Conn
+	inTx    bool // the load's transaction is open
+	st      *bulkStatements
+	now     int64
+	seed    maphash.Seed
+	urls    map[uint64]int64 // hashes of the urls loaded, to their articles
+	tags    loadTags
+	started time.Time
 	// feed writes the change rows and sets the counter at Commit: by
-	// default every article once, in id order (loadFeed); an exact restore
-	// writes the entries it was given (see exactRestore).
+	// default every article once, in id order (the load's loadFeed); an
+	// exact restore writes the entries it was given (see exactRestore).
 	feed func() error
+}
+
+func newLoadBase(s *Store, calm context.Context, conn *sql.Conn) loadBase {
+	return loadBase{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(),
+		seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+}
+
+// exec runs steps on the load's connection, each traced.
+func (l *loadBase) exec(steps ...string) error {
+	for _, q := range steps {
+		tr := time.Now()
+		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
+			return fmt.Errorf("%s: %w", q, err)
+		}
+		trace(q, tr)
+	}
+	return nil
 }
 
 // loadTables are the tables whose secondary indexes and triggers a load
@@ -99,7 +121,7 @@ func (s *Store) startLoad(ctx context.Context, exact bool) (*load, error) {
 	// snapshot in memory, which the refresher leaves alone while the load
 	// holds the file (see Store.loads).
 	return startWith(s, ctx, exact, func(calm context.Context, conn *sql.Conn) *load {
-		l := &load{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+		l := &load{loadBase: newLoadBase(s, calm, conn)}
 		l.feed = l.loadFeed
 		return l
 	})
@@ -545,16 +567,6 @@ func (l *load) loadFeed() error {
 }
 
 // exec runs steps on the load's connection, tracing each.
-func (l *load) exec(steps ...string) error {
-	for _, q := range steps {
-		tr := time.Now()
-		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
-			return err
-		}
-		trace(q, tr)
-	}
-	return nil
-}
 
 // Commit makes the tag, pair and change rows and the article counts,
 // builds the indexes and commits: the load is on disk when it returns.

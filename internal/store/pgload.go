@@ -38,12 +38,7 @@ import (
 // load see an empty database instead). A failure leaves the database as
 // it was, empty, with its schema as it was.
 type pgLoad struct {
-	s    *Store
-	ctx  context.Context
-	conn *sql.Conn
-	inTx bool // the load's transaction is open
-	st   *bulkStatements
-	now  int64
+	loadBase
 	// nextID is the id of the next new article, taken from the sequence
 	// of articles.id (see number); 0 until the first.
 	nextID int64
@@ -56,19 +51,11 @@ type pgLoad struct {
 	// emptied are the tables the load truncated, which COPY fills with
 	// rows frozen and marked visible to all (see begin).
 	emptied map[string]bool
-	seed    maphash.Seed
-	urls    map[uint64]int64 // hashes of the urls loaded, to their articles
-	tags    loadTags
 	ids     []int64 // the loaded articles' ids in order, for the feed (see Commit)
 	pending [][]any // articles not yet copied, as rows of articleCopyColumns
 	// copying ends with the outcome of the COPY of articles under way, on
 	// another goroutine (see flush); nil when none is.
 	copying chan error
-	started time.Time
-	// feed writes the change rows and sets the counter at Commit: every
-	// article once, in id order (pgLoad.loadFeed); an exact restore writes
-	// the entries it was given (exactRestore.writeFeed).
-	feed func() error
 }
 
 // pgAfterLoad are the statements that recount, set-based, the tables that
@@ -89,7 +76,7 @@ const pgLoadCopyRows = 10000
 // nil.
 func (s *Store) startPGLoad(ctx context.Context, exact bool) (*pgLoad, error) {
 	l, err := startWith(s, ctx, exact, func(calm context.Context, conn *sql.Conn) *pgLoad {
-		l := &pgLoad{s: s, ctx: calm, conn: conn, now: micros(s.now()), started: time.Now(), seed: maphash.MakeSeed(), urls: map[uint64]int64{}}
+		l := &pgLoad{loadBase: newLoadBase(s, calm, conn)}
 		l.feed = l.loadFeed
 		return l
 	})
@@ -591,16 +578,6 @@ func (l *pgLoad) loadFeed() error {
 }
 
 // exec runs steps on the load's connection, tracing each.
-func (l *pgLoad) exec(steps ...string) error {
-	for _, q := range steps {
-		tr := time.Now()
-		if _, err := l.conn.ExecContext(l.ctx, q); err != nil {
-			return fmt.Errorf("%s: %w", q, err)
-		}
-		trace(q, tr)
-	}
-	return nil
-}
 
 // Rollback ends the load, undoing it unless it was committed.
 func (l *pgLoad) Rollback() {
