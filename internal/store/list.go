@@ -75,10 +75,12 @@ func ftsQuery(terms []string) string {
 	return strings.Join(parts, " AND ")
 }
 
-// tagFilter describes one join table for buildList.
+// tagFilter describes one join table for buildList, and text, the
+// column of articles that holds the same tags as sorted, comma-separated
+// text (see tagText).
 type tagFilter struct {
-	table, col     string
-	any, all, none []string
+	table, col, text string
+	any, all, none   []string
 }
 
 // take removes and returns the one value that t requires, if any.
@@ -120,18 +122,23 @@ func buildList(d dialect, f news.Filter) listQuery {
 // tagFilters are f's conditions on countries and on themes.
 func tagFilters(f news.Filter) []tagFilter {
 	return []tagFilter{
-		{"article_countries", "country", f.Countries, f.CountriesAll, f.CountriesNot},
-		{"article_themes", "theme", f.Themes, f.ThemesAll, f.ThemesNot},
+		{"article_countries", "country", "countries", f.Countries, f.CountriesAll, f.CountriesNot},
+		{"article_themes", "theme", "themes", f.Themes, f.ThemesAll, f.ThemesNot},
 	}
 }
 
 // articleList is the list of f without its words, driven from articles
 // a whatever its tags, each tag a condition: what a plan that starts from
-// a set of articles (the matches of words) checks them against.
+// a set of articles (the matches of words) checks them against. On
+// SQLite the tags are read from the article's row (see tagTextConds).
 func articleList(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles a", pub: "a.published_at", id: "a.id"}
 	for _, t := range tagFilters(f) {
-		q.tagConds(d, t)
+		if d.postgres {
+			q.tagConds(d, t)
+		} else {
+			q.tagTextConds(t)
+		}
 	}
 	q.fieldConds(d, f)
 	return q
@@ -188,6 +195,39 @@ func (q *listQuery) tagConds(d dialect, t tagFilter) {
 	}
 	if len(t.none) > 0 {
 		q.cond("NOT "+exists("IN ("+placeholders(len(t.none))+")"), anyArgs(t.none)...)
+	}
+}
+
+// tagTextConds adds the conditions of t's values as tests of the
+// article's own tag text (a.countries, a.themes), which the statement
+// reads anyway, for lists that read every candidate's row: a search walk
+// checks hundreds of matches for a page, and two lookups of a tag
+// table's primary key per match cost more than the rest of the check.
+// At a million articles, the 21 newest matches of "sanctions" that
+// carry RU and sanctions took 157 µs with lookups, 89 µs with this;
+// "food aid", 270 and 183 µs. A tag is between commas in
+// ','||text||','; tags never hold commas.
+func (q *listQuery) tagTextConds(t tagFilter) {
+	has := func(vals []string) (string, []any) {
+		parts := make([]string, len(vals))
+		args := make([]any, len(vals))
+		for i, v := range vals {
+			parts[i] = "instr(',' || a." + t.text + " || ',', ?) > 0"
+			args[i] = "," + v + ","
+		}
+		return "(" + strings.Join(parts, " OR ") + ")", args
+	}
+	if len(t.any) > 0 {
+		c, args := has(t.any)
+		q.cond(c, args...)
+	}
+	for _, v := range t.all {
+		c, args := has([]string{v})
+		q.cond(c, args...)
+	}
+	if len(t.none) > 0 {
+		c, args := has(t.none)
+		q.cond("NOT "+c, args...)
 	}
 }
 

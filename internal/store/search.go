@@ -183,7 +183,7 @@ func (q listQuery) keysSQL(f news.Filter, offset int) (string, []any) {
 
 // buildSearch is the list of a SQLite search in date order as a walk of
 // the full-text index: every other condition is checked on each match's
-// article. The bounds of since and until are bounds of the walk too.
+// article, its tags too (tagTextConds). The bounds of since and until are bounds of the walk too.
 func buildSearch(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
 		pub: "a.published_at", id: "a.id", needA: true}
@@ -195,7 +195,7 @@ func buildSearch(d dialect, f news.Filter) listQuery {
 		q.cond("articles_fts.rowid < ?", (searchBlock(micros(*f.Until))+1)<<searchIDBits)
 	}
 	for _, t := range tagFilters(f) {
-		q.tagConds(d, t)
+		q.tagTextConds(t)
 	}
 	q.fieldConds(d, f)
 	return q
