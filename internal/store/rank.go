@@ -20,7 +20,7 @@ import (
 // FTS5's bm25(). bm25() counts every match of each word in the whole table
 // before it scores the first row, to weigh the words: 15 ms for a word in
 // 44% of a million articles, whatever the window. Here that count is kept
-// per phrase (termCounts), and the rest is bounded by the window:
+// per phrase (termCount), and the rest is bounded by the window:
 //
 //   - the window's matches, newest first, as search keys;
 //   - for each phrase, which of them hold it in the title (and, where any
@@ -43,43 +43,53 @@ const (
 	// it is counted again; the count only weighs one phrase against
 	// another, and moves little in ten minutes.
 	termCountAge = 10 * time.Minute
-	// termCountsKept bounds the phrases whose counts are kept.
-	termCountsKept = 10_000
 )
 
-// termCounts keeps, per phrase of a search, the number of articles it
-// matches, which bm25's weight of the phrase needs.
-type termCounts struct {
+// aged keeps values computed from the database for a while: estimates
+// that weigh one plan or phrase against another and move little in
+// minutes. At most agedKept are kept; past that the map starts afresh.
+type aged[V any] struct {
 	mu sync.Mutex
-	m  map[string]termCount
+	m  map[string]agedValue[V]
 }
 
-type termCount struct {
-	n  int64
+type agedValue[V any] struct {
+	v  V
 	at time.Time
 }
 
-// count returns the number of articles that phrase (an FTS5 query of one
-// quoted phrase) matches, counting it when it is not known or is older
-// than termCountAge.
-func (c *termCounts) count(db *gorm.DB, phrase string, now time.Time) (int64, error) {
+const agedKept = 10_000
+
+// get returns key's value, computing it when it is not known or is older
+// than age.
+func (c *aged[V]) get(key string, now time.Time, age time.Duration, compute func() (V, error)) (V, error) {
 	c.mu.Lock()
-	tc, ok := c.m[phrase]
+	e, ok := c.m[key]
 	c.mu.Unlock()
-	if ok && now.Sub(tc.at) < termCountAge {
-		return tc.n, nil
+	if ok && now.Sub(e.at) < age {
+		return e.v, nil
 	}
-	var n int64
-	if err := db.Raw("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", phrase).Scan(&n).Error; err != nil {
-		return 0, err
+	v, err := compute()
+	if err != nil {
+		return v, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= termCountsKept {
-		c.m = map[string]termCount{}
+	if c.m == nil || len(c.m) >= agedKept {
+		c.m = map[string]agedValue[V]{}
 	}
-	c.m[phrase] = termCount{n, now}
-	return n, nil
+	c.m[key] = agedValue[V]{v, now}
+	return v, nil
+}
+
+// termCount returns the number of articles that phrase (an FTS5 query of
+// one quoted phrase) matches, which bm25's weight of the phrase needs,
+// counting it when it is not known or is older than termCountAge.
+func (s *Store) termCount(db *gorm.DB, phrase string, now time.Time) (int64, error) {
+	return s.terms.get(phrase, now, termCountAge, func() (n int64, err error) {
+		err = db.Raw("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", phrase).Scan(&n).Error
+		return n, err
+	})
 }
 
 // ftsTotals returns the number of rows of the full-text index and of the
@@ -202,7 +212,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error)
 	now := s.now()
 	for _, t := range terms {
 		phrase := ftsQuery([]string{t})
-		n, err := s.terms.count(db, phrase, now)
+		n, err := s.termCount(db, phrase, now)
 		if err != nil {
 			return nil, 0, err
 		}

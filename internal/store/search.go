@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -82,69 +83,47 @@ const (
 
 // planSearch chooses how to list a SQLite search in date order. Without
 // a tag every row must carry, it walks the matches. Otherwise it
-// estimates the share of the articles the tags select from how far back
-// in time the list of the filter alone (without q) has to go for a page,
-// against the articles' average rate, and, when that share is small, the
-// number of matches by counting them up to matchCountCap, and picks the
-// plan of least estimated cost.
+// estimates the share of the articles the tags select (filterShare)
+// and, when that share is small, the number of matches by counting them
+// up to matchCountCap, and picks the plan of least estimated cost. Both
+// estimates are kept for a while (planAge, termCountAge): they only
+// choose between plans that list the same page, and counting them for
+// every request cost a filtered search a third of its time.
 func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, error) {
 	ff := f
 	ff.Query = nil
+	ff.After = nil
 	fq := buildList(s.dialect, ff)
 	if fq.from == "articles a" {
 		return walkMatches, nil // no tag drives the list
 	}
 	db := s.read(ctx)
-	var stats struct {
-		N, First, Last int64
-	}
-	if err := db.Raw(`SELECT (SELECT coalesce(max(id), 0) FROM articles) AS n,
-		(SELECT coalesce(min(published_at), 0) FROM articles) AS first,
-		(SELECT coalesce(max(published_at), 0) FROM articles) AS last`).Scan(&stats).Error; err != nil {
+	now := s.now()
+	sql, args := fq.keysSQL(ff, sharePage-1)
+	fs, err := s.shares.get(fmt.Sprintf("%s %q", sql, args), now, planAge, func() (filterShare, error) {
+		return estimateShare(db, fq, ff)
+	})
+	if err != nil {
 		return 0, translate(err, "plan search")
 	}
-	page := f.Limit + 1
-	from := stats.Last // where the list starts, in its direction
-	if f.Sort == news.SortOldest {
-		from = stats.First
-	}
-	if f.After != nil {
-		from = micros(f.After.PublishedAt)
-	}
-	sql, args := fq.keysSQL(f, page-1)
-	var at []int64
-	if err := db.Raw(sql, args...).Scan(&at).Error; err != nil {
-		return 0, translate(err, "plan search")
-	}
-	var share, tagRows float64
-	span := float64(max(stats.Last-stats.First, 1))
-	if len(at) == 0 {
-		// Fewer than a page of rows of the filter are left: count them.
-		sql, args := fq.keysSQL(f, -1)
-		var n int64
-		if err := db.Raw("SELECT count(*) FROM ("+sql+")", args...).Scan(&n).Error; err != nil {
-			return 0, translate(err, "plan search")
-		}
-		tagRows = float64(n)
-		share = tagRows / float64(max(stats.N, 1))
-	} else {
-		back := float64(max(abs(from-at[0]), 1))
-		share = min(1, float64(page)/back*span/float64(max(stats.N, 1)))
-		tagRows = share * float64(stats.N)
-	}
-	if share >= commonShare {
+	if fs.share >= commonShare {
 		return walkMatches, nil
 	}
-	var m int64
-	if err := db.Raw(`SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)`,
-		ftsQuery(f.Query), matchCountCap).Scan(&m).Error; err != nil {
+	match := ftsQuery(f.Query)
+	m, err := s.matches.get(match, now, termCountAge, func() (m int64, err error) {
+		err = db.Raw(`SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)`,
+			match, matchCountCap).Scan(&m).Error
+		return m, err
+	})
+	if err != nil {
 		return 0, translate(err, "plan search")
 	}
 	matches := float64(max(m, 1))
+	page := float64(f.Limit + 1)
 	// Rows of each walk until a page is found, if words and tags are
 	// independent; none walks further than its whole list.
-	walked := min(matches, float64(page)/share)
-	tagsWalked := min(tagRows, float64(page)*float64(max(stats.N, 1))/matches)
+	walked := min(matches, page/fs.share)
+	tagsWalked := min(fs.rows, page*fs.articles/matches)
 	costs := map[searchPlan]float64{
 		walkMatches: walked * costWalk,
 		tagsProbing: tagsWalked * costProbe,
@@ -159,6 +138,59 @@ func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, erro
 		}
 	}
 	return best, nil
+}
+
+// filterShare is the estimated share of the articles that a filter
+// selects, and so its rows, of the articles there are.
+type filterShare struct {
+	share, rows, articles float64
+}
+
+const (
+	// sharePage is how many rows of a filter's list estimateShare reads
+	// to see how far back in time they reach.
+	sharePage = 100
+	// planAge is how long a filter's share is used before it is
+	// estimated again.
+	planAge = time.Minute
+)
+
+// estimateShare estimates the share of the articles that fq, the list of
+// filter f without words or cursor, selects: from how far back in time
+// its first sharePage rows reach, against the articles' average rate, or
+// by counting its rows when there are fewer.
+func estimateShare(db *gorm.DB, fq listQuery, f news.Filter) (filterShare, error) {
+	var stats struct {
+		N, First, Last int64
+	}
+	if err := db.Raw(`SELECT (SELECT coalesce(max(id), 0) FROM articles) AS n,
+		(SELECT coalesce(min(published_at), 0) FROM articles) AS first,
+		(SELECT coalesce(max(published_at), 0) FROM articles) AS last`).Scan(&stats).Error; err != nil {
+		return filterShare{}, err
+	}
+	n := float64(max(stats.N, 1))
+	from := stats.Last // where the list starts, in its direction
+	if f.Sort == news.SortOldest {
+		from = stats.First
+	}
+	sql, args := fq.keysSQL(f, sharePage-1)
+	var at []int64
+	if err := db.Raw(sql, args...).Scan(&at).Error; err != nil {
+		return filterShare{}, err
+	}
+	if len(at) == 0 {
+		// Fewer than sharePage rows: count them.
+		sql, args := fq.keysSQL(f, -1)
+		var rows int64
+		if err := db.Raw("SELECT count(*) FROM ("+sql+")", args...).Scan(&rows).Error; err != nil {
+			return filterShare{}, err
+		}
+		return filterShare{share: float64(rows) / n, rows: float64(rows), articles: n}, nil
+	}
+	back := float64(max(abs(from-at[0]), 1))
+	span := float64(max(stats.Last-stats.First, 1))
+	share := min(1, sharePage/back*span/n)
+	return filterShare{share: share, rows: share * n, articles: n}, nil
 }
 
 func abs(x int64) int64 {

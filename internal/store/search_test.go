@@ -411,3 +411,49 @@ func TestSearchKeyOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanSearchFollowsTheFilter: a search whose filter selects most
+// articles walks the matches; one whose filter selects one article in
+// hundreds starts from that tag's rows. The filter's share is estimated
+// once and kept for planAge: articles that make the rare tag common
+// change the plan only once that has passed.
+func TestPlanSearchFollowsTheFilter(t *testing.T) {
+	t.Parallel()
+	s, clk := newStore(t, "sqlite")
+	ctx := context.Background()
+	base := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	add := func(n int, country string) {
+		t.Helper()
+		batch := make([]news.Draft, n)
+		for i := range batch {
+			batch[i] = draft(t, s, fmt.Sprintf("Harbor talks %s %d", country, i), base.Add(time.Duration(i)*time.Hour), []string{country}, nil)
+		}
+		if _, err := s.UpsertArticles(ctx, batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(600, "RU")
+	add(1, "CU")
+	plan := func(country string) searchPlan {
+		t.Helper()
+		p, err := s.planSearch(ctx, news.Filter{Countries: []string{country}, Query: []string{"harbor"}, Limit: 20})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if p := plan("RU"); p != walkMatches {
+		t.Errorf("a filter on every article: plan %d, want the walk of the matches", p)
+	}
+	if p := plan("CU"); p == walkMatches {
+		t.Error("a filter on one article in 601: plan walks the matches, want the tag's rows")
+	}
+	add(600, "CU")
+	if p := plan("CU"); p == walkMatches {
+		t.Error("the share was estimated again before planAge passed")
+	}
+	clk.t = clk.t.Add(planAge + time.Second)
+	if p := plan("CU"); p != walkMatches {
+		t.Errorf("after planAge, with CU on half the articles: plan %d, want the walk of the matches", p)
+	}
+}
