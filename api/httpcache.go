@@ -2,14 +2,15 @@ package api
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
@@ -82,8 +83,7 @@ func conditional(next echo.HandlerFunc) echo.HandlerFunc {
 		if status == http.StatusOK {
 			tag := h.Get("ETag")
 			if tag == "" {
-				sum := sha256.Sum256(buf.body.Bytes())
-				tag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:18]) + `"`
+				tag = bodyETag(buf.body.Bytes())
 				h.Set("ETag", tag)
 			}
 			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, tag) {
@@ -299,4 +299,14 @@ func badETags(name, v string) error {
 	}
 	return news.FieldErrorf(news.EInvalid, name,
 		`must be * or entity tags in double quotes, exactly as the ETag header gives them (%s: "3.2"), got %s%s`, name, shown, hint)
+}
+
+// bodyETag is the weak entity tag of an answer's body: its 64-bit xxHash,
+// the same on every instance. It tells two versions of one URL's answer
+// apart, which needs no cryptographic strength; SHA-256 cost a list page
+// 5% of its CPU (6 µs for its 7 KB), xxHash well under 1 µs.
+func bodyETag(body []byte) string {
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))
+	return `W/"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
 }
