@@ -23,6 +23,7 @@ type labelled struct {
 	Summary   string   `json:"summary"`
 	Countries []string `json:"countries"`
 	Themes    []string `json:"themes"`
+	Trap      string   `json:"trap"` // the trap class it was written with, if any (see trapClasses)
 }
 
 func readLabelled(t testing.TB, path string) []labelled {
