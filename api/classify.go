@@ -1,6 +1,7 @@
 package api
 
 import (
+	"math"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -18,31 +19,44 @@ type ClassifyInput struct {
 	Body    string `json:"body" example:""`
 } //	@name	ClassifyInput
 
-// CountrySuggestion is a country the automatic tagger finds in a text.
+// CountrySuggestion is a country the automatic tagger finds in a text,
+// with the words that are its evidence and how confident it is.
 type CountrySuggestion struct {
-	Code    string   `validate:"required" json:"code" example:"RU"`
-	Name    string   `validate:"required" json:"name" example:"Russia"`
-	Matched []string `validate:"required" json:"matched" example:"Russia,Kursk,Shoigu"`
+	Code       string   `validate:"required" json:"code" example:"RU"`
+	Name       string   `validate:"required" json:"name" example:"Russia"`
+	Matched    []string `validate:"required" json:"matched" example:"Russia,Kursk,Shoigu"`
+	Confidence float64  `validate:"required" json:"confidence" minimum:"0" maximum:"1" example:"1"`
 } //	@name	CountrySuggestion
 
-// ThemeSuggestion is a theme the automatic tagger finds in a text.
+// ThemeSuggestion is a theme the automatic tagger finds in a text, with
+// the words that are its evidence and how confident it is.
 type ThemeSuggestion struct {
-	Slug    string   `validate:"required" json:"slug" example:"labor"`
-	Name    string   `validate:"required" json:"name" example:"Labor"`
-	Matched []string `validate:"required" json:"matched" example:"workers"`
+	Slug       string   `validate:"required" json:"slug" example:"labor"`
+	Name       string   `validate:"required" json:"name" example:"Labor"`
+	Matched    []string `validate:"required" json:"matched" example:"workers"`
+	Confidence float64  `validate:"required" json:"confidence" minimum:"0" maximum:"1" example:"1"`
 } //	@name	ThemeSuggestion
 
+// Suggested are the tags the automatic tagger finds on weaker evidence:
+// shown to editors, never applied.
+type Suggested struct {
+	Countries []CountrySuggestion `validate:"required" json:"countries"`
+	Themes    []ThemeSuggestion   `validate:"required" json:"themes"`
+} //	@name	Suggested
+
 // Classification is what the automatic tagger would assign to a text:
-// the tags a create without countries or themes gets.
+// the tags a create without countries or themes gets, and those it only
+// suggests.
 type Classification struct {
 	Countries []CountrySuggestion `validate:"required" json:"countries"`
 	Themes    []ThemeSuggestion   `validate:"required" json:"themes"`
+	Suggested Suggested           `validate:"required" json:"suggested"`
 } //	@name	Classification
 
 // classify godoc
 //
 //	@Summary		Suggest countries and themes for a text
-//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //	@Tags			articles
 //	@ID				classify
 //	@Accept			json
@@ -91,12 +105,26 @@ func (h *handlers) classify(c echo.Context) error {
 	}
 	v := h.vocab.Vocabulary()
 	found := v.Classify(in.Title, in.Summary, in.Body)
-	out := Classification{Countries: []CountrySuggestion{}, Themes: []ThemeSuggestion{}}
-	for _, s := range found.Countries {
-		out.Countries = append(out.Countries, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: s.Words})
-	}
-	for _, s := range found.Themes {
-		out.Themes = append(out.Themes, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: s.Words})
-	}
+	out := Classification{Countries: countrySuggestions(v, found.Countries), Themes: themeSuggestions(v, found.Themes),
+		Suggested: Suggested{Countries: countrySuggestions(v, found.SuggestedCountries), Themes: themeSuggestions(v, found.SuggestedThemes)}}
 	return c.JSON(http.StatusOK, out)
+}
+
+// confidence rounds a tagger's confidence for an answer.
+func confidence(c float64) float64 { return math.Round(c*1000) / 1000 }
+
+func countrySuggestions(v *news.Vocabulary, list []news.Suggestion) []CountrySuggestion {
+	out := make([]CountrySuggestion, 0, len(list))
+	for _, s := range list {
+		out = append(out, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: s.Words, Confidence: confidence(s.Confidence)})
+	}
+	return out
+}
+
+func themeSuggestions(v *news.Vocabulary, list []news.Suggestion) []ThemeSuggestion {
+	out := make([]ThemeSuggestion, 0, len(list))
+	for _, s := range list {
+		out = append(out, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: s.Words, Confidence: confidence(s.Confidence)})
+	}
+	return out
 }

@@ -166,6 +166,18 @@ func TestClassify(t *testing.T) {
 		if len(after) != 1 || after[0].(map[string]any)["slug"] != "trade" {
 			t.Errorf("themes after the keyword: %v, want trade", after)
 		}
+		// A weak cue alone is only suggested, with its confidence.
+		weak := e.do(req{method: "POST", path: "/v1/classify", key: true, body: `{"title":"Swedish envoy attends a concert in Pyongyang"}`}).json(t)
+		suggested := weak["suggested"].(map[string]any)["themes"].([]any)
+		var hasDiplomacy bool
+		for _, th := range weak["themes"].([]any) {
+			hasDiplomacy = hasDiplomacy || th.(map[string]any)["slug"] == "diplomacy"
+		}
+		if hasDiplomacy || len(suggested) != 1 || suggested[0].(map[string]any)["slug"] != "diplomacy" ||
+			suggested[0].(map[string]any)["confidence"] != 0.45 || !slices.Equal(strList(suggested[0].(map[string]any)["matched"]), []string{"envoy"}) {
+			t.Errorf("one weak cue: themes %v, suggested %v; want diplomacy suggested at 0.45 from \"envoy\"", weak["themes"], suggested)
+		}
+		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["~"]}`}), 422, "keywords")
 		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["ab*"]}`}), 422, "keywords")
 		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["-"]}`}), 422, "keywords")
 	})

@@ -552,6 +552,7 @@ type ChangeList struct {
 // Classification defines model for Classification.
 type Classification struct {
 	Countries []CountrySuggestion `json:"countries"`
+	Suggested Suggested           `json:"suggested"`
 	Themes    []ThemeSuggestion   `json:"themes"`
 }
 
@@ -594,6 +595,9 @@ type CountryList struct {
 type CountrySuggestion struct {
 	// Code Example: RU
 	Code string `json:"code"`
+
+	// Confidence Example: 1
+	Confidence float32 `json:"confidence"`
 
 	// Matched Example: ["Russia","Kursk","Shoigu"]
 	Matched []string `json:"matched"`
@@ -750,6 +754,12 @@ type ProblemField struct {
 	Message string `json:"message"`
 }
 
+// Suggested defines model for Suggested.
+type Suggested struct {
+	Countries []CountrySuggestion `json:"countries"`
+	Themes    []ThemeSuggestion   `json:"themes"`
+}
+
 // TagSource defines model for TagSource.
 type TagSource struct {
 	// Countries Example: auto
@@ -828,6 +838,9 @@ type ThemePatch struct {
 
 // ThemeSuggestion defines model for ThemeSuggestion.
 type ThemeSuggestion struct {
+	// Confidence Example: 1
+	Confidence float32 `json:"confidence"`
+
 	// Matched Example: ["workers"]
 	Matched []string `json:"matched"`
 
@@ -1839,7 +1852,7 @@ type ClientInterface interface {
 
 	// ClassifyWithBody Suggest countries and themes for a text
 	//
-	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1848,7 +1861,7 @@ type ClientInterface interface {
 
 	// Classify Suggest countries and themes for a text
 	//
-	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2618,7 +2631,7 @@ func (c *Client) HeadListChanges(ctx context.Context, params *HeadListChangesPar
 
 // ClassifyWithBody Suggest countries and themes for a text
 //
-// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2637,7 +2650,7 @@ func (c *Client) ClassifyWithBody(ctx context.Context, contentType string, body 
 
 // Classify Suggest countries and themes for a text
 //
-// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7348,7 +7361,7 @@ type ClientWithResponsesInterface interface {
 
 	// ClassifyWithBodyWithResponse Suggest countries and themes for a text
 	//
-	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7357,7 +7370,7 @@ type ClientWithResponsesInterface interface {
 
 	// ClassifyWithResponse Suggest countries and themes for a text
 	//
-	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+	// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -14129,7 +14142,7 @@ func (c *ClientWithResponses) HeadListChangesWithResponse(ctx context.Context, p
 
 // ClassifyWithBodyWithResponse Suggest countries and themes for a text
 //
-// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14144,7 +14157,7 @@ func (c *ClientWithResponses) ClassifyWithBodyWithResponse(ctx context.Context, 
 
 // ClassifyWithResponse Suggest countries and themes for a text
 //
-// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched, in order of appearance. A country or theme counts when its terms appear in the title or summary, or twice in the body. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+// Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -21,7 +21,19 @@
 //   - A term starting with "-" is an exclusion: where it matches, the words
 //     are no mention of its key ("-Latin America" for the United States,
 //     "-Chad O'Carroll" for Chad, "-trade war" for troops), though they may
-//     still mention another key ("trade war" is about trade).
+//     still mention another key ("trade war" is about trade). Exclusions
+//     are the tagger's sense rules and negative contexts: "-trade barbs",
+//     "-amid sanctions", "-Labor Party".
+//   - A term starting with "~" is a weak cue: evidence, but not enough on
+//     its own ("~envoy" for diplomacy, "~missile" for nuclear).
+//
+// Evidence is weighed: each mention of a key weighs its place (title 1,
+// summary 0.75, body 0.4) times its strength (a term 1, a weak cue
+// 0.45), and a key's confidence is 1 - Π(1 - weight) over its mentions.
+// A key is applied from ApplyAt (0.6) on: a term in the title or summary,
+// a term twice in the body, or weak cues in the title and the summary;
+// from SuggestAt (0.3) it is only suggested: one weak cue, one mention in
+// the body.
 //
 // Words are matched whole (never inside another word), the longest term
 // wins where terms overlap ("South Sudan" over "Sudan", "North Korean" over
@@ -50,19 +62,37 @@ type Text struct {
 }
 
 // Match is one key found in a text: the words that matched, as written
-// (each once, in order of appearance), and how often terms matched.
+// (each once, in order of appearance), how often terms matched, and the
+// confidence of the evidence (see the package comment).
 type Match struct {
-	Key   string
-	Words []string
-	Count int
+	Key        string
+	Words      []string
+	Count      int
+	Confidence float64
 }
 
-// Result is what Tag finds: countries and themes in order of first
-// appearance.
+// Result is what Tag finds, in order of first appearance: the countries
+// and themes to apply, and those only to suggest.
 type Result struct {
-	Countries []Match
-	Themes    []Match
+	Countries, Themes                   []Match
+	SuggestedCountries, SuggestedThemes []Match
 }
+
+// The weights of evidence and the thresholds of confidence.
+const (
+	// WeightTitle is the weight of a mention in the title.
+	WeightTitle = 1.0
+	// WeightSummary is the weight of a mention in the summary.
+	WeightSummary = 0.75
+	// WeightBody is the weight of a mention in the body.
+	WeightBody = 0.4
+	// WeakStrength is the strength of a weak cue (a term written "~…").
+	WeakStrength = 0.45
+	// ApplyAt is the confidence from which a key is applied.
+	ApplyAt = 0.6
+	// SuggestAt is the confidence from which a key is suggested.
+	SuggestAt = 0.3
+)
 
 // Tagger matches two vocabularies, countries and themes. It is safe for
 // concurrent use.
@@ -75,15 +105,31 @@ func New(countries, themes []Entry) *Tagger {
 	return &Tagger{countries: compile(countries), themes: compile(themes)}
 }
 
-// Tag finds the countries and themes of text. A key is assigned when one
-// of its terms is in the title or the summary, or at least twice in the
-// body: a single passing mention deep in a long story is not what it is about.
+// Tag finds the countries and themes of text, weighing the evidence for
+// each (see the package comment): a single passing mention deep in a long
+// story, or a single weak cue, is not what it is about.
 func (t *Tagger) Tag(text Text) Result {
 	var s scan
-	s.add(text.Title, true)
-	s.add(text.Summary, true)
-	s.add(text.Body, false)
-	return Result{Countries: t.countries.find(s.tokens), Themes: t.themes.find(s.tokens)}
+	s.add(text.Title, WeightTitle)
+	s.add(text.Summary, WeightSummary)
+	s.add(text.Body, WeightBody)
+	var r Result
+	r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens))
+	r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens))
+	return r
+}
+
+// split parts matches into those to apply and those to suggest.
+func split(matches []Match) (apply, suggest []Match) {
+	for _, m := range matches {
+		switch {
+		case m.Confidence >= ApplyAt:
+			apply = append(apply, m)
+		case m.Confidence >= SuggestAt:
+			suggest = append(suggest, m)
+		}
+	}
+	return apply, suggest
 }
 
 // word is one word of a term.
@@ -105,9 +151,10 @@ const (
 
 // phrase is a compiled term.
 type phrase struct {
-	key     string
-	words   []word
-	exclude bool
+	key      string
+	words    []word
+	exclude  bool
+	strength float64 // 1, or WeakStrength for a weak cue
 }
 
 type matcher struct {
@@ -122,9 +169,11 @@ func compile(entries []Entry) *matcher {
 	for _, e := range entries {
 		for _, term := range e.Terms {
 			term = strings.TrimSpace(term)
-			p := &phrase{key: e.Key}
+			p := &phrase{key: e.Key, strength: 1}
 			if rest, ok := strings.CutPrefix(term, "-"); ok {
 				p.exclude, term = true, rest
+			} else if rest, ok := strings.CutPrefix(term, "~"); ok {
+				p.strength, term = WeakStrength, rest
 			}
 			p.words = termWords(term)
 			if len(p.words) == 0 {
@@ -149,7 +198,7 @@ func compile(entries []Entry) *matcher {
 
 func termWords(term string) []word {
 	var s scan
-	s.add(term, true)
+	s.add(term, 1)
 	out := make([]word, 0, len(s.tokens))
 	for _, tk := range s.tokens {
 		w := word{raw: tk.raw, fold: tk.fold, stem: tk.stem}
@@ -259,7 +308,7 @@ func choose(cands []*phrase, out []*phrase) ([]*phrase, int) {
 
 type tally struct {
 	Match
-	lead int // matches in the title or summary
+	miss float64 // Π(1 - weight) over the mentions so far
 }
 
 func (m *matcher) find(tokens []token) []Match {
@@ -281,14 +330,12 @@ func (m *matcher) find(tokens []token) []Match {
 			written := strings.Join(words, " ")
 			k := slices.IndexFunc(found, func(t *tally) bool { return t.Key == p.key })
 			if k < 0 {
-				found = append(found, &tally{Match: Match{Key: p.key}})
+				found = append(found, &tally{Match: Match{Key: p.key}, miss: 1})
 				k = len(found) - 1
 			}
 			t := found[k]
 			t.Count++
-			if tokens[i].lead {
-				t.lead++
-			}
+			t.miss *= 1 - tokens[i].place*p.strength
 			if !slices.Contains(t.Words, written) {
 				t.Words = append(t.Words, written)
 			}
@@ -297,9 +344,8 @@ func (m *matcher) find(tokens []token) []Match {
 	}
 	out := make([]Match, 0, len(found))
 	for _, t := range found {
-		if t.lead > 0 || t.Count >= 2 {
-			out = append(out, t.Match)
-		}
+		t.Confidence = 1 - t.miss
+		out = append(out, t.Match)
 	}
 	return out
 }
@@ -311,10 +357,10 @@ type token struct {
 	lowerRaw    string
 	fold        string // lower case, without accents
 	stem        string
-	star        bool // followed by * (terms only)
-	capitalized bool // starts with a capital letter
-	lead        bool // in the title or summary
-	breakBefore bool // punctuation other than a space or hyphen before it
+	star        bool    // followed by * (terms only)
+	capitalized bool    // starts with a capital letter
+	place       float64 // the weight of the part of the text it is in
+	breakBefore bool    // punctuation other than a space or hyphen before it
 }
 
 type scan struct{ tokens []token }
@@ -327,7 +373,7 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' }
 
 // add splits s into words: runs of letters and digits, with apostrophes
 // inside a word ("O'Carroll") and dotted capitals ("U.S.") kept together.
-func (s *scan) add(text string, lead bool) {
+func (s *scan) add(text string, place float64) {
 	brk := true
 	for i := 0; i < len(text); {
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -367,7 +413,7 @@ func (s *scan) add(text string, lead bool) {
 		if curly {
 			raw = strings.ReplaceAll(raw, "’", "'")
 		}
-		tk := token{text: strings.TrimRight(text[start:i], "."), raw: raw, lead: lead, breakBefore: brk}
+		tk := token{text: strings.TrimRight(text[start:i], "."), raw: raw, place: place, breakBefore: brk}
 		brk = false
 		tk.raw = stripPossessive(tk.raw)
 		if curly {

@@ -1,6 +1,7 @@
 package classify
 
 import (
+	"math"
 	"slices"
 	"testing"
 )
@@ -142,4 +143,42 @@ func FuzzTag(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestEvidenceIsWeighed: a term in the title or summary, or twice in the
+// body, is applied; one weak cue, or one mention in the body, is only
+// suggested; weak cues in both title and summary add up to applied.
+func TestEvidenceIsWeighed(t *testing.T) {
+	tg := New(nil, []Entry{{Key: "diplomacy", Terms: []string{"summit", "~envoy", "~visit"}}})
+	cases := []struct {
+		name      string
+		text      Text
+		applied   bool
+		suggested bool
+		conf      float64
+	}{
+		{"a term in the title", Text{Title: "Summit in Hanoi"}, true, false, 1},
+		{"a term in the summary", Text{Title: "Leaders meet", Summary: "The summit opened"}, true, false, 0.75},
+		{"a term once in the body", Text{Title: "Leaders meet", Body: "The summit opened."}, false, true, 0.4},
+		{"a term twice in the body", Text{Title: "Leaders meet", Body: "The summit opened. The summit closed."}, true, false, 0.64},
+		{"one weak cue in the title", Text{Title: "Envoy attends a concert"}, false, true, 0.45},
+		{"weak cues in title and summary", Text{Title: "Envoy arrives", Summary: "The visit lasts two days"}, true, false, 1 - 0.55*(1-0.75*0.45)},
+		{"one weak cue in the body", Text{Title: "Concert", Body: "An envoy came."}, false, false, 0.18},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := tg.Tag(c.text)
+			if got := len(r.Themes) == 1; got != c.applied {
+				t.Errorf("applied %v, want %v (%+v)", r.Themes, c.applied, r)
+			}
+			if got := len(r.SuggestedThemes) == 1; got != c.suggested {
+				t.Errorf("suggested %v, want %v", r.SuggestedThemes, c.suggested)
+			}
+			for _, m := range append(r.Themes, r.SuggestedThemes...) {
+				if math.Abs(m.Confidence-c.conf) > 1e-9 {
+					t.Errorf("confidence %.4f, want %.4f", m.Confidence, c.conf)
+				}
+			}
+		})
+	}
 }

@@ -18,16 +18,20 @@ type Resolver interface {
 type Tagger func(title, summary, body string) Suggestions
 
 // Suggestion is a country code or theme slug the automatic tagger finds in
-// a text, with the words of the text that matched, as written.
+// a text, with the words of the text that matched, as written, and the
+// confidence of that evidence (0-1).
 type Suggestion struct {
-	Key   string
-	Words []string
+	Key        string
+	Words      []string
+	Confidence float64
 }
 
 // Suggestions are the automatic tagger's findings, in order of first
-// appearance in the text.
+// appearance in the text: the tags it applies, and those it only
+// suggests, on weaker evidence.
 type Suggestions struct {
-	Countries, Themes []Suggestion
+	Countries, Themes                   []Suggestion
+	SuggestedCountries, SuggestedThemes []Suggestion
 }
 
 // Keys returns the keys of list, at most max of them.

@@ -143,14 +143,19 @@ func (u ThemeUpdate) Apply(t Theme) Theme {
 const MaxKeywords = 200
 
 // checkKeyword says what is wrong with a tagger term, or "" when it is
-// usable: one or more words, "-" in front for an exclusion, "*" after at
-// least three letters to match the beginnings of words.
+// usable: one or more words, "-" in front for an exclusion (a sense rule)
+// or "~" for a weak cue, "*" after at least three letters to match the
+// beginnings of words.
 func checkKeyword(k string) string {
 	if k == "" || len(k) > 100 || hasControl(k) {
 		return "must be 1 to 100 characters without control characters"
 	}
 	words := 0
-	for _, w := range strings.FieldsFunc(strings.TrimPrefix(k, "-"), func(r rune) bool { return r == ' ' || r == '-' }) {
+	k = strings.TrimPrefix(k, "-")
+	if k2, weak := strings.CutPrefix(k, "~"); weak {
+		k = k2
+	}
+	for _, w := range strings.FieldsFunc(k, func(r rune) bool { return r == ' ' || r == '-' }) {
 		letters := 0
 		for i, r := range w {
 			switch {

@@ -155,7 +155,8 @@ func (s *Store) publishVocabulary(rows vocabRows) {
 	tg := newTagger(countries, themes)
 	tag := func(title, summary, body string) news.Suggestions {
 		res := tg.Tag(classify.Text{Title: title, Summary: summary, Body: body})
-		return news.Suggestions{Countries: suggestions(res.Countries), Themes: suggestions(res.Themes)}
+		return news.Suggestions{Countries: suggestions(res.Countries), Themes: suggestions(res.Themes),
+			SuggestedCountries: suggestions(res.SuggestedCountries), SuggestedThemes: suggestions(res.SuggestedThemes)}
 	}
 	s.vocab.rows, s.vocab.loaded = rows, true
 	s.vocab.current.Store(news.NewVocabulary(countries, themes, tag))
@@ -200,7 +201,7 @@ func newTagger(countries []news.Country, themes []news.Theme) *classify.Tagger {
 func suggestions(matches []classify.Match) []news.Suggestion {
 	out := make([]news.Suggestion, len(matches))
 	for i, m := range matches {
-		out[i] = news.Suggestion{Key: m.Key, Words: m.Words}
+		out[i] = news.Suggestion{Key: m.Key, Words: m.Words, Confidence: m.Confidence}
 	}
 	return out
 }
