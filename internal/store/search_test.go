@@ -361,9 +361,13 @@ func TestSearchMigrationKeepsArticles(t *testing.T) {
 	s, _ := newStore(t, "sqlite")
 	down := func() { // from the newest version to before 00014
 		t.Helper()
-		for _, want := range []int64{15, 14} {
-			if v, err := s.MigrateDown(ctx); err != nil || v != want {
-				t.Fatalf("migrate down: %d, %v; want %d", v, err, want)
+		for { // MigrateDown returns the version it rolled back
+			v, err := s.MigrateDown(ctx)
+			if err != nil || v < 14 {
+				t.Fatalf("migrate down: %d, %v; want to stop after 14", v, err)
+			}
+			if v == 14 {
+				return
 			}
 		}
 	}

@@ -4,13 +4,16 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // The held-out evaluation of the automatic tagger: headlines with
@@ -92,7 +95,8 @@ func sorted(v []string) []string { v = slices.Clone(v); slices.Sort(v); return v
 
 // TestTaggerOnHeldOutSets scores the automatic tagger, with the vocabulary
 // the migrations seed, on the dev and the test part of the hand-labelled
-// set, and logs both (CI prints them): precision and recall of countries
+// set, and logs both (the test part only in CI or with
+// HEADLINES_SCORE_TEST=1): precision and recall of countries
 // and of themes (micro-averaged), of each theme, and how many trap items
 // of each class it tags exactly. Misses are listed for the dev part only,
 // with HEADLINES_SHOW_CONFUSIONS=1: the test part's items stay unread
@@ -142,6 +146,14 @@ func TestTaggerOnHeldOutSets(t *testing.T) {
 		set  []labelled
 	}{{"dev", dev}, {"test", test}} {
 		p := scorePart(s, part.set)
+		f := floors[part.name]
+		if p.countries.precision() < f.cp || p.countries.recall() < f.cr || p.themes.precision() < f.tp || p.themes.recall() < f.tr {
+			t.Errorf("%s part: below its floor (countries P %.3f R %.3f, themes P %.3f R %.3f)", part.name, f.cp, f.cr, f.tp, f.tr)
+		}
+		if part.name == "test" && os.Getenv("CI") == "" && os.Getenv("HEADLINES_SCORE_TEST") == "" {
+			t.Log("test part: scored only in CI or with HEADLINES_SCORE_TEST=1, so that tuning never reads it")
+			continue
+		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s part, %d headlines:\n", part.name, len(part.set))
 		fmt.Fprintf(&b, "  countries  P %.3f  R %.3f\n", p.countries.precision(), p.countries.recall())
@@ -158,11 +170,6 @@ func TestTaggerOnHeldOutSets(t *testing.T) {
 		t.Log(b.String())
 		if part.name == "dev" && os.Getenv("HEADLINES_SHOW_CONFUSIONS") != "" {
 			t.Logf("dev confusions:\n  %s\n  %s", strings.Join(p.countries.misses, "\n  "), strings.Join(p.themes.misses, "\n  "))
-		}
-		f := floors[part.name]
-		if p.countries.precision() < f.cp || p.countries.recall() < f.cr || p.themes.precision() < f.tp || p.themes.recall() < f.tr {
-			t.Errorf("%s part: countries P %.3f R %.3f, themes P %.3f R %.3f; its floor is %.3f %.3f %.3f %.3f",
-				part.name, p.countries.precision(), p.countries.recall(), p.themes.precision(), p.themes.recall(), f.cp, f.cr, f.tp, f.tr)
 		}
 	}
 }
@@ -219,11 +226,78 @@ func inTestPart(title string) bool {
 	return sum[0] < 102
 }
 
-// The floors of each part (countries P, R, themes P, R): the scores of
-// the tagger when the set was frozen, rounded down. Raise them as the
-// tagger improves; the targets are countries P, R ≥ 0.97, themes
-// P ≥ 0.90, R ≥ 0.85 on the test part.
+// The floors of each part (countries P, R, themes P, R): the tagger's
+// scores, rounded down, so that no change makes it worse unnoticed; raise
+// them as it improves. When the set was frozen: dev 0.949 0.963 0.699
+// 0.774, test 0.957 0.967 0.689 0.772. After weighing evidence (weak cues,
+// sense rules, migration 00016), tuned on dev: dev 0.949 0.963 0.906
+// 0.913, test 0.957 0.967 0.824 0.772. The targets are countries P, R ≥
+// 0.97, themes P ≥ 0.90, R ≥ 0.85 on the test part.
 var (
-	heldOutFloorDev  = [4]float64{0.94, 0.96, 0.69, 0.77}
-	heldOutFloorTest = [4]float64{0.95, 0.96, 0.68, 0.77}
+	heldOutFloorDev  = [4]float64{0.94, 0.96, 0.90, 0.91}
+	heldOutFloorTest = [4]float64{0.95, 0.96, 0.82, 0.77}
 )
+
+// TestTaggerEvidenceMigration: migration 00016 makes seeded keywords weak
+// and adds sense rules and terms, in place: a keyword an editor removed
+// stays removed (not even weak), one an editor added stays, and rolling
+// it back gives every theme its keywords as they were.
+func TestTaggerEvidenceMigration(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(t, kind)
+		if v, err := s.MigrateDown(ctx); err != nil || v != 16 {
+			t.Fatalf("migrate down: %d, %v; want 16", v, err)
+		}
+		keywords := func() map[string][]string {
+			t.Helper()
+			var rows []themeModel
+			if err := s.r.Order("slug").Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			out := map[string][]string{}
+			for _, r := range rows {
+				var kw []string
+				if err := json.Unmarshal([]byte(r.Keywords), &kw); err != nil {
+					t.Fatalf("%s: %v", r.Slug, err)
+				}
+				out[r.Slug] = kw
+			}
+			return out
+		}
+		// An editor's changes before the migration: "envoy" removed,
+		// "peace process" added.
+		edited := keywords()
+		diplomacy := slices.DeleteFunc(slices.Clone(edited["diplomacy"]), func(k string) bool { return k == "envoy" })
+		diplomacy = append(diplomacy, "peace process")
+		b, _ := json.Marshal(diplomacy)
+		if err := s.w.Model(&themeModel{}).Where("slug = ?", "diplomacy").Update("keywords", string(b)).Error; err != nil {
+			t.Fatal(err)
+		}
+		edited = keywords()
+		if _, err := s.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		up := keywords()
+		for _, c := range []struct {
+			theme, keyword string
+			want           bool
+		}{
+			{"diplomacy", "peace process", true}, {"diplomacy", "envoy", false}, {"diplomacy", "~envoy", false},
+			{"diplomacy", "~visit", true}, {"diplomacy", "visit", false},
+			{"trade", "-trade barb", true}, {"sanctions", "-Kremlin-sanctioned", true}, {"tourism", "-tour of duty", true},
+		} {
+			if got := slices.Contains(up[c.theme], c.keyword); got != c.want {
+				t.Errorf("after 00016, %s has %q: %v, want %v (%v)", c.theme, c.keyword, got, c.want, up[c.theme])
+			}
+		}
+		if v, err := s.MigrateDown(ctx); err != nil || v != 16 {
+			t.Fatalf("migrate down: %d, %v; want 16", v, err)
+		}
+		if down := keywords(); !maps.EqualFunc(down, edited, slices.Equal[[]string]) {
+			t.Errorf("after rolling 00016 back:\n got %v\nwant %v", down, edited)
+		}
+	})
+}
