@@ -101,3 +101,74 @@ func TestImportTagsAndRetagFollowsKeywords(t *testing.T) {
 		t.Errorf("hand-set themes beside automatic countries: %v, version %d → %d; want untouched", half2.Themes, half.Version, half2.Version)
 	}
 }
+
+// TestTaggerReportFollowsTheDesk: PATCH and PUT that set a list the
+// tagger filled record the correction; `headlines tagger report` then
+// gives the tagger's precision and recall against them, with the words
+// of the texts where editors added or removed a tag. Hand-set lists and
+// edits that leave the lists alone record nothing.
+func TestTaggerReportFollowsTheDesk(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "a.db")
+	lines := strings.Join([]string{
+		`{"title":"North Korea ships coal to China as trade with Beijing grows","url":"https://example.com/1"}`,
+		`{"title":"Russian troops hold drills with North Korean soldiers","url":"https://example.com/2"}`,
+		`{"title":"Kim Jong Un visits missile factory","url":"https://example.com/3"}`,
+		`{"title":"Laos and North Korea sign a cultural accord","url":"https://example.com/4","themes":["culture"]}`,
+		`{"title":"Pyongyang marathon draws runners","url":"https://example.com/5"}`,
+	}, "\n")
+	if out, errOut, err := runCLI(t, db, lines, "import", "-"); err != nil || !strings.Contains(out, "5 created") {
+		t.Fatalf("import: %v %q %s", err, out, errOut)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	patch := func(id int64, u news.Update) {
+		t.Helper()
+		if _, err := st.UpdateArticle(ctx, id, u, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for id, want := range map[int64][]string{1: {"trade"}, 2: {"troops"}, 3: {}} {
+		if got := articleTags(t, db, id); !slices.Equal(got.Themes, want) || !got.AutoThemes {
+			t.Fatalf("article %d: automatic themes %v (auto %v), want %v", id, got.Themes, got.AutoThemes, want)
+		}
+	}
+	patch(1, news.Update{Themes: &[]string{"sanctions", "trade"}}) // one kept, one added
+	patch(2, news.Update{Themes: &[]string{}})                     // removed
+	three := articleTags(t, db, 3)
+	d := news.Draft{Title: three.Title, URL: three.URL, Themes: []string{"nuclear"}, AutoCountries: true} // a PUT: countries left to the tagger
+	if err := d.Normalize(st.Vocabulary()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ReplaceArticle(ctx, 3, d, 0); err != nil {
+		t.Fatal(err)
+	}
+	patch(4, news.Update{Themes: &[]string{"culture", "diplomacy"}}) // hand-set before: no correction
+	title := "Pyongyang marathon draws foreign runners"
+	patch(5, news.Update{Title: &title}) // lists untouched: none
+	_ = st.Close()
+
+	out, errOut, err := runCLI(t, db, "", "tagger", "report")
+	if err != nil {
+		t.Fatalf("tagger report: %v %s", err, errOut)
+	}
+	for _, want := range []string{
+		"3 corrections in the last 2160h0m0s",
+		"theme  (all)      0.500      0.333   1     1        2",
+		"theme  nuclear    -          0.000   0     0        1",
+		"theme  sanctions  -          0.000   0     0        1",
+		"theme  trade      1.000      1.000   1     0        0",
+		"theme  troops     0.000      -       0     1        0",
+		"  theme nuclear: factory 1, jong 1, kim 1, missile 1, visits 1",
+		"  theme troops: drills 1, hold 1, korean 1, north 1, russian 1, soldiers 1, troops 1",
+	} {
+		if !strings.Contains(out, want+"\n") {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "country") || strings.Contains(out, "culture") {
+		t.Errorf("the report counts a list nobody corrected:\n%s", out)
+	}
+}

@@ -1,7 +1,7 @@
 // Package cli is the headlines command: it reads the command line and
 // the HEADLINES_* settings, opens the store and runs one command. Each
 // command is in a file of its own with its flags (serve.go, migrate.go,
-// import.go, export.go, retag.go, keys.go, healthcheck.go; the benchmark's
+// import.go, export.go, retag.go, tagger.go, keys.go, healthcheck.go; the benchmark's
 // generate and ceiling in bench.go); this file has the dispatcher, the
 // usage and what the commands share. main only adds the process around it.
 package cli
@@ -63,7 +63,7 @@ func dbFlag(fs *flag.FlagSet, o *options) {
 // commands are the product's, in the order the usage lists them; the
 // benchmark's (benchCommands) follow under a heading of their own.
 var commands = []*command{
-	serveCommand, migrateCommand, importCommand, exportCommand, retagCommand,
+	serveCommand, migrateCommand, importCommand, exportCommand, retagCommand, taggerReportCommand,
 	keysCreateCommand, keysListCommand, keysRevokeCommand, healthcheckCommand,
 	versionCommand, helpCommand,
 }

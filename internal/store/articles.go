@@ -272,6 +272,9 @@ func (s *Store) rewrite(tx *gorm.DB, cur *articleModel, d news.Draft) (news.Arti
 	if d.PublishedAt.IsZero() { // a replace without a time keeps the stored one
 		d.PublishedAt = fromMicros(cur.PublishedAt)
 	}
+	if err := recordCorrections(tx, cur, d, micros(s.now())); err != nil {
+		return news.Article{}, translate(err, "record tag corrections")
+	}
 	if err := deleteTags(tx, cur); err != nil {
 		return news.Article{}, translate(err, "tag article")
 	}
@@ -443,4 +446,25 @@ func (s *Store) Empty(ctx context.Context) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// recordCorrections records, in the write's transaction, each list of
+// cur that the tagger filled and d sets by hand: an editor's correction
+// (or confirmation) of the tagger, with the text the tagger saw.
+func recordCorrections(tx *gorm.DB, cur *articleModel, d news.Draft, now int64) error {
+	var rows []tagCorrectionModel
+	add := func(kind, auto string, editor []string) {
+		rows = append(rows, tagCorrectionModel{ArticleID: cur.ID, Kind: kind, Auto: auto, Editor: tagText(editor),
+			Title: cur.Title, Summary: cur.Summary, CreatedAt: now})
+	}
+	if cur.AutoTags&autoCountries != 0 && !d.AutoCountries {
+		add("country", cur.Countries, d.Countries)
+	}
+	if cur.AutoTags&autoThemes != 0 && !d.AutoThemes {
+		add("theme", cur.Themes, d.Themes)
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.Create(&rows).Error
 }

@@ -48,3 +48,18 @@ func mustCreate(tb testing.TB, s *Store, d news.Draft) news.Article {
 	}
 	return a
 }
+
+// rollBack rolls migrations back, newest first, down to and including
+// version, whatever the newest is.
+func rollBack(tb testing.TB, s *Store, version int64) {
+	tb.Helper()
+	for { // MigrateDown returns the version it rolled back
+		v, err := s.MigrateDown(context.Background())
+		if err != nil || v < version {
+			tb.Fatalf("migrate down: %d, %v; want to stop after %d", v, err, version)
+		}
+		if v == version {
+			return
+		}
+	}
+}

@@ -221,3 +221,20 @@ type changeSeqModel struct {
 }
 
 func (changeSeqModel) TableName() string { return "change_seq" }
+
+// tagCorrectionModel is an editor's correction of an automatic tag list:
+// the tagger's list (Auto) and the editor's (Editor), as sorted,
+// comma-separated text, with the text the tagger saw. Kind is "country"
+// or "theme".
+type tagCorrectionModel struct {
+	ID        int64  `gorm:"column:id;primaryKey;not null;autoIncrement"`
+	ArticleID int64  `gorm:"column:article_id;not null"`
+	Kind      string `gorm:"column:kind;not null"`
+	Auto      string `gorm:"column:auto;not null"`
+	Editor    string `gorm:"column:editor;not null"`
+	Title     string `gorm:"column:title;not null"`
+	Summary   string `gorm:"column:summary;not null"`
+	CreatedAt int64  `gorm:"column:created_at;not null;autoCreateTime:false"`
+}
+
+func (tagCorrectionModel) TableName() string { return "tag_corrections" }

@@ -359,18 +359,7 @@ func TestSearchMigrationKeepsArticles(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s, _ := newStore(t, "sqlite")
-	down := func() { // from the newest version to before 00014
-		t.Helper()
-		for { // MigrateDown returns the version it rolled back
-			v, err := s.MigrateDown(ctx)
-			if err != nil || v < 14 {
-				t.Fatalf("migrate down: %d, %v; want to stop after 14", v, err)
-			}
-			if v == 14 {
-				return
-			}
-		}
-	}
+	down := func() { rollBack(t, s, 14) } // from the newest version to before 00014
 	down()
 	all := searchFixture(t, s, 600)
 	var n int

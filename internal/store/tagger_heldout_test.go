@@ -58,8 +58,8 @@ func (k keyScore) add(got, want []string) {
 	}
 }
 
-// ratio formats a share, or "-" for none of none.
-func ratio(n, of int) string {
+// shareText formats a share, or "-" for none of none.
+func shareText(n, of int) string {
 	if of == 0 {
 		return "    -"
 	}
@@ -161,7 +161,7 @@ func TestTaggerOnHeldOutSets(t *testing.T) {
 		fmt.Fprintf(&b, "  %-15s %5s %5s %4s %4s %4s\n", "theme", "P", "R", "tp", "fp", "fn")
 		for _, th := range sortedKeys(p.perTheme) {
 			k := p.perTheme[th]
-			fmt.Fprintf(&b, "  %-15s %5s %5s %4d %4d %4d\n", th, ratio(k.tp, k.tp+k.fp), ratio(k.tp, k.tp+k.fn), k.tp, k.fp, k.fn)
+			fmt.Fprintf(&b, "  %-15s %5s %5s %4d %4d %4d\n", th, shareText(k.tp, k.tp+k.fp), shareText(k.tp, k.tp+k.fn), k.tp, k.fp, k.fn)
 		}
 		fmt.Fprintf(&b, "  traps tagged exactly:")
 		for _, c := range trapClasses {
@@ -248,9 +248,7 @@ func TestTaggerEvidenceMigration(t *testing.T) {
 		t.Parallel()
 		ctx := context.Background()
 		s, _ := newStore(t, kind)
-		if v, err := s.MigrateDown(ctx); err != nil || v != 16 {
-			t.Fatalf("migrate down: %d, %v; want 16", v, err)
-		}
+		rollBack(t, s, 16)
 		keywords := func() map[string][]string {
 			t.Helper()
 			var rows []themeModel
@@ -293,9 +291,7 @@ func TestTaggerEvidenceMigration(t *testing.T) {
 				t.Errorf("after 00016, %s has %q: %v, want %v (%v)", c.theme, c.keyword, got, c.want, up[c.theme])
 			}
 		}
-		if v, err := s.MigrateDown(ctx); err != nil || v != 16 {
-			t.Fatalf("migrate down: %d, %v; want 16", v, err)
-		}
+		rollBack(t, s, 16)
 		if down := keywords(); !maps.EqualFunc(down, edited, slices.Equal[[]string]) {
 			t.Errorf("after rolling 00016 back:\n got %v\nwant %v", down, edited)
 		}
