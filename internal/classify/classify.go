@@ -24,6 +24,9 @@
 //     still mention another key ("trade war" is about trade). Exclusions
 //     are the tagger's sense rules and negative contexts: "-trade barbs",
 //     "-amid sanctions", "-Labor Party".
+//   - "[Name]" in a term is any capitalized word (not all capitals): with
+//     it, "-Jordan [Name]" says that "Jordan Whitfield" is a person, no
+//     mention of Jordan.
 //   - A term starting with "~" is a weak cue: evidence, but not enough on
 //     its own ("~envoy" for diplomacy, "~missile" for nuclear).
 //
@@ -147,7 +150,12 @@ const (
 	common  wordKind = iota // lower case: stemmed
 	name                    // has a capital: whole word in any case
 	capital                 // all capitals: exactly as written
+	anyName                 // "[Name]": any capitalized word
 )
+
+// namePlaceholder is "[Name]" of a term, and the word it stands for while
+// the term is split into words.
+const namePlaceholder, nameWord = "[Name]", "Namexplaceholderx"
 
 // phrase is a compiled term.
 type phrase struct {
@@ -159,7 +167,8 @@ type phrase struct {
 
 type matcher struct {
 	// Phrases by their first word: capitals as written, names folded,
-	// common words stemmed; and those whose first word ends in *.
+	// common words stemmed; and those whose first word ends in * or is
+	// [Name], tried everywhere.
 	byCapitals, byName, byStem map[string][]*phrase
 	prefixes                   []*phrase
 }
@@ -179,7 +188,7 @@ func compile(entries []Entry) *matcher {
 			if len(p.words) == 0 {
 				continue
 			}
-			if p.words[0].prefix {
+			if p.words[0].prefix || p.words[0].kind == anyName {
 				m.prefixes = append(m.prefixes, p)
 				continue
 			}
@@ -198,11 +207,13 @@ func compile(entries []Entry) *matcher {
 
 func termWords(term string) []word {
 	var s scan
-	s.add(term, 1)
+	s.add(strings.ReplaceAll(term, namePlaceholder, nameWord), 1)
 	out := make([]word, 0, len(s.tokens))
 	for _, tk := range s.tokens {
 		w := word{raw: tk.raw, fold: tk.fold, stem: tk.stem}
 		switch {
+		case tk.raw == nameWord:
+			w.kind = anyName
 		case tk.star:
 			w.prefix = true
 		case isCapitals(tk.raw):
@@ -232,6 +243,8 @@ func isCapitals(s string) bool {
 // Un" also matches "Kim Jong-un".
 func (w word) matches(tk *token, first bool) bool {
 	switch {
+	case w.kind == anyName:
+		return tk.capitalized && !isCapitals(tk.raw)
 	case w.prefix:
 		return strings.HasPrefix(tk.fold, w.fold)
 	case w.kind == capital:

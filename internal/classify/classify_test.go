@@ -182,3 +182,21 @@ func TestEvidenceIsWeighed(t *testing.T) {
 		})
 	}
 }
+
+// TestNamePlaceholder: "-Jordan [Name]" makes "Jordan Whitfield" a person,
+// not the country, and leaves "Jordan hosts" and "JORDAN ROK" alone.
+func TestNamePlaceholder(t *testing.T) {
+	tg := New([]Entry{{Key: "JO", Terms: []string{"Jordan", "Amman", "-Jordan [Name]", "-[Name] Jordan"}}, {Key: "KR", Terms: []string{"ROK"}}}, nil)
+	for title, want := range map[string][]string{
+		"Analyst Jordan Whitfield says":     nil,
+		"Michael Jordan visits Pyongyang":   nil,
+		"Jordan hosts qualifier in Amman":   {"JO"},
+		"Talks in Jordan, Whitfield says":   {"JO"},
+		"Jordan ROK match set":              {"JO", "KR"},
+		"Officials in Jordan say Amman won": {"JO"},
+	} {
+		if got := Keys(tg.Tag(Text{Title: title}).Countries); !slices.Equal(got, want) && len(got)+len(want) > 0 {
+			t.Errorf("%q: %v, want %v", title, got, want)
+		}
+	}
+}
