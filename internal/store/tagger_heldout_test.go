@@ -344,3 +344,45 @@ func TestCountryNamesMigration(t *testing.T) {
 		}
 	})
 }
+
+// TestSeededKeywordsAgree: the two databases' migrations, written apart,
+// leave every country and theme with the same keywords in the same order,
+// so that the tagger tags alike on SQLite and PostgreSQL.
+func TestSeededKeywordsAgree(t *testing.T) {
+	t.Parallel()
+	read := func(kind string) map[string][]string {
+		s, _ := newStore(t, kind)
+		var countries []countryModel
+		var themes []themeModel
+		if err := s.r.Find(&countries).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := s.r.Find(&themes).Error; err != nil {
+			t.Fatal(err)
+		}
+		out := map[string][]string{}
+		add := func(key, text string) {
+			var kw []string
+			if err := json.Unmarshal([]byte(text), &kw); err != nil {
+				t.Fatalf("%s %s: %v", kind, key, err)
+			}
+			out[key] = kw
+		}
+		for _, c := range countries {
+			add("country "+c.Code, c.Keywords)
+		}
+		for _, th := range themes {
+			add("theme "+th.Slug, th.Keywords)
+		}
+		return out
+	}
+	lite, pg := read("sqlite"), read("postgres")
+	for _, k := range sortedKeys(lite) {
+		if !slices.Equal(lite[k], pg[k]) {
+			t.Errorf("%s:\n sqlite   %q\n postgres %q", k, lite[k], pg[k])
+		}
+	}
+	if len(lite) != len(pg) || len(lite) < 250 {
+		t.Errorf("%d keyword lists on SQLite, %d on PostgreSQL", len(lite), len(pg))
+	}
+}
