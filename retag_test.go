@@ -162,7 +162,7 @@ func TestTaggerReportFollowsTheDesk(t *testing.T) {
 		"theme  trade      1.000      1.000   1     0        0",
 		"theme  troops     0.000      -       0     1        0",
 		"  theme nuclear: factory 1, jong 1, kim 1, missile 1, visits 1",
-		"  theme troops: drills 1, hold 1, korean 1, north 1, russian 1, soldiers 1, troops 1",
+		"  theme troops: drills* 1, soldiers* 1, troops* 1, hold 1, korean 1, north 1, russian 1",
 	} {
 		if !strings.Contains(out, want+"\n") {
 			t.Errorf("the report lacks %q:\n%s", want, out)

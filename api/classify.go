@@ -93,7 +93,7 @@ func (h *handlers) classify(c echo.Context) error {
 	}{{"title", in.Title, news.MaxTitle, false}, {"summary", in.Summary, news.MaxSummary, true}, {"body", in.Body, news.MaxBody, true}} {
 		if n := utf8.RuneCountInString(f.value); n > f.max {
 			p.Add(f.name, "must be at most %d characters, got %d", f.max, n)
-		} else if msg := news.ControlProblem(strings.TrimSpace(f.value), f.multiline); msg != "" {
+		} else if msg := textProblem(f.name, strings.TrimSpace(f.value), f.multiline); msg != "" {
 			p.Add(f.name, "%s", msg)
 		}
 	}
@@ -108,6 +108,14 @@ func (h *handlers) classify(c echo.Context) error {
 	out := Classification{Countries: countrySuggestions(v, found.Countries), Themes: themeSuggestions(v, found.Themes),
 		Suggested: Suggested{Countries: countrySuggestions(v, found.SuggestedCountries), Themes: themeSuggestions(v, found.SuggestedThemes)}}
 	return c.JSON(http.StatusOK, out)
+}
+
+// textProblem is what a create would refuse in a field's characters.
+func textProblem(name, value string, multiline bool) string {
+	if name == "title" {
+		return news.TitleTextProblem(value)
+	}
+	return news.ControlProblem(value, multiline)
 }
 
 // confidence rounds a tagger's confidence for an answer.

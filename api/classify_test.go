@@ -177,7 +177,11 @@ func TestClassify(t *testing.T) {
 			suggested[0].(map[string]any)["confidence"] != 0.45 || !slices.Equal(strList(suggested[0].(map[string]any)["matched"]), []string{"envoy"}) {
 			t.Errorf("one weak cue: themes %v, suggested %v; want diplomacy suggested at 0.45 from \"envoy\"", weak["themes"], suggested)
 		}
-		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["~"]}`}), 422, "keywords")
+		for _, bad := range []string{`"~"`, `"[Name]"`, `"[Name] talks"`, `"~-x"`, `"-~x"`, `"~~envoy"`, `"--envoy"`, `"-[Name]"`} {
+			assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":[` + bad + `]}`}), 422, "keywords")
+		}
+		// What a create refuses in a title, classify refuses too.
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/classify", key: true, body: `{"title":"Russia \u202e sia"}`}), 422, "title")
 		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["ab*"]}`}), 422, "keywords")
 		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/trade", admin: true, body: `{"keywords":["-"]}`}), 422, "keywords")
 	})

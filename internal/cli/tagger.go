@@ -58,7 +58,7 @@ func printTaggerReport(o *options, r store.TaggerReport, since time.Duration) er
 	for _, added := range []bool{true, false} {
 		head := "\nwords where editors added the tag (candidate keywords):"
 		if !added {
-			head = "\nwords where editors removed the tag (candidate negative contexts):"
+			head = "\nwords where editors removed the tag (candidate negative contexts; * the tagger matched it):"
 		}
 		fmt.Fprintln(o.stdout, head)
 		for _, w := range r.Words {
@@ -68,6 +68,9 @@ func printTaggerReport(o *options, r store.TaggerReport, since time.Duration) er
 			parts := make([]string, len(w.Words))
 			for i, c := range w.Words {
 				parts[i] = fmt.Sprintf("%s %d", c.Word, c.N)
+				if c.Matched {
+					parts[i] = fmt.Sprintf("%s* %d", c.Word, c.N)
+				}
 			}
 			fmt.Fprintf(o.stdout, "  %s %s: %s\n", w.Kind, w.Tag, strings.Join(parts, ", "))
 		}

@@ -208,10 +208,10 @@ func (d *Draft) normalizeText(p *Problems) {
 		p.Add("title", "is required")
 	case n > MaxTitle:
 		p.Add("title", "must be at most %d characters, got %d", MaxTitle, n)
-	case hasControl(d.Title):
-		p.Add("title", "must not contain control characters")
-	case hasBidiControl(d.Title):
-		p.Add("title", "must not contain bidirectional override or isolate characters")
+	default:
+		if msg := TitleTextProblem(d.Title); msg != "" {
+			p.Add("title", "%s", msg)
+		}
 	}
 	d.Summary = strings.TrimSpace(NormalizeNewlines(d.Summary))
 	d.Body = NormalizeNewlines(d.Body)
@@ -358,6 +358,18 @@ func hasControl(s string) bool {
 		}
 	}
 	return false
+}
+
+// TitleTextProblem says what characters of a title a create refuses
+// (control characters, bidirectional overrides), or "".
+func TitleTextProblem(title string) string {
+	switch {
+	case hasControl(title):
+		return "must not contain control characters"
+	case hasBidiControl(title):
+		return "must not contain bidirectional override or isolate characters"
+	}
+	return ""
 }
 
 // hasBidiControl reports Unicode bidirectional embeddings, overrides and

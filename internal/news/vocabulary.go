@@ -145,17 +145,24 @@ const MaxKeywords = 200
 // checkKeyword says what is wrong with a tagger term, or "" when it is
 // usable: one or more words, "-" in front for an exclusion (a sense rule)
 // or "~" for a weak cue, "*" after at least three letters to match the
-// beginnings of words.
+// beginnings of words, "[Name]" (any capitalized word) beside a word in a
+// sense rule only.
 func checkKeyword(k string) string {
 	if k == "" || len(k) > 100 || hasControl(k) {
 		return "must be 1 to 100 characters without control characters"
 	}
 	words := 0
-	k = strings.TrimPrefix(k, "-")
-	if k2, weak := strings.CutPrefix(k, "~"); weak {
-		k = k2
+	rest, exclusion := strings.CutPrefix(k, "-")
+	if !exclusion {
+		rest = strings.TrimPrefix(k, "~")
 	}
-	for _, w := range strings.FieldsFunc(k, func(r rune) bool { return r == ' ' || r == '-' }) {
+	if strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "~") {
+		return "may start with one - (a sense rule) or one ~ (a weak cue), not more"
+	}
+	if strings.Contains(rest, "[Name]") && !exclusion {
+		return "may use [Name] only in a sense rule (starting with -)"
+	}
+	for _, w := range strings.FieldsFunc(strings.ReplaceAll(rest, "[Name]", " "), func(r rune) bool { return r == ' ' || r == '-' }) {
 		letters := 0
 		for i, r := range w {
 			switch {

@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
 )
 
 // TagScore is how the automatic tagger did on one tag against the desk's
@@ -41,10 +43,13 @@ type TagWords struct {
 	Words     []WordCount
 }
 
-// WordCount is a word and how many corrections' texts hold it.
+// WordCount is a word and how many corrections' texts hold it; Matched
+// says the tagger, with today's keywords, matches it for the tag in at
+// least one of them: the evidence an editor overruled.
 type WordCount struct {
-	Word string
-	N    int
+	Word    string
+	N       int
+	Matched bool
 }
 
 // TaggerReport is the tagger measured against the desk's corrections
@@ -67,6 +72,8 @@ func (s *Store) TaggerReport(ctx context.Context, since time.Time, top int) (Tag
 	}
 	scores := map[key]*TagScore{}
 	words := map[wkey]map[string]int{}
+	matched := map[wkey]map[string]bool{}
+	vocab := s.Vocabulary()
 	var r TaggerReport
 	score := func(k key) *TagScore {
 		if scores[k] == nil {
@@ -87,7 +94,14 @@ func (s *Store) TaggerReport(ctx context.Context, since time.Time, top int) (Tag
 						continue
 					}
 					score(key{c.Kind, t}).FP++
-					countWords(words, wkey{key{c.Kind, t}, false}, text)
+					k := wkey{key{c.Kind, t}, false}
+					countWords(words, k, text)
+					for _, w := range evidence(vocab.Classify(c.Title, c.Summary, ""), c.Kind, t) {
+						if matched[k] == nil {
+							matched[k] = map[string]bool{}
+						}
+						matched[k][w] = true
+					}
 				}
 				for _, t := range editor {
 					if !slices.Contains(auto, t) {
@@ -119,9 +133,17 @@ func (s *Store) TaggerReport(ctx context.Context, since time.Time, top int) (Tag
 	for k, counts := range words {
 		tw := TagWords{Kind: k.kind, Tag: k.tag, Added: k.added}
 		for w, n := range counts {
-			tw.Words = append(tw.Words, WordCount{w, n})
+			tw.Words = append(tw.Words, WordCount{w, n, matched[k][w]})
 		}
-		slices.SortFunc(tw.Words, func(a, b WordCount) int { return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Word, b.Word)) })
+		slices.SortFunc(tw.Words, func(a, b WordCount) int {
+			if a.Matched != b.Matched {
+				if a.Matched {
+					return -1
+				}
+				return 1
+			}
+			return cmp.Or(cmp.Compare(b.N, a.N), cmp.Compare(a.Word, b.Word))
+		})
 		tw.Words = tw.Words[:min(len(tw.Words), top)]
 		r.Words = append(r.Words, tw)
 	}
@@ -136,6 +158,24 @@ func (s *Store) TaggerReport(ctx context.Context, since time.Time, top int) (Tag
 		return c
 	})
 	return r, nil
+}
+
+// evidence are the words, in the forms textWords gives, that the tagger
+// matched for tag in found.
+func evidence(found news.Suggestions, kind, tag string) []string {
+	lists := [][]news.Suggestion{found.Themes, found.SuggestedThemes}
+	if kind == "country" {
+		lists = [][]news.Suggestion{found.Countries, found.SuggestedCountries}
+	}
+	var out []string
+	for _, list := range lists {
+		for _, sg := range list {
+			if sg.Key == tag {
+				out = append(out, textWords(strings.Join(sg.Words, " "))...)
+			}
+		}
+	}
+	return out
 }
 
 func countWords[K comparable](m map[K]map[string]int, k K, text []string) {
