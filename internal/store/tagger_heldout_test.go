@@ -253,17 +253,11 @@ func TestTaggerEvidenceMigration(t *testing.T) {
 		rollBack(t, s, 16)
 		keywords := func() map[string][]string {
 			t.Helper()
-			var rows []themeModel
-			if err := s.r.Order("slug").Find(&rows).Error; err != nil {
-				t.Fatal(err)
-			}
 			out := map[string][]string{}
-			for _, r := range rows {
-				var kw []string
-				if err := json.Unmarshal([]byte(r.Keywords), &kw); err != nil {
-					t.Fatalf("%s: %v", r.Slug, err)
+			for k, v := range keywordLists(t, s) {
+				if slug, ok := strings.CutPrefix(k, "theme "); ok {
+					out[slug] = v
 				}
-				out[r.Slug] = kw
 			}
 			return out
 		}
@@ -311,17 +305,11 @@ func TestCountryNamesMigration(t *testing.T) {
 		s, _ := newStore(t, kind)
 		keywords := func() map[string]string {
 			t.Helper()
-			var rows []countryModel
-			if err := s.r.Order("code").Find(&rows).Error; err != nil {
-				t.Fatal(err)
-			}
 			out := map[string]string{}
-			for _, r := range rows {
-				var kw []string
-				if err := json.Unmarshal([]byte(r.Keywords), &kw); err != nil {
-					t.Fatalf("%s: %v", r.Code, err)
+			for k, v := range keywordLists(t, s) {
+				if code, ok := strings.CutPrefix(k, "country "); ok {
+					out[code] = strings.Join(v, "|")
 				}
-				out[r.Code] = strings.Join(kw, "|")
 			}
 			return out
 		}
@@ -352,29 +340,7 @@ func TestSeededKeywordsAgree(t *testing.T) {
 	t.Parallel()
 	read := func(kind string) map[string][]string {
 		s, _ := newStore(t, kind)
-		var countries []countryModel
-		var themes []themeModel
-		if err := s.r.Find(&countries).Error; err != nil {
-			t.Fatal(err)
-		}
-		if err := s.r.Find(&themes).Error; err != nil {
-			t.Fatal(err)
-		}
-		out := map[string][]string{}
-		add := func(key, text string) {
-			var kw []string
-			if err := json.Unmarshal([]byte(text), &kw); err != nil {
-				t.Fatalf("%s %s: %v", kind, key, err)
-			}
-			out[key] = kw
-		}
-		for _, c := range countries {
-			add("country "+c.Code, c.Keywords)
-		}
-		for _, th := range themes {
-			add("theme "+th.Slug, th.Keywords)
-		}
-		return out
+		return keywordLists(t, s)
 	}
 	lite, pg := read("sqlite"), read("postgres")
 	for _, k := range sortedKeys(lite) {
@@ -385,4 +351,33 @@ func TestSeededKeywordsAgree(t *testing.T) {
 	if len(lite) != len(pg) || len(lite) < 250 {
 		t.Errorf("%d keyword lists on SQLite, %d on PostgreSQL", len(lite), len(pg))
 	}
+}
+
+// keywordLists reads every country's and theme's keywords, keyed
+// "country XX" and "theme slug".
+func keywordLists(t *testing.T, s *Store) map[string][]string {
+	t.Helper()
+	var countries []countryModel
+	var themes []themeModel
+	if err := s.r.Find(&countries).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.Find(&themes).Error; err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]string{}
+	add := func(key, text string) {
+		var kw []string
+		if err := json.Unmarshal([]byte(text), &kw); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		out[key] = kw
+	}
+	for _, c := range countries {
+		add("country "+c.Code, c.Keywords)
+	}
+	for _, th := range themes {
+		add("theme "+th.Slug, th.Keywords)
+	}
+	return out
 }
