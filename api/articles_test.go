@@ -330,7 +330,7 @@ func TestWriteErrors(t *testing.T) {
 			{name: "server field", r: req{method: "POST", path: "/v1/articles", body: `{"title":"x","id":5}`}, status: 400, field: "id"},
 			{name: "duplicate key", r: req{method: "POST", path: "/v1/articles", body: `{"title":"x","title":"y"}`}, status: 400, field: "title"},
 			{name: "trailing data", r: req{method: "POST", path: "/v1/articles", body: `{"title":"x"} {}`}, status: 400},
-			{name: "invalid UTF-8", r: req{method: "POST", path: "/v1/articles", body: "{\"title\":\"\xff\"}"}, status: 400},
+			{name: "invalid UTF-8", r: req{method: "POST", path: "/v1/articles", body: "{\"title\":\"\xff\"}"}, status: 400, field: "title"},
 			{name: "wrong type", r: req{method: "POST", path: "/v1/articles", body: `{"title":42}`}, status: 400, field: "title"},
 			{name: "not an object", r: req{method: "POST", path: "/v1/articles", body: `[1,2]`}, status: 400},
 			{name: "wrong content type", r: req{method: "POST", path: "/v1/articles", body: `{"title":"x"}`, headers: []string{"Content-Type", "text/plain"}}, status: 415, field: "Content-Type"},

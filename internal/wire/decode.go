@@ -28,7 +28,7 @@ func CheckJSON(body []byte) error {
 		return err
 	}
 	if !utf8.Valid(body) {
-		return news.Errorf(news.EInvalid, "the body is not valid UTF-8")
+		return invalidUTF8(body)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return news.Errorf(news.EInvalid, "the body is empty; send a JSON object")
@@ -65,6 +65,76 @@ func CheckDepth(body []byte) error {
 		}
 	}
 	return nil
+}
+
+// invalidUTF8 is the error of a body that is not valid UTF-8: it names
+// the member that holds the first bad byte when the body is otherwise
+// JSON, and gives the byte's offset.
+func invalidUTF8(body []byte) error {
+	at := -1
+	// The same body with each bad byte as '?' keeps every offset.
+	clean := make([]byte, 0, len(body))
+	for i := 0; i < len(body); {
+		r, size := utf8.DecodeRune(body[i:])
+		if r == utf8.RuneError && size <= 1 {
+			if at < 0 {
+				at = i
+			}
+			clean = append(clean, '?')
+			i++
+			continue
+		}
+		clean = append(clean, body[i:i+size]...)
+		i += size
+	}
+	if field := fieldAt(clean, int64(at)); field != "" {
+		return news.FieldErrorf(news.EInvalid, field, "is not valid UTF-8 (the byte at offset %d)", at)
+	}
+	return news.Errorf(news.EInvalid, "the body is not valid UTF-8 (the byte at offset %d)", at)
+}
+
+// fieldAt names the member of the JSON body whose key or value holds
+// offset, as walkValue names fields ("items[2].title"), or "" when the
+// body is not JSON or the offset is in no member.
+func fieldAt(body []byte, offset int64) string {
+	field, _ := locate(json.NewDecoder(bytes.NewReader(body)), "", offset)
+	return field
+}
+
+// locate reads one value from dec and reports whether it, or a member
+// within it, ends past offset: the first such member is the field.
+func locate(dec *json.Decoder, path string, offset int64) (string, bool) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", true // not JSON: stop
+	}
+	delim, ok := tok.(json.Delim)
+	if !ok {
+		return path, dec.InputOffset() > offset
+	}
+	for i := 0; dec.More(); i++ {
+		field := fmt.Sprintf("%s[%d]", path, i)
+		if delim == '{' {
+			kt, err := dec.Token()
+			if err != nil {
+				return "", true
+			}
+			key, _ := kt.(string)
+			if field = key; path != "" {
+				field = path + "." + key
+			}
+			if dec.InputOffset() > offset {
+				return field, true // in the key
+			}
+		}
+		if f, done := locate(dec, field, offset); done {
+			return f, true
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return "", true
+	}
+	return "", false
 }
 
 // walkJSON reads body token by token, naming the first duplicate key or

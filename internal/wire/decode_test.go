@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/headlines/headlines/internal/news"
@@ -108,6 +109,34 @@ func TestDecodeInputFast(t *testing.T) {
 		}
 		if ok && in.Title == "" {
 			t.Errorf("%s: no title decoded", body)
+		}
+	}
+}
+
+// TestInvalidUTF8NamesTheField: a body that is JSON but for a bad byte
+// names the member that holds it and the byte's offset; one that is not
+// JSON gives the offset alone.
+func TestInvalidUTF8NamesTheField(t *testing.T) {
+	for body, want := range map[string]string{
+		"{\"title\":\"Russia \xff\xfe\"}":                       "title",
+		"{\"title\":\"ok\",\"summary\":\"bad \xc3\"}":           "summary",
+		"{\"items\":[{\"title\":\"a\"},{\"title\":\"b\xff\"}]}": "items[1].title",
+		"{\"ti\xfftle\":\"x\"}":                                 "ti?tle",
+		"[\"a\",\"b\xff\"]":                                     "[1]",
+		"{\"title\":\"\xff":                                     "",
+	} {
+		err := CheckJSON([]byte(body))
+		var ne *news.Error
+		if !errors.As(err, &ne) || !strings.Contains(ne.Message, "not valid UTF-8") {
+			t.Errorf("%q: %v, want an invalid UTF-8 error", body, err)
+			continue
+		}
+		got := ""
+		if len(ne.Fields) == 1 {
+			got = ne.Fields[0].Field
+		}
+		if got != want {
+			t.Errorf("%q: field %q, want %q (%v)", body, got, want, err)
 		}
 	}
 }
