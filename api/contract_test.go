@@ -45,10 +45,12 @@ const minSweep = 80
 // still requested (and must answer), but not validated.
 var outsideContract = map[string]string{
 	"GET /swagger":           "Swagger UI's redirect to its page",
+	"GET /swagger/":          "Swagger UI's redirect to its page",
 	"GET /swagger/*":         "Swagger UI's page and assets",
 	"GET /swagger/doc.json":  "the served spec again, where Swagger UI used to read it",
 	"GET /swagger/doc.yaml":  "the served spec again, where Swagger UI used to read it",
 	"HEAD /swagger":          "Swagger UI's redirect, for link checkers",
+	"HEAD /swagger/":         "Swagger UI's redirect, for link checkers",
 	"HEAD /swagger/*":        "Swagger UI's page and assets, for link checkers",
 	"HEAD /swagger/doc.json": "the served spec again, for link checkers",
 	"HEAD /swagger/doc.yaml": "the served spec again, for link checkers",
@@ -799,6 +801,8 @@ func sweepCases() []sweepCase {
 		{name: "openapi.json", path: "/openapi.json", want: 200},
 		{name: "swagger redirect", path: "/swagger", want: 302},
 		{name: "swagger redirect HEAD", method: "HEAD", path: "/swagger", want: 302},
+		{name: "swagger/ redirect", path: "/swagger/", want: 302},
+		{name: "swagger/ redirect HEAD", method: "HEAD", path: "/swagger/", want: 302},
 		{name: "swagger page", path: "/swagger/index.html", want: 200},
 		{name: "swagger doc.json", path: "/swagger/doc.json", want: 200},
 		{name: "swagger doc.yaml", path: "/swagger/doc.yaml", want: 200},

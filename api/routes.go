@@ -243,6 +243,7 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	}
 	get("/openapi.json", h.openAPI)
 	get("/swagger", redirectTo("/swagger/index.html"))
+	get("/swagger/", redirectTo("/swagger/index.html")) // Swagger UI's own would say /swagger//index.html
 	// Swagger UI reads the served OpenAPI 3 document. doc.json and
 	// doc.yaml, where it looked before, answer the same document for old
 	// bookmarks and tools (JSON is YAML too).
