@@ -334,6 +334,7 @@ func TestWriteErrors(t *testing.T) {
 			{name: "wrong type", r: req{method: "POST", path: "/v1/articles", body: `{"title":42}`}, status: 400, field: "title"},
 			{name: "not an object", r: req{method: "POST", path: "/v1/articles", body: `[1,2]`}, status: 400},
 			{name: "wrong content type", r: req{method: "POST", path: "/v1/articles", body: `{"title":"x"}`, headers: []string{"Content-Type", "text/plain"}}, status: 415, field: "Content-Type"},
+			{name: "compressed body", r: req{method: "POST", path: "/v1/articles", body: "\x1f\x8b\x08\x00", headers: []string{"Content-Encoding", "gzip"}}, status: 415, field: "Content-Encoding"},
 			{name: "too large", r: req{method: "POST", path: "/v1/articles", body: big}, status: 413},
 			{name: "every failing field listed", r: req{method: "POST", path: "/v1/articles",
 				body: `{"title":" ","url":"javascript:alert(1)","countries":["Narnia"],"themes":["gossip"],"status":"secret","language":"english!","published_at":"soon"}`}, status: 422, field: "title"},

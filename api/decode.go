@@ -39,6 +39,11 @@ func readJSON(c echo.Context, allowed ...string) ([]byte, error) {
 	if !ok {
 		return nil, news.FieldErrorf(news.EUnsupportedMedia, "Content-Type", "must be %s, got %q", strings.Join(allowed, " or "), ct)
 	}
+	// Bodies are read as sent: a compressed one would only fail later as
+	// bytes that are not JSON.
+	if ce := c.Request().Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
+		return nil, news.FieldErrorf(news.EUnsupportedMedia, "Content-Encoding", "must be absent or identity: request bodies are not decompressed, got %q", ce)
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBodyBytes+1))
 	if err != nil {
 		var mbe *http.MaxBytesError
