@@ -82,11 +82,6 @@ func cursorAt(b *testing.B, s *Store, f news.Filter, n int) *news.Cursor {
 	return page.Next
 }
 
-// BenchmarkList times the list queries of the hot path on the generated
-// data set: a common filter at page 1 and 500 pages deep, a rare filter,
-// the total, facets (alone and together, which read the list three
-// times) and full-text search. Besides the wall time it reports the CPU
-// time per op, steadier on a machine that other work shares.
 // benchCase is one list of a benchmark, named.
 type benchCase struct {
 	name string
@@ -111,6 +106,11 @@ func benchLists(b *testing.B, s *Store, cases []benchCase) {
 	}
 }
 
+// BenchmarkList times the list queries of the hot path on the generated
+// data set: a common filter at page 1 and 500 pages deep, a rare filter,
+// the total, facets (alone and together, which read the list three
+// times) and full-text search. Besides the wall time it reports the CPU
+// time per op, steadier on a machine that other work shares.
 func BenchmarkList(b *testing.B) {
 	s := benchData(b)
 	ctx := context.Background()

@@ -566,8 +566,6 @@ func (l *load) loadFeed() error {
 	return l.exec(loadFinish[2])
 }
 
-// exec runs steps on the load's connection, tracing each.
-
 // Commit makes the tag, pair and change rows and the article counts,
 // builds the indexes and commits: the load is on disk when it returns.
 func (l *load) Commit(context.Context) error {

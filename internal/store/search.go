@@ -88,7 +88,7 @@ const (
 // up to matchCountCap, and picks the plan of least estimated cost. Both
 // estimates are kept for a while (planAge, termCountAge): they only
 // choose between plans that list the same page, and counting them for
-// every request cost a filtered search a third of its time.
+// every request cost a filtered search a fifth of its time.
 func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, error) {
 	ff := f
 	ff.Query = nil
@@ -101,7 +101,7 @@ func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, erro
 	now := s.now()
 	sql, args := fq.keysSQL(ff, sharePage-1)
 	fs, err := s.shares.get(fmt.Sprintf("%s %q", sql, args), now, planAge, func() (filterShare, error) {
-		return estimateShare(db, fq, ff)
+		return estimateShare(db, fq, ff, sql, args)
 	})
 	if err != nil {
 		return 0, translate(err, "plan search")
@@ -157,9 +157,10 @@ const (
 
 // estimateShare estimates the share of the articles that fq, the list of
 // filter f without words or cursor, selects: from how far back in time
-// its first sharePage rows reach, against the articles' average rate, or
-// by counting its rows when there are fewer.
-func estimateShare(db *gorm.DB, fq listQuery, f news.Filter) (filterShare, error) {
+// its first sharePage rows reach (sql and args select the published_at
+// of the last of them, fq.keysSQL(f, sharePage-1)), against the articles'
+// average rate, or by counting its rows when there are fewer.
+func estimateShare(db *gorm.DB, fq listQuery, f news.Filter, sql string, args []any) (filterShare, error) {
 	var stats struct {
 		N, First, Last int64
 	}
@@ -173,7 +174,6 @@ func estimateShare(db *gorm.DB, fq listQuery, f news.Filter) (filterShare, error
 	if f.Sort == news.SortOldest {
 		from = stats.First
 	}
-	sql, args := fq.keysSQL(f, sharePage-1)
 	var at []int64
 	if err := db.Raw(sql, args...).Scan(&at).Error; err != nil {
 		return filterShare{}, err
@@ -215,7 +215,8 @@ func (q listQuery) keysSQL(f news.Filter, offset int) (string, []any) {
 
 // buildSearch is the list of a SQLite search in date order as a walk of
 // the full-text index: every other condition is checked on each match's
-// article, its tags too (tagTextConds). The bounds of since and until are bounds of the walk too.
+// article, its tags too (tagTextConds). The bounds of since and until
+// are bounds of the walk too.
 func buildSearch(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
 		pub: "a.published_at", id: "a.id", needA: true}

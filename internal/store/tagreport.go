@@ -15,23 +15,10 @@ import (
 
 // TagScore is how the automatic tagger did on one tag against the desk's
 // corrections: TP the corrections that kept it, FP those that removed
-// it, FN those that added it.
+// it, FN those that added it (precision TP/(TP+FP), recall TP/(TP+FN)).
 type TagScore struct {
 	Kind, Tag  string // Kind is "country" or "theme"
 	TP, FP, FN int
-}
-
-// Precision and Recall of the tagger on the tag; 0 when undefined.
-func (t TagScore) Precision() float64 { return ratio(t.TP, t.TP+t.FP) }
-
-// Recall of the tagger on the tag; 0 when undefined.
-func (t TagScore) Recall() float64 { return ratio(t.TP, t.TP+t.FN) }
-
-func ratio(n, of int) float64 {
-	if of == 0 {
-		return 0
-	}
-	return float64(n) / float64(of)
 }
 
 // TagWords are the words most often in the texts of the corrections
