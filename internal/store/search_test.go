@@ -319,6 +319,11 @@ func checkSearches(t *testing.T, s *Store, all []news.Article) {
 			continue
 		}
 		if s.dialect.postgres {
+			// Again, as pgSearch now remembers which searches were rare
+			// among their filter's newest rows.
+			if got := pageThrough(t, f, func(f news.Filter) (news.Page, error) { return s.ListArticles(ctx, f) }); !slices.Equal(got, want) {
+				t.Errorf("remembered plan: %+v\n got %v\nwant %v", f, got, want)
+			}
 			for _, window := range []int{2, pgWindow} {
 				got := pageThrough(t, f, func(f news.Filter) (news.Page, error) {
 					return pgSearchPage(s.dialect, s.r, f, window)
@@ -345,6 +350,17 @@ func checkSearches(t *testing.T, s *Store, all []news.Article) {
 			if !slices.Equal(got, want) {
 				t.Errorf("by relevance: %+v\n got %v\nwant %v", f, got, want)
 			}
+		}
+	}
+	if s.dialect.postgres {
+		rare := 0
+		for _, e := range s.rare.m {
+			if e.v {
+				rare++
+			}
+		}
+		if rare == 0 {
+			t.Errorf("no search's words were rare among its filter's newest %d rows: pgSearch's remembered plan went untried", pgWindow)
 		}
 	}
 	if nonEmpty < len(searchFilters())/2 {
