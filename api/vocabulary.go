@@ -209,6 +209,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Produce		json,application/problem+json
 //	@Param			theme	body		ThemeInput	true	"the new theme"
 //	@Success		201		{object}	Theme
+//	@Header			201		{string}	ETag	"the ETag a GET of the theme answers with"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"the key is a reader key"
@@ -234,7 +235,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderLocation, baseURL(c)+"/v1/themes/"+t.Slug)
-	return c.JSON(http.StatusCreated, toTheme(t))
+	return jsonETag(c, http.StatusCreated, toTheme(t))
 }
 
 // updateTheme godoc
@@ -249,6 +250,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Param			slug	path		string		true	"theme slug"	example(troops)
 //	@Param			patch	body		ThemePatch	true	"the members to change"
 //	@Success		200		{object}	Theme
+//	@Header			200		{string}	ETag	"the ETag a GET of the theme now answers with"
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
 //	@Failure		403		{object}	Problem	"the key is a reader key"
@@ -279,7 +281,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toTheme(t))
+	return jsonETag(c, http.StatusOK, toTheme(t))
 }
 
 // deleteTheme godoc

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"bytes"
 	"net/http"
 	"strings"
 	"testing"
@@ -50,9 +51,22 @@ func TestVocabularyEndpoints(t *testing.T) {
 		if r := e.do(req{path: "/v1/articles?theme=oil"}); r.status != 200 {
 			t.Errorf("a new theme's alias is not accepted by the list: %d %s", r.status, r.body)
 		}
+		created := r.header.Get("ETag")
 		r = e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy supply"}`})
 		if r.status != 200 || r.json(t)["name"] != "Energy supply" {
 			t.Errorf("patch theme: %d %s", r.status, r.body)
+		}
+		// A write answers with the ETag a GET of the theme gives, so the
+		// copy it returned revalidates; the create's copy no longer does.
+		patched := r.header.Get("ETag")
+		if got := e.do(req{path: "/v1/themes/energy"}); patched == "" || patched == created || got.header.Get("ETag") != patched || !bytes.Equal(got.body, r.body) {
+			t.Errorf("ETags: created %q, patched %q, then GET %q (same body: %v)", created, patched, got.header.Get("ETag"), bytes.Equal(got.body, r.body))
+		}
+		if got := e.do(req{path: "/v1/themes/energy", headers: []string{"If-None-Match", patched}}); got.status != http.StatusNotModified {
+			t.Errorf("GET with the patch's ETag: %d, want 304", got.status)
+		}
+		if got := e.do(req{path: "/v1/themes/energy", headers: []string{"If-None-Match", created}}); got.status != http.StatusOK {
+			t.Errorf("GET with the create's ETag: %d, want 200", got.status)
 		}
 		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", admin: true}), 409, "")
 		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", admin: true}); r.status != 204 {

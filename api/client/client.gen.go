@@ -12658,6 +12658,7 @@ func (r HeadListThemesResponse) ContentType() string {
 // CreateThemeResponse201Headers the declared response headers of an HTTP 201 response for CreateTheme
 type CreateThemeResponse201Headers struct {
 	CacheControl    *string
+	ETag            *string
 	Location        *string
 	RateLimit       *string
 	RateLimitPolicy *string
@@ -13246,6 +13247,7 @@ func (r HeadGetThemeResponse) ContentType() string {
 // UpdateThemeResponse200Headers the declared response headers of an HTTP 200 response for UpdateTheme
 type UpdateThemeResponse200Headers struct {
 	CacheControl    *string
+	ETag            *string
 	RateLimit       *string
 	RateLimitPolicy *string
 	XRequestId      *string
@@ -25533,6 +25535,13 @@ func ParseCreateThemeResponse(rsp *http.Response) (*CreateThemeResponse, error) 
 			}
 			headers.CacheControl = &value
 		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
+		}
 		if values := rsp.Header.Values("Location"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
@@ -26781,6 +26790,13 @@ func ParseUpdateThemeResponse(rsp *http.Response) (*UpdateThemeResponse, error) 
 				return nil, err
 			}
 			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = &value
 		}
 		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
 			var value string

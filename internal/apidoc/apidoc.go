@@ -332,7 +332,7 @@ func fixOperation(op operation) {
 		switch {
 		case status == http.StatusOK && conditionalGET(op), status == http.StatusNotModified:
 			header("ETag")
-		case (status == http.StatusOK || status == http.StatusCreated) && sendsArticle(r):
+		case (status == http.StatusOK || status == http.StatusCreated) && (sendsArticle(r) || sends(r, "Theme")):
 			header("ETag")
 		}
 		if ((status == http.StatusOK || status == http.StatusCreated) && sendsArticle(r)) || (status == http.StatusNotModified && article) {
@@ -389,9 +389,13 @@ func addHead(doc *openapi3.T) error {
 
 // sendsArticle says whether a response's body is one whole article (whose
 // ETag names its version).
-func sendsArticle(r *openapi3.Response) bool {
+func sendsArticle(r *openapi3.Response) bool { return sends(r, "Article") }
+
+// sends says whether r's JSON body is the schema named schema. A theme
+// written (201, 200) answers with the ETag its GET gives.
+func sends(r *openapi3.Response, schema string) bool {
 	mt := r.Content.Get("application/json")
-	return mt != nil && mt.Schema != nil && mt.Schema.Ref == "#/components/schemas/Article"
+	return mt != nil && mt.Schema != nil && mt.Schema.Ref == "#/components/schemas/"+schema
 }
 
 // fixContent leaves one media type per response: swag declares every
