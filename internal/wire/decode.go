@@ -213,7 +213,7 @@ func mayRepeatKey(body []byte) bool {
 func walkValue(dec *json.Decoder, path string) error {
 	tok, err := dec.Token()
 	if err != nil {
-		return malformed(dec, err)
+		return malformed(dec, err, path)
 	}
 	delim, ok := tok.(json.Delim)
 	if !ok {
@@ -225,7 +225,7 @@ func walkValue(dec *json.Decoder, path string) error {
 		for dec.More() {
 			kt, err := dec.Token()
 			if err != nil {
-				return malformed(dec, err)
+				return malformed(dec, err, path)
 			}
 			key, _ := kt.(string)
 			field := key
@@ -248,20 +248,32 @@ func walkValue(dec *json.Decoder, path string) error {
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing delimiter
-		return malformed(dec, err)
+		return malformed(dec, err, path)
 	}
 	return nil
 }
 
-func malformed(dec *json.Decoder, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return news.Errorf(news.EInvalid, "malformed JSON: the body ends too early")
-	}
+// malformed is the error of JSON that dec could not read, in the value
+// (or, for an object or array, among the members) of the member path
+// names: the error names it as its field, unless it is the body itself.
+func malformed(dec *json.Decoder, err error, path string) error {
+	var msg string
 	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %s", se.Offset, se.Error())
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		msg = "malformed JSON: the body ends too early"
+	case errors.As(err, &se):
+		msg = fmt.Sprintf("malformed JSON at offset %d: %s", se.Offset, se.Error())
+		if strings.HasSuffix(se.Error(), "in string literal") {
+			msg += " (JSON strings hold control characters only as escapes such as \\n or \\u0001)"
+		}
+	default:
+		msg = fmt.Sprintf("malformed JSON at offset %d: %v", dec.InputOffset(), err)
 	}
-	return news.Errorf(news.EInvalid, "malformed JSON at offset %d: %v", dec.InputOffset(), err)
+	if path == "" {
+		return news.Errorf(news.EInvalid, "%s", msg)
+	}
+	return news.FieldErrorf(news.EInvalid, path, "%s", msg)
 }
 
 // DecodeStrict unmarshals a checked body into v, refusing unknown fields and

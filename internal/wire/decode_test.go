@@ -140,3 +140,38 @@ func TestInvalidUTF8NamesTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedNamesTheField: JSON that breaks inside a member's value (a
+// raw control character in a string, a bad literal, a body that ends in
+// it) names that member; a break between members names the object that
+// holds them, and one at the top the body alone.
+func TestMalformedNamesTheField(t *testing.T) {
+	for body, want := range map[string]string{
+		"{\"title\":\"a\x01b\"}":                                "title",
+		"{\"title\":\"ok\",\"summary\":\"line\nbreak\"}":        "summary",
+		"{\"items\":[{\"title\":\"a\"},{\"title\":\"b\x1f\"}]}": "items[1].title",
+		`{"title":"x","countries":[1,tru]}`:                     "countries[1]",
+		`{"title":`:                                             "title",
+		`{"title":"x",}`:                                        "",
+		`{"items":[{"title":"x",}]}`:                            "items[0]",
+		`{"title" "x"}`:                                         "title", // no colon after its key
+	} {
+		err := CheckJSON([]byte(body))
+		var ne *news.Error
+		if !errors.As(err, &ne) || !strings.Contains(ne.Message, "malformed JSON") {
+			t.Errorf("%q: %v, want a malformed JSON error", body, err)
+			continue
+		}
+		got := ""
+		if len(ne.Fields) == 1 {
+			got = ne.Fields[0].Field
+		}
+		if got != want {
+			t.Errorf("%q: field %q, want %q (%v)", body, got, want, err)
+		}
+	}
+	err := CheckJSON([]byte("{\"title\":\"a\x01b\"}"))
+	if !strings.Contains(err.Error(), `\u0001`) {
+		t.Errorf("a raw control character: %v, want a hint at escapes", err)
+	}
+}
