@@ -13,6 +13,7 @@ run:
 
 ## test: the whole test suite with the race detector (PostgreSQL too when HEADLINES_TEST_POSTGRES is set)
 test:
+	@[ -n "$${HEADLINES_TEST_POSTGRES:-}" ] || echo "make test: HEADLINES_TEST_POSTGRES is not set, so the PostgreSQL tests skip (set it to a postgres:// URL to run them)"
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 15m ./...
 
 ## build: the headlines binary
