@@ -2,6 +2,8 @@ package news
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -131,4 +133,39 @@ func WithFreshReads(ctx context.Context) context.Context {
 // FreshReads reports whether ctx asks for fresh reads.
 func FreshReads(ctx context.Context) bool {
 	return ctx.Value(freshReadsKey{}) != nil
+}
+
+// Selects reports whether f's list holds a, as the store's list query
+// would decide it, for the conditions a change stream filters by: the
+// countries and themes (any, all, none), source and section exactly,
+// language in any case, the dates, and drafts only WithDrafts. A full-text
+// Query is the store's alone to decide: Selects refuses to answer for one
+// (ok false).
+func (f Filter) Selects(a Article) (selected, ok bool) {
+	if len(f.Query) > 0 {
+		return false, false
+	}
+	tags := func(have, any, all, none []string) bool {
+		if len(any) > 0 && !slices.ContainsFunc(any, func(t string) bool { return slices.Contains(have, t) }) {
+			return false
+		}
+		for _, t := range all {
+			if !slices.Contains(have, t) {
+				return false
+			}
+		}
+		return !slices.ContainsFunc(none, func(t string) bool { return slices.Contains(have, t) })
+	}
+	switch {
+	case a.Status != StatusPublished && !f.WithDrafts,
+		!tags(a.Countries, f.Countries, f.CountriesAll, f.CountriesNot),
+		!tags(a.Themes, f.Themes, f.ThemesAll, f.ThemesNot),
+		f.Source != nil && a.Source != *f.Source,
+		f.Section != nil && a.Section != *f.Section,
+		f.Language != nil && !strings.EqualFold(a.Language, *f.Language),
+		f.Since != nil && a.PublishedAt.Before(*f.Since),
+		f.Until != nil && !a.PublishedAt.Before(*f.Until):
+		return false, true
+	}
+	return true, true
 }

@@ -62,10 +62,10 @@ func hasPhrase(words []string, term string) bool {
 }
 
 // refMatches says whether a matches f, computed in Go from the article
-// alone: every term in its title, summary or body, the tags, dates and
-// status. A phrase is within one of the texts on SQLite; PostgreSQL's
-// search vector joins them end to end, so there a phrase may run from
-// one into the next (as before migration 00014).
+// alone: every term in its title, summary or body, then the tags, dates
+// and status by news.Filter.Selects. A phrase is within one of the texts
+// on SQLite; PostgreSQL's search vector joins them end to end, so there a
+// phrase may run from one into the next (as before migration 00014).
 func refMatches(a news.Article, f news.Filter, postgres bool) bool {
 	texts := [][]string{wordsOf(a.Title), wordsOf(a.Summary), wordsOf(a.Body)}
 	if postgres {
@@ -80,24 +80,12 @@ func refMatches(a news.Article, f news.Filter, postgres bool) bool {
 			return false
 		}
 	}
-	tagOK := func(tags, anyOf, all, none []string) bool {
-		if len(anyOf) > 0 && !slices.ContainsFunc(anyOf, func(t string) bool { return slices.Contains(tags, t) }) {
-			return false
-		}
-		for _, t := range all {
-			if !slices.Contains(tags, t) {
-				return false
-			}
-		}
-		return !slices.ContainsFunc(none, func(t string) bool { return slices.Contains(tags, t) })
-	}
-	if !tagOK(a.Countries, f.Countries, f.CountriesAll, f.CountriesNot) || !tagOK(a.Themes, f.Themes, f.ThemesAll, f.ThemesNot) {
-		return false
-	}
-	if f.Since != nil && a.PublishedAt.Before(*f.Since) || f.Until != nil && !a.PublishedAt.Before(*f.Until) {
-		return false
-	}
-	return f.WithDrafts || a.Status == news.StatusPublished
+	// The rest as a change stream decides it; the comparisons with the
+	// store's lists check news.Filter.Selects too.
+	g := f
+	g.Query = nil
+	selected, _ := g.Selects(a)
+	return selected
 }
 
 // refList is the list f selects from all, in f's order, computed in Go.
