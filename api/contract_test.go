@@ -762,6 +762,11 @@ func sweepCases() []sweepCase {
 		{name: "changes next page", path: "/v1/changes?limit=50&cursor={{changes}}", want: 200},
 		{name: "changes bad cursor", path: "/v1/changes?cursor=nope", want: 400, spec: specCannotTell},
 		{name: "changes limit 0", path: "/v1/changes?limit=0", want: 400, spec: specRejects},
+		// The stream never ends, so its 200 is TestChangeStream's; here its
+		// errors, and a HEAD that answers the headers alone.
+		{name: "changes stream bad cursor", path: "/v1/changes/stream?cursor=nope", want: 400, spec: specCannotTell},
+		{name: "changes stream unknown filter", path: "/v1/changes/stream?q=sanctions", want: 400, spec: specCannotTell},
+		{name: "changes stream HEAD", method: "HEAD", path: "/v1/changes/stream?country=RU", want: 200},
 
 		// Feeds.
 		{name: "rss", path: "/v1/feeds/articles.rss?country=KP", want: 200},

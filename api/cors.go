@@ -10,7 +10,7 @@ import (
 )
 
 const (
-	corsAllowHeaders  = "Authorization, X-API-Key, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
+	corsAllowHeaders  = "Authorization, X-API-Key, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID, Last-Event-ID"
 	corsExposeHeaders = "ETag, Link, Location, Last-Modified, RateLimit, RateLimit-Policy, Retry-After, X-Request-ID, Idempotent-Replayed"
 	corsMaxAge        = "600"
 )

@@ -99,7 +99,9 @@ func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *
 	for _, o := range opts {
 		o(&d)
 	}
-	return api.New(d), st
+	a := api.New(d)
+	t.Cleanup(func() { _ = a.Close() }) // its background work: the change watch, the cache's poll
+	return a, st
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

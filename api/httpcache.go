@@ -51,6 +51,9 @@ func (w *bufferWriter) Write(p []byte) (int, error) {
 // cacheable says which GET answers carry validators: the API's resources,
 // feeds and widgets, not the docs or the operational endpoints.
 func cacheable(path string) bool {
+	if path == streamPath {
+		return false // never ends: nothing to keep or to digest
+	}
 	return strings.HasPrefix(path, "/v1/") || strings.HasPrefix(path, "/embed") || path == "/oembed" || path == "/openapi.json" || path == "/" ||
 		strings.HasPrefix(path, "/articles/")
 }
@@ -132,7 +135,7 @@ func etagMatches(list, tag string) bool {
 // clients that accept gzip; /metrics compresses itself.
 const gzipMinLength = 1024
 
-func gzipSkipped(path string) bool { return path == "/metrics" }
+func gzipSkipped(path string) bool { return path == "/metrics" || path == streamPath }
 
 // gzipETagSuffix marks the strong ETag of a gzip-compressed answer: RFC
 // 9110 (8.8.3) has a strong validator change with the content coding,

@@ -89,6 +89,9 @@ type Deps struct {
 	// articles (searches, totals, facets, …): how many run at once and for
 	// how long. nil: unbounded.
 	Expensive *QueryPool
+	// StreamHeartbeat is how often an idle change stream sends a comment;
+	// DefaultStreamHeartbeat when 0.
+	StreamHeartbeat time.Duration
 }
 
 type handlers struct {
@@ -104,6 +107,9 @@ type handlers struct {
 	build    Build
 	log      *slog.Logger
 
+	watch     *changeWatch  // wakes the change streams
+	heartbeat time.Duration // see Deps.StreamHeartbeat
+
 	requireIfMatch bool
 }
 
@@ -112,9 +118,15 @@ type handlers struct {
 // poll for changes made elsewhere). Close stops that work.
 type API struct {
 	e     *echo.Echo
+	watch *changeWatch
 	stops []func()
 	once  sync.Once
 }
+
+// EndStreams ends the change streams open now and any opened later: call
+// it when the server starts to shut down (http.Server.RegisterOnShutdown),
+// which would otherwise wait for them until its timeout.
+func (a *API) EndStreams() { a.watch.end() }
 
 // ServeHTTP answers a request.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) { a.e.ServeHTTP(w, r) }
@@ -139,8 +151,12 @@ func New(d Deps) *API {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	e.IPExtractor = ipExtractor(d.TrustedProxies)
-	a := &API{e: e}
+	a := &API{e: e, watch: h.watch}
+	if d.Changes != nil {
+		a.stops = append(a.stops, h.watch.run())
+	}
 	a.use(d, h.auth, m)
+	e.Use(h.watch.afterWrites)
 	h.routes(e, m, d.MetricsElsewhere)
 	m.routes = map[string]bool{}
 	for _, r := range e.Routes() {
@@ -163,6 +179,9 @@ func (d Deps) withDefaults() Deps {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.StreamHeartbeat <= 0 {
+		d.StreamHeartbeat = DefaultStreamHeartbeat
+	}
 	return d
 }
 
@@ -170,7 +189,7 @@ func newHandlers(d Deps) *handlers {
 	return &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
 		cursors: newCursorCodec(d.CursorSecret), build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
-		requireIfMatch: d.RequireIfMatch,
+		requireIfMatch: d.RequireIfMatch, watch: newChangeWatch(d.Changes, d.CachePoll), heartbeat: d.StreamHeartbeat,
 	}
 }
 
@@ -223,6 +242,7 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	e.POST("/v1/classify", h.classify, editor)
 
 	get("/v1/changes", h.listChanges)
+	get("/v1/changes/stream", h.streamChanges)
 	get("/v1/feeds/articles.rss", h.rssFeed)
 	get("/v1/feeds/articles.atom", h.atomFeed)
 	get("/v1/feeds/articles.json", h.jsonFeed)

@@ -275,7 +275,7 @@ var withoutRateLimit = map[string]bool{"/healthz": true, "/readyz": true, "/metr
 // the two agree.
 func conditionalGET(op operation) bool {
 	p := op.path
-	return op.method == http.MethodGet &&
+	return op.method == http.MethodGet && p != "/v1/changes/stream" &&
 		(strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, "/embed") || p == "/oembed" || p == "/openapi.json" || p == "/" || strings.HasPrefix(p, "/articles/"))
 }
 

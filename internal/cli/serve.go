@@ -134,6 +134,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		IdleTimeout:       cfg.IdleTimeout,
 		MaxHeaderBytes:    64 << 10, // larger request headers get 431
 	}
+	srv.RegisterOnShutdown(e.EndStreams) // change streams never end on their own
 	servers := []*http.Server{srv}
 	if cfg.MetricsAddr != "" {
 		mux := http.NewServeMux()
