@@ -59,6 +59,13 @@ func newRespCache(gens Generations, log *slog.Logger) *respCache {
 // instances or the command line, until stop is called; stop returns once
 // the poller has ended.
 func (rc *respCache) poll(every time.Duration) (stop func()) {
+	return repeat(every, nil, rc.refresh)
+}
+
+// repeat calls fn every interval, and at once on each signal of kick (nil:
+// never), until stop is called; stop returns once fn has returned for the
+// last time.
+func repeat(every time.Duration, kick <-chan struct{}, fn func(ctx context.Context)) (stop func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -70,8 +77,9 @@ func (rc *respCache) poll(every time.Duration) (stop func()) {
 			case <-ctx.Done():
 				return
 			case <-t.C:
-				rc.refresh(ctx)
+			case <-kick:
 			}
+			fn(ctx)
 		}
 	}()
 	return func() {

@@ -84,15 +84,17 @@ func (c *countingChanges) LastChange(ctx context.Context) (int64, error) {
 	return c.Store.LastChange(ctx)
 }
 
-// pollers counts the goroutines polling for changes.
+// pollers counts the goroutines polling for changes: the response
+// cache's and the change streams' watch, one each per API.
 func pollers() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "created by github.com/headlines/headlines/api.(*respCache).poll ")
+	return strings.Count(string(buf), "created by github.com/headlines/headlines/api.repeat ")
 }
 
-// The response cache's poll for changes made elsewhere runs until the API
-// is closed, and not a moment longer: Close returns once it has ended.
+// The response cache's poll for changes made elsewhere, and the change
+// streams' watch, run until the API is closed, and not a moment longer:
+// Close returns once they have ended.
 func TestResponseCachePollEndsOnClose(t *testing.T) {
 	_, st := newAPI(t, "sqlite")
 	changes := &countingChanges{Store: st}
@@ -106,8 +108,8 @@ func TestResponseCachePollEndsOnClose(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	if n := pollers(); n != before+1 {
-		t.Fatalf("%d pollers running, want %d", n, before+1)
+	if n := pollers(); n != before+2 {
+		t.Fatalf("%d pollers running, want %d", n, before+2)
 	}
 	if err := a.Close(); err != nil {
 		t.Fatal(err)

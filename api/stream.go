@@ -82,32 +82,18 @@ func newChangeWatch(feed news.ChangeService, every time.Duration) *changeWatch {
 
 // run polls until stop is called.
 func (w *changeWatch) run() (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(w.every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			case <-w.kick:
-			}
-			if w.open.Load() > 0 {
-				w.poll(ctx)
-			} else {
-				w.mu.Lock()
-				w.primed = false // read afresh when a stream opens
-				w.mu.Unlock()
-			}
+	stopPolls := repeat(w.every, w.kick, func(ctx context.Context) {
+		if w.open.Load() > 0 {
+			w.poll(ctx)
+			return
 		}
-	}()
+		w.mu.Lock()
+		w.primed = false // read afresh when a stream opens
+		w.mu.Unlock()
+	})
 	return func() {
 		w.end()
-		cancel()
-		<-done
+		stopPolls()
 	}
 }
 

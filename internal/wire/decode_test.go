@@ -125,19 +125,26 @@ func TestInvalidUTF8NamesTheField(t *testing.T) {
 		"[\"a\",\"b\xff\"]":                                     "[1]",
 		"{\"title\":\"\xff":                                     "",
 	} {
-		err := CheckJSON([]byte(body))
-		var ne *news.Error
-		if !errors.As(err, &ne) || !strings.Contains(ne.Message, "not valid UTF-8") {
-			t.Errorf("%q: %v, want an invalid UTF-8 error", body, err)
-			continue
-		}
-		got := ""
-		if len(ne.Fields) == 1 {
-			got = ne.Fields[0].Field
-		}
-		if got != want {
-			t.Errorf("%q: field %q, want %q (%v)", body, got, want, err)
-		}
+		checkNamedField(t, body, "not valid UTF-8", want)
+	}
+}
+
+// checkNamedField checks that CheckJSON refuses body with an error whose
+// message holds kind and that names field (none when "").
+func checkNamedField(t *testing.T, body, kind, field string) {
+	t.Helper()
+	err := CheckJSON([]byte(body))
+	var ne *news.Error
+	if !errors.As(err, &ne) || !strings.Contains(ne.Message, kind) {
+		t.Errorf("%q: %v, want an error saying %q", body, err, kind)
+		return
+	}
+	got := ""
+	if len(ne.Fields) == 1 {
+		got = ne.Fields[0].Field
+	}
+	if got != field {
+		t.Errorf("%q: field %q, want %q (%v)", body, got, field, err)
 	}
 }
 
@@ -156,19 +163,7 @@ func TestMalformedNamesTheField(t *testing.T) {
 		`{"items":[{"title":"x",}]}`:                            "items[0]",
 		`{"title" "x"}`:                                         "title", // no colon after its key
 	} {
-		err := CheckJSON([]byte(body))
-		var ne *news.Error
-		if !errors.As(err, &ne) || !strings.Contains(ne.Message, "malformed JSON") {
-			t.Errorf("%q: %v, want a malformed JSON error", body, err)
-			continue
-		}
-		got := ""
-		if len(ne.Fields) == 1 {
-			got = ne.Fields[0].Field
-		}
-		if got != want {
-			t.Errorf("%q: field %q, want %q (%v)", body, got, want, err)
-		}
+		checkNamedField(t, body, "malformed JSON", want)
 	}
 	err := CheckJSON([]byte("{\"title\":\"a\x01b\"}"))
 	if !strings.Contains(err.Error(), `\u0001`) {
