@@ -196,7 +196,7 @@ func (w *changeWatch) afterWrites(next echo.HandlerFunc) echo.HandlerFunc {
 // streamChanges godoc
 //
 //	@Summary		The change feed live, as server-sent events
-//	@Description	The entries of GET /v1/changes as they are committed, as text/event-stream: each event is named upsert or delete, its data is the entry's JSON and its id is the entry's cursor. An EventSource that reconnects sends the last id as Last-Event-ID and resumes after it with nothing missed; cursor= starts after a given cursor (without either, the stream starts now, and cursor=0 replays the whole feed first). A comment line is sent every 15 seconds while nothing changes. The list filters (country, theme, their _all and _not forms, source, section, language) apply to each change: an article that the filter does not select, or no longer selects, is a delete, exactly as a draft is to everyone but editors, so a copy kept from the stream stays exact. Changes written through other instances arrive within HEADLINES_CACHE_POLL. Never compressed or cached.
+//	@Description	The entries of GET /v1/changes as they are committed, as text/event-stream: each event is named upsert or delete, its data is the entry's JSON and its id is the entry's cursor. An EventSource that reconnects sends the last id as Last-Event-ID and resumes after it with nothing missed; cursor= starts after a given cursor (without either, the stream starts now, and cursor=0 replays the whole feed first). A cursor ahead of the feed, as after a restore of the database from a backup, is a 400 naming it, as on GET /v1/changes: sync again from the beginning. A comment line is sent every 15 seconds while nothing changes. The list filters (country, theme, their _all and _not forms, source, section, language) apply to each change: an article that the filter does not select, or no longer selects, is a delete, exactly as a draft is to everyone but editors, so a copy kept from the stream stays exact. Changes written through other instances arrive within HEADLINES_CACHE_POLL. Never compressed or cached.
 //	@Tags			articles
 //	@ID				streamChanges
 //	@Produce		text/event-stream,application/problem+json
@@ -238,32 +238,27 @@ func (h *handlers) streamChanges(c echo.Context) error {
 		return err
 	}
 	f := lr.filter
-	var after int64
-	switch cursor {
-	case "", "now":
-		// On a goroutine of its own, as every read of the stream (see below).
-		type last struct {
-			seq int64
-			err error
+	// The primary decides where the feed is, so that a replica that lags
+	// is not mistaken for a restore.
+	last, err := h.changes.LastChange(news.WithFreshReads(ctx))
+	if err != nil {
+		return err
+	}
+	after := last
+	if cursor != "" && cursor != "now" {
+		field := "cursor"
+		if c.Request().Header.Get("Last-Event-ID") != "" {
+			field = "Last-Event-ID"
 		}
-		out := make(chan last, 1)
-		go func() {
-			seq, err := h.changes.LastChange(news.WithFreshReads(ctx))
-			out <- last{seq, err}
-		}()
-		l := <-out
-		if l.err != nil {
-			return l.err
-		}
-		after = l.seq
-	default:
 		n, err := strconv.ParseInt(cursor, 10, 64)
 		if err != nil || n < 0 {
-			field := "cursor"
-			if c.Request().Header.Get("Last-Event-ID") != "" {
-				field = "Last-Event-ID"
-			}
 			return news.FieldErrorf(news.EInvalid, field, "must be an id of this stream (a cursor of the change feed), or now; got %q", cursor)
+		}
+		if n > last {
+			// As GET /v1/changes says: after a restore of the database
+			// from a backup, a client must hear it rather than wait for
+			// changes it already skipped.
+			return news.FieldErrorf(news.EInvalid, field, "%d is ahead of the feed, whose newest change is %d: the database was probably restored from a backup, so sync again from the beginning", n, last)
 		}
 		after = n
 	}

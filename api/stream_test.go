@@ -231,6 +231,8 @@ func TestChangeStream(t *testing.T) {
 			{"/v1/changes/stream?q=sanctions", "q", nil},
 			{"/v1/changes/stream?limit=5", "limit", nil},
 			{"/v1/changes/stream?country=Atlantis", "country", nil},
+			{"/v1/changes/stream?cursor=99999999", "cursor", nil},                          // ahead of the feed
+			{"/v1/changes/stream", "Last-Event-ID", []string{"Last-Event-ID", "99999999"}}, // so is this id
 		} {
 			assertProblem(t, e.do(req{path: c.path, headers: c.headers}), http.StatusBadRequest, c.field)
 		}
