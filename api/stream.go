@@ -229,11 +229,14 @@ func (h *handlers) streamChanges(c echo.Context) error {
 			fq[name] = vals
 		}
 	}
-	if vals := query["cursor"]; len(vals) > 1 {
+	if vals, ok := query["cursor"]; ok && len(vals) > 1 {
 		return news.FieldErrorf(news.EInvalid, "cursor", "may be given only once")
+	} else if ok && vals[0] == "" {
+		return news.FieldErrorf(news.EInvalid, "cursor", "must not be empty: a cursor of the change feed, or now")
 	}
 	editor := isEditor(c)
-	lr, err := parseList(fq, streamParams, h.vocab.Vocabulary(), h.cursors, editor)
+	vocab := h.vocab.Vocabulary()
+	lr, err := parseList(fq, streamParams, vocab, h.cursors, editor)
 	if err != nil {
 		return err
 	}
@@ -294,6 +297,18 @@ func (h *handlers) streamChanges(c echo.Context) error {
 	}
 	for {
 		moved := h.watch.next() // before the read, so no change slips between
+		if v := h.vocab.Vocabulary(); v != vocab {
+			// The filter's names are resolved again: a theme renamed
+			// (its articles' changes follow) is still the theme the
+			// client named. One that names nothing now ends the stream;
+			// the client's reconnect hears why.
+			vocab = v
+			lr, err := parseList(fq, streamParams, vocab, h.cursors, editor)
+			if err != nil {
+				return nil
+			}
+			f = lr.filter
+		}
 		var shared []news.Change
 		ok := false
 		if !editor {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -211,6 +212,24 @@ func TestChangeStream(t *testing.T) {
 			t.Errorf("after the delete: %+v", en)
 		}
 
+		// A theme renamed: its articles change, and a stream filtered on
+		// the theme's old name (which still names it) sends them as
+		// upserts, not as articles that left the filter.
+		cyber := create(`{"title":"Lazarus hackers drain an exchange","url":"https://s.example/4","countries":["KP"],"themes":["cyber"]}`)
+		renamed := openStream(t, e.srv.URL, "/v1/changes/stream?theme=cyber")
+		if r := e.do(req{method: "PATCH", path: "/v1/themes/cyber", key: true, body: `{"slug":"cybercrime"}`}); r.status != http.StatusOK {
+			t.Fatalf("rename: %d %s", r.status, r.body)
+		}
+		for seen := 0; ; seen++ {
+			en := renamed.next().entry(t)
+			if en.Op != "upsert" || en.Article == nil || !slices.Contains(en.Article.Themes, "cybercrime") {
+				t.Fatalf("after the rename: %+v, want an upsert carrying cybercrime", en)
+			}
+			if en.ID == cyber {
+				break
+			}
+		}
+
 		// cursor=0 replays the whole feed, the demo's articles first.
 		all := openStream(t, e.srv.URL, "/v1/changes/stream?cursor=0")
 		seen := map[int64]bool{}
@@ -227,6 +246,7 @@ func TestChangeStream(t *testing.T) {
 		}{
 			{"/v1/changes/stream?cursor=yesterday", "cursor", nil},
 			{"/v1/changes/stream?cursor=1&cursor=2", "cursor", nil},
+			{"/v1/changes/stream?cursor=", "cursor", nil},
 			{"/v1/changes/stream", "Last-Event-ID", []string{"Last-Event-ID", "-3"}},
 			{"/v1/changes/stream?q=sanctions", "q", nil},
 			{"/v1/changes/stream?limit=5", "limit", nil},
