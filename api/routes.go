@@ -92,6 +92,9 @@ type Deps struct {
 	// StreamHeartbeat is how often an idle change stream sends a comment;
 	// DefaultStreamHeartbeat when 0.
 	StreamHeartbeat time.Duration
+	// StreamsPerClient is how many change streams one client address may
+	// hold open at once; DefaultStreamsPerClient when 0.
+	StreamsPerClient int
 }
 
 type handlers struct {
@@ -189,7 +192,7 @@ func newHandlers(d Deps) *handlers {
 	return &handlers{
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
 		cursors: newCursorCodec(d.CursorSecret), build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
-		requireIfMatch: d.RequireIfMatch, watch: newChangeWatch(d.Changes, d.CachePoll), heartbeat: d.StreamHeartbeat,
+		requireIfMatch: d.RequireIfMatch, watch: newChangeWatch(d.Changes, d.CachePoll, d.StreamsPerClient), heartbeat: d.StreamHeartbeat,
 	}
 }
 

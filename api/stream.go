@@ -27,6 +27,9 @@ const (
 	DefaultStreamPoll = time.Second
 	// streamBatch is how many changes a stream reads at a time.
 	streamBatch = 500
+	// DefaultStreamsPerClient is how many streams one client address may
+	// hold open at once: each costs the server about 45 KB.
+	DefaultStreamsPerClient = 50
 )
 
 // streamPath is the change stream's path: the middleware that buffers,
@@ -62,6 +65,9 @@ type changeWatch struct {
 	ended  chan struct{} // closed when the streams must end (shutdown)
 	once   sync.Once
 	primed bool // seen and pos hold a first reading
+
+	perClient int            // streams one client address may hold open
+	clients   map[string]int // streams open by client address
 }
 
 // changeBatch is the public view of the changes after a position,
@@ -72,12 +78,35 @@ type changeBatch struct {
 	complete bool
 }
 
-func newChangeWatch(feed news.ChangeService, every time.Duration) *changeWatch {
+func newChangeWatch(feed news.ChangeService, every time.Duration, perClient int) *changeWatch {
 	if every <= 0 {
 		every = DefaultStreamPoll
 	}
+	if perClient <= 0 {
+		perClient = DefaultStreamsPerClient
+	}
 	return &changeWatch{feed: feed, every: every, kick: make(chan struct{}, 1),
-		moved: make(chan struct{}), ended: make(chan struct{})}
+		moved: make(chan struct{}), ended: make(chan struct{}), perClient: perClient, clients: map[string]int{}}
+}
+
+// admit counts a stream of client open, unless it holds as many as it
+// may; release counts it closed.
+func (w *changeWatch) admit(client string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.clients[client] >= w.perClient {
+		return false
+	}
+	w.clients[client]++
+	return true
+}
+
+func (w *changeWatch) release(client string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.clients[client]--; w.clients[client] <= 0 {
+		delete(w.clients, client)
+	}
 }
 
 // run polls until stop is called.
@@ -265,6 +294,13 @@ func (h *handlers) streamChanges(c echo.Context) error {
 		}
 		after = n
 	}
+
+	client := c.RealIP()
+	if !h.watch.admit(client) {
+		c.Response().Header().Set("Retry-After", "60")
+		return news.Errorf(news.ETooMany, "this address holds %d change streams open, as many as it may; close one, or follow the feed with GET /v1/changes", h.watch.perClient)
+	}
+	defer h.watch.release(client)
 
 	res := c.Response()
 	hdr := res.Header()

@@ -269,13 +269,15 @@ func mustInt(t *testing.T, s string) int64 {
 }
 
 // TestChangeStreamFromElsewhere: a write through one instance reaches a
-// stream on another within its poll; an idle stream sends heartbeats; a
-// server that shuts down ends its streams.
+// stream on another within its poll; an idle stream sends heartbeats; an
+// address holds no more streams than it may; a server that shuts down
+// ends its streams.
 func TestChangeStreamFromElsewhere(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		writer := newEnv(t, kind)
 		h := api.New(api.Deps{Articles: writer.store, Vocabulary: writer.store, Changes: writer.store, Ping: writer.store.Ping,
-			CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(), CachePoll: 50 * time.Millisecond, StreamHeartbeat: 100 * time.Millisecond})
+			CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(), CachePoll: 50 * time.Millisecond, StreamHeartbeat: 100 * time.Millisecond,
+			StreamsPerClient: 2})
 		t.Cleanup(func() { _ = h.Close() })
 		reader := serve(t, h, writer.store)
 
@@ -302,6 +304,29 @@ func TestChangeStreamFromElsewhere(t *testing.T) {
 			t.Errorf("from the other instance: %+v", en)
 		}
 		t.Logf("a write through the other instance arrived after %v (poll 50 ms)", time.Since(start))
+
+		// Two streams per address here: a third is a 429 until one closes.
+		second := openStream(t, reader.srv.URL, "/v1/changes/stream")
+		r = reader.do(req{path: "/v1/changes/stream"})
+		assertProblem(t, r, http.StatusTooManyRequests, "")
+		if r.header.Get("Retry-After") == "" {
+			t.Error("a 429 without Retry-After")
+		}
+		second.close()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			req, _ := http.NewRequest(http.MethodHead, reader.srv.URL+"/v1/changes/stream", nil)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a stream closed, and still %d", res.StatusCode)
+			}
+		}
 
 		h.EndStreams()
 		for deadline := time.After(5 * time.Second); ; {

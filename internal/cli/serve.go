@@ -122,6 +122,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		// A keyed POST runs within the time to answer, and its key is held as long.
 		IdempotencyLease: cfg.WriteTimeout,
 		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
+		StreamsPerClient: cfg.StreamsPerClient,
 	})
 	defer func() { _ = e.Close() }() // its background work, once the servers have stopped
 	srv := &http.Server{

@@ -45,6 +45,9 @@ type Config struct {
 	// ExpensiveTimeout (HEADLINES_EXPENSIVE_TIMEOUT) is how long one of
 	// them may take before its statement is stopped and it answers 503.
 	ExpensiveTimeout time.Duration
+	// StreamsPerClient (HEADLINES_STREAMS_PER_CLIENT) is how many change
+	// streams one client address may hold open at once; more answer 429.
+	StreamsPerClient int
 }
 
 // Bounds of ExpensiveQueries: SQLite's read pool is sized to keep reads
@@ -102,6 +105,7 @@ func Default() Config {
 		// is sized for: each keeps a core busy, and a third would only
 		// slow the other two and every cheap read.
 		ExpensiveQueries: 2,
+		StreamsPerClient: 50,
 		// Ten seconds holds the slowest legitimate expensive read at a
 		// million articles, the front page's counts for its most common
 		// country (4.0 s; every article 1.5-1.9 s, a search by relevance
@@ -134,6 +138,7 @@ func Load(getenv func(string) string) (Config, error) {
 	c.Replicas = s.list("HEADLINES_DB_REPLICAS")
 	c.APIKeys = s.list("HEADLINES_API_KEYS")
 	s.integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
+	s.integer("HEADLINES_STREAMS_PER_CLIENT", &c.StreamsPerClient)
 	if s.get("HEADLINES_EXPENSIVE_TIMEOUT") == "" && c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout {
 		// Left unset under a short write timeout, the limit follows it, so
 		// that the 503 is written before the server gives up on the answer.
@@ -315,6 +320,9 @@ func (c Config) Validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
+	}
+	if c.StreamsPerClient < 1 {
+		errs = append(errs, fmt.Errorf("HEADLINES_STREAMS_PER_CLIENT=%d: want 1 or more", c.StreamsPerClient))
 	}
 	if c.ExpensiveQueries < MinExpensiveQueries || c.ExpensiveQueries > MaxExpensiveQueries {
 		errs = append(errs, fmt.Errorf("HEADLINES_EXPENSIVE_QUERIES=%d: want %d to %d", c.ExpensiveQueries, MinExpensiveQueries, MaxExpensiveQueries))
