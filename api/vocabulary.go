@@ -3,6 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -196,7 +197,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toTheme(t))
+	return jsonETag(c, http.StatusOK, toTheme(t))
 }
 
 // createTheme godoc
@@ -241,23 +242,25 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
 //	@Accept			application/merge-patch+json
 //	@Produce		json,application/problem+json
-//	@Param			slug	path		string		true	"theme slug"	example(troops)
-//	@Param			patch	body		ThemePatch	true	"the members to change"
-//	@Success		200		{object}	Theme
-//	@Header			200		{string}	ETag	"the ETag a GET of the theme now answers with"
-//	@Failure		400		{object}	Problem
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"the key is a reader key"
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem
-//	@Failure		415		{object}	Problem
-//	@Failure		422		{object}	Problem
+//	@Param			slug		path		string		true	"theme slug"	example(troops)
+//	@Param			patch		body		ThemePatch	true	"the members to change"
+//	@Param			If-Match	header		string		false	"ETag the change is based on, as the theme's GET gave it"
+//	@Failure		412			{object}	Problem		"stale If-Match"
+//	@Success		200			{object}	Theme
+//	@Header			200			{string}	ETag	"the ETag a GET of the theme now answers with"
+//	@Failure		400			{object}	Problem
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"the key is a reader key"
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem
+//	@Failure		415			{object}	Problem
+//	@Failure		422			{object}	Problem
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
@@ -276,6 +279,9 @@ func (h *handlers) updateTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.themeIfMatch(c, slug); err != nil {
+		return err
+	}
 	t, err := h.vocab.UpdateTheme(c.Request().Context(), slug,
 		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
 	if err != nil {
@@ -287,16 +293,18 @@ func (h *handlers) updateTheme(c echo.Context) error {
 // deleteTheme godoc
 //
 //	@Summary		Delete a theme
-//	@Description	Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
+//	@Description	Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing is deleted. Needs an editor key.
 //	@Tags			themes
 //	@ID				deleteTheme
 //	@Produce		application/problem+json
-//	@Param			slug	path	string	true	"theme slug"
-//	@Success		204		"deleted"
-//	@Failure		401		{object}	Problem
-//	@Failure		403		{object}	Problem	"the key is a reader key"
-//	@Failure		404		{object}	Problem
-//	@Failure		409		{object}	Problem	"theme still in use"
+//	@Param			slug		path	string	true	"theme slug"
+//	@Param			If-Match	header	string	false	"ETag the delete is based on, as the theme's GET gave it"
+//	@Success		204			"deleted"
+//	@Failure		412			{object}	Problem	"stale If-Match"
+//	@Failure		401			{object}	Problem
+//	@Failure		403			{object}	Problem	"the key is a reader key"
+//	@Failure		404			{object}	Problem
+//	@Failure		409			{object}	Problem	"theme still in use"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
@@ -307,10 +315,49 @@ func (h *handlers) deleteTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := h.themeIfMatch(c, slug); err != nil {
+		return err
+	}
 	if err := h.vocab.DeleteTheme(c.Request().Context(), slug); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
+}
+
+// themeIfMatch checks If-Match on a write of the theme slug names
+// against the ETag its GET answers with now: a stale one is a 412 and
+// nothing changes. If-Match compares strongly (RFC 9110), and a theme's
+// ETag is the strong digest of its answer (the ETag of a compressed
+// answer, "…-gzip", names the same). The check precedes the write: two
+// editors who send the same ETag within the write's own few
+// milliseconds can both pass it.
+func (h *handlers) themeIfMatch(c echo.Context, slug string) error {
+	v := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
+	if v == "" {
+		return nil
+	}
+	tags, ok := parseETags(v)
+	if !ok {
+		return badETags("If-Match", v)
+	}
+	if tags[0] == "*" {
+		return nil
+	}
+	t, err := h.vocab.Theme(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	body, err := jsonBody(toTheme(t))
+	if err != nil {
+		return err
+	}
+	current := strongBodyETag(body)
+	for _, tag := range tags {
+		if identityETag(tag) == current {
+			return nil
+		}
+	}
+	return news.FieldErrorf(news.EPreconditionFailed, "If-Match", "%s does not match theme %s, whose ETag is now %s: GET it again and send the ETag it answers with", v, slug, current)
 }
 
 // themeSlug is the {slug} of a theme write. No theme's slug holds a

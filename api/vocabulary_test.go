@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -68,8 +69,33 @@ func TestVocabularyEndpoints(t *testing.T) {
 		if got := e.do(req{path: "/v1/themes/energy", headers: []string{"If-None-Match", created}}); got.status != http.StatusOK {
 			t.Errorf("GET with the create's ETag: %d, want 200", got.status)
 		}
+
+		// Writes made on an ETag: a stale one is a 412 and changes nothing.
+		stale := e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy again"}`, headers: []string{"If-Match", created}})
+		assertProblem(t, stale, http.StatusPreconditionFailed, "If-Match")
+		for _, bad := range []string{`"bogus"`, "W/" + patched} { // If-Match compares strongly
+			assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"Energy again"}`, headers: []string{"If-Match", bad}}), http.StatusPreconditionFailed, "If-Match")
+		}
+		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: `{"name":"x"}`, headers: []string{"If-Match", "bogus"}}), http.StatusBadRequest, "If-Match")
+		if got := e.do(req{path: "/v1/themes/energy"}).json(t)["name"]; got != "Energy supply" {
+			t.Errorf("a refused write changed the theme: name %v", got)
+		}
+		// The current ETag, that of the compressed answer, which names the
+		// same theme, and "*" each make a write.
+		for i, accept := range []string{"identity", "gzip", ""} {
+			tag := "*"
+			if accept != "" {
+				tag = e.do(req{path: "/v1/themes/energy", headers: []string{"Accept-Encoding", accept}}).header.Get("ETag")
+			}
+			r := e.do(req{method: "PATCH", path: "/v1/themes/energy", key: true, body: fmt.Sprintf(`{"description":"Oil, gas and power (%d)."}`, i), headers: []string{"If-Match", tag}})
+			if r.status != http.StatusOK {
+				t.Fatalf("PATCH with If-Match %s: %d %s", tag, r.status, r.body)
+			}
+			patched = r.header.Get("ETag")
+		}
+		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/energy", key: true, headers: []string{"If-Match", created}}), http.StatusPreconditionFailed, "If-Match")
 		assertProblem(t, e.do(req{method: "DELETE", path: "/v1/themes/troops", admin: true}), 409, "")
-		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", admin: true}); r.status != 204 {
+		if r := e.do(req{method: "DELETE", path: "/v1/themes/energy", admin: true, headers: []string{"If-Match", patched}}); r.status != 204 {
 			t.Errorf("delete theme: %d %s", r.status, r.body)
 		}
 		assertProblem(t, e.do(req{path: "/v1/themes/energy"}), 404, "")

@@ -1553,6 +1553,12 @@ type HeadListThemesParams struct {
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
 }
 
+// DeleteThemeParams defines parameters for DeleteTheme.
+type DeleteThemeParams struct {
+	// IfMatch ETag the delete is based on, as the theme's GET gave it
+	IfMatch *string `json:"If-Match,omitempty"`
+}
+
 // GetThemeParams defines parameters for GetTheme.
 type GetThemeParams struct {
 	// IfNoneMatch ETag of a copy the client holds
@@ -1563,6 +1569,12 @@ type GetThemeParams struct {
 type HeadGetThemeParams struct {
 	// IfNoneMatch ETag of a copy the client holds
 	IfNoneMatch *string `json:"If-None-Match,omitempty"`
+}
+
+// UpdateThemeParams defines parameters for UpdateTheme.
+type UpdateThemeParams struct {
+	// IfMatch ETag the change is based on, as the theme's GET gave it
+	IfMatch *string `json:"If-Match,omitempty"`
 }
 
 // CreateArticleJSONRequestBody defines body for CreateArticle for application/json ContentType.
@@ -2058,10 +2070,10 @@ type ClientInterface interface {
 
 	// DeleteTheme Delete a theme
 	//
-	// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
+	// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing is deleted. Needs an editor key.
 	//
 	// Corresponds with DELETE /v1/themes/{slug} (the `DeleteTheme` operationId).
-	DeleteTheme(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteTheme(ctx context.Context, slug string, params *DeleteThemeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTheme Get a theme
 	//
@@ -2079,30 +2091,30 @@ type ClientInterface interface {
 
 	// UpdateThemeWithBody Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateThemeWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateThemeWithBody(ctx context.Context, slug string, params *UpdateThemeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateTheme Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateTheme(ctx context.Context, slug string, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateTheme(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateThemeWithApplicationMergePatchPlusJSONBody Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx context.Context, slug string, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Version Build information
 	//
@@ -3031,11 +3043,11 @@ func (c *Client) CreateTheme(ctx context.Context, body CreateThemeJSONRequestBod
 
 // DeleteTheme Delete a theme
 //
-// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
+// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing is deleted. Needs an editor key.
 //
 // Corresponds with DELETE /v1/themes/{slug} (the `DeleteTheme` operationId).
-func (c *Client) DeleteTheme(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewDeleteThemeRequest(c.Server, slug)
+func (c *Client) DeleteTheme(ctx context.Context, slug string, params *DeleteThemeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteThemeRequest(c.Server, slug, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3082,13 +3094,13 @@ func (c *Client) HeadGetTheme(ctx context.Context, slug string, params *HeadGetT
 
 // UpdateThemeWithBody Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *Client) UpdateThemeWithBody(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateThemeRequestWithBody(c.Server, slug, contentType, body)
+func (c *Client) UpdateThemeWithBody(ctx context.Context, slug string, params *UpdateThemeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateThemeRequestWithBody(c.Server, slug, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3101,13 +3113,13 @@ func (c *Client) UpdateThemeWithBody(ctx context.Context, slug string, contentTy
 
 // UpdateTheme Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *Client) UpdateTheme(ctx context.Context, slug string, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateThemeRequest(c.Server, slug, body)
+func (c *Client) UpdateTheme(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateThemeRequest(c.Server, slug, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3120,13 +3132,13 @@ func (c *Client) UpdateTheme(ctx context.Context, slug string, body UpdateThemeJ
 
 // UpdateThemeWithApplicationMergePatchPlusJSONBody Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *Client) UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx context.Context, slug string, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUpdateThemeRequestWithApplicationMergePatchPlusJSONBody(c.Server, slug, body)
+func (c *Client) UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateThemeRequestWithApplicationMergePatchPlusJSONBody(c.Server, slug, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7240,7 +7252,7 @@ func NewCreateThemeRequestWithBody(server string, contentType string, body io.Re
 }
 
 // NewDeleteThemeRequest constructs an http.Request for the DeleteTheme method
-func NewDeleteThemeRequest(server string, slug string) (*http.Request, error) {
+func NewDeleteThemeRequest(server string, slug string, params *DeleteThemeParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7268,6 +7280,21 @@ func NewDeleteThemeRequest(server string, slug string) (*http.Request, error) {
 	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -7372,29 +7399,29 @@ func NewHeadGetThemeRequest(server string, slug string, params *HeadGetThemePara
 }
 
 // NewUpdateThemeRequest calls the generic UpdateTheme builder with application/json body
-func NewUpdateThemeRequest(server string, slug string, body UpdateThemeJSONRequestBody) (*http.Request, error) {
+func NewUpdateThemeRequest(server string, slug string, params *UpdateThemeParams, body UpdateThemeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateThemeRequestWithBody(server, slug, "application/json", bodyReader)
+	return NewUpdateThemeRequestWithBody(server, slug, params, "application/json", bodyReader)
 }
 
 // NewUpdateThemeRequestWithApplicationMergePatchPlusJSONBody calls the generic UpdateTheme builder with application/merge-patch+json body
-func NewUpdateThemeRequestWithApplicationMergePatchPlusJSONBody(server string, slug string, body UpdateThemeApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
+func NewUpdateThemeRequestWithApplicationMergePatchPlusJSONBody(server string, slug string, params *UpdateThemeParams, body UpdateThemeApplicationMergePatchPlusJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewUpdateThemeRequestWithBody(server, slug, "application/merge-patch+json", bodyReader)
+	return NewUpdateThemeRequestWithBody(server, slug, params, "application/merge-patch+json", bodyReader)
 }
 
 // NewUpdateThemeRequestWithBody constructs an http.Request for the UpdateTheme method, with any body, and a specified content type
-func NewUpdateThemeRequestWithBody(server string, slug string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUpdateThemeRequestWithBody(server string, slug string, params *UpdateThemeParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -7425,6 +7452,21 @@ func NewUpdateThemeRequestWithBody(server string, slug string, contentType strin
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -7997,12 +8039,12 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteThemeWithResponse Delete a theme
 	//
-	// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
+	// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing is deleted. Needs an editor key.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/themes/{slug} (the `DeleteTheme` operationId).
-	DeleteThemeWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*DeleteThemeResponse, error)
+	DeleteThemeWithResponse(ctx context.Context, slug string, params *DeleteThemeParams, reqEditors ...RequestEditorFn) (*DeleteThemeResponse, error)
 
 	// GetThemeWithResponse Get a theme
 	//
@@ -8024,30 +8066,30 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateThemeWithBodyWithResponse Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateThemeWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
+	UpdateThemeWithBodyWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
 
 	// UpdateThemeWithResponse Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateThemeWithResponse(ctx context.Context, slug string, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
+	UpdateThemeWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
 
 	// UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse Update or rename a theme
 	//
-	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+	// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-	UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, slug string, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
+	UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error)
 
 	// VersionWithResponse Build information
 	//
@@ -13561,6 +13603,14 @@ type DeleteThemeResponse409Headers struct {
 	XRequestId      *string
 }
 
+// DeleteThemeResponse412Headers the declared response headers of an HTTP 412 response for DeleteTheme
+type DeleteThemeResponse412Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // DeleteThemeResponse429Headers the declared response headers of an HTTP 429 response for DeleteTheme
 type DeleteThemeResponse429Headers struct {
 	CacheControl    *string
@@ -13592,6 +13642,8 @@ type DeleteThemeResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
 	ApplicationproblemJSON429 *Problem
 	// ApplicationproblemJSON507 the response for an HTTP 507 `application/problem+json` response
@@ -13608,6 +13660,8 @@ type DeleteThemeResponse struct {
 	Headers404 *DeleteThemeResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *DeleteThemeResponse409Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *DeleteThemeResponse412Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *DeleteThemeResponse429Headers
 	// Headers507 the parsed response headers for an HTTP 507 response
@@ -13637,6 +13691,11 @@ func (r DeleteThemeResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r DeleteThemeResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r DeleteThemeResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
@@ -13959,6 +14018,14 @@ type UpdateThemeResponse409Headers struct {
 	XRequestId      *string
 }
 
+// UpdateThemeResponse412Headers the declared response headers of an HTTP 412 response for UpdateTheme
+type UpdateThemeResponse412Headers struct {
+	CacheControl    *string
+	RateLimit       *string
+	RateLimitPolicy *string
+	XRequestId      *string
+}
+
 // UpdateThemeResponse415Headers the declared response headers of an HTTP 415 response for UpdateTheme
 type UpdateThemeResponse415Headers struct {
 	CacheControl    *string
@@ -14008,6 +14075,8 @@ type UpdateThemeResponse struct {
 	ApplicationproblemJSON404 *Problem
 	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
 	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON412 the response for an HTTP 412 `application/problem+json` response
+	ApplicationproblemJSON412 *Problem
 	// ApplicationproblemJSON415 the response for an HTTP 415 `application/problem+json` response
 	ApplicationproblemJSON415 *Problem
 	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
@@ -14028,6 +14097,8 @@ type UpdateThemeResponse struct {
 	Headers404 *UpdateThemeResponse404Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *UpdateThemeResponse409Headers
+	// Headers412 the parsed response headers for an HTTP 412 response
+	Headers412 *UpdateThemeResponse412Headers
 	// Headers415 the parsed response headers for an HTTP 415 response
 	Headers415 *UpdateThemeResponse415Headers
 	// Headers422 the parsed response headers for an HTTP 422 response
@@ -14066,6 +14137,11 @@ func (r UpdateThemeResponse) GetApplicationproblemJSON404() *Problem {
 // GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
 func (r UpdateThemeResponse) GetApplicationproblemJSON409() *Problem {
 	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON412 returns the response for an HTTP 412 `application/problem+json` response
+func (r UpdateThemeResponse) GetApplicationproblemJSON412() *Problem {
+	return r.ApplicationproblemJSON412
 }
 
 // GetApplicationproblemJSON415 returns the response for an HTTP 415 `application/problem+json` response
@@ -15079,13 +15155,13 @@ func (c *ClientWithResponses) CreateThemeWithResponse(ctx context.Context, body 
 
 // DeleteThemeWithResponse Delete a theme
 //
-// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. Needs an editor key.
+// Only a theme that no article carries, drafts included, can be deleted (409 otherwise), so a delete changes no article. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing is deleted. Needs an editor key.
 //
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/themes/{slug} (the `DeleteTheme` operationId).
-func (c *ClientWithResponses) DeleteThemeWithResponse(ctx context.Context, slug string, reqEditors ...RequestEditorFn) (*DeleteThemeResponse, error) {
-	rsp, err := c.DeleteTheme(ctx, slug, reqEditors...)
+func (c *ClientWithResponses) DeleteThemeWithResponse(ctx context.Context, slug string, params *DeleteThemeParams, reqEditors ...RequestEditorFn) (*DeleteThemeResponse, error) {
+	rsp, err := c.DeleteTheme(ctx, slug, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15124,13 +15200,13 @@ func (c *ClientWithResponses) HeadGetThemeWithResponse(ctx context.Context, slug
 
 // UpdateThemeWithBodyWithResponse Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *ClientWithResponses) UpdateThemeWithBodyWithResponse(ctx context.Context, slug string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
-	rsp, err := c.UpdateThemeWithBody(ctx, slug, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UpdateThemeWithBodyWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
+	rsp, err := c.UpdateThemeWithBody(ctx, slug, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15139,13 +15215,13 @@ func (c *ClientWithResponses) UpdateThemeWithBodyWithResponse(ctx context.Contex
 
 // UpdateThemeWithResponse Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *ClientWithResponses) UpdateThemeWithResponse(ctx context.Context, slug string, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
-	rsp, err := c.UpdateTheme(ctx, slug, body, reqEditors...)
+func (c *ClientWithResponses) UpdateThemeWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
+	rsp, err := c.UpdateTheme(ctx, slug, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -15154,13 +15230,13 @@ func (c *ClientWithResponses) UpdateThemeWithResponse(ctx context.Context, slug 
 
 // UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse Update or rename a theme
 //
-// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. Needs an editor key.
+// Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /v1/themes/{slug} (the `UpdateTheme` operationId).
-func (c *ClientWithResponses) UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, slug string, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
-	rsp, err := c.UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx, slug, body, reqEditors...)
+func (c *ClientWithResponses) UpdateThemeWithApplicationMergePatchPlusJSONBodyWithResponse(ctx context.Context, slug string, params *UpdateThemeParams, body UpdateThemeApplicationMergePatchPlusJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateThemeResponse, error) {
+	rsp, err := c.UpdateThemeWithApplicationMergePatchPlusJSONBody(ctx, slug, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -26930,6 +27006,13 @@ func ParseDeleteThemeResponse(rsp *http.Response) (*DeleteThemeResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -27140,6 +27223,37 @@ func ParseDeleteThemeResponse(rsp *http.Response) (*DeleteThemeResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 412:
+		var headers DeleteThemeResponse412Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 429:
 		var headers DeleteThemeResponse429Headers
 		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
@@ -27784,6 +27898,13 @@ func ParseUpdateThemeResponse(rsp *http.Response) (*UpdateThemeResponse, error) 
 		}
 		response.ApplicationproblemJSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -28015,6 +28136,37 @@ func ParseUpdateThemeResponse(rsp *http.Response) (*UpdateThemeResponse, error) 
 			headers.XRequestId = &value
 		}
 		response.Headers409 = &headers
+	case rsp.StatusCode == 412:
+		var headers UpdateThemeResponse412Headers
+		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Cache-Control", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.CacheControl = &value
+		}
+		if values := rsp.Header.Values("RateLimit"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimit = &value
+		}
+		if values := rsp.Header.Values("RateLimit-Policy"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "RateLimit-Policy", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RateLimitPolicy = &value
+		}
+		if values := rsp.Header.Values("X-Request-Id"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Request-Id", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XRequestId = &value
+		}
+		response.Headers412 = &headers
 	case rsp.StatusCode == 415:
 		var headers UpdateThemeResponse415Headers
 		if values := rsp.Header.Values("Cache-Control"); len(values) > 0 {
