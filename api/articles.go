@@ -119,20 +119,13 @@ func etag(a news.Article) string {
 // never match, and the 412 would read as someone else's change. When the
 // server requires If-Match, a request without one is refused with 428.
 func (h *handlers) ifMatch(c echo.Context, id int64) (int, error) {
-	v := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
+	v, tags, err := ifMatchTags(c)
 	if v == "" && h.requireIfMatch {
 		return 0, news.FieldErrorf(news.EPreconditionNeeded, "If-Match",
 			"this server requires If-Match on changes: GET the article and send its ETag")
 	}
-	if v == "" {
-		return 0, nil
-	}
-	tags, ok := parseETags(v)
-	if !ok {
-		return 0, badETags("If-Match", v)
-	}
-	if tags[0] == "*" {
-		return 0, nil
+	if err != nil || tags == nil {
+		return 0, err
 	}
 	prefix := `"` + strconv.FormatInt(id, 10) + "."
 	for _, tag := range tags {

@@ -92,17 +92,9 @@ func (h *handlers) listChanges(c echo.Context) error {
 		}
 	}
 	out := ChangeList{Data: make([]ChangeEntry, len(list)), NextCursor: strconv.FormatInt(after, 10)}
+	everything := news.Filter{WithDrafts: true} // Changes has made drafts deletions where they must be
 	for i, ch := range list {
-		e := ChangeEntry{Op: "upsert", Seq: ch.Seq, ID: ch.ID}
-		if ch.Deleted {
-			e.Op = "delete"
-			at := ch.At
-			e.DeletedAt = &at
-		} else {
-			a := wire.FromNews(*ch.Article)
-			e.Article = &a
-		}
-		out.Data[i] = e
+		out.Data[i] = changeEntry(ch, everything)
 		out.NextCursor = strconv.FormatInt(ch.Seq, 10)
 	}
 	return c.JSON(http.StatusOK, out)

@@ -288,6 +288,24 @@ func preconditionSyntax(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// ifMatchTags reads If-Match: the header as sent (joined, trimmed), and
+// the entity tags it lists, nil when it is absent or "*" (any current
+// representation). Tags that are not quoted are a 400 (badETags).
+func ifMatchTags(c echo.Context) (v string, tags []string, err error) {
+	v = strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
+	if v == "" {
+		return "", nil, nil
+	}
+	tags, ok := parseETags(v)
+	if !ok {
+		return v, nil, badETags("If-Match", v)
+	}
+	if tags[0] == "*" {
+		return v, nil, nil
+	}
+	return v, tags, nil
+}
+
 // badETags is the 400 for an If-Match or If-None-Match value v that is
 // not "*" or a list of quoted entity tags; it shows the quoting.
 func badETags(name, v string) error {
@@ -305,10 +323,6 @@ func badETags(name, v string) error {
 		`must be * or entity tags in double quotes, exactly as the ETag header gives them (%s: "3.2"), got %s%s`, name, shown, hint)
 }
 
-// bodyETag is the weak entity tag of an answer's body: its 64-bit xxHash,
-// the same on every instance. It tells two versions of one URL's answer
-// apart, which needs no cryptographic strength; SHA-256 cost a list page
-// 5% of its CPU (6 µs for its 7 KB), xxHash well under 1 µs.
 // jsonETag answers v as JSON, as c.JSON does, with the strong digest of
 // those bytes as its ETag: for resources that have no version of their
 // own (themes), so that what a write returned revalidates against their
@@ -335,6 +349,10 @@ func jsonBody(v any) ([]byte, error) {
 // 64-bit xxHash (a compressed answer's carries gzipETagSuffix).
 func strongBodyETag(body []byte) string { return strings.TrimPrefix(bodyETag(body), "W/") }
 
+// bodyETag is the weak entity tag of an answer's body: its 64-bit xxHash,
+// the same on every instance. It tells two versions of one URL's answer
+// apart, which needs no cryptographic strength; SHA-256 cost a list page
+// 5% of its CPU (6 µs for its 7 KB), xxHash well under 1 µs.
 func bodyETag(body []byte) string {
 	var sum [8]byte
 	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))

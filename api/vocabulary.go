@@ -3,7 +3,6 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -332,16 +331,9 @@ func (h *handlers) deleteTheme(c echo.Context) error {
 // editors who send the same ETag within the write's own few
 // milliseconds can both pass it.
 func (h *handlers) themeIfMatch(c echo.Context, slug string) error {
-	v := strings.TrimSpace(strings.Join(c.Request().Header.Values("If-Match"), ", "))
-	if v == "" {
-		return nil
-	}
-	tags, ok := parseETags(v)
-	if !ok {
-		return badETags("If-Match", v)
-	}
-	if tags[0] == "*" {
-		return nil
+	v, tags, err := ifMatchTags(c)
+	if err != nil || tags == nil {
+		return err
 	}
 	t, err := h.vocab.Theme(c.Request().Context(), slug)
 	if err != nil {

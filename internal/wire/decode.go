@@ -113,16 +113,14 @@ func locate(dec *json.Decoder, path string, offset int64) (string, bool) {
 		return path, dec.InputOffset() > offset
 	}
 	for i := 0; dec.More(); i++ {
-		field := fmt.Sprintf("%s[%d]", path, i)
+		field := elementPath(path, i)
 		if delim == '{' {
 			kt, err := dec.Token()
 			if err != nil {
 				return "", true
 			}
 			key, _ := kt.(string)
-			if field = key; path != "" {
-				field = path + "." + key
-			}
+			field = memberPath(path, key)
 			if dec.InputOffset() > offset {
 				return field, true // in the key
 			}
@@ -136,6 +134,17 @@ func locate(dec *json.Decoder, path string, offset int64) (string, bool) {
 	}
 	return "", false
 }
+
+// memberPath and elementPath name a member of the object and an element
+// of the array at path, as errors name fields: "items[2].title".
+func memberPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func elementPath(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
 
 // walkJSON reads body token by token, naming the first duplicate key or
 // where the JSON is malformed.
@@ -228,10 +237,7 @@ func walkValue(dec *json.Decoder, path string) error {
 				return malformed(dec, err, path)
 			}
 			key, _ := kt.(string)
-			field := key
-			if path != "" {
-				field = path + "." + key
-			}
+			field := memberPath(path, key)
 			if seen[key] {
 				return news.FieldErrorf(news.EInvalid, field, "appears more than once")
 			}
@@ -242,7 +248,7 @@ func walkValue(dec *json.Decoder, path string) error {
 		}
 	case '[':
 		for i := 0; dec.More(); i++ {
-			if err := walkValue(dec, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+			if err := walkValue(dec, elementPath(path, i)); err != nil {
 				return err
 			}
 		}
