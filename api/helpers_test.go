@@ -93,7 +93,7 @@ func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *
 	if err != nil || res.Created != 10 {
 		t.Fatalf("demo import: %+v, %v", res, err)
 	}
-	d := api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
+	d := api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, Webhooks: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
 		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, StaleWhileRevalidate: 2 * time.Minute, Log: quietLog(),
 		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}}
 	for _, o := range opts {

@@ -16,6 +16,8 @@
 //	@tag.description			RSS, Atom and JSON Feed of any filtered list
 //	@tag.name					widget
 //	@tag.description			Embeddable headlines for partner sites
+//	@tag.name					webhooks
+//	@tag.description			Signed pushes of the change feed to partners' receivers (Standard Webhooks); admin keys only
 //	@tag.name					ops
 //	@tag.description			Health, readiness, build information, metrics and this document
 //	@securityDefinitions.apikey	ApiKeyAuth
@@ -44,6 +46,7 @@ import (
 	echoSwagger "github.com/swaggo/echo-swagger"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/webhook"
 )
 
 // Deps is what the API needs from the rest of the program.
@@ -95,6 +98,20 @@ type Deps struct {
 	// StreamsPerClient is how many change streams one client address may
 	// hold open at once; DefaultStreamsPerClient when 0.
 	StreamsPerClient int
+	// Webhooks keeps the webhooks; nil leaves /v1/webhooks out and
+	// delivers nothing. Webhook tunes their delivery.
+	Webhooks news.WebhookService
+	Webhook  WebhookOptions
+}
+
+// WebhookOptions tune the delivery of webhooks; zero values take the
+// defaults of package webhook.
+type WebhookOptions struct {
+	Lease        time.Duration // how long an instance holds a webhook without renewing it
+	RetryBase    time.Duration // the wait before the first retry
+	RetryFor     time.Duration // how long an event is retried before its webhook pauses
+	Timeout      time.Duration // how long a receiver has to answer
+	AllowPrivate bool          // deliver to loopback, private and link-local addresses (development, tests)
 }
 
 type handlers struct {
@@ -112,6 +129,10 @@ type handlers struct {
 
 	watch     *changeWatch  // wakes the change streams
 	heartbeat time.Duration // see Deps.StreamHeartbeat
+
+	webhooks            news.WebhookService // nil: no webhooks
+	hooks               *webhook.Dispatcher
+	webhookAllowPrivate bool
 
 	requireIfMatch bool
 }
@@ -158,8 +179,14 @@ func New(d Deps) *API {
 	if d.Changes != nil {
 		a.stops = append(a.stops, h.watch.run())
 	}
+	if d.Webhooks != nil && d.Changes != nil {
+		h.hooks = webhook.New(webhook.Options{Store: d.Webhooks, Feed: d.Changes, Parse: h.webhookFilter,
+			Lease: d.Webhook.Lease, Poll: d.CachePoll, RetryBase: d.Webhook.RetryBase, RetryFor: d.Webhook.RetryFor,
+			Timeout: d.Webhook.Timeout, AllowPrivate: d.Webhook.AllowPrivate, Now: d.Now, Log: d.Log})
+		a.stops = append(a.stops, h.hooks.Start())
+	}
 	a.use(d, h.auth, m)
-	e.Use(h.watch.afterWrites)
+	e.Use(afterWrites(h.watch.nudge, h.nudgeHooks))
 	h.routes(e, m, d.MetricsElsewhere)
 	m.routes = map[string]bool{}
 	for _, r := range e.Routes() {
@@ -193,6 +220,7 @@ func newHandlers(d Deps) *handlers {
 		articles: d.Articles, vocab: d.Vocabulary, ping: d.Ping, auth: newAuth(d.APIKeys, d.Keys), idem: d.Idempotency, changes: d.Changes,
 		cursors: newCursorCodec(d.CursorSecret), build: d.Build, log: d.Log, lease: d.IdempotencyLease, pool: d.Expensive,
 		requireIfMatch: d.RequireIfMatch, watch: newChangeWatch(d.Changes, d.CachePoll, d.StreamsPerClient), heartbeat: d.StreamHeartbeat,
+		webhooks: d.Webhooks, webhookAllowPrivate: d.Webhook.AllowPrivate,
 	}
 }
 
@@ -233,7 +261,9 @@ func (a *API) use(d Deps, auth *auth, m *metrics) {
 func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	editor := require(news.RoleEditor)
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.
-	get := func(path string, h echo.HandlerFunc) { e.Match([]string{http.MethodGet, http.MethodHead}, path, h) }
+	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+		e.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
+	}
 
 	get("/v1/articles", h.listArticles)
 	e.POST("/v1/articles", h.createArticle, editor, h.idempotent)
@@ -249,6 +279,17 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	get("/v1/feeds/articles.rss", h.rssFeed)
 	get("/v1/feeds/articles.atom", h.atomFeed)
 	get("/v1/feeds/articles.json", h.jsonFeed)
+
+	if h.webhooks != nil && h.changes != nil {
+		admin := require(news.RoleAdmin)
+		e.POST("/v1/webhooks", h.createWebhook, admin)
+		get("/v1/webhooks", h.listWebhooks, admin)
+		get("/v1/webhooks/:id", h.getWebhook, admin)
+		e.PATCH("/v1/webhooks/:id", h.updateWebhook, admin)
+		e.DELETE("/v1/webhooks/:id", h.deleteWebhook, admin)
+		e.POST("/v1/webhooks/:id/test", h.testWebhook, admin)
+		get("/v1/webhooks/:id/deliveries", h.listDeliveries, admin)
+	}
 
 	get("/v1/countries", h.listCountries)
 	get("/v1/countries/:code", h.getCountry)

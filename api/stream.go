@@ -210,14 +210,18 @@ func (w *changeWatch) nudge() {
 // otherwise wait for them until its timeout.
 func (w *changeWatch) end() { w.once.Do(func() { close(w.ended) }) }
 
-// afterWrites nudges the watch after each successful write.
-func (w *changeWatch) afterWrites(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		err := next(c)
-		if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead && err == nil && c.Response().Status < 300 {
-			w.nudge()
+// afterWrites calls each nudge after each successful write.
+func afterWrites(nudges ...func()) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			if m := c.Request().Method; m != http.MethodGet && m != http.MethodHead && err == nil && c.Response().Status < 300 {
+				for _, nudge := range nudges {
+					nudge()
+				}
+			}
+			return err
 		}
-		return err
 	}
 }
 

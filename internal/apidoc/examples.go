@@ -115,6 +115,15 @@ var requestExamples = map[string]any{
 	"ThemePatch": map[string]any{
 		"description": "Military deployments, drills and arms transfers",
 	},
+	"WebhookInput": map[string]any{
+		"url":         "https://partner.example/hooks/headlines",
+		"events":      []any{"article.published", "article.updated", "article.deleted"},
+		"filter":      "country=RU&theme=sanctions",
+		"description": "Sanctions desk of partner.example",
+	},
+	"WebhookPatch": map[string]any{
+		"paused": false,
+	},
 }
 
 // operationExamples override requestExamples for one operation, by id.

@@ -113,11 +113,14 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
 	e := api.New(api.Deps{
-		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
+		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, Webhooks: st,
+		ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
 		CursorSecret: cfg.CursorSecret, BaseURL: cfg.BaseURL, AllowedHosts: cfg.AllowedHosts, CacheMaxAge: cfg.CacheMaxAge, StaleWhileRevalidate: cfg.CacheStale, Log: log,
 		Build: buildInfo(st.Dialect(), version), Metrics: reg, MetricsElsewhere: cfg.MetricsAddr != "", RequireIfMatch: cfg.RequireIfMatch,
 		Limits:         api.Limits{Public: cfg.RatePublic, Key: cfg.RateKey, AuthFail: cfg.RateAuthFail},
 		TrustedProxies: cfg.TrustedProxies, CORSOrigins: cfg.CORSOrigins,
+		Webhook: api.WebhookOptions{Lease: cfg.WebhookLease, RetryBase: cfg.WebhookRetryBase, RetryFor: cfg.WebhookRetryFor,
+			AllowPrivate: cfg.WebhookAllowPrivate},
 
 		// A keyed POST runs within the time to answer, and its key is held as long.
 		IdempotencyLease: cfg.WriteTimeout,

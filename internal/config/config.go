@@ -48,6 +48,16 @@ type Config struct {
 	// StreamsPerClient (HEADLINES_STREAMS_PER_CLIENT) is how many change
 	// streams one client address may hold open at once; more answer 429.
 	StreamsPerClient int
+	// Webhooks: HEADLINES_WEBHOOK_ALLOW_PRIVATE lets deliveries reach
+	// loopback, private and link-local addresses (development, tests);
+	// HEADLINES_WEBHOOK_LEASE is how long an instance holds a webhook
+	// without renewing it (another takes over after it); an event is
+	// retried from HEADLINES_WEBHOOK_RETRY_BASE, doubling, for
+	// HEADLINES_WEBHOOK_RETRY_FOR before its webhook pauses.
+	WebhookAllowPrivate bool
+	WebhookLease        time.Duration
+	WebhookRetryBase    time.Duration
+	WebhookRetryFor     time.Duration
 }
 
 // Bounds of ExpensiveQueries: SQLite's read pool is sized to keep reads
@@ -106,6 +116,9 @@ func Default() Config {
 		// slow the other two and every cheap read.
 		ExpensiveQueries: 2,
 		StreamsPerClient: 50,
+		WebhookLease:     30 * time.Second,
+		WebhookRetryBase: 5 * time.Second,
+		WebhookRetryFor:  24 * time.Hour,
 		// Ten seconds holds the slowest legitimate expensive read at a
 		// million articles, the front page's counts for its most common
 		// country (4.0 s; every article 1.5-1.9 s, a search by relevance
@@ -139,6 +152,10 @@ func Load(getenv func(string) string) (Config, error) {
 	c.APIKeys = s.list("HEADLINES_API_KEYS")
 	s.integer("HEADLINES_EXPENSIVE_QUERIES", &c.ExpensiveQueries)
 	s.integer("HEADLINES_STREAMS_PER_CLIENT", &c.StreamsPerClient)
+	s.boolean("HEADLINES_WEBHOOK_ALLOW_PRIVATE", &c.WebhookAllowPrivate)
+	s.dur("HEADLINES_WEBHOOK_LEASE", &c.WebhookLease)
+	s.dur("HEADLINES_WEBHOOK_RETRY_BASE", &c.WebhookRetryBase)
+	s.dur("HEADLINES_WEBHOOK_RETRY_FOR", &c.WebhookRetryFor)
 	if s.get("HEADLINES_EXPENSIVE_TIMEOUT") == "" && c.WriteTimeout > 0 && c.ExpensiveTimeout >= c.WriteTimeout {
 		// Left unset under a short write timeout, the limit follows it, so
 		// that the 503 is written before the server gives up on the answer.
@@ -320,6 +337,14 @@ func (c Config) Validate() error {
 	}
 	if c.BaseURL != "" && !strings.HasPrefix(c.BaseURL, "http://") && !strings.HasPrefix(c.BaseURL, "https://") {
 		errs = append(errs, fmt.Errorf("HEADLINES_BASE_URL=%q: want an http(s) URL", c.BaseURL))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{{"HEADLINES_WEBHOOK_LEASE", c.WebhookLease}, {"HEADLINES_WEBHOOK_RETRY_BASE", c.WebhookRetryBase}, {"HEADLINES_WEBHOOK_RETRY_FOR", c.WebhookRetryFor}} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s=%s: want a positive duration such as 30s", d.name, d.v))
+		}
 	}
 	if c.StreamsPerClient < 1 {
 		errs = append(errs, fmt.Errorf("HEADLINES_STREAMS_PER_CLIENT=%d: want 1 or more", c.StreamsPerClient))

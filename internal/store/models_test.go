@@ -19,7 +19,7 @@ var models = []gschema.Tabler{
 	countryModel{}, themeModel{}, articleModel{}, articleCountryModel{}, articleThemeModel{},
 	articlePairModel{}, articleTagsetModel{}, articleTagsetChangeModel{}, tagCountModel{}, tagCountChangeModel{},
 	tombstoneModel{}, apiKeyModel{}, idempotencyKeyModel{}, idempotencyEffectModel{}, changeModel{}, changeSeqModel{},
-	tagCorrectionModel{},
+	tagCorrectionModel{}, webhookModel{}, webhookArticleModel{}, webhookDeliveryModel{},
 }
 
 // only are the tables that only one kind of database has, by kind.

@@ -1,0 +1,64 @@
+-- Webhooks: receivers that the change feed is pushed to. Each webhook
+-- walks the feed from its own position (the seq of the last change it
+-- has dealt with) and moves it on only after its receiver answered 2xx,
+-- so deliveries are at least once and in the feed's order, across
+-- restarts. lease_owner and lease_until say which instance delivers it
+-- now: another takes it over once the lease has run out.
+--
+-- events: comma-separated event types; filter: a list query string
+-- (country=RU&theme=sanctions); times in microseconds since 1970.
+-- failures counts the failed attempts at the event now due, since
+-- failing_since; paused_reason says why a paused webhook stopped.
+--
+-- webhook_articles holds, per webhook, the articles its receiver has
+-- been told of (or held when it was created): what an article.deleted
+-- is owed for, and whether an article's event is its publication or an
+-- update. webhook_deliveries keeps the latest attempts, for people.
+
+-- +goose Up
+CREATE TABLE webhooks (
+    id              BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url             TEXT    NOT NULL,
+    events          TEXT    NOT NULL,
+    filter          TEXT    NOT NULL DEFAULT '',
+    description     TEXT    NOT NULL DEFAULT '',
+    secret          TEXT    NOT NULL,
+    position        BIGINT  NOT NULL,
+    paused          BOOLEAN NOT NULL DEFAULT FALSE,
+    paused_reason   TEXT    NOT NULL DEFAULT '',
+    failures        INTEGER NOT NULL DEFAULT 0,
+    failing_since   BIGINT,
+    next_attempt_at BIGINT  NOT NULL DEFAULT 0,
+    last_success_at BIGINT,
+    last_failure_at BIGINT,
+    last_error      TEXT    NOT NULL DEFAULT '',
+    lease_owner     TEXT    NOT NULL DEFAULT '',
+    lease_until     BIGINT  NOT NULL DEFAULT 0,
+    created_at      BIGINT  NOT NULL,
+    updated_at      BIGINT  NOT NULL
+);
+
+CREATE TABLE webhook_articles (
+    webhook_id BIGINT  NOT NULL,
+    article_id BIGINT  NOT NULL,
+    PRIMARY KEY (webhook_id, article_id)
+);
+
+CREATE TABLE webhook_deliveries (
+    id           BIGINT  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    webhook_id   BIGINT  NOT NULL,
+    message_id   TEXT    NOT NULL,
+    event        TEXT    NOT NULL,
+    seq          BIGINT  NOT NULL DEFAULT 0,
+    attempt      INTEGER NOT NULL DEFAULT 1,
+    attempted_at BIGINT  NOT NULL,
+    status       INTEGER NOT NULL DEFAULT 0,
+    error        TEXT    NOT NULL DEFAULT '',
+    duration_us  BIGINT  NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_deliveries_webhook ON webhook_deliveries (webhook_id, id);
+
+-- +goose Down
+DROP TABLE webhook_deliveries;
+DROP TABLE webhook_articles;
+DROP TABLE webhooks;
