@@ -421,8 +421,8 @@ func TestWebhookOneDelivererOfTwo(t *testing.T) {
 			break
 		}
 	}
-	if resumed == 0 || resumed > 2*time.Second+2*time.Second {
-		t.Errorf("deliveries resumed %s after the kill; want within the lease (2s) and a claim (0.7s)", resumed)
+	if resumed == 0 || resumed > 5*time.Second {
+		t.Errorf("deliveries resumed %s after the kill; want within the lease (2s), a claim (0.7s) and a margin for a loaded machine", resumed)
 	}
 	ever := wa.ever()
 	maps.Copy(ever, wb.ever())

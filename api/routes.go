@@ -281,14 +281,14 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	get("/v1/feeds/articles.json", h.jsonFeed)
 
 	if h.webhooks != nil && h.changes != nil {
-		admin := require(news.RoleAdmin)
-		e.POST("/v1/webhooks", h.createWebhook, admin)
-		get("/v1/webhooks", h.listWebhooks, admin)
-		get("/v1/webhooks/:id", h.getWebhook, admin)
-		e.PATCH("/v1/webhooks/:id", h.updateWebhook, admin)
-		e.DELETE("/v1/webhooks/:id", h.deleteWebhook, admin)
-		e.POST("/v1/webhooks/:id/test", h.testWebhook, admin)
-		get("/v1/webhooks/:id/deliveries", h.listDeliveries, admin)
+		admin, none := require(news.RoleAdmin), onlyParams()
+		e.POST("/v1/webhooks", h.createWebhook, admin, none)
+		get("/v1/webhooks", h.listWebhooks, admin, none)
+		get("/v1/webhooks/:id", h.getWebhook, admin, none)
+		e.PATCH("/v1/webhooks/:id", h.updateWebhook, admin, none)
+		e.DELETE("/v1/webhooks/:id", h.deleteWebhook, admin, none)
+		e.POST("/v1/webhooks/:id/test", h.testWebhook, admin, none)
+		get("/v1/webhooks/:id/deliveries", h.listDeliveries, admin, onlyParams("limit"))
 	}
 
 	get("/v1/countries", h.listCountries)

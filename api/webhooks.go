@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -24,18 +25,18 @@ var webhookParams = map[string]listParam{
 
 // WebhookInput creates a webhook.
 type WebhookInput struct {
-	URL         string   `validate:"required" json:"url" example:"https://partner.example/hooks/headlines"`
+	URL         string   `validate:"required" json:"url" maxLength:"2000" example:"https://partner.example/hooks/headlines"`
 	Events      []string `json:"events" enums:"article.published,article.updated,article.deleted" example:"article.published,article.deleted"`
-	Filter      string   `json:"filter" example:"country=RU&theme=sanctions"`
-	Description string   `json:"description" example:"Sanctions desk of partner.example"`
+	Filter      string   `json:"filter" maxLength:"2000" example:"country=RU&theme=sanctions"`
+	Description string   `json:"description" maxLength:"500" example:"Sanctions desk of partner.example"`
 } //	@name	WebhookInput
 
 // WebhookPatch changes a webhook; members left out stay as they are.
 type WebhookPatch struct {
-	URL         *string   `json:"url" example:"https://partner.example/hooks/v2"`
+	URL         *string   `json:"url" maxLength:"2000" example:"https://partner.example/hooks/v2"`
 	Events      *[]string `json:"events" enums:"article.published,article.updated,article.deleted"`
-	Filter      *string   `json:"filter" example:"country=RU,CN&theme=trade"`
-	Description *string   `json:"description"`
+	Filter      *string   `json:"filter" maxLength:"2000" example:"country=RU,CN&theme=trade"`
+	Description *string   `json:"description" maxLength:"500"`
 	Paused      *bool     `json:"paused" example:"false"`
 } //	@name	WebhookPatch
 
@@ -44,13 +45,13 @@ type WebhookPatch struct {
 type Webhook struct {
 	ID          int64    `validate:"required" json:"id" example:"1"`
 	URL         string   `validate:"required" json:"url" example:"https://partner.example/hooks/headlines"`
-	Events      []string `validate:"required" json:"events" example:"article.published,article.deleted"`
+	Events      []string `validate:"required" json:"events" enums:"article.published,article.updated,article.deleted" example:"article.published,article.deleted"`
 	Filter      string   `validate:"required" json:"filter" example:"country=RU&theme=sanctions"`
 	Description string   `validate:"required" json:"description" example:"Sanctions desk of partner.example"`
-	// Secret signs the deliveries (Standard Webhooks): shown only in the
-	// answer to the POST that creates the webhook.
+	// The signing secret of the deliveries (Standard Webhooks), shown only
+	// in the answer to the POST that creates the webhook.
 	Secret *string `json:"secret,omitempty" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
-	// Position is the change-feed cursor of the last change dealt with.
+	// The change-feed cursor of the last change dealt with.
 	Position     int64      `validate:"required" json:"position" example:"41"`
 	Paused       bool       `validate:"required" json:"paused" example:"false"`
 	PausedReason string     `json:"paused_reason,omitempty" example:"the receiver answered 410 Gone, which disables a webhook; PATCH it with paused false to resume"`
@@ -72,11 +73,11 @@ type WebhookList struct {
 type Delivery struct {
 	ID        int64     `validate:"required" json:"id" example:"7"`
 	MessageID string    `validate:"required" json:"message_id" example:"msg_1_41"`
-	Event     string    `validate:"required" json:"event" example:"article.published"`
+	Event     string    `validate:"required" json:"event" enums:"article.published,article.updated,article.deleted,webhook.test" example:"article.published"`
 	Seq       int64     `json:"seq,omitempty" example:"41"`
 	Attempt   int       `validate:"required" json:"attempt" example:"1"`
 	At        time.Time `validate:"required" json:"attempted_at"`
-	// Status is the receiver's HTTP status; left out when none came.
+	// The receiver's HTTP status; left out when none came.
 	Status     int     `json:"status,omitempty" example:"204"`
 	Error      string  `json:"error,omitempty" example:"no answer within 10s"`
 	DurationMS float64 `validate:"required" json:"duration_ms" example:"12.5"`
@@ -431,6 +432,20 @@ func (h *handlers) listDeliveries(c echo.Context) error {
 		out.Data[i] = toDelivery(d)
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// onlyParams refuses a request with a query parameter other than names.
+func onlyParams(names ...string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			for name := range c.QueryParams() {
+				if !slices.Contains(names, name) {
+					return unknownParam(name, names)
+				}
+			}
+			return next(c)
+		}
+	}
 }
 
 // nudgeHooks tells the webhooks' followers that a write went through.

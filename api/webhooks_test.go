@@ -285,12 +285,17 @@ func TestWebhookRetriesThenPauses(t *testing.T) {
 	rcv := newReceiver(t, func(n int) int { return codes[min(n, len(codes)-1)] })
 	id, secret := e.createWebhook(`{"url":"` + rcv.srv.URL + `"}`)
 	path := fmt.Sprint("/v1/webhooks/", id)
+	// Publications only, failing once: the retry is a publication still.
+	pubs := newReceiver(t, func(n int) int { return []int{500, 204}[min(n, 1)] })
+	e.createWebhook(`{"url":"` + pubs.srv.URL + `","events":["article.published"]}`)
 
 	a := e.write("POST", "/v1/articles", `{"title":"First story","url":"https://example.com/r1"}`)
 	got := rcv.waitFor(t, 3)
-	for i, g := range got {
-		if g.event.Data.ID != a || g.header.Get("webhook-id") != got[0].header.Get("webhook-id") {
-			t.Errorf("attempt %d: %s(%d) with id %s; want every attempt at %d with one id", i, g.event.Type, g.event.Data.ID, g.header.Get("webhook-id"), a)
+	for _, tries := range [][]delivery{got, pubs.waitFor(t, 2)} {
+		for i, g := range tries {
+			if g.event.Type != "article.published" || g.event.Data.ID != a || g.header.Get("webhook-id") != tries[0].header.Get("webhook-id") {
+				t.Errorf("attempt %d: %s(%d) with id %s; want every attempt the publication of %d, with one id", i, g.event.Type, g.event.Data.ID, g.header.Get("webhook-id"), a)
+			}
 		}
 	}
 	verify(t, secret, got)
@@ -422,6 +427,7 @@ func TestWebhookInputIsChecked(t *testing.T) {
 		{`{"url":"http://localhost:9000/"}`, "url", "this machine"},
 		{`{"url":"http://100.100.100.200/"}`, "url", "reserved"},
 		{`{"url":"ftp://partner.example/"}`, "url", "http or https"},
+		{`{"url":"https://partner.example:99999/"}`, "url", "port"},
 		{`{"url":"https://user:pw@partner.example/"}`, "url", "credentials"},
 		{`{"url":"/relative"}`, "url", "http or https"},
 		{`{"url":""}`, "url", "required"},
@@ -447,7 +453,8 @@ func TestWebhookInputIsChecked(t *testing.T) {
 	if r := e.do(req{path: "/v1/webhooks"}); r.status != 401 {
 		t.Errorf("listing webhooks without a key: %d", r.status)
 	}
-	for path, status := range map[string]int{"/v1/webhooks/99": 404, "/v1/webhooks/abc": 400, "/v1/webhooks/99/deliveries": 404} {
+	for path, status := range map[string]int{"/v1/webhooks/99": 404, "/v1/webhooks/abc": 400, "/v1/webhooks/99/deliveries": 404,
+		"/v1/webhooks?limit=1": 400, "/v1/webhooks/99/deliveries?cursor=x": 400} {
 		if r := e.do(req{path: path, admin: true}); r.status != status {
 			t.Errorf("GET %s: %d, want %d", path, r.status, status)
 		}

@@ -108,6 +108,30 @@ func (e ChangeEntryOp) Valid() bool {
 	}
 }
 
+// Defines values for DeliveryEvent.
+const (
+	DeliveryEventArticleDeleted   DeliveryEvent = "article.deleted"
+	DeliveryEventArticlePublished DeliveryEvent = "article.published"
+	DeliveryEventArticleUpdated   DeliveryEvent = "article.updated"
+	DeliveryEventWebhookTest      DeliveryEvent = "webhook.test"
+)
+
+// Valid indicates whether the value is a known member of the DeliveryEvent enum.
+func (e DeliveryEvent) Valid() bool {
+	switch e {
+	case DeliveryEventArticleDeleted:
+		return true
+	case DeliveryEventArticlePublished:
+		return true
+	case DeliveryEventArticleUpdated:
+		return true
+	case DeliveryEventWebhookTest:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for TagSourceCountries.
 const (
 	TagSourceCountriesAuto   TagSourceCountries = "auto"
@@ -138,6 +162,27 @@ func (e TagSourceThemes) Valid() bool {
 	case TagSourceThemesAuto:
 		return true
 	case TagSourceThemesEditor:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for WebhookEvents.
+const (
+	WebhookEventsArticleDeleted   WebhookEvents = "article.deleted"
+	WebhookEventsArticlePublished WebhookEvents = "article.published"
+	WebhookEventsArticleUpdated   WebhookEvents = "article.updated"
+)
+
+// Valid indicates whether the value is a known member of the WebhookEvents enum.
+func (e WebhookEvents) Valid() bool {
+	switch e {
+	case WebhookEventsArticleDeleted:
+		return true
+	case WebhookEventsArticlePublished:
+		return true
+	case WebhookEventsArticleUpdated:
 		return true
 	default:
 		return false
@@ -664,7 +709,7 @@ type Delivery struct {
 	Error *string `json:"error,omitempty"`
 
 	// Event Example: article.published
-	Event string `json:"event"`
+	Event DeliveryEvent `json:"event"`
 
 	// Id Example: 7
 	Id int `json:"id"`
@@ -675,11 +720,14 @@ type Delivery struct {
 	// Seq Example: 41
 	Seq *int `json:"seq,omitempty"`
 
-	// Status Status is the receiver's HTTP status; left out when none came.
+	// Status The receiver's HTTP status; left out when none came.
 	//
 	// Example: 204
 	Status *int `json:"status,omitempty"`
 }
+
+// DeliveryEvent Example: article.published
+type DeliveryEvent string
 
 // DeliveryList defines model for DeliveryList.
 type DeliveryList struct {
@@ -939,7 +987,7 @@ type Webhook struct {
 	Description string `json:"description"`
 
 	// Events Example: ["article.published","article.deleted"]
-	Events []string `json:"events"`
+	Events []WebhookEvents `json:"events"`
 
 	// Failures Example: 0
 	Failures int `json:"failures"`
@@ -962,13 +1010,13 @@ type Webhook struct {
 	// PausedReason Example: the receiver answered 410 Gone, which disables a webhook; PATCH it with paused false to resume
 	PausedReason *string `json:"paused_reason,omitempty"`
 
-	// Position Position is the change-feed cursor of the last change dealt with.
+	// Position The change-feed cursor of the last change dealt with.
 	//
 	// Example: 41
 	Position int `json:"position"`
 
-	// Secret Secret signs the deliveries (Standard Webhooks): shown only in the
-	// answer to the POST that creates the webhook.
+	// Secret The signing secret of the deliveries (Standard Webhooks), shown only
+	// in the answer to the POST that creates the webhook.
 	//
 	// Example: whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
 	Secret    *string   `json:"secret,omitempty"`
@@ -977,6 +1025,9 @@ type Webhook struct {
 	// Url Example: https://partner.example/hooks/headlines
 	Url string `json:"url"`
 }
+
+// WebhookEvents defines model for Webhook.Events.
+type WebhookEvents string
 
 // WebhookInput defines model for WebhookInput.
 type WebhookInput struct {

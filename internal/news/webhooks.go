@@ -33,8 +33,15 @@ type Webhook struct {
 	Description string
 	Secret      string // whsec_ and the base64 key: shown once, when created
 	Position    int64
-	Paused      bool
-	PausedWhy   string
+	// DueSeq, DueEvent and DueArticle are the change whose publication
+	// is being delivered, its event and its article: every attempt sends
+	// the same, and a later change of the article is its publication
+	// still until the receiver took one.
+	DueSeq     int64
+	DueEvent   string
+	DueArticle int64
+	Paused     bool
+	PausedWhy  string
 	// Failures counts the failed attempts at the event now due, since
 	// FailingSince; NextAttempt is when it is tried again.
 	Failures     int
@@ -105,11 +112,13 @@ type WebhookService interface {
 	ClaimWebhooks(ctx context.Context, owner string, until time.Time) ([]Webhook, error)
 	// Held says which of ids the webhook's receiver holds.
 	Held(ctx context.Context, webhookID int64, ids []int64) (map[int64]bool, error)
-	// Hold notes, while owner holds the lease, that the receiver may hold
-	// article id from now: before its publication is sent, since a crash
-	// after the receiver took it and before Advance recorded it would
-	// otherwise leave the receiver holding what the webhook never deletes.
-	Hold(ctx context.Context, webhookID int64, owner string, id int64) error
+	// Due notes, while owner holds the lease, the event of change seq
+	// before its first attempt, and that the receiver may hold article id
+	// (0: none) from now. A publication is noted so, since a crash after
+	// the receiver took it and before Advance recorded it would otherwise
+	// leave the receiver holding what the webhook never deletes; and its
+	// retries are publications still, though the article is held now.
+	Due(ctx context.Context, webhookID int64, owner string, seq int64, event string, id int64) error
 	// Advance records step, and success as the webhook's last, while
 	// owner holds its lease; ErrLeaseLost when it does not.
 	Advance(ctx context.Context, webhookID int64, owner string, step WebhookStep, success time.Time) error

@@ -22,6 +22,9 @@ type webhookModel struct {
 	Paused        bool   `gorm:"column:paused;not null;default:false"`
 	PausedReason  string `gorm:"column:paused_reason;not null;default:''"`
 	Failures      int    `gorm:"column:failures;not null;default:0"`
+	DueSeq        int64  `gorm:"column:due_seq;not null;default:0"`
+	DueEvent      string `gorm:"column:due_event;not null;default:''"`
+	DueArticle    int64  `gorm:"column:due_article;not null;default:0"`
 	FailingSince  *int64 `gorm:"column:failing_since"`
 	NextAttemptAt int64  `gorm:"column:next_attempt_at;not null;default:0"`
 	LastSuccessAt *int64 `gorm:"column:last_success_at"`
@@ -71,7 +74,7 @@ func optMicros(p *int64) time.Time {
 
 func (m *webhookModel) toWebhook() news.Webhook {
 	w := news.Webhook{ID: m.ID, URL: m.URL, Filter: m.Filter, Description: m.Description, Secret: m.Secret,
-		Position: m.Position, Paused: m.Paused, PausedWhy: m.PausedReason, Failures: m.Failures,
+		Position: m.Position, DueSeq: m.DueSeq, DueEvent: m.DueEvent, DueArticle: m.DueArticle, Paused: m.Paused, PausedWhy: m.PausedReason, Failures: m.Failures,
 		FailingSince: optMicros(m.FailingSince), LastSuccess: optMicros(m.LastSuccessAt),
 		LastFailure: optMicros(m.LastFailureAt), LastError: m.LastError,
 		CreatedAt: fromMicros(m.CreatedAt), UpdatedAt: fromMicros(m.UpdatedAt)}
@@ -191,7 +194,7 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, p news.WebhookPatch
 				// Resumed: the due event is tried at once.
 				set["paused_reason"], set["failures"], set["failing_since"], set["next_attempt_at"] = "", 0, nil, 0
 			} else if *p.Paused && !m.Paused {
-				set["paused_reason"] = "paused by an editor"
+				set["paused_reason"] = "paused through the API"
 			}
 		}
 		if err := tx.Model(&m).Updates(set).Error; err != nil {
@@ -304,11 +307,15 @@ func leased(tx *gorm.DB, id int64, owner string, set map[string]any) error {
 	return nil
 }
 
-// Hold notes that the webhook's receiver may hold article id.
-func (s *Store) Hold(ctx context.Context, webhookID int64, owner string, id int64) error {
-	return s.inTx(ctx, "hold article", func(tx *gorm.DB) error {
-		if err := leased(tx, webhookID, owner, map[string]any{"lease_owner": owner}); err != nil {
+// Due notes the event of change seq before its first attempt, and that
+// the receiver may hold article id from now (0: none).
+func (s *Store) Due(ctx context.Context, webhookID int64, owner string, seq int64, event string, id int64) error {
+	return s.inTx(ctx, "note due event", func(tx *gorm.DB) error {
+		if err := leased(tx, webhookID, owner, map[string]any{"due_seq": seq, "due_event": event, "due_article": id}); err != nil {
 			return err
+		}
+		if id == 0 {
+			return nil
 		}
 		return hold(tx, webhookID, id)
 	})
@@ -326,6 +333,7 @@ func (s *Store) Advance(ctx context.Context, webhookID int64, owner string, step
 		set := map[string]any{"position": gorm.Expr("CASE WHEN position < ? THEN ? ELSE position END", step.To, step.To)}
 		if !success.IsZero() {
 			set["last_success_at"], set["failures"], set["failing_since"], set["next_attempt_at"] = micros(success), 0, nil, 0
+			set["due_seq"], set["due_event"], set["due_article"] = 0, "", 0
 		}
 		if err := leased(tx, webhookID, owner, set); err != nil {
 			return err

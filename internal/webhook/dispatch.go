@@ -299,6 +299,12 @@ func (d *Dispatcher) pass(ctx context.Context, id int64) (time.Duration, error) 
 		var step news.WebhookStep
 		for _, ch := range list {
 			ev := EventOf(ch, f, held[ch.ID])
+			if w.DueEvent != "" && ch.ID == w.DueArticle && (ch.Seq == w.DueSeq || ev == news.EventUpdated) {
+				// A retry sends what the first attempt did; a publication
+				// the receiver has not taken is one still, though the
+				// article was held from before it was sent.
+				ev = w.DueEvent
+			}
 			step.To = ch.Seq
 			switch ev {
 			case news.EventPublished:
@@ -309,9 +315,9 @@ func (d *Dispatcher) pass(ctx context.Context, id int64) (time.Duration, error) 
 			if ev == "" || !slices.Contains(w.Events, ev) {
 				continue
 			}
-			if ev == news.EventPublished {
-				// Held from before it is sent: see news.WebhookService.Hold.
-				if err := d.o.Store.Hold(ctx, id, d.o.Owner, ch.ID); err != nil {
+			if ev == news.EventPublished && (ch.Seq != w.DueSeq || w.DueEvent == "") {
+				// Held from before it is sent: see news.WebhookService.Due.
+				if err := d.o.Store.Due(ctx, id, d.o.Owner, ch.Seq, ev, ch.ID); err != nil {
 					if errors.Is(err, news.ErrLeaseLost) {
 						return 0, errStop
 					}
@@ -446,7 +452,7 @@ func (d *Dispatcher) Test(ctx context.Context, w news.Webhook) news.Delivery {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	id := "msg_" + strconv.FormatInt(w.ID, 10) + "_test_" + hex.EncodeToString(b)
-	del := d.post(ctx, w, id, Message{Type: news.EventTest, Timestamp: d.o.Now().UTC(),
+	del := d.post(ctx, w, id, Message{Type: news.EventTest, Timestamp: d.o.Now().UTC().Truncate(time.Microsecond),
 		Data: map[string]any{"webhook_id": w.ID, "url": w.URL}})
 	del.Attempt = 1
 	del.ID = d.record(w.ID, del)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,15 +42,21 @@ func Refused(ip netip.Addr) string {
 			return why
 		}
 	}
+	if ip.Is6() && netip.MustParsePrefix("2002::/16").Contains(ip) { // 6to4: the IPv4 address in bytes 2 to 5
+		b := ip.As16()
+		if why := Refused(netip.AddrFrom4([4]byte(b[2:6]))); why != "" {
+			return why
+		}
+	}
 	switch {
+	case ip.IsMulticast() || ip.IsUnspecified() || ip.IsInterfaceLocalMulticast():
+		return "not an address of one host"
 	case ip.IsLoopback():
 		return "a loopback address"
 	case ip.IsPrivate():
 		return "a private address"
-	case ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast():
+	case ip.IsLinkLocalUnicast():
 		return "a link-local address (the cloud metadata service is one)"
-	case ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast():
-		return "not an address of one host"
 	}
 	for _, n := range refusedNets {
 		if n.Contains(ip) {
@@ -131,6 +138,11 @@ func CheckURL(raw string, allowPrivate bool) (string, error) {
 		return bad("must not hold credentials: the signature tells the receiver who sent the event")
 	case u.Fragment != "" || strings.Contains(raw, "#"):
 		return bad("must not have a fragment")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return bad("has port %s; a port is 1 to 65535", p)
+		}
 	}
 	if allowPrivate {
 		return u.String(), nil

@@ -50,12 +50,12 @@ func TestSignatureVerifiesElsewhere(t *testing.T) {
 func TestRefused(t *testing.T) {
 	for _, a := range []string{"127.0.0.1", "127.9.9.9", "::1", "10.1.2.3", "172.20.0.1", "192.168.0.10", "169.254.169.254",
 		"fe80::1", "fd00:ec2::254", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "0.0.0.0", "::", "100.100.100.200",
-		"224.0.0.1", "255.255.255.255", "64:ff9b::a00:1", "198.18.0.1"} {
+		"224.0.0.1", "255.255.255.255", "2002:7f00:1::", "2002:a9fe:a9fe::1", "64:ff9b::a00:1", "198.18.0.1"} {
 		if webhook.Refused(netip.MustParseAddr(a)) == "" {
 			t.Errorf("%s is allowed", a)
 		}
 	}
-	for _, a := range []string{"93.184.215.14", "8.8.8.8", "2606:4700::1111", "64:ff9b::808:808"} {
+	for _, a := range []string{"93.184.215.14", "8.8.8.8", "2606:4700::1111", "64:ff9b::808:808", "2002:808:808::1"} {
 		if why := webhook.Refused(netip.MustParseAddr(a)); why != "" {
 			t.Errorf("%s is refused: %s", a, why)
 		}

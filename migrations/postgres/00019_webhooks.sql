@@ -9,6 +9,11 @@
 -- (country=RU&theme=sanctions); times in microseconds since 1970.
 -- failures counts the failed attempts at the event now due, since
 -- failing_since; paused_reason says why a paused webhook stopped.
+-- due_seq, due_event and due_article are the change being delivered,
+-- its event and its article, noted before the first attempt at a
+-- publication, so that every retry, after a crash too, sends the same
+-- event under the same webhook-id, and a later change of the article
+-- that the receiver has not yet taken is still its publication.
 --
 -- webhook_articles holds, per webhook, the articles its receiver has
 -- been told of (or held when it was created): what an article.deleted
@@ -27,6 +32,9 @@ CREATE TABLE webhooks (
     paused          BOOLEAN NOT NULL DEFAULT FALSE,
     paused_reason   TEXT    NOT NULL DEFAULT '',
     failures        INTEGER NOT NULL DEFAULT 0,
+    due_seq         BIGINT  NOT NULL DEFAULT 0,
+    due_event       TEXT    NOT NULL DEFAULT '',
+    due_article     BIGINT  NOT NULL DEFAULT 0,
     failing_since   BIGINT,
     next_attempt_at BIGINT  NOT NULL DEFAULT 0,
     last_success_at BIGINT,
