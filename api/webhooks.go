@@ -89,6 +89,15 @@ type DeliveryList struct {
 	Data []Delivery `validate:"required" json:"data"`
 } //	@name	DeliveryList
 
+// each is f of every item of in, in order; never nil, so that JSON has [].
+func each[T, U any](in []T, f func(T) U) []U {
+	out := make([]U, len(in))
+	for i, v := range in {
+		out[i] = f(v)
+	}
+	return out
+}
+
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil
@@ -226,11 +235,7 @@ func (h *handlers) listWebhooks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := WebhookList{Data: make([]Webhook, len(ws))}
-	for i, w := range ws {
-		out.Data[i] = toWebhook(w)
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, WebhookList{Data: each(ws, toWebhook)})
 }
 
 // getWebhook godoc
@@ -427,11 +432,7 @@ func (h *handlers) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := DeliveryList{Data: make([]Delivery, len(ds))}
-	for i, d := range ds {
-		out.Data[i] = toDelivery(d)
-	}
-	return c.JSON(http.StatusOK, out)
+	return c.JSON(http.StatusOK, DeliveryList{Data: each(ds, toDelivery)})
 }
 
 // onlyParams refuses a request with a query parameter other than names.
