@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -270,7 +271,7 @@ func (h *handlers) getWebhook(c echo.Context) error {
 // updateWebhook godoc
 //
 //	@Summary		Change, pause or resume a webhook
-//	@Description	Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+//	@Description	Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //	@Tags			webhooks
 //	@ID				updateWebhook
 //	@Accept			json
@@ -298,6 +299,23 @@ func (h *handlers) updateWebhook(c echo.Context) error {
 	var in WebhookPatch
 	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
+	}
+	// As a merge patch: null removes a member. A webhook has no url,
+	// events or paused to remove; its filter and description become "".
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(body, &members) // DecodeStrict read it: an object
+	for _, name := range []string{"url", "events", "paused", "filter", "description"} {
+		if string(members[name]) != "null" {
+			continue
+		}
+		switch name {
+		case "filter":
+			in.Filter = new(string)
+		case "description":
+			in.Description = new(string)
+		default:
+			return news.FieldErrorf(news.EValidation, name, "cannot be removed: leave it out to keep it, or send a new value")
+		}
 	}
 	id, err := webhookID(c)
 	if err != nil {

@@ -470,6 +470,13 @@ func TestWebhookInputIsChecked(t *testing.T) {
 	if w := r.json(t); r.status != 200 || w["paused"] != true || w["filter"] != "theme=trade" || fmt.Sprint(w["events"]) != "[article.deleted]" {
 		t.Errorf("PATCH: %d %s", r.status, r.body)
 	}
+	if r := e.do(req{method: "PATCH", path: fmt.Sprint("/v1/webhooks/", id), admin: true, body: `{"url":null}`}); r.status != 422 || problemOf(t, r, "url") == "" {
+		t.Errorf("PATCH url null: %d %s", r.status, r.body)
+	}
+	r = e.do(req{method: "PATCH", path: fmt.Sprint("/v1/webhooks/", id), admin: true, body: `{"filter":null,"description":null}`})
+	if w := r.json(t); r.status != 200 || w["filter"] != "" || w["description"] != "" {
+		t.Errorf("PATCH filter and description null: %d %s", r.status, r.body)
+	}
 	if r := e.do(req{method: "DELETE", path: fmt.Sprint("/v1/webhooks/", id), admin: true}); r.status != 204 {
 		t.Errorf("DELETE: %d", r.status)
 	}

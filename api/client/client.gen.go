@@ -2441,7 +2441,7 @@ type ClientInterface interface {
 
 	// UpdateWebhookWithBody Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2450,7 +2450,7 @@ type ClientInterface interface {
 
 	// UpdateWebhook Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2459,7 +2459,7 @@ type ClientInterface interface {
 
 	// UpdateWebhookWithApplicationMergePatchPlusJSONBody Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes a body of the `application/merge-patch+json` content type.
 	//
@@ -3645,7 +3645,7 @@ func (c *Client) HeadGetWebhook(ctx context.Context, id int, params *HeadGetWebh
 
 // UpdateWebhookWithBody Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3664,7 +3664,7 @@ func (c *Client) UpdateWebhookWithBody(ctx context.Context, id int, contentType 
 
 // UpdateWebhook Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3683,7 +3683,7 @@ func (c *Client) UpdateWebhook(ctx context.Context, id int, body UpdateWebhookJS
 
 // UpdateWebhookWithApplicationMergePatchPlusJSONBody Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes a body of the `application/merge-patch+json` content type.
 //
@@ -9258,7 +9258,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithBodyWithResponse Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9267,7 +9267,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithResponse Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9276,7 +9276,7 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateWebhookWithApplicationMergePatchPlusJSONBodyWithResponse Change, pause or resume a webhook
 	//
-	// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+	// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 	//
 	// Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -17967,7 +17967,7 @@ func (c *ClientWithResponses) HeadGetWebhookWithResponse(ctx context.Context, id
 
 // UpdateWebhookWithBodyWithResponse Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17982,7 +17982,7 @@ func (c *ClientWithResponses) UpdateWebhookWithBodyWithResponse(ctx context.Cont
 
 // UpdateWebhookWithResponse Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17997,7 +17997,7 @@ func (c *ClientWithResponses) UpdateWebhookWithResponse(ctx context.Context, id 
 
 // UpdateWebhookWithApplicationMergePatchPlusJSONBodyWithResponse Change, pause or resume a webhook
 //
-// Members left out stay as they are. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
+// Members left out stay as they are; null empties filter or description, and is a 422 for url, events and paused. paused true stops deliveries; paused false resumes a paused webhook (by an editor, after its retries ran out, or after a 410) and tries the event it stopped at at once. A new filter starts the webhook again from now, as a new one would: the receiver is taken to hold what it selects now. Needs an admin key.
 //
 // Takes a body of the `application/merge-patch+json` content type, and returns a wrapper object for the known response body format(s).
 //
