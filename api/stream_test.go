@@ -456,3 +456,45 @@ func newAPIOn(t *testing.T, st *store.Store) *api.API {
 	t.Cleanup(func() { _ = h.Close() })
 	return h
 }
+
+// TestChangeStreamOnTheWire reads the stream's answer as bytes: over
+// HTTP/1.1 (where the connection is taken from the server) it is chunked
+// and carries the headers the middleware set, the security and CORS
+// headers among them; over HTTP/1.0, which reads no chunks, it is the
+// body itself until the connection closes.
+func TestChangeStreamOnTheWire(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	addr := strings.TrimPrefix(e.srv.URL, "http://")
+	for _, tc := range []struct{ proto, want, not string }{
+		{"HTTP/1.1", "Transfer-Encoding: chunked", ""},
+		{"HTTP/1.0", "HTTP/1.0 200 OK", "chunked"},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		fmt.Fprintf(conn, "GET /v1/changes/stream?country=RU %s\r\nHost: localhost\r\nOrigin: https://partner.example\r\n\r\n", tc.proto)
+		var got strings.Builder
+		buf := make([]byte, 4096)
+		for !strings.Contains(got.String(), "retry: 2000") {
+			n, err := conn.Read(buf)
+			got.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		_ = conn.Close()
+		head := got.String()
+		for _, want := range []string{tc.want, "Content-Type: text/event-stream", "X-Content-Type-Options: nosniff",
+			"Access-Control-Allow-Origin: *", "Cache-Control: no-store", "retry: 2000"} {
+			if !strings.Contains(head, want) {
+				t.Errorf("%s: the answer lacks %q:\n%s", tc.proto, want, head)
+			}
+		}
+		if tc.not != "" && strings.Contains(head, tc.not) {
+			t.Errorf("%s: the answer has %q:\n%s", tc.proto, tc.not, head)
+		}
+	}
+}
