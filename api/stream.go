@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -324,9 +323,8 @@ func (h *handlers) streamChanges(c echo.Context) error {
 	// holds no request: 5,000 idle streams took 226 MB of RSS while each
 	// kept its request's goroutine (a 16 KB stack), net/http's buffers
 	// and its reader goroutine, and take 134 MB so. HTTP/2 has no such
-	// connection: there the stream stays in the request. The request log
-	// tells the stream's start, not its end.
-	// HTTP/1.0 reads no chunks, and HTTP/2 has no connection to take.
+	// connection, and HTTP/1.0 reads no chunks: there the stream stays in
+	// the request. The request log tells the stream's start, not its end.
 	if r := c.Request(); r.ProtoMajor == 1 && r.ProtoMinor >= 1 {
 		if conn, err := hijack(res); err == nil {
 			res.Status, res.Committed = http.StatusOK, true // as the request log tells it
@@ -364,18 +362,11 @@ type stream struct {
 }
 
 // hijack takes res's HTTP/1.1 connection from the server, before
-// anything is written.
+// anything is written. A request pipelined behind the stream's would go
+// unanswered, as it would behind any stream.
 func hijack(res *echo.Response) (net.Conn, error) {
-	conn, rw, err := http.NewResponseController(res).Hijack()
-	if err != nil {
-		return nil, err
-	}
-	if rw.Reader.Buffered() > 0 {
-		// A request pipelined behind the stream's: it would go unanswered.
-		_ = conn.Close()
-		return nil, errors.New("a request is pipelined behind the stream")
-	}
-	return conn, nil
+	conn, _, err := http.NewResponseController(res).Hijack()
+	return conn, err
 }
 
 // serveHijacked sends stream s on conn, chunked, with the headers the
