@@ -811,6 +811,8 @@ func sweepCases() []sweepCase {
 		{name: "webhook pause", method: "PATCH", path: "/v1/webhooks/{{hook}}", as: "admin", want: 200, body: `{"paused":true}`},
 		{name: "webhook patch bad filter", method: "PATCH", path: "/v1/webhooks/{{hook}}", as: "admin", want: 400, spec: specCannotTell, body: `{"filter":"q=kim"}`},
 		{name: "webhook test", method: "POST", path: "/v1/webhooks/{{hook}}/test", as: "admin", want: 200},
+		{name: "webhook rotate secret", method: "POST", path: "/v1/webhooks/{{hook}}/secret", as: "admin", want: 200},
+		{name: "webhook rotate secret as editor", method: "POST", path: "/v1/webhooks/{{hook}}/secret", as: "editor", want: 403},
 		{name: "webhook deliveries", path: "/v1/webhooks/{{hook}}/deliveries?limit=10", as: "admin", want: 200},
 		{name: "webhook deliveries bad limit", path: "/v1/webhooks/{{hook}}/deliveries?limit=1000", as: "admin", want: 400, spec: specRejects},
 		{name: "webhook delete", method: "DELETE", path: "/v1/webhooks/{{hook}}", as: "admin", want: 204},

@@ -288,6 +288,7 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 		e.PATCH("/v1/webhooks/:id", h.updateWebhook, admin, none)
 		e.DELETE("/v1/webhooks/:id", h.deleteWebhook, admin, none)
 		e.POST("/v1/webhooks/:id/test", h.testWebhook, admin, none)
+		e.POST("/v1/webhooks/:id/secret", h.rotateWebhookSecret, admin, none)
 		get("/v1/webhooks/:id/deliveries", h.listDeliveries, admin, onlyParams("limit"))
 	}
 

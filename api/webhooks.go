@@ -50,7 +50,7 @@ type Webhook struct {
 	Filter      string   `validate:"required" json:"filter" example:"country=RU&theme=sanctions"`
 	Description string   `validate:"required" json:"description" example:"Sanctions desk of partner.example"`
 	// The signing secret of the deliveries (Standard Webhooks), shown only
-	// in the answer to the POST that creates the webhook.
+	// in the answer to the POST that creates the webhook or rotates it.
 	Secret *string `json:"secret,omitempty" example:"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"`
 	// The change-feed cursor of the last change dealt with.
 	Position     int64      `validate:"required" json:"position" example:"41"`
@@ -61,8 +61,10 @@ type Webhook struct {
 	LastSuccess  *time.Time `json:"last_success_at,omitempty"`
 	LastFailure  *time.Time `json:"last_failure_at,omitempty"`
 	LastError    string     `json:"last_error,omitempty" example:"HTTP 503"`
-	CreatedAt    time.Time  `validate:"required" json:"created_at"`
-	UpdatedAt    time.Time  `validate:"required" json:"updated_at"`
+	// Until when the secret before the last rotation still signs too.
+	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
+	CreatedAt           time.Time  `validate:"required" json:"created_at"`
+	UpdatedAt           time.Time  `validate:"required" json:"updated_at"`
 } //	@name	Webhook
 
 // WebhookList is every webhook.
@@ -111,6 +113,9 @@ func toWebhook(w news.Webhook) Webhook {
 		Paused: w.Paused, PausedReason: w.PausedWhy, Failures: w.Failures, LastError: w.LastError,
 		NextAttempt: optTime(w.NextAttempt), LastSuccess: optTime(w.LastSuccess), LastFailure: optTime(w.LastFailure),
 		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+	if w.PreviousUntil.After(time.Now()) {
+		out.PreviousSecretUntil = &w.PreviousUntil
+	}
 	if out.Events == nil {
 		out.Events = []string{}
 	}
@@ -383,6 +388,39 @@ func (h *handlers) deleteWebhook(c echo.Context) error {
 	}
 	h.hooks.Claim()
 	return c.NoContent(http.StatusNoContent)
+}
+
+// rotateWebhookSecret godoc
+//
+//	@Summary		Rotate a webhook's signing secret
+//	@Description	Makes a new secret and answers the webhook with it, shown only this once. For the next 24 hours each delivery carries two signatures in webhook-signature, separated by a space: one with the new secret and one with the old, so a receiver verifies with either while it changes over (Standard Webhooks libraries accept any one that matches). After that only the new secret signs. Needs an admin key.
+//	@Tags			webhooks
+//	@ID				rotateWebhookSecret
+//	@Produce		json,application/problem+json
+//	@Param			id	path		int		true	"webhook id"	example(1)
+//	@Success		200	{object}	Webhook	"the webhook, with its new secret"
+//	@Failure		400	{object}	Problem
+//	@Failure		401	{object}	Problem
+//	@Failure		403	{object}	Problem	"the key is not an admin key"
+//	@Failure		404	{object}	Problem
+//	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Security		ApiKeyAuth
+//	@Security		BearerAuth
+//	@Router			/v1/webhooks/{id}/secret [post]
+func (h *handlers) rotateWebhookSecret(c echo.Context) error {
+	id, err := webhookID(c)
+	if err != nil {
+		return err
+	}
+	w, err := h.webhooks.RotateWebhookSecret(c.Request().Context(), id, news.NewWebhookSecret(), time.Now().Add(news.SecretOverlap))
+	if err != nil {
+		return err
+	}
+	out := toWebhook(w)
+	out.Secret = &w.Secret
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.JSON(http.StatusOK, out)
 }
 
 // testWebhook godoc

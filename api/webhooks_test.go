@@ -14,6 +14,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/headlines/headlines/api"
+	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/store/storetest"
 )
 
@@ -482,5 +483,42 @@ func TestWebhookInputIsChecked(t *testing.T) {
 	}
 	if r := e.do(req{path: fmt.Sprint("/v1/webhooks/", id), admin: true}); r.status != 404 {
 		t.Errorf("GET after DELETE: %d", r.status)
+	}
+}
+
+// TestWebhookSecretRotates: a rotation answers a new secret once; for a
+// day after it, each delivery is signed with the new secret and the old,
+// so that the Standard Webhooks library verifies it with either, and
+// with no other.
+func TestWebhookSecretRotates(t *testing.T) {
+	t.Parallel()
+	e := webhookEnv(t, "sqlite")
+	rcv := newReceiver(t, nil)
+	id, old := e.createWebhook(`{"url":"` + rcv.srv.URL + `"}`)
+	r := e.do(req{method: "POST", path: fmt.Sprint("/v1/webhooks/", id, "/secret"), admin: true})
+	w := r.json(t)
+	fresh, _ := w["secret"].(string)
+	if r.status != 200 || !strings.HasPrefix(fresh, "whsec_") || fresh == old || w["previous_secret_until"] == nil {
+		t.Fatalf("rotate: %d %s", r.status, r.body)
+	}
+	if r := e.do(req{path: fmt.Sprint("/v1/webhooks/", id), admin: true}); strings.Contains(string(r.body), "whsec_") {
+		t.Errorf("GET shows a secret after the rotation: %s", r.body)
+	}
+	e.write("POST", "/v1/articles", `{"title":"Signed twice","url":"https://example.com/k1"}`)
+	got := rcv.waitFor(t, 1)
+	if sigs := strings.Fields(got[0].header.Get("webhook-signature")); len(sigs) != 2 {
+		t.Errorf("signatures after a rotation: %q", got[0].header.Get("webhook-signature"))
+	}
+	verify(t, fresh, got)
+	verify(t, old, got)
+	other, err := standardwebhooks.NewWebhook(news.NewWebhookSecret())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if other.Verify(got[0].body, got[0].header) == nil {
+		t.Error("a delivery verifies with a secret that is not the webhook's")
+	}
+	if r := e.do(req{method: "POST", path: "/v1/webhooks/99/secret", admin: true}); r.status != 404 {
+		t.Errorf("rotating an unknown webhook: %d", r.status)
 	}
 }

@@ -31,8 +31,12 @@ type Webhook struct {
 	Events      []string
 	Filter      string // a list query string, e.g. country=RU&theme=sanctions
 	Description string
-	Secret      string // whsec_ and the base64 key: shown once, when created
-	Position    int64
+	Secret      string // whsec_ and the base64 key: shown once, when created or rotated
+	// PreviousSecret signs deliveries beside Secret until PreviousUntil,
+	// after a rotation.
+	PreviousSecret string
+	PreviousUntil  time.Time
+	Position       int64
 	// DueSeq, DueEvent and DueArticle are the change whose publication
 	// is being delivered, its event and its article: every attempt sends
 	// the same, and a later change of the article is its publication
@@ -101,6 +105,9 @@ type WebhookService interface {
 	// clears the failures, so the due event is tried at once.
 	UpdateWebhook(ctx context.Context, id int64, p WebhookPatch, hold *Filter) (Webhook, error)
 	DeleteWebhook(ctx context.Context, id int64) error
+	// RotateWebhookSecret makes secret the webhook's; the old one signs
+	// beside it until until.
+	RotateWebhookSecret(ctx context.Context, id int64, secret string, until time.Time) (Webhook, error)
 	// Deliveries lists a webhook's latest attempts, newest first.
 	Deliveries(ctx context.Context, id int64, limit int) ([]Delivery, error)
 	// RecordDelivery notes an attempt and returns its id.
@@ -139,6 +146,9 @@ func NewWebhookSecret() string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
+
+// SecretOverlap is how long a rotated secret signs beside the new one.
+const SecretOverlap = 24 * time.Hour
 
 // WebhookKey is the HMAC key of a secret made by NewWebhookSecret.
 func WebhookKey(secret string) ([]byte, error) {

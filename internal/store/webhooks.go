@@ -18,6 +18,8 @@ type webhookModel struct {
 	Filter        string `gorm:"column:filter;not null;default:''"`
 	Description   string `gorm:"column:description;not null;default:''"`
 	Secret        string `gorm:"column:secret;not null"`
+	PrevSecret    string `gorm:"column:previous_secret;not null;default:''"`
+	PrevUntil     int64  `gorm:"column:previous_until;not null;default:0"`
 	Position      int64  `gorm:"column:position;not null"`
 	Paused        bool   `gorm:"column:paused;not null;default:false"`
 	PausedReason  string `gorm:"column:paused_reason;not null;default:''"`
@@ -83,6 +85,9 @@ func (m *webhookModel) toWebhook() news.Webhook {
 	}
 	if m.NextAttemptAt > 0 {
 		w.NextAttempt = fromMicros(m.NextAttemptAt)
+	}
+	if m.PrevUntil > 0 {
+		w.PreviousSecret, w.PreviousUntil = m.PrevSecret, fromMicros(m.PrevUntil)
 	}
 	return w
 }
@@ -201,6 +206,25 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, p news.WebhookPatch
 			return err
 		}
 		return tx.Where("id = ?", id).Take(&m).Error
+	})
+	return m.toWebhook(), err
+}
+
+// RotateWebhookSecret makes secret the webhook's, the old one signing
+// beside it until until.
+func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string, until time.Time) (news.Webhook, error) {
+	var m webhookModel
+	err := s.inTx(ctx, "rotate webhook secret", func(tx *gorm.DB) error {
+		var rows []webhookModel
+		if err := tx.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return noWebhook(id)
+		}
+		m = rows[0]
+		return tx.Model(&m).Updates(map[string]any{"previous_secret": m.Secret, "previous_until": micros(until),
+			"secret": secret, "updated_at": micros(s.now())}).Error
 	})
 	return m.toWebhook(), err
 }

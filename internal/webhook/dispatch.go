@@ -481,6 +481,14 @@ func (d *Dispatcher) post(ctx context.Context, w news.Webhook, id string, m Mess
 		return del
 	}
 	sig, err := Sign(w.Secret, id, at, body)
+	if err == nil && w.PreviousSecret != "" && at.Before(w.PreviousUntil) {
+		// Rotated: signed with both, so that a receiver still on the
+		// old secret verifies as well (the signatures are space-separated).
+		var old string
+		if old, err = Sign(w.PreviousSecret, id, at, body); err == nil {
+			sig += " " + old
+		}
+	}
 	if err != nil {
 		del.Error = "the webhook's secret is not base64: " + err.Error()
 		return del

@@ -9,6 +9,8 @@
 -- (country=RU&theme=sanctions); times in microseconds since 1970.
 -- failures counts the failed attempts at the event now due, since
 -- failing_since; paused_reason says why a paused webhook stopped.
+-- previous_secret signs deliveries beside secret until previous_until,
+-- after a rotation, so that receivers can change secrets losing nothing.
 -- due_seq, due_event and due_article are the change being delivered,
 -- its event and its article, noted before the first attempt at a
 -- publication, so that every retry, after a crash too, sends the same
@@ -28,6 +30,8 @@ CREATE TABLE webhooks (
     filter          TEXT    NOT NULL DEFAULT '',
     description     TEXT    NOT NULL DEFAULT '',
     secret          TEXT    NOT NULL,
+    previous_secret TEXT    NOT NULL DEFAULT '',
+    previous_until  INTEGER NOT NULL DEFAULT 0,
     position        INTEGER NOT NULL,
     paused          BOOLEAN NOT NULL DEFAULT FALSE,
     paused_reason   TEXT    NOT NULL DEFAULT '',
