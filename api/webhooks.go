@@ -154,6 +154,15 @@ func (h *handlers) webhookFilter(filter string) (news.Filter, error) {
 	return lr.filter, nil
 }
 
+// pathWebhook reads the webhook the path names.
+func (h *handlers) pathWebhook(c echo.Context) (news.Webhook, error) {
+	id, err := webhookID(c)
+	if err != nil {
+		return news.Webhook{}, err
+	}
+	return h.webhooks.Webhook(c.Request().Context(), id)
+}
+
 func webhookID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id < 1 {
@@ -262,11 +271,7 @@ func (h *handlers) listWebhooks(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/v1/webhooks/{id} [get]
 func (h *handlers) getWebhook(c echo.Context) error {
-	id, err := webhookID(c)
-	if err != nil {
-		return err
-	}
-	w, err := h.webhooks.Webhook(c.Request().Context(), id)
+	w, err := h.pathWebhook(c)
 	if err != nil {
 		return err
 	}
@@ -441,11 +446,7 @@ func (h *handlers) rotateWebhookSecret(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Router			/v1/webhooks/{id}/test [post]
 func (h *handlers) testWebhook(c echo.Context) error {
-	id, err := webhookID(c)
-	if err != nil {
-		return err
-	}
-	w, err := h.webhooks.Webhook(c.Request().Context(), id)
+	w, err := h.pathWebhook(c)
 	if err != nil {
 		return err
 	}

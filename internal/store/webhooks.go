@@ -150,14 +150,23 @@ func (s *Store) Webhooks(ctx context.Context) ([]news.Webhook, error) {
 
 // Webhook reads one webhook.
 func (s *Store) Webhook(ctx context.Context, id int64) (news.Webhook, error) {
-	var rows []webhookModel
-	if err := s.r.WithContext(ctx).Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+	m, err := webhookRow(s.r.WithContext(ctx), id)
+	if err != nil {
 		return news.Webhook{}, translate(err, "read webhook")
 	}
-	if len(rows) == 0 {
-		return news.Webhook{}, noWebhook(id)
+	return m.toWebhook(), nil
+}
+
+// webhookRow reads webhook id's row with db; not found when there is none.
+func webhookRow(db *gorm.DB, id int64) (webhookModel, error) {
+	var rows []webhookModel
+	if err := db.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		return webhookModel{}, err
 	}
-	return rows[0].toWebhook(), nil
+	if len(rows) == 0 {
+		return webhookModel{}, noWebhook(id)
+	}
+	return rows[0], nil
 }
 
 // UpdateWebhook applies p to the webhook; a new filter (hold) starts it
@@ -165,14 +174,10 @@ func (s *Store) Webhook(ctx context.Context, id int64) (news.Webhook, error) {
 func (s *Store) UpdateWebhook(ctx context.Context, id int64, p news.WebhookPatch, hold *news.Filter) (news.Webhook, error) {
 	var m webhookModel
 	err := s.inTx(ctx, "update webhook", func(tx *gorm.DB) error {
-		var rows []webhookModel
-		if err := tx.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		var err error
+		if m, err = webhookRow(tx, id); err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return noWebhook(id)
-		}
-		m = rows[0]
 		set := map[string]any{"updated_at": micros(s.now())}
 		if p.URL != nil {
 			set["url"] = *p.URL
@@ -215,14 +220,10 @@ func (s *Store) UpdateWebhook(ctx context.Context, id int64, p news.WebhookPatch
 func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, secret string, until time.Time) (news.Webhook, error) {
 	var m webhookModel
 	err := s.inTx(ctx, "rotate webhook secret", func(tx *gorm.DB) error {
-		var rows []webhookModel
-		if err := tx.Where("id = ?", id).Limit(1).Find(&rows).Error; err != nil {
+		var err error
+		if m, err = webhookRow(tx, id); err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return noWebhook(id)
-		}
-		m = rows[0]
 		return tx.Model(&m).Updates(map[string]any{"previous_secret": m.Secret, "previous_until": micros(until),
 			"secret": secret, "updated_at": micros(s.now())}).Error
 	})
