@@ -122,9 +122,6 @@ func New(o Options) *Dispatcher {
 		moved: make(chan struct{}), following: map[int64]*follower{}, ctx: ctx, cancel: cancel, stopped: make(chan struct{})}
 }
 
-// Owner is this instance's name in leases.
-func (d *Dispatcher) Owner() string { return d.o.Owner }
-
 // Start claims webhooks and delivers them until stop is called. stop
 // waits for the deliveries under way (at most the timeout) and gives the
 // leases up, so that another instance takes them at once.
