@@ -32,11 +32,12 @@ type Store struct {
 	next     atomic.Uint64 // the replica for the next read
 	now      func() time.Time
 
-	vocab   vocabulary        // the published vocabulary snapshot and its refresher
-	terms   aged[int64]       // SQLite: the number of matches of the phrases searched by relevance
-	shares  aged[filterShare] // SQLite: the share of the articles a search's filter selects (planSearch)
-	matches aged[int64]       // SQLite: the matches of a search, counted up to matchCountCap (planSearch)
-	rare    aged[bool]        // PostgreSQL: whether a search's words were rare among its filter's newest rows (pgSearch)
+	vocab   vocabulary           // the published vocabulary snapshot and its refresher
+	terms   aged[int64]          // SQLite: the number of matches of the phrases searched by relevance
+	shares  aged[filterShare]    // SQLite: the share of the articles a search's filter selects (planSearch)
+	matches aged[int64]          // SQLite: the matches of a search, counted up to matchCountCap (planSearch)
+	rare    aged[bool]           // PostgreSQL: whether a search's words were rare among its filter's newest rows (pgSearch)
+	since   aged[relevanceSince] // PostgreSQL: where a search by relevance looks for its window (pgRelevanceSince)
 	// loads counts the loads in progress. A load holds the write lock to
 	// its end, so the vocabulary cannot change meanwhile, and the
 	// refresher leaves it alone: reading it again could wait on the load's

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/headlines/headlines/internal/news"
+)
+
+// TestPGRelevanceLooksBackFarEnough: on PostgreSQL, a search by relevance
+// whose matches are sparse looks for its window only among recent
+// articles (pgRelevanceSince), and the result is exactly the window of
+// an unbounded search: the newest RelevanceWindow matches, paged in full,
+// counted and faceted. A bound too recent to hold a window is noticed,
+// and the search then runs unbounded.
+func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "postgres")
+	ctx := context.Background()
+	// Every seventh article mentions an embargo, more of them than a
+	// window; one in three of those is about Russia.
+	const n = 16_200
+	var want []int64 // the matches, newest first
+	batch := make([]news.Draft, 0, 900)
+	for i := range n {
+		title, countries := fmt.Sprintf("Harbour report %d", i), []string{"CN"}
+		if i%7 == 0 {
+			title = fmt.Sprintf("Embargo report %d", i)
+			if i%3 == 0 {
+				countries = []string{"RU"}
+			}
+		}
+		d := draft(t, s, title, t0.Add(time.Duration(i)*time.Minute), countries, nil)
+		d.URL = fmt.Sprintf("https://example.com/report/%d", i)
+		batch = append(batch, d)
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := s.UpsertArticles(ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+	byDate := news.Filter{Query: []string{"embargo"}, Limit: news.MaxLimit}
+	for {
+		page, err := s.ListArticles(ctx, byDate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range page.Articles {
+			want = append(want, a.ID)
+		}
+		if page.Next == nil {
+			break
+		}
+		byDate.After = page.Next
+	}
+	if len(want) <= RelevanceWindow {
+		t.Fatalf("%d matches, fewer than a window", len(want))
+	}
+	want = want[:RelevanceWindow]
+	slices.Sort(want)
+
+	f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance}
+	q := buildList(s.dialect, f)
+	since, err := s.pgRelevanceSince(s.read(ctx), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !since.bounded {
+		t.Fatalf("a search in one article of seven is not bounded: %+v", since)
+	}
+	check := func(t *testing.T) {
+		t.Helper()
+		f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 700,
+			IncludeTotal: true, Facets: []string{news.FacetCountry}}
+		var got []int64
+		for first := true; ; first = false {
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first {
+				if page.Total == nil || *page.Total != RelevanceWindow {
+					t.Errorf("total: %s, want %d", showTotal(page.Total), RelevanceWindow)
+				}
+				var facets int
+				for _, c := range page.Facets[news.FacetCountry] {
+					facets += c.Count
+				}
+				if facets != RelevanceWindow {
+					t.Errorf("country facets add up to %d, want %d: %+v", facets, RelevanceWindow, page.Facets)
+				}
+			}
+			for _, a := range page.Articles {
+				got = append(got, a.ID)
+			}
+			if page.Next == nil {
+				break
+			}
+			f.After, f.IncludeTotal, f.Facets = page.Next, false, nil
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("paged %d articles by relevance; not the %d newest matches", len(got), len(want))
+		}
+	}
+	t.Run("bounded", check)
+
+	// A bound an hour back holds about nine matches: the search must
+	// notice and look further.
+	_, key := relevanceSample(q)
+	tight := relevanceSince{at: micros(t0.Add((n - 60) * time.Minute)), bounded: true}
+	s.since.mu.Lock()
+	s.since.m[key] = agedValue[relevanceSince]{tight, s.now()}
+	s.since.mu.Unlock()
+	t.Run("bound too recent", check)
+}
