@@ -3,7 +3,12 @@ package api_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/store"
@@ -62,4 +67,140 @@ func TestReadReplicas(t *testing.T) {
 	if r := e.do(req{path: "/readyz"}); r.status != 200 {
 		t.Errorf("readyz with primary and replica up: %d", r.status)
 	}
+}
+
+// relay forwards TCP connections from a local address to a server, and can
+// cut every connection and stop listening, as a server that went away
+// does, then listen again on the same address.
+type relay struct {
+	t      *testing.T
+	to     string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+	closed bool
+}
+
+func newRelay(t *testing.T, to string) *relay {
+	r := &relay{t: t, to: to, addr: "127.0.0.1:0"}
+	r.start()
+	t.Cleanup(r.stop)
+	return r
+}
+
+func (r *relay) start() {
+	ln, err := net.Listen("tcp", r.addr)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	r.mu.Lock()
+	r.ln, r.addr, r.closed = ln, ln.Addr().String(), false
+	r.mu.Unlock()
+	go func() {
+		for {
+			in, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			out, err := net.Dial("tcp", r.to)
+			if err != nil {
+				_ = in.Close()
+				continue
+			}
+			r.mu.Lock()
+			r.conns = append(r.conns, in, out)
+			r.mu.Unlock()
+			go func() { _, _ = io.Copy(out, in); _ = out.Close() }()
+			go func() { _, _ = io.Copy(in, out); _ = in.Close() }()
+		}
+	}()
+}
+
+func (r *relay) stop() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return
+	}
+	r.closed = true
+	_ = r.ln.Close()
+	for _, c := range r.conns {
+		_ = c.Close()
+	}
+	r.conns = nil
+}
+
+// TestReplicaDownReadsFallBackToPrimary: while the replica is unreachable,
+// public reads are answered from the primary, and the instance stays
+// ready; once it answers again, public reads go back to it.
+func TestReplicaDownReadsFallBackToPrimary(t *testing.T) {
+	ctx := context.Background()
+	primaryURL, replicaURL := storetest.DSN(t, "postgres"), storetest.DSN(t, "postgres")
+	replica, err := store.Open(replicaURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = replica.Close()
+	u, err := url.Parse(replicaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := newRelay(t, u.Host)
+	u.Host = relay.addr
+	st, err := store.Open(primaryURL, store.Options{Replicas: []string{u.String()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e := serve(t, api.New(api.Deps{Articles: st, Vocabulary: st, Ping: st.Ping, APIKeys: []string{editorKey},
+		CursorSecret: "test-cursor-secret-0123456789", Log: quietLog()}), st)
+	r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Only on the primary","countries":["KP"]}`})
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	path := fmt.Sprintf("/v1/articles/%d", int(r.json(t)["id"].(float64)))
+	// settle waits until public reads settle on one answer: want is 404
+	// from the empty replica, or 200 from the primary. On the way a read
+	// may answer the other, or 503 when the replica went away under it.
+	settle := func(want int) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		var got []int
+		for {
+			r := e.send(e.request("GET", path, ""))
+			got = append(got, r.status)
+			if r.status == want {
+				return
+			}
+			if r.status != 200 && r.status != 404 && r.status != 503 {
+				t.Fatalf("public read: %d %s", r.status, r.body)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("public reads answered %v, never %d", got, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	settle(404)
+
+	relay.stop()
+	settle(200)
+	for range 5 {
+		if r := e.do(req{path: path}); r.status != 200 {
+			t.Errorf("public read with the replica down: %d %s, want 200 from the primary", r.status, r.body)
+		}
+		if r := e.do(req{path: "/readyz"}); r.status != 200 {
+			t.Errorf("readyz with the replica down: %d %s, want 200", r.status, r.body)
+		}
+	}
+
+	relay.start()
+	settle(404)
 }

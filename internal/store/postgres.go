@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+
+	"github.com/headlines/headlines/internal/news"
 )
 
 // openPostgres opens a pool on the primary, which takes the writes (and
@@ -26,15 +30,80 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now, storage: st}
-	for _, r := range opt.Replicas {
-		replica, err := openPool(r, opt.MaxConns, nil)
+	for _, dsn := range opt.Replicas {
+		r := &replica{}
+		db, err := openPool(dsn, opt.MaxConns, r)
 		if err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("replica: %w", err)
 		}
-		s.replicas = append(s.replicas, replica)
+		r.db = db
+		s.replicas = append(s.replicas, r)
+	}
+	if len(s.replicas) > 0 {
+		s.unwatch = watchReplicas(s.replicas, replicaCheck)
 	}
 	return s, nil
+}
+
+// replicaCheck is how often every replica is pinged. A replica that stops
+// answering loses its reads within this time (or at once, when a statement
+// on it finds it gone), and one that answers again gets them back.
+const replicaCheck = 500 * time.Millisecond
+
+// replica is a read replica's pool and whether it is unreachable. It
+// traces its connections' statements: one that fails for want of the
+// server marks it down at once, so that the reads after it go to the
+// primary rather than fail in turn until the next check.
+type replica struct {
+	db   *gorm.DB
+	down atomic.Bool
+}
+
+func (r *replica) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (r *replica) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	if d.Err != nil && news.ErrorCode(translate(d.Err, "")) == news.EUnavailable {
+		r.down.Store(true)
+	}
+}
+
+// watchReplicas pings each replica every interval, marking it down when it
+// does not answer within the interval and up when it does (a pool busy
+// with reads counts as answering, see ping), until stop is called; stop
+// returns once the checks have ended.
+func watchReplicas(replicas []*replica, every time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			for _, r := range replicas {
+				db, err := r.db.DB()
+				if err == nil {
+					pctx, cancel := context.WithTimeout(ctx, every)
+					err = ping(pctx, db)
+					cancel()
+				}
+				if ctx.Err() == nil {
+					r.down.Store(err != nil)
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // openPool opens a pool of size connections on dsn, whose statements

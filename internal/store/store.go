@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"sync"
@@ -28,8 +29,9 @@ type Store struct {
 	r       *gorm.DB // reads from the primary: on SQLite a separate query_only pool, on PostgreSQL the primary's pool
 	dialect dialect
 
-	replicas []*gorm.DB    // PostgreSQL read replicas; reads go round-robin to them
+	replicas []*replica    // PostgreSQL read replicas; reads go round-robin to those that answer
 	next     atomic.Uint64 // the replica for the next read
+	unwatch  func()        // stops the replicas' health checks (nil without replicas)
 	now      func() time.Time
 
 	vocab   vocabulary           // the published vocabulary snapshot and its refresher
@@ -68,14 +70,21 @@ type Options struct {
 	VocabularyRefresh time.Duration
 }
 
-// read returns the pool a read goes to, bound to ctx: a replica in turn,
-// or the primary when there is none or ctx asks for fresh reads.
+// read returns the pool a read goes to, bound to ctx: a replica that
+// answers, in turn, or the primary when there is none, none answers or ctx
+// asks for fresh reads.
 func (s *Store) read(ctx context.Context) *gorm.DB {
 	if len(s.replicas) == 0 || news.FreshReads(ctx) {
 		return s.r.WithContext(ctx)
 	}
-	i := s.next.Add(1) % uint64(len(s.replicas))
-	return s.replicas[i].WithContext(ctx)
+	n := uint64(len(s.replicas))
+	start := s.next.Add(1)
+	for i := range n {
+		if r := s.replicas[(start+i)%n]; !r.down.Load() {
+			return r.db.WithContext(ctx)
+		}
+	}
+	return s.r.WithContext(ctx)
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a
@@ -103,9 +112,13 @@ func Open(dsn string, opt Options) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the vocabulary's refresher and closes the connection pools.
+// Close stops the vocabulary's refresher and the replicas' health checks,
+// and closes the connection pools.
 func (s *Store) Close() error {
 	s.stopVocabulary()
+	if s.unwatch != nil {
+		s.unwatch()
+	}
 	if s.group != nil {
 		s.group.close()
 	}
@@ -130,7 +143,7 @@ func (s *Store) Pools() map[string]*sql.DB {
 		add("reads", s.r)
 	}
 	for i, r := range s.replicas {
-		add(fmt.Sprintf("replica-%d", i+1), r)
+		add(fmt.Sprintf("replica-%d", i+1), r.db)
 	}
 	return pools
 }
@@ -138,16 +151,20 @@ func (s *Store) Pools() map[string]*sql.DB {
 // Dialect names the database: "sqlite" or "postgres".
 func (s *Store) Dialect() string { return s.dialect.name }
 
-// Ping reports whether the database, and every replica, answers, and
-// whether writes can be stored: while a recent write found the database's
-// storage full (SQLITE_FULL, SQLSTATE 53100), it says so, until a write
-// goes through again or storageFullFor has passed. It never waits for a
-// busy pool (see ping).
+// Ping reports whether the database answers, and whether writes can be
+// stored: while a recent write found the database's storage full
+// (SQLITE_FULL, SQLSTATE 53100), it says so, until a write goes through
+// again or storageFullFor has passed. It never waits for a busy pool (see
+// ping). Replicas do not count: while one is unreachable its reads go to
+// the primary (see watchReplicas), so the instance can still answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.storage.err(); err != nil {
 		return err
 	}
 	for name, db := range s.Pools() {
+		if strings.HasPrefix(name, "replica-") {
+			continue
+		}
 		if err := ping(ctx, db); err != nil {
 			return news.Errorf(news.EUnavailable, "database unavailable (%s)", name)
 		}
@@ -375,7 +392,8 @@ func translate(err error, doing string) error {
 		return err
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return news.Errorf(news.ENotFound, "%s: not found", doing)
-	case errors.Is(err, sql.ErrConnDone):
+	case errors.Is(err, sql.ErrConnDone), errors.Is(err, io.ErrUnexpectedEOF):
+		// ErrUnexpectedEOF: the server closed the connection in the middle of a statement.
 		return news.Errorf(news.EUnavailable, "database unavailable")
 	}
 	if cause, ok := storageFullCause(err); ok {
