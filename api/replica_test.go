@@ -15,21 +15,30 @@ import (
 	"github.com/headlines/headlines/internal/store/storetest"
 )
 
+// primaryAndEmptyReplica returns the URLs of two fresh PostgreSQL
+// databases: one for the primary, and one migrated but empty standing in
+// for a replica that has not caught up.
+func primaryAndEmptyReplica(t *testing.T) (primaryURL, replicaURL string) {
+	t.Helper()
+	primaryURL, replicaURL = storetest.DSN(t, "postgres"), storetest.DSN(t, "postgres")
+	replica, err := store.Open(replicaURL, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := replica.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = replica.Close()
+	return primaryURL, replicaURL
+}
+
 // TestReadReplicas runs the API on a PostgreSQL primary with a second
 // database standing in for a replica that has not caught up: public reads
 // are answered by the replica, while the editor who wrote reads the
 // primary and sees the write at once.
 func TestReadReplicas(t *testing.T) {
 	ctx := context.Background()
-	primaryURL, replicaURL := storetest.DSN(t, "postgres"), storetest.DSN(t, "postgres")
-	replica, err := store.Open(replicaURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replica.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	_ = replica.Close()
+	primaryURL, replicaURL := primaryAndEmptyReplica(t)
 	st, err := store.Open(primaryURL, store.Options{Replicas: []string{replicaURL}})
 	if err != nil {
 		t.Fatal(err)
@@ -136,15 +145,7 @@ func (r *relay) stop() {
 // ready; once it answers again, public reads go back to it.
 func TestReplicaDownReadsFallBackToPrimary(t *testing.T) {
 	ctx := context.Background()
-	primaryURL, replicaURL := storetest.DSN(t, "postgres"), storetest.DSN(t, "postgres")
-	replica, err := store.Open(replicaURL, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := replica.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	_ = replica.Close()
+	primaryURL, replicaURL := primaryAndEmptyReplica(t)
 	u, err := url.Parse(replicaURL)
 	if err != nil {
 		t.Fatal(err)

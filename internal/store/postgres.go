@@ -52,9 +52,10 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 const replicaCheck = 500 * time.Millisecond
 
 // replica is a read replica's pool and whether it is unreachable. It
-// traces its connections' statements: one that fails for want of the
-// server marks it down at once, so that the reads after it go to the
-// primary rather than fail in turn until the next check.
+// traces its connections: a connection that cannot be made, or a
+// statement that fails for want of the server, marks it down at once, so
+// that the reads after it go elsewhere rather than fail in turn until the
+// next check.
 type replica struct {
 	db   *gorm.DB
 	down atomic.Bool
@@ -65,7 +66,17 @@ func (r *replica) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQ
 }
 
 func (r *replica) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
-	if d.Err != nil && news.ErrorCode(translate(d.Err, "")) == news.EUnavailable {
+	r.saw(d.Err)
+}
+
+func (r *replica) TraceConnectStart(ctx context.Context, _ pgx.TraceConnectStartData) context.Context {
+	return ctx
+}
+
+func (r *replica) TraceConnectEnd(_ context.Context, d pgx.TraceConnectEndData) { r.saw(d.Err) }
+
+func (r *replica) saw(err error) {
+	if err != nil && news.ErrorCode(translate(err, "")) == news.EUnavailable {
 		r.down.Store(true)
 	}
 }
