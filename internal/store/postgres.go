@@ -2,12 +2,14 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -41,15 +43,23 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 		s.replicas = append(s.replicas, r)
 	}
 	if len(s.replicas) > 0 {
-		s.unwatch = watchReplicas(s.replicas, replicaCheck)
+		s.unwatch = watchReplicas(primary, s.replicas, replicaCheck)
 	}
 	return s, nil
 }
 
-// replicaCheck is how often every replica is pinged. A replica that stops
-// answering loses its reads within this time (or at once, when a statement
-// on it finds it gone), and one that answers again gets them back.
+// replicaCheck is how often every replica is checked. A replica that
+// stops answering loses its reads within this time (or at once, when a
+// statement on it finds it gone), and one that answers again gets them
+// back.
 const replicaCheck = 500 * time.Millisecond
+
+// schemaVersion is the newest migration a database has applied.
+const schemaVersion = `SELECT coalesce(max(version_id), 0) FROM goose_db_version`
+
+// errSchemaBehind says that a replica has not yet replayed every migration
+// the primary has applied: its tables may lack what the statements need.
+var errSchemaBehind = errors.New("the replica's schema is behind the primary's")
 
 // replica is a read replica's pool and whether it is unreachable. It
 // traces its connections: a connection that cannot be made, or a
@@ -75,17 +85,62 @@ func (r *replica) TraceConnectStart(ctx context.Context, _ pgx.TraceConnectStart
 
 func (r *replica) TraceConnectEnd(_ context.Context, d pgx.TraceConnectEndData) { r.saw(d.Err) }
 
+// saw marks the replica down when err says that it is unreachable, or
+// that it lacks a table or column (it has not replayed a migration yet).
 func (r *replica) saw(err error) {
-	if err != nil && news.ErrorCode(translate(err, "")) == news.EUnavailable {
+	var pe *pgconn.PgError
+	behind := errors.As(err, &pe) && (pe.Code == "42P01" || pe.Code == "42703") // undefined_table, undefined_column
+	if err != nil && (behind || news.ErrorCode(translate(err, "")) == news.EUnavailable) {
 		r.down.Store(true)
 	}
 }
 
-// watchReplicas pings each replica every interval, marking it down when it
-// does not answer within the interval and up when it does (a pool busy
-// with reads counts as answering, see ping), until stop is called; stop
-// returns once the checks have ended.
-func watchReplicas(replicas []*replica, every time.Duration) (stop func()) {
+// check reports whether the replica answers within ctx and has applied
+// migration want: nil when it may take reads. A pool busy with reads
+// counts as answering (see ping).
+func (r *replica) check(ctx context.Context, want int64) error {
+	db, err := r.db.DB()
+	if err != nil {
+		return err
+	}
+	if err := ping(ctx, db); err != nil {
+		return err
+	}
+	var have int64
+	err = db.QueryRowContext(ctx, schemaVersion).Scan(&have)
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil // it answered the ping: the reads before this one hold its connections
+	case err != nil:
+		return err
+	case have < want:
+		return errSchemaBehind
+	}
+	return nil
+}
+
+// watchReplicas checks each replica at once and then every interval
+// against the primary's schema version, marking it down when the check
+// fails and up when it passes, until stop is called; stop returns once
+// the checks have ended. Until its first check passes, a replica takes no
+// reads: one that has not replayed the migrations the instance just ran
+// would answer "relation does not exist".
+func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (stop func()) {
+	checkAll := func(stopped context.Context) {
+		ctx, cancel := context.WithTimeout(stopped, every)
+		defer cancel()
+		var want int64 // 0 while the primary cannot say: then only reachability counts
+		_ = primary.WithContext(ctx).Raw(schemaVersion).Scan(&want).Error
+		for _, r := range replicas {
+			if err := r.check(ctx, want); stopped.Err() == nil {
+				r.down.Store(err != nil)
+			}
+		}
+	}
+	for _, r := range replicas {
+		r.down.Store(true)
+	}
+	checkAll(context.Background())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -98,17 +153,7 @@ func watchReplicas(replicas []*replica, every time.Duration) (stop func()) {
 				return
 			case <-t.C:
 			}
-			for _, r := range replicas {
-				db, err := r.db.DB()
-				if err == nil {
-					pctx, cancel := context.WithTimeout(ctx, every)
-					err = ping(pctx, db)
-					cancel()
-				}
-				if ctx.Err() == nil {
-					r.down.Store(err != nil)
-				}
-			}
+			checkAll(ctx)
 		}
 	}()
 	return func() {
