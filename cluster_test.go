@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -84,9 +85,18 @@ func startCluster(t *testing.T, env ...string) *cluster {
 	t.Cleanup(func() {
 		if t.Failed() {
 			for _, f := range []string{"api-1.log", "api-2.log", "nginx/error.log", "run/replica.log"} {
-				if raw, err := os.ReadFile(filepath.Join(c.state, f)); err == nil {
-					t.Logf("%s:\n%s", f, tail(raw, 4000))
+				raw, err := os.ReadFile(filepath.Join(c.state, f))
+				if err != nil {
+					continue
 				}
+				// The instances log every request: show what went wrong.
+				var notes []string
+				for _, line := range strings.Split(string(raw), "\n") {
+					if !strings.Contains(line, `"msg":"request"`) && len(notes) < 40 {
+						notes = append(notes, line)
+					}
+				}
+				t.Logf("%s:\n%s", f, tail([]byte(strings.Join(notes, "\n")), 8000))
 			}
 		}
 		if out, err := c.script("down"); err != nil {
@@ -177,6 +187,9 @@ type traffic struct {
 	postsFailed, idempotent atomic.Int64
 }
 
+// batchSize is how many articles each of the traffic's POSTs creates.
+const batchSize = 50
+
 func startTraffic(c *cluster, readers, writers int, marker string, allow503 bool) *traffic {
 	tr := &traffic{stop: make(chan struct{}), acked: map[string][]int64{}, allow503: allow503}
 	// Half the reads ask for pages that the cache keeps for a second;
@@ -240,10 +253,18 @@ func startTraffic(c *cluster, readers, writers int, marker string, allow503 bool
 				select {
 				case <-tr.stop:
 					return
-				case <-time.After(50 * time.Millisecond):
+				case <-time.After(10 * time.Millisecond):
 				}
-				title := fmt.Sprintf("%s %d-%d", marker, w, i)
-				p := &keyedPost{key: title, path: "/v1/articles", body: fmt.Sprintf(`{"title":%q,"countries":["KP"]}`, title)}
+				// A batch keeps its instance busy for a while, so that a
+				// kill or a restart finds one in flight.
+				p := &keyedPost{key: fmt.Sprintf("%s %d-%d", marker, w, i), path: "/v1/articles/batch"}
+				var items []string
+				for j := range batchSize {
+					title := fmt.Sprintf("%s %d-%d item %d", marker, w, i, j)
+					p.titles = append(p.titles, title)
+					items = append(items, fmt.Sprintf(`{"title":%q,"countries":["KP"]}`, title))
+				}
+				p.body = `{"articles":[` + strings.Join(items, ",") + `]}`
 				tr.posts.Add(1)
 				deadline := time.Now().Add(20 * time.Second)
 				for attempt := 0; ; attempt++ {
@@ -252,21 +273,22 @@ func startTraffic(c *cluster, readers, writers int, marker string, allow503 bool
 						time.Sleep(200 * time.Millisecond)
 					}
 					status, replayed, body, err := p.send(client, c.proxy)
-					if err == nil && (status == 201 || status == 422 || status == 400) {
-						if status != 201 {
-							tr.fail(&tr.postsFailed, "POST %s: %d %s", title, status, tail(body, 300))
-							break
-						}
+					if err == nil && status < 500 && status != 409 {
 						ids, err := articleIDs(status, body)
+						if err == nil && len(ids) != len(p.titles) {
+							err = fmt.Errorf("%d articles for %d items", len(ids), len(p.titles))
+						}
 						if err != nil {
-							tr.fail(&tr.postsFailed, "POST %s: %v", title, err)
+							tr.fail(&tr.postsFailed, "POST %s: %d %v %s", p.key, status, err, tail(body, 300))
 							break
 						}
 						if replayed == "true" {
 							tr.idempotent.Add(1)
 						}
 						tr.mu.Lock()
-						tr.acked[title] = append(tr.acked[title], ids...)
+						for j, title := range p.titles {
+							tr.acked[title] = append(tr.acked[title], ids[j])
+						}
 						tr.mu.Unlock()
 						break
 					}
@@ -274,7 +296,7 @@ func startTraffic(c *cluster, readers, writers int, marker string, allow503 bool
 					// 409 (the key is still held by the request a killed
 					// instance took): the same key again, later.
 					if time.Now().After(deadline) {
-						tr.fail(&tr.postsFailed, "POST %s: still %d %v after 20 s of retries", title, status, err)
+						tr.fail(&tr.postsFailed, "POST %s: still %d %v after 20 s of retries", p.key, status, err)
 						break
 					}
 				}
@@ -305,12 +327,12 @@ func (tr *traffic) check(t *testing.T, c *cluster, scenario string, logFrom int6
 	t.Helper()
 	tr.halt()
 	all, upstream, retried := c.proxied(logFrom)
-	t.Logf("| %s | %d GET, %d failed, %d answered 503 problem | %d POST, %d failed, %d retried by the client (%d answered from the key) | nginx: %d requests, %d passed on, %d retried on the other instance |",
-		scenario, tr.gets.Load(), tr.getsFailed.Load(), tr.problems.Load(), tr.posts.Load(), tr.postsFailed.Load(), tr.postRetries.Load(), tr.idempotent.Load(), all, upstream, retried)
+	t.Logf("| %s | %d GET, %d failed, %d answered 503 problem | %d POST of %d articles, %d failed, %d retried by the client (%d answered from the key) | nginx: %d requests, %d passed on, %d retried on the other instance |",
+		scenario, tr.gets.Load(), tr.getsFailed.Load(), tr.problems.Load(), tr.posts.Load(), batchSize, tr.postsFailed.Load(), tr.postRetries.Load(), tr.idempotent.Load(), all, upstream, retried)
 	for _, f := range tr.failures {
 		t.Errorf("%s: %s", scenario, f)
 	}
-	if tr.gets.Load() < 200 || tr.posts.Load() < 20 || upstream < 100 {
+	if tr.gets.Load() < 1000 || tr.posts.Load() < 10 || upstream < 300 {
 		t.Errorf("%s: too little load to show anything: %d GET, %d POST, %d reached the instances", scenario, tr.gets.Load(), tr.posts.Load(), upstream)
 	}
 	stored := storedTitles(t, c.primary)
@@ -449,7 +471,7 @@ func TestLocalCluster(t *testing.T) {
 
 	t.Run("kill -9", func(t *testing.T) {
 		from := c.logSize()
-		tr := startTraffic(c, 4, 2, "kill9", false)
+		tr := startTraffic(c, 4, 4, "kill9", false)
 		time.Sleep(2 * time.Second)
 		c.run("kill", "api-1")
 		time.Sleep(3 * time.Second)
@@ -593,4 +615,178 @@ func TestComposeAndLocalClusterShareTheProxy(t *testing.T) {
 	if compose.Services["api"].Environment["HEADLINES_DB_REPLICAS"] == "" {
 		t.Error("compose's instances read from no replica")
 	}
+}
+
+// instanceLogSizes is where each instance's log ends now.
+func (c *cluster) instanceLogSizes() []int64 {
+	var sizes []int64
+	for i := range c.apis {
+		st, err := os.Stat(filepath.Join(c.state, fmt.Sprintf("api-%d.log", i+1)))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		sizes = append(sizes, st.Size())
+	}
+	return sizes
+}
+
+// served counts, by status, the requests for path that the instances
+// logged from offsets on: every request that reached one, whether nginx
+// passed on a client's or revalidated its copy in the background.
+func (c *cluster) served(offsets []int64, path string) map[int]int {
+	c.t.Helper()
+	byStatus := map[int]int{}
+	for i, off := range offsets {
+		raw, err := os.ReadFile(filepath.Join(c.state, fmt.Sprintf("api-%d.log", i+1)))
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw[off:]), "\n") {
+			var entry struct {
+				Msg    string `json:"msg"`
+				Path   string `json:"path"`
+				Status int    `json:"status"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "request" && entry.Path == path {
+				byStatus[entry.Status]++
+			}
+		}
+	}
+	return byStatus
+}
+
+// TestClusterOffload measures what the proxy takes off the instances, for
+// docs/operations.md; it runs only with HEADLINES_CLUSTER_OFFLOAD=1 (about
+// three minutes). Partner widgets: embeds spread evenly over 12
+// country/theme views, each refreshing every period, with max-age and
+// stale-while-revalidate scaled by the same factor as the period (time
+// runs HEADLINES_CLUSTER_SPEEDUP times faster, 3 by default), without
+// writes, then with an editor's write every second. Then page 1 through
+// the proxy against page 1 from one instance directly.
+func TestClusterOffload(t *testing.T) {
+	if os.Getenv("HEADLINES_CLUSTER_OFFLOAD") != "1" {
+		t.Skip("set HEADLINES_CLUSTER_OFFLOAD=1 to measure the proxy's offload")
+	}
+	const embeds, views, realPeriod, realMaxAge = 2000, 12, 30 * time.Second, 30 * time.Second
+	speedup := 3
+	if s := os.Getenv("HEADLINES_CLUSTER_SPEEDUP"); s != "" {
+		_, _ = fmt.Sscan(s, &speedup)
+	}
+	period := realPeriod / time.Duration(speedup)
+	c := startCluster(t, "HEADLINES_RATE_PUBLIC=off", "HEADLINES_RATE_KEY=off",
+		fmt.Sprintf("HEADLINES_CACHE_MAX_AGE=%v", realMaxAge/time.Duration(speedup)),
+		fmt.Sprintf("HEADLINES_CACHE_STALE=%v", 2*realMaxAge/time.Duration(speedup)))
+	viewPaths := []string{}
+	for _, country := range []string{"KP", "RU", "KR", "JP", "US", "IL", "IR", "CA"} {
+		viewPaths = append(viewPaths, "/embed/headlines?limit=5&country="+country)
+	}
+	for _, v := range []string{"KP&theme=troops", "KP&theme=tourism", "RU&theme=troops", "KP&theme=labor"} {
+		viewPaths = append(viewPaths, "/embed/headlines?limit=5&country="+v)
+	}
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+
+	widgets := func(name string, runFor time.Duration, writeEvery time.Duration) {
+		var sent, failed atomic.Int64
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		offsets := c.instanceLogSizes()
+		// Let the first refresh of every embed pass before counting, as
+		// on a day the widgets have long been up.
+		for i := range embeds {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				next := time.Now().Add(period * time.Duration(i) / embeds)
+				for {
+					select {
+					case <-stop:
+						return
+					case <-time.After(time.Until(next)):
+					}
+					next = next.Add(period)
+					sent.Add(1)
+					res, err := client.Get(c.proxy + viewPaths[i%views])
+					if err == nil {
+						_, _ = io.Copy(io.Discard, res.Body)
+						_ = res.Body.Close()
+					}
+					if err != nil || res.StatusCode != 200 {
+						failed.Add(1)
+					}
+				}
+			}()
+		}
+		if writeEvery > 0 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					case <-time.After(writeEvery):
+					}
+					p := &keyedPost{key: fmt.Sprintf("%s-%d", name, i), path: "/v1/articles",
+						body: fmt.Sprintf(`{"title":"%s, story %d","countries":["KP","RU"],"themes":["troops"]}`, name, i)}
+					_, _, _, _ = p.send(client, c.proxy)
+				}
+			}()
+		}
+		time.Sleep(runFor)
+		close(stop)
+		wg.Wait()
+		reached := c.served(offsets, "/embed/headlines")
+		total := 0
+		for _, n := range reached {
+			total += n
+		}
+		secs := runFor.Seconds()
+		t.Logf("| %s | %d embeds × 12 views, every %v (%v real) | arriving %.1f/s (%.1f/s real) | reaching the instances %.2f/s (%.2f/s real), by status %v | %.2f%% | failed %d |",
+			name, embeds, period, realPeriod, float64(sent.Load())/secs, float64(sent.Load())/secs/float64(speedup),
+			float64(total)/secs, float64(total)/secs/float64(speedup), reached, 100*float64(total)/float64(sent.Load()), failed.Load())
+	}
+	runFor := 2 * period
+	if s := os.Getenv("HEADLINES_CLUSTER_OFFLOAD_FOR"); s != "" {
+		if d, err := time.ParseDuration(s); err == nil {
+			runFor = d
+		}
+	}
+	widgets("warm-up", period, 0)
+	widgets("widgets, no writes", runFor, 0)
+	widgets("widgets, a write every second", runFor, time.Second/time.Duration(speedup))
+
+	pageOne := func(name, base string) {
+		const conns, d = 32, 5 * time.Second
+		var n, failed atomic.Int64
+		var firstFailure atomic.Value
+		var wg sync.WaitGroup
+		end := time.Now().Add(d)
+		for range conns {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(end) {
+					res, err := client.Get(base + "/v1/articles")
+					if err == nil {
+						_, _ = io.Copy(io.Discard, res.Body)
+						_ = res.Body.Close()
+					}
+					if err != nil || res.StatusCode != 200 {
+						failed.Add(1)
+						firstFailure.CompareAndSwap(nil, fmt.Sprint(err, res))
+					}
+					n.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		t.Logf("| page 1, %s | %d connections, %v | %.0f requests/s | failed %d |", name, conns, d, float64(n.Load())/d.Seconds(), failed.Load())
+		if f := firstFailure.Load(); f != nil {
+			t.Errorf("page 1, %s: %v", name, f)
+		}
+	}
+	pageOne("through the proxy", c.proxy)
+	pageOne("from one instance directly", c.apis[0])
+	pageOne("through the proxy", c.proxy)
+	pageOne("from one instance directly", c.apis[0])
 }
