@@ -236,3 +236,43 @@ func TestReplicaBehindTheSchemaTakesNoReads(t *testing.T) {
 		time.Sleep(50 * time.Millisecond) // through a few of the replica's checks
 	}
 }
+
+// TestStartsWhileReplicaDown: an instance whose replica does not answer
+// starts, ready, reading from the primary, and reads from the replica
+// once it answers.
+func TestStartsWhileReplicaDown(t *testing.T) {
+	primaryURL, replicaURL := primaryAndEmptyReplica(t)
+	u, err := url.Parse(replicaURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	relay := newRelay(t, u.Host)
+	u.Host = relay.addr
+	relay.stop()
+	st, err := store.Open(primaryURL, store.Options{Replicas: []string{u.String()}})
+	if err != nil {
+		t.Fatalf("open with the replica down: %v", err)
+	}
+	defer st.Close()
+	if _, err := st.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	e := serveReplicated(t, st)
+	if r := e.do(req{path: "/readyz"}); r.status != 200 {
+		t.Errorf("readyz with the replica down: %d %s", r.status, r.body)
+	}
+	if r := e.do(req{method: "POST", path: "/v1/articles", key: true, body: `{"title":"Only on the primary","countries":["KP"]}`}); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	if got := titles(t, e.do(req{path: "/v1/articles?country=KP"})); len(got) != 1 {
+		t.Errorf("public list with the replica down: %v, want the primary's article", got)
+	}
+	relay.start()
+	deadline := time.Now().Add(5 * time.Second)
+	for len(titles(t, e.do(req{path: "/v1/articles?country=KP"}))) != 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("public reads never went to the replica (empty) once it answered")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -27,14 +27,16 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	}
 	// The primary's statements tell the store when the storage is full.
 	st := &storage{now: opt.Now}
-	primary, err := openPool(dsn, opt.MaxConns, watchedPostgres{st: st})
+	primary, err := openPool(dsn, opt.MaxConns, watchedPostgres{st: st}, true)
 	if err != nil {
 		return nil, err
 	}
 	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now, storage: st}
 	for _, dsn := range opt.Replicas {
 		r := &replica{}
-		db, err := openPool(dsn, opt.MaxConns, r)
+		// A replica that does not answer yet is no reason not to start:
+		// its reads go to the primary until it does (see watchReplicas).
+		db, err := openPool(dsn, opt.MaxConns, r, false)
 		if err != nil {
 			_ = s.Close()
 			return nil, fmt.Errorf("replica: %w", err)
@@ -163,9 +165,11 @@ func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (
 }
 
 // openPool opens a pool of size connections on dsn, whose statements
-// tracer sees when it is not nil.
-func openPool(dsn string, size int, tracer pgx.QueryTracer) (*gorm.DB, error) {
+// tracer sees when it is not nil. With mustAnswer, a database that does
+// not answer a ping is an error.
+func openPool(dsn string, size int, tracer pgx.QueryTracer, mustAnswer bool) (*gorm.DB, error) {
 	cfg := postgresDialect.gormConfig()
+	cfg.DisableAutomaticPing = !mustAnswer
 	pc := postgres.Config{DSN: dsn}
 	if tracer != nil {
 		pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
@@ -183,6 +187,9 @@ func openPool(dsn string, size int, tracer pgx.QueryTracer) (*gorm.DB, error) {
 	}
 	sqlDB.SetMaxOpenConns(size)
 	sqlDB.SetMaxIdleConns(size)
+	if !mustAnswer {
+		return db, nil
+	}
 	if err := sqlDB.PingContext(context.Background()); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)
