@@ -104,6 +104,19 @@ func newRelay(t *testing.T, to string) *relay {
 	return r
 }
 
+// relayTo starts a relay to the server of the database URL dsn and
+// returns it with the URL of the same database through the relay.
+func relayTo(t *testing.T, dsn string) (*relay, string) {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRelay(t, u.Host)
+	u.Host = r.addr
+	return r, u.String()
+}
+
 func (r *relay) start() {
 	ln, err := net.Listen("tcp", r.addr)
 	if err != nil {
@@ -152,13 +165,8 @@ func (r *relay) stop() {
 func TestReplicaDownReadsFallBackToPrimary(t *testing.T) {
 	ctx := context.Background()
 	primaryURL, replicaURL := primaryAndEmptyReplica(t)
-	u, err := url.Parse(replicaURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := newRelay(t, u.Host)
-	u.Host = relay.addr
-	st, err := store.Open(primaryURL, store.Options{Replicas: []string{u.String()}})
+	relay, relayedURL := relayTo(t, replicaURL)
+	st, err := store.Open(primaryURL, store.Options{Replicas: []string{relayedURL}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,14 +250,9 @@ func TestReplicaBehindTheSchemaTakesNoReads(t *testing.T) {
 // once it answers.
 func TestStartsWhileReplicaDown(t *testing.T) {
 	primaryURL, replicaURL := primaryAndEmptyReplica(t)
-	u, err := url.Parse(replicaURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	relay := newRelay(t, u.Host)
-	u.Host = relay.addr
+	relay, relayedURL := relayTo(t, replicaURL)
 	relay.stop()
-	st, err := store.Open(primaryURL, store.Options{Replicas: []string{u.String()}})
+	st, err := store.Open(primaryURL, store.Options{Replicas: []string{relayedURL}})
 	if err != nil {
 		t.Fatalf("open with the replica down: %v", err)
 	}
