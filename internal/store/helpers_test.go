@@ -63,3 +63,23 @@ func rollBack(tb testing.TB, s *Store, version int64) {
 		}
 	}
 }
+
+// pagedIDs pages through the list of f from its first page, following
+// each page's cursor, and returns the ids in the order they came.
+func pagedIDs(tb testing.TB, s *Store, f news.Filter) []int64 {
+	tb.Helper()
+	var ids []int64
+	for {
+		page, err := s.ListArticles(context.Background(), f)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, a := range page.Articles {
+			ids = append(ids, a.ID)
+		}
+		if page.Next == nil {
+			return ids
+		}
+		f.After = page.Next
+	}
+}

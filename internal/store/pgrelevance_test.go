@@ -23,7 +23,6 @@ func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
 	// Every seventh article mentions an embargo, more of them than a
 	// window; one in three of those is about Russia.
 	const n = 16_200
-	var want []int64 // the matches, newest first
 	batch := make([]news.Draft, 0, 900)
 	for i := range n {
 		title, countries := fmt.Sprintf("Harbour report %d", i), []string{"CN"}
@@ -43,20 +42,7 @@ func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
 			batch = batch[:0]
 		}
 	}
-	byDate := news.Filter{Query: []string{"embargo"}, Limit: news.MaxLimit}
-	for {
-		page, err := s.ListArticles(ctx, byDate)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range page.Articles {
-			want = append(want, a.ID)
-		}
-		if page.Next == nil {
-			break
-		}
-		byDate.After = page.Next
-	}
+	want := pagedIDs(t, s, news.Filter{Query: []string{"embargo"}, Limit: news.MaxLimit}) // the matches, newest first
 	if len(want) <= RelevanceWindow {
 		t.Fatalf("%d matches, fewer than a window", len(want))
 	}
@@ -76,32 +62,22 @@ func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
 		t.Helper()
 		f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 700,
 			IncludeTotal: true, Facets: []string{news.FacetCountry}}
-		var got []int64
-		for first := true; ; first = false {
-			page, err := s.ListArticles(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if first {
-				if page.Total == nil || *page.Total != RelevanceWindow {
-					t.Errorf("total: %s, want %d", showTotal(page.Total), RelevanceWindow)
-				}
-				var facets int
-				for _, c := range page.Facets[news.FacetCountry] {
-					facets += c.Count
-				}
-				if facets != RelevanceWindow {
-					t.Errorf("country facets add up to %d, want %d: %+v", facets, RelevanceWindow, page.Facets)
-				}
-			}
-			for _, a := range page.Articles {
-				got = append(got, a.ID)
-			}
-			if page.Next == nil {
-				break
-			}
-			f.After, f.IncludeTotal, f.Facets = page.Next, false, nil
+		page, err := s.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
 		}
+		if page.Total == nil || *page.Total != RelevanceWindow {
+			t.Errorf("total: %s, want %d", showTotal(page.Total), RelevanceWindow)
+		}
+		var facets int
+		for _, c := range page.Facets[news.FacetCountry] {
+			facets += c.Count
+		}
+		if facets != RelevanceWindow {
+			t.Errorf("country facets add up to %d, want %d: %+v", facets, RelevanceWindow, page.Facets)
+		}
+		f.IncludeTotal, f.Facets = false, nil
+		got := pagedIDs(t, s, f)
 		slices.Sort(got)
 		if !slices.Equal(got, want) {
 			t.Errorf("paged %d articles by relevance; not the %d newest matches", len(got), len(want))

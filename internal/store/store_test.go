@@ -481,7 +481,6 @@ func TestRelevancePaging(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		t.Parallel()
 		s, _ := newStore(t, kind)
-		ctx := context.Background()
 		for i := range 12 {
 			d := draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil)
 			d.Summary = "sanctions " + strings.Repeat("talks ", i)
@@ -492,20 +491,9 @@ func TestRelevancePaging(t *testing.T) {
 		mustCreate(t, s, draft(t, s, "unrelated", t0, nil, nil))
 		f := news.Filter{Query: []string{"sanctions"}, Sort: news.SortRelevance, Limit: 5}
 		seen := map[int64]int{}
-		var order []int64
-		for {
-			page, err := s.ListArticles(ctx, f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, a := range page.Articles {
-				seen[a.ID]++
-				order = append(order, a.ID)
-			}
-			if page.Next == nil {
-				break
-			}
-			f.After = page.Next
+		order := pagedIDs(t, s, f)
+		for _, id := range order {
+			seen[id]++
 		}
 		if len(seen) != 13 || len(order) != 13 {
 			t.Errorf("walked %d articles (%d distinct), want the 13 matches once each", len(order), len(seen))
@@ -524,7 +512,6 @@ func TestRelevancePaging(t *testing.T) {
 func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t, "sqlite")
-	ctx := context.Background()
 	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
 	add := func(title, summary string, h int) int64 {
 		d := draft(t, s, title, at(h), nil, nil)
@@ -540,21 +527,7 @@ func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
 	bothInSummary := add("Weekly digest", "Sanctions and drones", 43)
 	want := []int64{rareInTitleNew, rareInTitleOld, commonInTitle, bothInSummary}
 	f := news.Filter{Query: []string{"sanctions", "drones"}, Sort: news.SortRelevance, Limit: 1}
-	var got []int64
-	for {
-		page, err := s.ListArticles(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range page.Articles {
-			got = append(got, a.ID)
-		}
-		if page.Next == nil {
-			break
-		}
-		f.After = page.Next
-	}
-	if !slices.Equal(got, want) {
+	if got := pagedIDs(t, s, f); !slices.Equal(got, want) {
 		t.Errorf("by relevance, a page of one at a time: %v, want %v", got, want)
 	}
 }
