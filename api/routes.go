@@ -98,6 +98,10 @@ type Deps struct {
 	// StreamsPerClient is how many change streams one client address may
 	// hold open at once; DefaultStreamsPerClient when 0.
 	StreamsPerClient int
+	// RetryReads runs a GET or HEAD once more when it failed for want of
+	// the database before anything was sent (see retryReads): set it when
+	// reads go to replicas, which the store leaves as soon as one fails.
+	RetryReads bool
 	// Webhooks keeps the webhooks; nil leaves /v1/webhooks out and
 	// delivers nothing. Webhook tunes their delivery.
 	Webhooks news.WebhookService
@@ -255,6 +259,27 @@ func (a *API) use(d Deps, auth *auth, m *metrics) {
 		e.Use(rc.middleware)
 	}
 	e.Use(conditional)
+	if d.RetryReads {
+		e.Use(retryReads)
+	}
+}
+
+// retryReads runs a GET or HEAD once more when it failed with 503
+// database unavailable and nothing of its answer was sent. A read replica
+// that stops breaks the reads in flight on its connections; the store
+// marks it down as they fail, so the second run reads the primary (or
+// another replica). With the primary gone, it fails again as it would
+// have. Only the handler runs again: this is the innermost middleware.
+func retryReads(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		err := next(c)
+		m := c.Request().Method
+		if err == nil || m != http.MethodGet && m != http.MethodHead ||
+			c.Response().Committed || news.ErrorCode(err) != news.EUnavailable {
+			return err
+		}
+		return next(c)
+	}
 }
 
 // routes is the route table.

@@ -126,6 +126,7 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 		IdempotencyLease: cfg.WriteTimeout,
 		Expensive:        api.NewQueryPool(cfg.ExpensiveQueries, cfg.ExpensiveTimeout),
 		StreamsPerClient: cfg.StreamsPerClient,
+		RetryReads:       len(cfg.Replicas) > 0,
 	})
 	defer func() { _ = e.Close() }() // its background work, once the servers have stopped
 	srv := &http.Server{
