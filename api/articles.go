@@ -166,6 +166,7 @@ func sendArticle(c echo.Context, status int, a news.Article) error {
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles/{id} [get]
 func (h *handlers) getArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -215,6 +216,7 @@ func (h *handlers) readInput(c echo.Context) (news.Draft, error) {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles [post]
 func (h *handlers) createArticle(c echo.Context) error {
 	d, err := h.readInput(c)
@@ -255,6 +257,7 @@ func (h *handlers) createArticle(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles/{id} [put]
 func (h *handlers) replaceArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -303,6 +306,7 @@ func (h *handlers) replaceArticle(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles/{id} [patch]
 func (h *handlers) updateArticle(c echo.Context) error {
 	id, err := articleID(c)
@@ -356,6 +360,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles/{id} [delete]
 func (h *handlers) deleteArticle(c echo.Context) error {
 	id, err := articleID(c)

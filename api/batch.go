@@ -60,6 +60,7 @@ type BatchOutput struct {
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/articles/batch [post]
 func (h *handlers) batchArticles(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)

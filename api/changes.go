@@ -39,6 +39,7 @@ type ChangeEntry struct {
 //	@Failure		400		{object}	Problem
 //	@Failure		401		{object}	Problem
 //	@Failure		429		{object}	Problem
+//	@Failure		503		{object}	Problem	"the database is unavailable"
 //	@Router			/v1/changes [get]
 func (h *handlers) listChanges(c echo.Context) error {
 	ctx := c.Request().Context()

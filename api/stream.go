@@ -250,6 +250,7 @@ func afterWrites(nudges ...func()) echo.MiddlewareFunc {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem
 //	@Failure		429				{object}	Problem
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/changes/stream [get]
 func (h *handlers) streamChanges(c echo.Context) error {
 	ctx := c.Request().Context()

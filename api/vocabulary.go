@@ -100,6 +100,7 @@ func parseUsed(c echo.Context) (bool, error) {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/countries [get]
 func (h *handlers) listCountries(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -133,6 +134,7 @@ func (h *handlers) listCountries(c echo.Context) error {
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/countries/{code} [get]
 func (h *handlers) getCountry(c echo.Context) error {
 	x, err := h.vocab.Country(c.Request().Context(), c.Param("code"))
@@ -157,6 +159,7 @@ func (h *handlers) getCountry(c echo.Context) error {
 //	@Failure		400				{object}	Problem
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/themes [get]
 func (h *handlers) listThemes(c echo.Context) error {
 	used, err := parseUsed(c)
@@ -190,6 +193,7 @@ func (h *handlers) listThemes(c echo.Context) error {
 //	@Failure		401				{object}	Problem	"a key was sent and is not valid"
 //	@Failure		404				{object}	Problem
 //	@Failure		429				{object}	Problem	"over the rate limit; Retry-After says when to try again"
+//	@Failure		503				{object}	Problem	"the database is unavailable"
 //	@Router			/v1/themes/{slug} [get]
 func (h *handlers) getTheme(c echo.Context) error {
 	t, err := h.vocab.Theme(c.Request().Context(), c.Param("slug"))
@@ -220,6 +224,7 @@ func (h *handlers) getTheme(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/themes [post]
 func (h *handlers) createTheme(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)
@@ -264,6 +269,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/themes/{slug} [patch]
 func (h *handlers) updateTheme(c echo.Context) error {
 	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
@@ -308,6 +314,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 //	@Security		BearerAuth
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/themes/{slug} [delete]
 func (h *handlers) deleteTheme(c echo.Context) error {
 	slug, err := themeSlug(c)

@@ -528,6 +528,7 @@ type tag struct{ Label, Href string }
 //	@Header			200				{string}	ETag	"changes when the page does"
 //	@Success		304				"not modified"
 //	@Failure		404				{string}	string	"no such article (or a draft, without an editor key): an HTML page"
+//	@Failure		503				{string}	string	"the database is unavailable: an HTML page"
 //	@Router			/articles/{id} [get]
 func (h *handlers) articleHTML(c echo.Context) error {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)

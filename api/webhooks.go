@@ -190,6 +190,7 @@ func webhookID(c echo.Context) (int64, error) {
 //	@Failure		507		{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks [post]
 func (h *handlers) createWebhook(c echo.Context) error {
 	body, err := readJSON(c, echo.MIMEApplicationJSON)
@@ -244,6 +245,7 @@ func (h *handlers) createWebhook(c echo.Context) error {
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks [get]
 func (h *handlers) listWebhooks(c echo.Context) error {
 	ws, err := h.webhooks.Webhooks(c.Request().Context())
@@ -269,6 +271,7 @@ func (h *handlers) listWebhooks(c echo.Context) error {
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id} [get]
 func (h *handlers) getWebhook(c echo.Context) error {
 	w, err := h.pathWebhook(c)
@@ -300,6 +303,7 @@ func (h *handlers) getWebhook(c echo.Context) error {
 //	@Failure		507		{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id} [patch]
 func (h *handlers) updateWebhook(c echo.Context) error {
 	body, err := readJSON(c, "application/merge-patch+json", echo.MIMEApplicationJSON)
@@ -382,6 +386,7 @@ func (h *handlers) updateWebhook(c echo.Context) error {
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id} [delete]
 func (h *handlers) deleteWebhook(c echo.Context) error {
 	id, err := webhookID(c)
@@ -412,6 +417,7 @@ func (h *handlers) deleteWebhook(c echo.Context) error {
 //	@Failure		507	{object}	Problem	"the database's storage is full: nothing was stored; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id}/secret [post]
 func (h *handlers) rotateWebhookSecret(c echo.Context) error {
 	id, err := webhookID(c)
@@ -444,6 +450,7 @@ func (h *handlers) rotateWebhookSecret(c echo.Context) error {
 //	@Failure		429	{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id}/test [post]
 func (h *handlers) testWebhook(c echo.Context) error {
 	w, err := h.pathWebhook(c)
@@ -471,6 +478,7 @@ func (h *handlers) testWebhook(c echo.Context) error {
 //	@Failure		429		{object}	Problem	"over the rate limit; Retry-After says when to try again"
 //	@Security		ApiKeyAuth
 //	@Security		BearerAuth
+//	@Failure		503	{object}	Problem	"the database is unavailable"
 //	@Router			/v1/webhooks/{id}/deliveries [get]
 func (h *handlers) listDeliveries(c echo.Context) error {
 	id, err := webhookID(c)
