@@ -546,10 +546,11 @@ func TestLocalCluster(t *testing.T) {
 		close(stopProbe)
 		<-probed
 		tr.check(t, c, "standby", from)
-		// Reads caught on the standby's connections as it stopped answer
-		// 503; the next ones go to the primary.
-		if p := tr.problems.Load(); p > tr.gets.Load()/100 {
-			t.Errorf("%d reads answered 503 while the standby was down, more than 1%% of %d", p, tr.gets.Load())
+		// Reads caught on the standby's connections as it stopped fail
+		// there, mark it down and run once more, on the primary: none
+		// answers 503.
+		if p := tr.problems.Load(); p > 0 {
+			t.Errorf("%d of %d reads answered 503 while the standby stopped", p, tr.gets.Load())
 		}
 		if n := notReady.Load(); n > 0 {
 			t.Errorf("/readyz failed %d times while the standby was down", n)
