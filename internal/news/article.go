@@ -271,6 +271,13 @@ func (d *Draft) normalizeMeta(p *Problems) {
 	}
 	if !d.PublishedAt.IsZero() {
 		d.PublishedAt = d.PublishedAt.UTC().Truncate(time.Microsecond)
+		// Written back in UTC, a time must still be an RFC 3339 one:
+		// 9999-12-31T23:59:59-12:00 is in year 10000 in UTC, which no
+		// client parses.
+		if y := d.PublishedAt.Year(); y < 1 || y > 9999 {
+			p.Add("published_at", "must fall between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in UTC, got %s",
+				d.PublishedAt.Format("2006-01-02T15:04:05Z07:00"))
+		}
 	}
 }
 

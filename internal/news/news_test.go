@@ -170,3 +170,35 @@ func TestVocabularyResolves(t *testing.T) {
 		t.Error("the zero vocabulary knows a name")
 	}
 }
+
+// TestPublishedAtStaysRFC3339: a publication time is stored and answered
+// in UTC, so one whose UTC year leaves 0001–9999 is refused, naming
+// published_at: 9999-12-31T23:59:59-12:00 would be answered in year 10000,
+// which no client parses.
+func TestPublishedAtStaysRFC3339(t *testing.T) {
+	for _, tc := range []struct {
+		at string
+		ok bool
+	}{
+		{"9999-12-31T23:59:59Z", true},
+		{"0001-01-01T00:00:00Z", true},
+		{"9999-12-31T11:59:59-12:00", true},
+		{"9999-12-31T23:59:59-12:00", false},
+		{"0001-01-01T00:00:00+14:00", false},
+		{"0000-06-01T00:00:00Z", false},
+	} {
+		at, err := time.Parse(time.RFC3339, tc.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := Draft{Title: "A date at the edge", PublishedAt: at}
+		err = d.Normalize(testVocab)
+		var ne *Error
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s: %v", tc.at, err)
+		case !tc.ok && (!errors.As(err, &ne) || len(ne.Fields) != 1 || ne.Fields[0].Field != "published_at"):
+			t.Errorf("%s: %v, want a problem naming published_at", tc.at, err)
+		}
+	}
+}
