@@ -734,6 +734,12 @@ func sweepCases() []sweepCase {
 			headers: []string{"If-Match", "1.2"}, body: `{"summary":"x"}`},
 		{name: "patch unknown id", method: "PATCH", path: "/v1/articles/999999", as: "editor", want: 404, body: `{"summary":"x"}`},
 		{name: "patch blank title", method: "PATCH", path: "/v1/articles/{{id}}", as: "editor", want: 422, spec: specCannotTell, body: `{"title":" "}`},
+		// A route that takes no query parameters refuses any, naming it:
+		// a client that sends fields= to one article learns it is not applied.
+		{name: "article with fields", path: "/v1/articles/{{id}}?fields=title", want: 400, spec: specCannotTell, check: wantBody(`"field":"fields"`)},
+		{name: "patch with a query parameter", method: "PATCH", path: "/v1/articles/{{id}}?x=1", as: "editor", want: 400, spec: specCannotTell, body: `{"summary":"x"}`, check: wantBody(`"field":"x"`)},
+		{name: "country with a query parameter", path: "/v1/countries/RU?x=1", want: 400, spec: specCannotTell, check: wantBody(`"field":"x"`)},
+		{name: "theme with a query parameter", path: "/v1/themes/sanctions?x=1", want: 400, spec: specCannotTell, check: wantBody(`"field":"x"`)},
 		{name: "patch as reader", method: "PATCH", path: "/v1/articles/{{id}}", as: "reader", want: 403, body: `{"summary":"x"}`},
 		{name: "delete", method: "DELETE", path: "/v1/articles/{{id}}", as: "editor", want: 204, headers: []string{"If-Match", "{{etag4}}"}},
 		{name: "get deleted", path: "/v1/articles/{{id}}", want: 404},

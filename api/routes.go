@@ -284,20 +284,22 @@ func retryReads(next echo.HandlerFunc) echo.HandlerFunc {
 
 // routes is the route table.
 func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
-	editor := require(news.RoleEditor)
+	// none: a route that takes no query parameters refuses any, as the
+	// lists refuse those they do not know.
+	editor, none := require(news.RoleEditor), onlyParams()
 	// get serves GET and HEAD alike; net/http sends no body for HEAD.
 	get := func(path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
 		e.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
 	}
 
 	get("/v1/articles", h.listArticles)
-	e.POST("/v1/articles", h.createArticle, editor, h.idempotent)
-	e.POST("/v1/articles/batch", h.batchArticles, editor, h.idempotent)
-	get("/v1/articles/:id", h.getArticle)
-	e.PUT("/v1/articles/:id", h.replaceArticle, editor)
-	e.PATCH("/v1/articles/:id", h.updateArticle, editor)
-	e.DELETE("/v1/articles/:id", h.deleteArticle, editor)
-	e.POST("/v1/classify", h.classify, editor)
+	e.POST("/v1/articles", h.createArticle, editor, none, h.idempotent)
+	e.POST("/v1/articles/batch", h.batchArticles, editor, none, h.idempotent)
+	get("/v1/articles/:id", h.getArticle, none)
+	e.PUT("/v1/articles/:id", h.replaceArticle, editor, none)
+	e.PATCH("/v1/articles/:id", h.updateArticle, editor, none)
+	e.DELETE("/v1/articles/:id", h.deleteArticle, editor, none)
+	e.POST("/v1/classify", h.classify, editor, none)
 
 	get("/v1/changes", h.listChanges)
 	get("/v1/changes/stream", h.streamChanges)
@@ -306,7 +308,7 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	get("/v1/feeds/articles.json", h.jsonFeed)
 
 	if h.webhooks != nil && h.changes != nil {
-		admin, none := require(news.RoleAdmin), onlyParams()
+		admin := require(news.RoleAdmin)
 		e.POST("/v1/webhooks", h.createWebhook, admin, none)
 		get("/v1/webhooks", h.listWebhooks, admin, none)
 		get("/v1/webhooks/:id", h.getWebhook, admin, none)
@@ -318,12 +320,12 @@ func (h *handlers) routes(e *echo.Echo, m *metrics, metricsElsewhere bool) {
 	}
 
 	get("/v1/countries", h.listCountries)
-	get("/v1/countries/:code", h.getCountry)
+	get("/v1/countries/:code", h.getCountry, none)
 	get("/v1/themes", h.listThemes)
-	e.POST("/v1/themes", h.createTheme, editor)
-	get("/v1/themes/:slug", h.getTheme)
-	e.PATCH("/v1/themes/:slug", h.updateTheme, editor)
-	e.DELETE("/v1/themes/:slug", h.deleteTheme, editor)
+	e.POST("/v1/themes", h.createTheme, editor, none)
+	get("/v1/themes/:slug", h.getTheme, none)
+	e.PATCH("/v1/themes/:slug", h.updateTheme, editor, none)
+	e.DELETE("/v1/themes/:slug", h.deleteTheme, editor, none)
 
 	get("/healthz", h.healthz)
 	get("/readyz", h.readyz)
