@@ -653,6 +653,8 @@ func sweepCases() []sweepCase {
 		{name: "list as editor", path: "/v1/articles?limit=5", as: "editor", want: 200, check: wantHeader("Cache-Control", "private, no-store")},
 		{name: "list as reader", path: "/v1/articles?limit=5", as: "reader", want: 200},
 		{name: "list gzip", path: "/v1/articles?limit=100", headers: []string{"Accept-Encoding", "gzip"}, want: 200, check: wantHeader("Content-Encoding", "gzip")},
+		{name: "list gzip refused", path: "/v1/articles?limit=100", headers: []string{"Accept-Encoding", "identity, gzip;q=0"}, want: 200, check: wantHeader("Content-Encoding", "")},
+		{name: "list gzip weighed", path: "/v1/articles?limit=100", headers: []string{"Accept-Encoding", "br;q=1, gzip; q=0.5"}, want: 200, check: wantHeader("Content-Encoding", "gzip")},
 		{name: "list limit 0", path: "/v1/articles?limit=0", want: 400, spec: specRejects},
 		{name: "list limit 101", path: "/v1/articles?limit=101", want: 400, spec: specRejects},
 		{name: "list limit not a number", path: "/v1/articles?limit=ten", want: 400, spec: specRejects},

@@ -358,3 +358,36 @@ func bodyETag(body []byte) string {
 	binary.BigEndian.PutUint64(sum[:], xxhash.Sum64(body))
 	return `W/"` + base64.RawURLEncoding.EncodeToString(sum[:]) + `"`
 }
+
+// refusedGzip drops gzip from a request's Accept-Encoding when the client
+// refuses it with q=0 ("gzip;q=0", RFC 9110 §12.5.3), before Echo's gzip
+// middleware, which compresses whenever the header names gzip at all.
+func refusedGzip(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header
+		if ae := h.Get(echo.HeaderAcceptEncoding); strings.Contains(ae, "q=") && !acceptsGzip(ae) {
+			h.Set(echo.HeaderAcceptEncoding, "identity")
+		}
+		return next(c)
+	}
+}
+
+// acceptsGzip says whether an Accept-Encoding value names gzip with a
+// weight above zero.
+func acceptsGzip(ae string) bool {
+	for part := range strings.SplitSeq(ae, ",") {
+		coding, params, _ := strings.Cut(part, ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
+			continue
+		}
+		for p := range strings.SplitSeq(params, ";") {
+			name, value, _ := strings.Cut(p, "=")
+			if strings.EqualFold(strings.TrimSpace(name), "q") {
+				q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
+				return err == nil && q > 0
+			}
+		}
+		return true
+	}
+	return false
+}

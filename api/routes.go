@@ -240,6 +240,7 @@ func (a *API) use(d Deps, auth *auth, m *metrics) {
 	// Compress answers of 1 KiB and more for clients that accept gzip;
 	// a 304 has no body and passes as it is. /metrics compresses itself.
 	// Strong ETags of compressed answers are marked as such (encodingETags).
+	e.Use(refusedGzip)
 	e.Use(encodingETags)
 	e.Use(middleware.GzipWithConfig(middleware.GzipConfig{MinLength: gzipMinLength,
 		Skipper: func(c echo.Context) bool { return gzipSkipped(c.Request().URL.Path) }}))
