@@ -665,6 +665,7 @@ func sweepCases() []sweepCase {
 		{name: "list bad since", path: "/v1/articles?since=yesterday", want: 400, spec: specCannotTell},
 		{name: "list unknown country", path: "/v1/articles?country=Narnia", want: 400, spec: specCannotTell},
 		{name: "list unknown field", path: "/v1/articles?fields=nope", want: 400, spec: specCannotTell},
+		{name: "list source longer than any", path: "/v1/articles?source=" + strings.Repeat("a", 201), want: 400, spec: specCannotTell, check: wantBody(`"field":"source"`)},
 		{name: "list unknown facet", path: "/v1/articles?facets=author", want: 400, spec: specRejects},
 		{name: "list include_total not a boolean", path: "/v1/articles?include_total=maybe", want: 400, spec: specRejects},
 		{name: "list limit repeated", path: "/v1/articles?limit=1&limit=2", want: 400, spec: specCannotTell},

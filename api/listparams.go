@@ -79,7 +79,9 @@ func parseList(query url.Values, allowed map[string]listParam, v *news.Vocabular
 	if err := values.dates(f); err != nil {
 		return lr, err
 	}
-	values.exact(f)
+	if err := values.exact(f); err != nil {
+		return lr, err
+	}
 	if err := values.order(f); err != nil {
 		return lr, err
 	}
@@ -214,17 +216,24 @@ func (values listValues) dates(f *news.Filter) error {
 	return nil
 }
 
-// exact reads source, section and language, matched as given.
-func (values listValues) exact(f *news.Filter) {
+// exact reads source, section and language, matched as given. A value
+// longer than any article's can hold is refused rather than matched to
+// nothing.
+func (values listValues) exact(f *news.Filter) error {
 	for _, p := range []struct {
 		name string
+		max  int
 		dst  **string
-	}{{"source", &f.Source}, {"section", &f.Section}, {"language", &f.Language}} {
+	}{{"source", news.MaxShortText, &f.Source}, {"section", news.MaxShortText, &f.Section}, {"language", news.MaxLanguageTag, &f.Language}} {
 		if v, ok := values.one(p.name); ok {
+			if n := utf8.RuneCountInString(v); n > p.max {
+				return news.FieldErrorf(news.EInvalid, p.name, "must be at most %d characters (as long as an article's can be), got %d", p.max, n)
+			}
 			given := v // on the heap only when given
 			*p.dst = &given
 		}
 	}
+	return nil
 }
 
 // order reads sort and limit.

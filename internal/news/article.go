@@ -28,6 +28,8 @@ const (
 	MaxCountries = 20
 	MaxThemes    = 10
 	MaxShortText = 200 // source, section, author
+	// MaxLanguageTag is the longest language tag an article may carry.
+	MaxLanguageTag = 35
 )
 
 // Article is a stored news article. Empty URL, ImageURL and Author mean "none".
@@ -257,7 +259,7 @@ func (d *Draft) normalizeMeta(p *Problems) {
 	d.Language = strings.TrimSpace(d.Language)
 	if d.Language == "" {
 		d.Language = "en"
-	} else if len(d.Language) > 35 || !isLanguageTag(d.Language) {
+	} else if len(d.Language) > MaxLanguageTag || !isLanguageTag(d.Language) {
 		p.Add("language", "must be a BCP 47 language tag such as en or ko-KR")
 	} else {
 		d.Language = CanonicalLanguage(d.Language)
