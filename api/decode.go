@@ -44,6 +44,12 @@ func readJSON(c echo.Context, allowed ...string) ([]byte, error) {
 	if ce := c.Request().Header.Get("Content-Encoding"); ce != "" && !strings.EqualFold(ce, "identity") {
 		return nil, news.FieldErrorf(news.EUnsupportedMedia, "Content-Encoding", "must be absent or identity: request bodies are not decompressed, got %q", ce)
 	}
+	// A body declared too large is refused before any of it is read: the
+	// client is not kept waiting to send it, nor told to go on (100
+	// Continue), only to hear 413 after the upload.
+	if c.Request().ContentLength > MaxBodyBytes {
+		return nil, news.Errorf(news.ETooLarge, "the body is larger than %d bytes (Content-Length: %d)", MaxBodyBytes, c.Request().ContentLength)
+	}
 	body, err := io.ReadAll(io.LimitReader(c.Request().Body, MaxBodyBytes+1))
 	if err != nil {
 		var mbe *http.MaxBytesError

@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"bufio"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/headlines/headlines/api"
 	"github.com/headlines/headlines/internal/store/storetest"
@@ -99,5 +103,30 @@ func TestIfMatchRequired(t *testing.T) {
 	etag := e.do(req{path: "/v1/articles/1"}).header.Get("ETag")
 	if r := e.do(req{method: "PATCH", path: "/v1/articles/1", body: `{"summary":"with If-Match"}`, key: true, headers: []string{"If-Match", etag}}); r.status != 200 {
 		t.Errorf("PATCH with If-Match: %d %s", r.status, r.body)
+	}
+}
+
+// TestDeclaredBodyTooLarge: a body whose Content-Length is over the limit
+// is a 413 at once, before any of it is sent: no wait for the upload, and
+// no 100 Continue inviting it.
+func TestDeclaredBodyTooLarge(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, "sqlite")
+	for _, expect := range []string{"", "Expect: 100-continue\r\n"} {
+		conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = conn.SetDeadline(time.Now().Add(3 * time.Second))
+		fmt.Fprintf(conn, "POST /v1/articles HTTP/1.1\r\nHost: localhost\r\nX-API-Key: %s\r\nContent-Type: application/json\r\n"+
+			"Content-Length: 20000000\r\n%s\r\n", editorKey, expect)
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		_ = conn.Close()
+		if err != nil {
+			t.Fatalf("%q: no answer before the body was sent: %v", expect, err)
+		}
+		if res.StatusCode != http.StatusRequestEntityTooLarge || res.Header.Get("Content-Type") != "application/problem+json" {
+			t.Errorf("%q: %d %s, want a 413 problem", expect, res.StatusCode, res.Header.Get("Content-Type"))
+		}
 	}
 }
