@@ -661,6 +661,12 @@ func sweepCases() []sweepCase {
 		{name: "list sort unknown", path: "/v1/articles?sort=title", want: 400, spec: specRejects},
 		{name: "list relevance without q", path: "/v1/articles?sort=relevance", want: 400, spec: specCannotTell},
 		{name: "list unknown parameter", path: "/v1/articles?countries=RU", want: 400, spec: specCannotTell},
+		{name: "list unknown parameter with a long name", path: "/v1/articles?" + strings.Repeat("x", 5000) + "=1", want: 400, spec: specCannotTell,
+			check: func(t *testing.T, r response) {
+				if len(r.body) > 1000 || !strings.Contains(string(r.body), `"field":"`+strings.Repeat("x", 64)+`…"`) {
+					t.Errorf("a 5,000-byte name: %d bytes of problem, %.300s", len(r.body), r.body)
+				}
+			}},
 		{name: "list bad cursor", path: "/v1/articles?cursor=not-a-cursor", want: 400, spec: specCannotTell},
 		{name: "list bad since", path: "/v1/articles?since=yesterday", want: 400, spec: specCannotTell},
 		{name: "list unknown country", path: "/v1/articles?country=Narnia", want: 400, spec: specCannotTell},

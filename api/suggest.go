@@ -2,6 +2,7 @@ package api
 
 import (
 	"sort"
+	"unicode/utf8"
 
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/suggest"
@@ -9,6 +10,16 @@ import (
 
 // unknownParam is the 400 for a query parameter that route does not take.
 func unknownParam(name string, known []string) error {
+	// A name is echoed (as the field and in the message) only in part
+	// when long: a 60 KB name made a 120 KB problem.
+	const shown = 64
+	if len(name) > shown {
+		cut := shown
+		for cut > 0 && !utf8.RuneStart(name[cut]) {
+			cut--
+		}
+		return news.FieldErrorf(news.EInvalid, name[:cut]+"…", "is not a parameter of this endpoint (a name of %d bytes)", len(name))
+	}
 	return news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint%s", suggest.DidYouMean(name, known))
 }
 
