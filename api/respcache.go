@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/headlines/headlines/internal/ticker"
 )
 
 // Generations tells the data generation: a number that grows with every
@@ -59,33 +61,7 @@ func newRespCache(gens Generations, log *slog.Logger) *respCache {
 // instances or the command line, until stop is called; stop returns once
 // the poller has ended.
 func (rc *respCache) poll(every time.Duration) (stop func()) {
-	return repeat(every, nil, rc.refresh)
-}
-
-// repeat calls fn every interval, and at once on each signal of kick (nil:
-// never), until stop is called; stop returns once fn has returned for the
-// last time.
-func repeat(every time.Duration, kick <-chan struct{}, fn func(ctx context.Context)) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			case <-kick:
-			}
-			fn(ctx)
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return ticker.Every(every, nil, rc.refresh)
 }
 
 // refresh reads the generation; while the database cannot say, the last

@@ -89,7 +89,7 @@ func (c *countingChanges) LastChange(ctx context.Context) (int64, error) {
 func pollers() int {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
-	return strings.Count(string(buf), "created by github.com/headlines/headlines/api.repeat ")
+	return strings.Count(string(buf), "created by github.com/headlines/headlines/internal/ticker.Every ")
 }
 
 // The response cache's poll for changes made elsewhere, and the change

@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/ticker"
 	"github.com/headlines/headlines/internal/wire"
 )
 
@@ -113,7 +114,7 @@ func (w *changeWatch) release(client string) {
 
 // run polls until stop is called.
 func (w *changeWatch) run() (stop func()) {
-	stopPolls := repeat(w.every, w.kick, func(ctx context.Context) {
+	stopPolls := ticker.Every(w.every, w.kick, func(ctx context.Context) {
 		if w.open.Load() > 0 {
 			w.poll(ctx)
 			return

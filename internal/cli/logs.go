@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 )
 
 // logBuffer gathers log lines and writes them out every 100 ms, when 32 KiB
@@ -31,19 +30,6 @@ func (b *logBuffer) Flush() error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.w.Flush()
-}
-
-func (b *logBuffer) flushEvery(ctx context.Context, d time.Duration) {
-	t := time.NewTicker(d)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = b.Flush()
-		}
-	}
 }
 
 // flushingHandler writes warnings and errors out at once.

@@ -21,6 +21,7 @@ import (
 	"github.com/headlines/headlines/internal/config"
 	"github.com/headlines/headlines/internal/demo"
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/ticker"
 	"github.com/headlines/headlines/internal/transfer"
 )
 
@@ -65,10 +66,8 @@ func runServe(ctx context.Context, o *options) error {
 	}
 	logs := newLogBuffer(o.stderr)
 	defer func() { _ = logs.Flush() }()
-	flushCtx, stopFlush := context.WithCancel(ctx)
-	flushed := make(chan struct{})
-	go func() { defer close(flushed); logs.flushEvery(flushCtx, 100*time.Millisecond) }()
-	defer func() { stopFlush(); <-flushed }() // before the last Flush, on every return
+	stopFlush := ticker.Every(100*time.Millisecond, nil, func(context.Context) { _ = logs.Flush() })
+	defer stopFlush() // before the last Flush, on every return
 	log := slog.New(flushingHandler{slog.NewJSONHandler(logs, nil), logs})
 	st, err := o.open(false)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/ticker"
 )
 
 // openPostgres opens a pool on the primary, which takes the writes (and
@@ -143,25 +144,7 @@ func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (
 		r.down.Store(true)
 	}
 	checkAll(context.Background())
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(every)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			checkAll(ctx)
-		}
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	return ticker.Every(every, nil, checkAll)
 }
 
 // openPool opens a pool of size connections on dsn, whose statements
