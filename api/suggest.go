@@ -20,6 +20,9 @@ func unknownParam(name string, known []string) error {
 		}
 		return news.FieldErrorf(news.EInvalid, name[:cut]+"…", "is not a parameter of this endpoint (a name of %d bytes)", len(name))
 	}
+	if len(known) == 0 {
+		return news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint, which takes none")
+	}
 	return news.FieldErrorf(news.EInvalid, name, "is not a parameter of this endpoint%s", suggest.DidYouMean(name, known))
 }
 
