@@ -83,3 +83,18 @@ func pagedIDs(tb testing.TB, s *Store, f news.Filter) []int64 {
 		f.After = page.Next
 	}
 }
+
+// upsertN stores the n drafts that draftAt makes, in batches of 500.
+func upsertN(tb testing.TB, s *Store, n int, draftAt func(i int) news.Draft) {
+	tb.Helper()
+	batch := make([]news.Draft, 0, 500)
+	for i := range n {
+		batch = append(batch, draftAt(i))
+		if len(batch) == cap(batch) || i == n-1 {
+			if _, err := s.UpsertArticles(context.Background(), batch); err != nil {
+				tb.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+}

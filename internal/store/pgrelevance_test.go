@@ -23,8 +23,7 @@ func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
 	// Every seventh article mentions an embargo, more of them than a
 	// window; one in three of those is about Russia.
 	const n = 16_200
-	batch := make([]news.Draft, 0, 900)
-	for i := range n {
+	upsertN(t, s, n, func(i int) news.Draft {
 		title, countries := fmt.Sprintf("Harbour report %d", i), []string{"CN"}
 		if i%7 == 0 {
 			title = fmt.Sprintf("Embargo report %d", i)
@@ -34,14 +33,8 @@ func TestPGRelevanceLooksBackFarEnough(t *testing.T) {
 		}
 		d := draft(t, s, title, t0.Add(time.Duration(i)*time.Minute), countries, nil)
 		d.URL = fmt.Sprintf("https://example.com/report/%d", i)
-		batch = append(batch, d)
-		if len(batch) == cap(batch) || i == n-1 {
-			if _, err := s.UpsertArticles(ctx, batch); err != nil {
-				t.Fatal(err)
-			}
-			batch = batch[:0]
-		}
-	}
+		return d
+	})
 	want := pagedIDs(t, s, news.Filter{Query: []string{"embargo"}, Limit: news.MaxLimit}) // the matches, newest first
 	if len(want) <= RelevanceWindow {
 		t.Fatalf("%d matches, fewer than a window", len(want))

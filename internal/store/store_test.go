@@ -542,18 +542,11 @@ func TestRelevanceCountsItsWindow(t *testing.T) {
 		s, _ := newStore(t, kind)
 		ctx := context.Background()
 		n := RelevanceWindow + 10
-		batch := make([]news.Draft, 0, 250)
-		for i := range n {
+		upsertN(t, s, n, func(i int) news.Draft {
 			d := draft(t, s, fmt.Sprintf("Embargo report %d", i), t0.Add(time.Duration(i)*time.Minute), []string{"RU"}, nil)
 			d.URL = fmt.Sprintf("https://example.com/embargo/%d", i)
-			batch = append(batch, d)
-			if len(batch) == cap(batch) || i == n-1 {
-				if _, err := s.UpsertArticles(ctx, batch); err != nil {
-					t.Fatal(err)
-				}
-				batch = batch[:0]
-			}
-		}
+			return d
+		})
 		f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 500,
 			IncludeTotal: true, Facets: []string{news.FacetCountry}}
 		seen := map[int64]bool{}
