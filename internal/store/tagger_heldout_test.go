@@ -167,14 +167,15 @@ func TestTaggerOnHeldOutSets(t *testing.T) {
 	}
 	checkCoverage(t, all, themes)
 	for i, part := range heldOutParts {
+		if part.test && os.Getenv("CI") == "" && os.Getenv("HEADLINES_SCORE_TEST") == "" {
+			// Not even whether it is below its floor: that too is a score.
+			t.Logf("%s part: scored only in CI or with HEADLINES_SCORE_TEST=1, so that tuning never reads it", part.name)
+			continue
+		}
 		p := scorePart(s, sets[i])
 		f := part.floor
 		if p.countries.precision() < f[0] || p.countries.recall() < f[1] || p.themes.precision() < f[2] || p.themes.recall() < f[3] {
 			t.Errorf("%s part: below its floor (countries P %.3f R %.3f, themes P %.3f R %.3f)", part.name, f[0], f[1], f[2], f[3])
-		}
-		if part.test && os.Getenv("CI") == "" && os.Getenv("HEADLINES_SCORE_TEST") == "" {
-			t.Logf("%s part: scored only in CI or with HEADLINES_SCORE_TEST=1, so that tuning never reads it", part.name)
-			continue
 		}
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s part, %d headlines:\n", part.name, len(sets[i]))
