@@ -347,6 +347,55 @@ func TestCountryNamesMigration(t *testing.T) {
 	})
 }
 
+// TestTaggerNamesMigration: migration 00020 makes US states and cities
+// the United States ("New Mexico" is no longer Mexico), names more of
+// North Korea ("the North", "Hyesan", "Lazarus") and people named like
+// countries; an editor's own keyword survives it, and rolling it back
+// gives every country its keywords as they were.
+func TestTaggerNamesMigration(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(t, kind)
+		countries := func(title string) []string {
+			return news.Keys(s.Vocabulary().Classify(title, "", "").Countries, news.MaxCountries)
+		}
+		for title, want := range map[string][]string{
+			"New Mexico lab studies the North's nuclear test": {"US", "KP"},
+			"Lazarus hackers hit an exchange in Hyesan":       {"KP"},
+			"Analyst Georgia Whitfield visits Tbilisi":        {"GE"},
+		} {
+			if got := countries(title); !slices.Equal(got, want) {
+				t.Errorf("%q: %v, want %v", title, got, want)
+			}
+		}
+		rollBack(t, s, 20)
+		before := keywordLists(t, s)
+		if slices.Contains(before["country US"], "New Mexico") || slices.Contains(before["country KP"], "Lazarus") {
+			t.Fatal("00020's terms remain after rolling it back")
+		}
+		// An editor's keyword, added while 00020 is rolled back, stays.
+		edited := append(slices.Clone(before["country KP"]), "Pyongyang Times")
+		b, _ := json.Marshal(edited)
+		if err := s.w.Model(&countryModel{}).Where("code = ?", "KP").Update("keywords", string(b)).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		up := keywordLists(t, s)
+		if !slices.Contains(up["country KP"], "Pyongyang Times") || !slices.Contains(up["country KP"], "Lazarus") {
+			t.Errorf("after 00020 up: KP %v", up["country KP"])
+		}
+		rollBack(t, s, 20)
+		down := keywordLists(t, s)
+		if !slices.Equal(down["country KP"], edited) || !slices.Equal(down["country US"], before["country US"]) {
+			t.Errorf("00020 down again:\n KP %v\nwant %v", down["country KP"], edited)
+		}
+	})
+}
+
 // TestSeededKeywordsAgree: the two databases' migrations, written apart,
 // leave every country and theme with the same keywords in the same order,
 // so that the tagger tags alike on SQLite and PostgreSQL.
