@@ -5,7 +5,7 @@ GO        ?= go
 # Demo editor key for `make run` only; set your own HEADLINES_API_KEYS in production.
 DEV_KEY   ?= dev-editor-key-0123456789
 
-.PHONY: run test build docs lint fuzz bench bench-go heavy ci clean
+.PHONY: run test build docs tagger-model lint fuzz bench bench-go heavy ci clean
 
 ## run: serve on :8080 with a local SQLite file and the demo headlines
 run:
@@ -32,6 +32,10 @@ docs:
 	  $(GO) tool swag init --quiet --parseInternal -g routes.go -d ./api,./internal/wire -o "$$tmp" --outputTypes json && \
 	  $(GO) run ./internal/apidoc/gen "$$tmp/swagger.json" docs
 	$(GO) tool oapi-codegen -config api/client/oapi-codegen.yaml docs/openapi.json
+
+## tagger-model: train the tagger's models (internal/classify/*.model.json) on the labelled dev headlines again
+tagger-model:
+	HEADLINES_TRAIN_MODELS=1 $(GO) test -tags $(TAGS) -count=1 -run '^TestTaggerModelsAreTrained$$' ./internal/store
 
 ## lint: golangci-lint as configured in .golangci.yml
 lint:

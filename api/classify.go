@@ -31,9 +31,13 @@ type CountrySuggestion struct {
 // ThemeSuggestion is a theme the automatic tagger finds in a text, with
 // the words that are its evidence and how confident it is.
 type ThemeSuggestion struct {
-	Slug       string   `validate:"required" json:"slug" example:"labor"`
-	Name       string   `validate:"required" json:"name" example:"Labor"`
-	Matched    []string `validate:"required" json:"matched" example:"workers"`
+	Slug    string   `validate:"required" json:"slug" example:"labor"`
+	Name    string   `validate:"required" json:"name" example:"Labor"`
+	Matched []string `validate:"required" json:"matched" example:"workers"`
+	// Words of the text the tagger's trained model weighed most for this
+	// theme, beyond the keywords in matched (a theme found without any
+	// keyword has only these).
+	Weighed    []string `validate:"required" json:"weighed" example:"construction,Kursk"`
 	Confidence float64  `validate:"required" json:"confidence" minimum:"0" maximum:"1" example:"1"`
 } //	@name	ThemeSuggestion
 
@@ -56,7 +60,7 @@ type Classification struct {
 // classify godoc
 //
 //	@Summary		Suggest countries and themes for a text
-//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with the words that matched and a confidence (0-1), in order of appearance. Evidence is weighed: a mention counts 1 in the title, 0.75 in the summary and 0.4 in the body, a weak cue (a keyword written "~envoy") 0.45 of that, and the confidence is 1 - Π(1 - weight) over the mentions. Tags from 0.6 are applied (countries, themes): a term in the title or summary, or twice in the body. Tags from 0.3 to 0.6 are only suggested (suggested.countries, suggested.themes): one weak cue, or one mention in the body. A keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with its evidence and a confidence (0-1), in order of appearance. First the vocabulary's terms are matched, each mention weighing its place (title 1, summary 0.75, body 0.4) times its strength (a keyword 1, a weak cue written "~envoy" 0.45); a keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. Then trained models weigh what the terms found: for themes, a logistic regression over the terms' evidence and the words of the text (matched lists the keywords, weighed the words that counted most, so a theme can be found without any keyword: coal shipped is trade); for countries, one over how each was mentioned (where, how often, after which words: a country named in passing, "as in Myanmar last year", is not what the story is about). Themes from 0.4 and countries from 0.5 are applied (countries, themes); from 0.2 and 0.3 they are only suggested (suggested.countries, suggested.themes). A theme made after the models were trained keeps the rules alone: applied from 0.6, suggested from 0.3. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //	@Tags			articles
 //	@ID				classify
 //	@Accept			json
@@ -118,13 +122,21 @@ func textProblem(name, value string, multiline bool) string {
 	return news.ControlProblem(value, multiline)
 }
 
+// nonNil is list, or an empty list for none, so that it is [] in JSON.
+func nonNil(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
+}
+
 // confidence rounds a tagger's confidence for an answer.
 func confidence(c float64) float64 { return math.Round(c*1000) / 1000 }
 
 func countrySuggestions(v *news.Vocabulary, list []news.Suggestion) []CountrySuggestion {
 	out := make([]CountrySuggestion, 0, len(list))
 	for _, s := range list {
-		out = append(out, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: s.Words, Confidence: confidence(s.Confidence)})
+		out = append(out, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: nonNil(s.Words), Confidence: confidence(s.Confidence)})
 	}
 	return out
 }
@@ -132,7 +144,7 @@ func countrySuggestions(v *news.Vocabulary, list []news.Suggestion) []CountrySug
 func themeSuggestions(v *news.Vocabulary, list []news.Suggestion) []ThemeSuggestion {
 	out := make([]ThemeSuggestion, 0, len(list))
 	for _, s := range list {
-		out = append(out, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: s.Words, Confidence: confidence(s.Confidence)})
+		out = append(out, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: nonNil(s.Words), Weighed: nonNil(s.Learned), Confidence: confidence(s.Confidence)})
 	}
 	return out
 }

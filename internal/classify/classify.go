@@ -41,6 +41,14 @@
 // Words are matched whole (never inside another word), the longest term
 // wins where terms overlap ("South Sudan" over "Sudan", "North Korean" over
 // "Korean"), and a possessive "'s" is ignored.
+//
+// Trained models may weigh what the rules find instead (WithThemesModel,
+// WithCountriesModel): a logistic regression per theme over the rules'
+// evidence and the words of the text (Model), and one for every country
+// over how it was mentioned (MentionModel). Their weights are data,
+// learned from hand-labelled headlines (TrainThemes, TrainCountries) and
+// embedded as JSON; their confidence replaces the rules' and their own
+// thresholds apply.
 package classify
 
 import (
@@ -72,6 +80,10 @@ type Match struct {
 	Words      []string
 	Count      int
 	Confidence float64
+	// Learned are the words of the text a trained model weighed most for
+	// the key (see Model), beside the terms that matched; a key the model
+	// finds without any term has only these.
+	Learned []string
 }
 
 // Result is what Tag finds, in order of first appearance: the countries
@@ -101,6 +113,25 @@ const (
 // concurrent use.
 type Tagger struct {
 	countries, themes *matcher
+	themesModel       *Model
+	countriesModel    *MentionModel
+}
+
+// WithCountriesModel returns a tagger with the same vocabularies that
+// weighs the countries it finds with m (see MentionModel); nil weighs
+// them by the rules alone.
+func (t *Tagger) WithCountriesModel(m *MentionModel) *Tagger {
+	c := *t
+	c.countriesModel = m
+	return &c
+}
+
+// WithThemesModel returns a tagger with the same vocabularies that weighs
+// themes with m (see Model); nil weighs them by the rules alone.
+func (t *Tagger) WithThemesModel(m *Model) *Tagger {
+	c := *t
+	c.themesModel = m
+	return &c
 }
 
 // New compiles the two vocabularies. Terms with no words are skipped.
@@ -117,9 +148,57 @@ func (t *Tagger) Tag(text Text) Result {
 	s.add(text.Summary, WeightSummary)
 	s.add(text.Body, WeightBody)
 	var r Result
-	r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens))
-	r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens))
+	if t.countriesModel == nil {
+		r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens))
+	} else {
+		r.Countries, r.SuggestedCountries = t.countriesModel.apply(t.countries.tally(s.tokens), s.tokens)
+	}
+	if t.themesModel == nil {
+		r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens))
+		return r
+	}
+	r.Themes, r.SuggestedThemes = t.themesModel.apply(t.themes.tally(s.tokens), s.tokens)
 	return r
+}
+
+// apply weighs the rules' tallies of a text with the model: a key the
+// model knows gets its probability as confidence, and the words that
+// weighed most for it join the words the rules matched; a key it does
+// not know keeps the rules' confidence and thresholds.
+func (m *Model) apply(tallies []*tally, tokens []token) (apply, suggest []Match) {
+	probs, why := m.score(tallies, wordFeatures(tokens), tokens)
+	var matches []Match
+	seen := make([]bool, len(m.keys))
+	for _, t := range tallies {
+		i, ok := slices.BinarySearch(m.keys, t.Key)
+		if !ok {
+			if t.Confidence >= ApplyAt {
+				apply = append(apply, t.Match)
+			} else if t.Confidence >= SuggestAt {
+				suggest = append(suggest, t.Match)
+			}
+			continue
+		}
+		seen[i] = true
+		mt := t.Match
+		mt.Confidence = probs[i]
+		mt.Learned = why[i]
+		matches = append(matches, mt)
+	}
+	for i, k := range m.keys {
+		if !seen[i] && len(why[i]) > 0 {
+			matches = append(matches, Match{Key: k, Learned: why[i], Confidence: probs[i]})
+		}
+	}
+	for _, mt := range matches {
+		switch {
+		case mt.Confidence >= m.ApplyAt:
+			apply = append(apply, mt)
+		case mt.Confidence >= m.SuggestAt:
+			suggest = append(suggest, mt)
+		}
+	}
+	return apply, suggest
 }
 
 // split parts matches into those to apply and those to suggest.
@@ -321,10 +400,23 @@ func choose(cands []*phrase, out []*phrase) ([]*phrase, int) {
 
 type tally struct {
 	Match
-	miss float64 // Π(1 - weight) over the mentions so far
+	miss float64  // Π(1 - weight) over the mentions so far
+	best float64  // the weight of the weightiest mention
+	at   [][2]int // where each mention is: its first token and the token after it
 }
 
 func (m *matcher) find(tokens []token) []Match {
+	found := m.tally(tokens)
+	out := make([]Match, 0, len(found))
+	for _, t := range found {
+		out = append(out, t.Match)
+	}
+	return out
+}
+
+// tally finds the keys mentioned in tokens, in order of first mention,
+// with the confidence of their mentions.
+func (m *matcher) tally(tokens []token) []*tally {
 	var found []*tally
 	var cands, chosen []*phrase
 	for i := 0; i < len(tokens); {
@@ -349,18 +441,18 @@ func (m *matcher) find(tokens []token) []Match {
 			t := found[k]
 			t.Count++
 			t.miss *= 1 - tokens[i].place*p.strength
+			t.best = max(t.best, tokens[i].place*p.strength)
+			t.at = append(t.at, [2]int{i, i + len(p.words)})
 			if !slices.Contains(t.Words, written) {
 				t.Words = append(t.Words, written)
 			}
 		}
 		i += span
 	}
-	out := make([]Match, 0, len(found))
 	for _, t := range found {
 		t.Confidence = 1 - t.miss
-		out = append(out, t.Match)
 	}
-	return out
+	return found
 }
 
 // token is one word of a text.

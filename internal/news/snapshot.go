@@ -18,11 +18,13 @@ type Resolver interface {
 type Tagger func(title, summary, body string) Suggestions
 
 // Suggestion is a country code or theme slug the automatic tagger finds in
-// a text, with the words of the text that matched, as written, and the
-// confidence of that evidence (0-1).
+// a text, with the words of the text that matched its terms, as written,
+// those its trained model weighed most (Learned), and the confidence of
+// that evidence (0-1).
 type Suggestion struct {
 	Key        string
 	Words      []string
+	Learned    []string
 	Confidence float64
 }
 

@@ -185,8 +185,18 @@ func (s *Store) editVocabularyLocked(ctx context.Context, from string, put *news
 }
 
 // newTagger builds the automatic tagger: countries are found by their
-// names and keywords, themes by their keywords.
+// names and keywords, themes by their keywords, and what they find is
+// weighed by the models trained on the labelled headlines
+// (classify.ThemesModel, classify.CountriesModel).
 func newTagger(countries []news.Country, themes []news.Theme) *classify.Tagger {
+	return newRulesTagger(countries, themes).WithThemesModel(themesModel).WithCountriesModel(countriesModel)
+}
+
+// The trained models, read once.
+var themesModel, countriesModel = classify.ThemesModel(), classify.CountriesModel()
+
+// newRulesTagger is the tagger of the vocabulary's rules alone.
+func newRulesTagger(countries []news.Country, themes []news.Theme) *classify.Tagger {
 	ce := make([]classify.Entry, len(countries))
 	for i, c := range countries {
 		ce[i] = classify.Entry{Key: c.Code, Terms: append([]string{c.Name}, c.Keywords...)}
@@ -201,7 +211,7 @@ func newTagger(countries []news.Country, themes []news.Theme) *classify.Tagger {
 func suggestions(matches []classify.Match) []news.Suggestion {
 	out := make([]news.Suggestion, len(matches))
 	for i, m := range matches {
-		out[i] = news.Suggestion{Key: m.Key, Words: m.Words, Confidence: m.Confidence}
+		out[i] = news.Suggestion{Key: m.Key, Words: m.Words, Learned: m.Learned, Confidence: m.Confidence}
 	}
 	return out
 }
