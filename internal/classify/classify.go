@@ -149,12 +149,12 @@ func (t *Tagger) Tag(text Text) Result {
 	s.add(text.Body, WeightBody)
 	var r Result
 	if t.countriesModel == nil {
-		r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens))
+		r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens), byRules)
 	} else {
 		r.Countries, r.SuggestedCountries = t.countriesModel.apply(t.countries.tally(s.tokens), s.tokens)
 	}
 	if t.themesModel == nil {
-		r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens))
+		r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens), byRules)
 		return r
 	}
 	r.Themes, r.SuggestedThemes = t.themesModel.apply(t.themes.tally(s.tokens), s.tokens)
@@ -170,13 +170,9 @@ func (m *Model) apply(tallies []*tally, tokens []token) (apply, suggest []Match)
 	var matches []Match
 	seen := make([]bool, len(m.keys))
 	for _, t := range tallies {
-		i, ok := slices.BinarySearch(m.keys, t.Key)
+		i, ok := m.pos[t.Key]
 		if !ok {
-			if t.Confidence >= ApplyAt {
-				apply = append(apply, t.Match)
-			} else if t.Confidence >= SuggestAt {
-				suggest = append(suggest, t.Match)
-			}
+			matches = append(matches, t.Match)
 			continue
 		}
 		seen[i] = true
@@ -190,29 +186,31 @@ func (m *Model) apply(tallies []*tally, tokens []token) (apply, suggest []Match)
 			matches = append(matches, Match{Key: k, Learned: why[i], Confidence: probs[i]})
 		}
 	}
-	for _, mt := range matches {
-		switch {
-		case mt.Confidence >= m.ApplyAt:
-			apply = append(apply, mt)
-		case mt.Confidence >= m.SuggestAt:
-			suggest = append(suggest, mt)
+	return split(matches, func(mt Match) (float64, float64) {
+		if _, ok := m.pos[mt.Key]; ok {
+			return m.ApplyAt, m.SuggestAt
 		}
-	}
-	return apply, suggest
+		return byRules(mt)
+	})
 }
 
-// split parts matches into those to apply and those to suggest.
-func split(matches []Match) (apply, suggest []Match) {
+// split parts matches into those to apply and those to suggest, by the
+// thresholds at gives each.
+func split(matches []Match, at func(Match) (applyAt, suggestAt float64)) (apply, suggest []Match) {
 	for _, m := range matches {
+		applyAt, suggestAt := at(m)
 		switch {
-		case m.Confidence >= ApplyAt:
+		case m.Confidence >= applyAt:
 			apply = append(apply, m)
-		case m.Confidence >= SuggestAt:
+		case m.Confidence >= suggestAt:
 			suggest = append(suggest, m)
 		}
 	}
 	return apply, suggest
 }
+
+// byRules are the thresholds of the rules' confidence.
+func byRules(Match) (applyAt, suggestAt float64) { return ApplyAt, SuggestAt }
 
 // word is one word of a term.
 type word struct {

@@ -221,17 +221,12 @@ func (m *MentionModel) prob(t *tally, all []*tally, tokens []token) float64 {
 // apply gives each key the rules found its probability as confidence; the
 // evidence stays the words the rules matched.
 func (m *MentionModel) apply(tallies []*tally, tokens []token) (apply, suggest []Match) {
-	for _, t := range tallies {
-		mt := t.Match
-		mt.Confidence = m.prob(t, tallies, tokens)
-		switch {
-		case mt.Confidence >= m.ApplyAt:
-			apply = append(apply, mt)
-		case mt.Confidence >= m.SuggestAt:
-			suggest = append(suggest, mt)
-		}
+	matches := make([]Match, len(tallies))
+	for i, t := range tallies {
+		matches[i] = t.Match
+		matches[i].Confidence = m.prob(t, tallies, tokens)
 	}
-	return apply, suggest
+	return split(matches, func(Match) (float64, float64) { return m.ApplyAt, m.SuggestAt })
 }
 
 // TrainCountries fits the countries' mention model to the labelled

@@ -31,13 +31,10 @@ var (
 	countriesTraining = classify.TrainOptions{Lambda: 0.001, MinDocs: 2, Iterations: 2000, ApplyAt: 0.5, SuggestAt: 0.3}
 )
 
-// TestTaggerModelsAreTrained trains the tagger's models again, with the
-// vocabulary the migrations seed, on the dev parts of the labelled set,
-// and fails when the models the binary embeds are not what that gives:
-// the models are data made from the labelled set, never edited by hand.
-// HEADLINES_TRAIN_MODELS=1 writes them (`make tagger-model`).
-func TestTaggerModelsAreTrained(t *testing.T) {
-	t.Parallel()
+// seededRules is the tagger of the rules alone with the vocabulary the
+// migrations seed, and the slugs of its themes.
+func seededRules(t *testing.T) (*classify.Tagger, []string) {
+	t.Helper()
 	s, _ := newStore(t, "sqlite")
 	ctx := context.Background()
 	countries, err := s.Countries(ctx, false)
@@ -48,7 +45,21 @@ func TestTaggerModelsAreTrained(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := newRulesTagger(countries, themes)
+	keys := make([]string, len(themes))
+	for i, th := range themes {
+		keys[i] = th.Slug
+	}
+	return newRulesTagger(countries, themes), keys
+}
+
+// TestTaggerModelsAreTrained trains the tagger's models again, with the
+// vocabulary the migrations seed, on the dev parts of the labelled set,
+// and fails when the models the binary embeds are not what that gives:
+// the models are data made from the labelled set, never edited by hand.
+// HEADLINES_TRAIN_MODELS=1 writes them (`make tagger-model`).
+func TestTaggerModelsAreTrained(t *testing.T) {
+	t.Parallel()
+	rules, keys := seededRules(t)
 	var themeSet, countrySet []classify.Example
 	for _, path := range trainingParts {
 		for _, l := range readLabelled(t, path) {
@@ -56,10 +67,6 @@ func TestTaggerModelsAreTrained(t *testing.T) {
 			themeSet = append(themeSet, classify.Example{Text: text, Keys: l.Themes})
 			countrySet = append(countrySet, classify.Example{Text: text, Keys: l.Countries})
 		}
-	}
-	keys := make([]string, len(themes))
-	for i, th := range themes {
-		keys[i] = th.Slug
 	}
 	for _, m := range []struct {
 		path string
@@ -96,21 +103,7 @@ func TestTaggerCrossValidated(t *testing.T) {
 		t.Skip("set HEADLINES_TAGGER_CV=1 to cross-validate the trained tagger on the dev parts")
 	}
 	t.Parallel()
-	s, _ := newStore(t, "sqlite")
-	ctx := context.Background()
-	countries, err := s.Countries(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	themes, err := s.Themes(ctx, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules := newRulesTagger(countries, themes)
-	keys := make([]string, len(themes))
-	for i, th := range themes {
-		keys[i] = th.Slug
-	}
+	rules, keys := seededRules(t)
 	type item struct {
 		labelled
 		later bool // of the rounds after the first
