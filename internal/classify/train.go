@@ -12,10 +12,11 @@ type Example struct {
 	Keys []string
 }
 
-// TrainOptions are the settings of Train.
+// TrainOptions are the settings of TrainThemes and TrainCountries.
 type TrainOptions struct {
-	// Lambda is the L2 penalty on word weights (the rule weights and the
-	// bias get a hundredth of it).
+	// Lambda is the L2 penalty on the weights of words and of context
+	// features; the other features get a tenth of it (themes) or a
+	// hundredth (countries), the bias none.
 	Lambda float64
 	// MinDocs is how many examples a word must be in to get a weight.
 	MinDocs int
@@ -24,9 +25,6 @@ type TrainOptions struct {
 	// ApplyAt and SuggestAt become the model's thresholds.
 	ApplyAt, SuggestAt float64
 }
-
-// DefaultTrainOptions are the settings the themes model is trained with.
-var DefaultTrainOptions = TrainOptions{Lambda: 0.03, MinDocs: 2, Iterations: 1500, ApplyAt: 0.5, SuggestAt: 0.3}
 
 // example is an Example as the model sees it.
 type example struct {

@@ -17,6 +17,7 @@ import (
 var trainingParts = []string{
 	"../classify/testdata/dev.jsonl", "../classify/testdata/dev2.jsonl",
 	"../classify/testdata/dev3.jsonl", "../classify/testdata/dev4.jsonl",
+	"../classify/testdata/dev5.jsonl", "../classify/testdata/dev6.jsonl",
 }
 
 const (
@@ -27,8 +28,8 @@ const (
 // The settings the models are trained with, chosen by five-fold
 // cross-validation on the dev parts.
 var (
-	themesTraining    = classify.TrainOptions{Lambda: 0.00003, MinDocs: 2, Iterations: 3000, ApplyAt: 0.4, SuggestAt: 0.2}
-	countriesTraining = classify.TrainOptions{Lambda: 0.001, MinDocs: 2, Iterations: 2000, ApplyAt: 0.5, SuggestAt: 0.3}
+	themesTraining    = classify.TrainOptions{Lambda: 0.00001, MinDocs: 2, Iterations: 3000, ApplyAt: 0.4, SuggestAt: 0.2}
+	countriesTraining = classify.TrainOptions{Lambda: 0.0003, MinDocs: 2, Iterations: 2000, ApplyAt: 0.5, SuggestAt: 0.3}
 )
 
 // seededRules is the tagger of the rules alone with the vocabulary the
@@ -95,7 +96,7 @@ func TestTaggerModelsAreTrained(t *testing.T) {
 // the trained tagger: its scores on the dev parts themselves are those of
 // headlines it was trained on. Each dev headline is scored by models
 // trained on the other four fifths (folds by the SHA-256 of the summary),
-// with the rules alone beside them; on the later rounds (dev2 to dev4),
+// with the rules alone beside them; on the later rounds (dev2 on),
 // which the rules were not tuned on either. It takes a while, so it runs
 // only with HEADLINES_TAGGER_CV=1 (CI shows it).
 func TestTaggerCrossValidated(t *testing.T) {
@@ -155,12 +156,12 @@ func TestTaggerCrossValidated(t *testing.T) {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "the dev parts, %d-fold cross-validated (%d headlines; the later rounds %d):\n", folds, len(set), nLater)
+	fmt.Fprintf(&b, "the dev parts, %d-fold cross-validated (%d headlines; the later rounds, dev2 on, %d):\n", folds, len(set), nLater)
 	fmt.Fprintf(&b, "  %-28s %-6s %-6s %-6s %-6s\n", "", "cP", "cR", "tP", "tR")
 	for _, row := range []struct {
 		name string
 		p    partScore
-	}{{"all dev, rules alone", all.rules}, {"all dev, trained", all.model}, {"dev2-dev4, rules alone", later.rules}, {"dev2-dev4, trained", later.model}} {
+	}{{"all dev, rules alone", all.rules}, {"all dev, trained", all.model}, {"later rounds, rules alone", later.rules}, {"later rounds, trained", later.model}} {
 		fmt.Fprintf(&b, "  %-28s %.3f  %.3f  %.3f  %.3f\n", row.name, row.p.countries.precision(), row.p.countries.recall(), row.p.themes.precision(), row.p.themes.recall())
 	}
 	t.Log(b.String())
