@@ -33,17 +33,17 @@ import (
 // trained on those dev parts.
 var heldOutParts = []heldOutPart{
 	{name: "dev", path: "../classify/testdata/dev.jsonl", floor: [4]float64{0.99, 0.99, 0.99, 0.99}},
-	{name: "test", path: "../classify/testdata/test.jsonl", test: true, floor: [4]float64{0.96, 0.98, 0.82, 0.77}},
+	{name: "test", path: "../classify/testdata/test.jsonl", test: true, floor: [4]float64{0.98, 0.97, 0.94, 0.86}},
 	{name: "dev2", path: "../classify/testdata/dev2.jsonl", floor: [4]float64{0.97, 0.98, 0.99, 0.99}},
-	{name: "test2", path: "../classify/testdata/test2.jsonl", test: true, floor: [4]float64{0.94, 0.96, 0.68, 0.79}},
+	{name: "test2", path: "../classify/testdata/test2.jsonl", test: true, floor: [4]float64{0.98, 0.96, 0.92, 0.89}},
 	{name: "dev3", path: "../classify/testdata/dev3.jsonl", floor: [4]float64{0.98, 0.98, 0.99, 0.99}},
-	{name: "test3", path: "../classify/testdata/test3.jsonl", test: true},
+	{name: "test3", path: "../classify/testdata/test3.jsonl", test: true, floor: [4]float64{0.98, 0.97, 0.93, 0.90}},
 	{name: "dev4", path: "../classify/testdata/dev4.jsonl", floor: [4]float64{0.98, 0.98, 0.99, 0.99}},
-	{name: "test4", path: "../classify/testdata/test4.jsonl", test: true},
+	{name: "test4", path: "../classify/testdata/test4.jsonl", test: true, floor: [4]float64{0.98, 0.97, 0.96, 0.86}},
 	{name: "dev5", path: "../classify/testdata/dev5.jsonl", floor: [4]float64{0.98, 0.97, 0.99, 0.99}},
-	{name: "test5", path: "../classify/testdata/test5.jsonl", test: true},
+	{name: "test5", path: "../classify/testdata/test5.jsonl", test: true, floor: [4]float64{0.98, 0.97, 0.92, 0.90}},
 	{name: "dev6", path: "../classify/testdata/dev6.jsonl", floor: [4]float64{0.98, 0.98, 0.99, 0.99}},
-	{name: "test6", path: "../classify/testdata/test6.jsonl", test: true},
+	{name: "test6", path: "../classify/testdata/test6.jsonl", test: true, floor: [4]float64{0.97, 0.96, 0.95, 0.88}},
 }
 
 // The floors' history. When the set was frozen: dev 0.949 0.963 0.699
@@ -54,7 +54,10 @@ var heldOutParts = []heldOutPart{
 // 0.824 0.772. The targets are countries P, R ≥ 0.97, themes P ≥ 0.90,
 // R ≥ 0.85 on the test part. The second round, when frozen (the rules
 // had never seen it): dev2 0.919 0.970 0.746 0.767, test2 0.943 0.966
-// 0.684 0.798.
+// 0.684 0.798. With the trained models (all six dev parts), each test
+// part scored once: test 0.989 0.978 0.945 0.867, test2 0.987 0.966
+// 0.921 0.899, test3 0.984 0.976 0.934 0.907, test4 0.987 0.972 0.966
+// 0.861, test5 0.985 0.975 0.928 0.906, test6 0.973 0.960 0.951 0.889.
 //
 // heldOutPart is one part of the set: its file, whether it is a test part
 // (frozen: its SHA-256 is in the file beside it, ".sha256" for ".jsonl"),
@@ -239,7 +242,7 @@ func TestTaggerOnHeldOutSets(t *testing.T) {
 	for _, sum := range []struct {
 		name string
 		set  []labelled
-	}{{"the test parts together", tests}, {"the test parts of the later rounds (test2-test4)", later}} {
+	}{{"the test parts together", tests}, {"the test parts of the later rounds (test2-test6)", later}} {
 		if len(sum.set) == 0 {
 			continue
 		}
