@@ -34,9 +34,9 @@ type ThemeSuggestion struct {
 	Slug    string   `validate:"required" json:"slug" example:"labor"`
 	Name    string   `validate:"required" json:"name" example:"Labor"`
 	Matched []string `validate:"required" json:"matched" example:"workers"`
-	// Words of the text the tagger's trained model weighed most for this
-	// theme, beyond the keywords in matched (a theme found without any
-	// keyword has only these).
+	// Other words of the text the tagger's trained model weighed most for
+	// this theme, beside the keywords in matched (a theme found without
+	// any keyword has only these; empty when no word weighed much).
 	Weighed    []string `validate:"required" json:"weighed" example:"construction,Kursk"`
 	Confidence float64  `validate:"required" json:"confidence" minimum:"0" maximum:"1" example:"1"`
 } //	@name	ThemeSuggestion
@@ -60,7 +60,7 @@ type Classification struct {
 // classify godoc
 //
 //	@Summary		Suggest countries and themes for a text
-//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with its evidence and a confidence (0-1), in order of appearance. First the vocabulary's terms are matched, each mention weighing its place (title 1, summary 0.75, body 0.4) times its strength (a keyword 1, a weak cue written "~envoy" 0.45); a keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. Then trained models weigh what the terms found: for themes, a logistic regression over the terms' evidence and the words of the text (matched lists the keywords, weighed the words that counted most, so a theme can be found without any keyword: coal shipped is trade); for countries, one over how each was mentioned (where, how often, after which words: a country named in passing, "as in Myanmar last year", is not what the story is about). Themes from 0.4 and countries from 0.5 are applied (countries, themes); from 0.2 and 0.3 they are only suggested (suggested.countries, suggested.themes). A theme made after the models were trained keeps the rules alone: applied from 0.6, suggested from 0.3. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
+//	@Description	Runs the automatic tagger, the same one that fills countries or themes when a create, replace or import leaves them out, and returns what it finds with its evidence and a confidence (0-1): what the terms found in order of appearance, then any theme found by the model alone. The tagger reads English. First the vocabulary's terms are matched, each mention weighing its place (title 1, summary 0.75, body 0.4) times its strength (a keyword 1, a weak cue written "~envoy" 0.45); a keyword written "-trade barbs" is a sense rule: those words are no mention of the theme. Then trained models weigh what the terms found in the title and summary, and their confidence is the one returned: for themes, a logistic regression over the terms' evidence and the words of the text (matched lists the keywords, weighed other words that counted most, so a theme can be found without any keyword); for countries, one over how each was mentioned (where, how often, after which words: a country named in passing, "as in Myanmar last year", is not what the story is about). A body is weighed by the terms alone: a key mentioned there twice is applied, once suggested. Themes from 0.4 and countries from 0.5 are applied (countries, themes); from 0.2 and 0.3 they are only suggested (suggested.countries, suggested.themes). A theme made after the models were trained keeps the rules alone: applied from 0.6, suggested from 0.3. The terms are the countries' names and keywords and the themes' keywords (GET /v1/countries/{code}, GET /v1/themes/{slug}); an editor extends a theme's with PATCH /v1/themes/{slug}. Nothing is stored.
 //	@Tags			articles
 //	@ID				classify
 //	@Accept			json

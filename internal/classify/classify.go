@@ -142,23 +142,64 @@ func New(countries, themes []Entry) *Tagger {
 // Tag finds the countries and themes of text, weighing the evidence for
 // each (see the package comment): a single passing mention deep in a long
 // story, or a single weak cue, is not what it is about.
+//
+// The models weigh the title and the summary, what they were trained on;
+// a body is weighed by the rules alone, and adds what they find in it
+// (a key mentioned twice there is applied, once only suggested).
 func (t *Tagger) Tag(text Text) Result {
-	var s scan
+	var s, lead, body scan
 	s.add(text.Title, WeightTitle)
 	s.add(text.Summary, WeightSummary)
 	s.add(text.Body, WeightBody)
+	if t.countriesModel != nil || t.themesModel != nil {
+		lead.tokens = s.tokens[:len(s.tokens):len(s.tokens)]
+		for len(lead.tokens) > 0 && lead.tokens[len(lead.tokens)-1].place == WeightBody {
+			lead.tokens = lead.tokens[:len(lead.tokens)-1]
+		}
+		body.tokens = s.tokens[len(lead.tokens):]
+	}
 	var r Result
 	if t.countriesModel == nil {
 		r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens), byRules)
 	} else {
-		r.Countries, r.SuggestedCountries = t.countriesModel.apply(t.countries.tally(s.tokens), s.tokens)
+		r.Countries, r.SuggestedCountries = t.countriesModel.apply(t.countries.tally(lead.tokens), lead.tokens)
+		r.Countries, r.SuggestedCountries = addBody(r.Countries, r.SuggestedCountries, t.countries, body.tokens)
 	}
 	if t.themesModel == nil {
 		r.Themes, r.SuggestedThemes = split(t.themes.find(s.tokens), byRules)
-		return r
+	} else {
+		r.Themes, r.SuggestedThemes = t.themesModel.apply(t.themes.tally(lead.tokens), lead.tokens)
+		r.Themes, r.SuggestedThemes = addBody(r.Themes, r.SuggestedThemes, t.themes, body.tokens)
 	}
-	r.Themes, r.SuggestedThemes = t.themesModel.apply(t.themes.tally(s.tokens), s.tokens)
 	return r
+}
+
+// addBody adds to what a model found in the title and summary what the
+// rules find in the body alone: a key they apply there is applied (if the
+// model only suggested it, it moves), one they suggest is suggested.
+func addBody(apply, suggest []Match, m *matcher, body []token) ([]Match, []Match) {
+	if len(body) == 0 {
+		return apply, suggest
+	}
+	has := func(list []Match, key string) int {
+		return slices.IndexFunc(list, func(x Match) bool { return x.Key == key })
+	}
+	bodyApply, bodySuggest := split(m.find(body), byRules)
+	for _, b := range bodyApply {
+		if has(apply, b.Key) >= 0 {
+			continue
+		}
+		if i := has(suggest, b.Key); i >= 0 {
+			suggest = slices.Delete(suggest, i, i+1)
+		}
+		apply = append(apply, b)
+	}
+	for _, b := range bodySuggest {
+		if has(apply, b.Key) < 0 && has(suggest, b.Key) < 0 {
+			suggest = append(suggest, b)
+		}
+	}
+	return apply, suggest
 }
 
 // apply weighs the rules' tallies of a text with the model: a key the
@@ -178,7 +219,11 @@ func (m *Model) apply(tallies []*tally, tokens []token) (apply, suggest []Match)
 		seen[i] = true
 		mt := t.Match
 		mt.Confidence = probs[i]
-		mt.Learned = why[i]
+		for _, w := range why[i] {
+			if !slices.Contains(mt.Words, w) {
+				mt.Learned = append(mt.Learned, w)
+			}
+		}
 		matches = append(matches, mt)
 	}
 	for i, k := range m.keys {

@@ -177,3 +177,37 @@ func TestUnknownKeyKeepsTheRules(t *testing.T) {
 		t.Errorf("themes %v: troops, unknown to the model, found by a term in the title, is not applied", got)
 	}
 }
+
+// TestModelsLeaveTheBodyToTheRules: the models were trained on titles and
+// summaries, so a body is weighed by the rules alone: a country or theme
+// mentioned once in it is only suggested, twice applied, and nothing in
+// it changes what the models make of the title and summary.
+func TestModelsLeaveTheBodyToTheRules(t *testing.T) {
+	themes, countries := modelExamples()
+	tg := modelTagger.WithThemesModel(modelTagger.TrainThemes([]string{"trade", "troops"}, themes, modelOptions)).
+		WithCountriesModel(modelTagger.TrainCountries(countries, modelOptions))
+	lead := Text{Title: "Markets rally in Pyongyang", Summary: "Stocks rose on Tuesday"}
+	without := tg.Tag(lead)
+	once, twice := lead, lead
+	once.Body = "Analysts noted that troops in Russia had not moved."
+	twice.Body = "Analysts noted that troops in Russia had not moved. Russia said its troops stay."
+	r1, r2 := tg.Tag(once), tg.Tag(twice)
+	for _, k := range []struct {
+		name    string
+		applied []string
+		r       Result
+	}{
+		{"once", Keys(without.Countries), r1},
+		{"twice", append(Keys(without.Countries), "RU"), r2},
+	} {
+		if got := Keys(k.r.Countries); !slices.Equal(got, k.applied) {
+			t.Errorf("body mentioning Russia %s: countries %v, want %v", k.name, got, k.applied)
+		}
+	}
+	if !slices.Contains(Keys(r1.SuggestedCountries), "RU") || !slices.Contains(Keys(r1.SuggestedThemes), "troops") {
+		t.Errorf("one mention in the body: suggested %v %v, want RU and troops", Keys(r1.SuggestedCountries), Keys(r1.SuggestedThemes))
+	}
+	if !slices.Contains(Keys(r2.Themes), "troops") {
+		t.Errorf("two mentions in the body: themes %v, want troops applied", Keys(r2.Themes))
+	}
+}

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/headlines/headlines/internal/classify"
+	"github.com/headlines/headlines/internal/news"
 )
 
 // The tagger's models are trained on the dev parts of the labelled set
@@ -173,4 +175,25 @@ func matchKeys(matches []classify.Match) []string {
 		out[i] = m.Key
 	}
 	return out
+}
+
+// TestTaggerLeavesTheBodyToTheRules: the models were trained on titles
+// and summaries; in a body, a country or theme named once in passing is
+// only suggested, as the rules would have it, and named twice, applied.
+func TestTaggerLeavesTheBodyToTheRules(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "sqlite")
+	v := s.Vocabulary()
+	const title = "Markets rally as stocks rise"
+	once := v.Classify(title, "", "Stocks rose on Tuesday. Analysts noted that sanctions on North Korea had not changed. Meanwhile Russia said little.")
+	twice := v.Classify(title, "", "Stocks rose on Tuesday. Russia said little. Later Russia said more about trade.")
+	if got := news.Keys(once.Countries, news.MaxCountries); len(got) != 0 {
+		t.Errorf("countries named once each in the body: applied %v, want none", got)
+	}
+	if got := news.Keys(once.SuggestedCountries, news.MaxCountries); !slices.Contains(got, "RU") || !slices.Contains(got, "KP") {
+		t.Errorf("countries named once each in the body: suggested %v, want KP and RU", got)
+	}
+	if got := news.Keys(twice.Countries, news.MaxCountries); !slices.Equal(got, []string{"RU"}) {
+		t.Errorf("Russia named twice in the body: applied %v, want [RU]", got)
+	}
 }
