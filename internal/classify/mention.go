@@ -1,7 +1,6 @@
 package classify
 
 import (
-	"cmp"
 	_ "embed"
 	"encoding/json"
 	"math"
@@ -101,7 +100,8 @@ func contextFeatures(t *tally, tokens []token) []string {
 	for _, c := range contextOf(t, tokens) {
 		names = append(names, c.kind+c.word)
 	}
-	return names
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // contextFeature is a context feature as its kind ("late", "clause:",
@@ -109,8 +109,11 @@ func contextFeatures(t *tally, tokens []token) []string {
 // scoring looks weights up without building names.
 type contextFeature struct{ kind, word string }
 
+// contextOf lists the context features of t's mentions in the order of
+// the text, a feature as often as it occurs.
+
 func contextOf(t *tally, tokens []token) []contextFeature {
-	var f []contextFeature
+	f := make([]contextFeature, 0, 6*len(t.at))
 	for _, at := range t.at {
 		place := tokens[at[0]].place
 		// Where in its part of the text, and after which clause word.
@@ -143,11 +146,7 @@ func contextOf(t *tally, tokens []token) []contextFeature {
 			}
 		}
 	}
-	// The kinds differ in their first letter, so this is the names' order.
-	slices.SortFunc(f, func(a, b contextFeature) int {
-		return cmp.Or(strings.Compare(a.kind, b.kind), strings.Compare(a.word, b.word))
-	})
-	return slices.Compact(f)
+	return f
 }
 
 // contextWeights are weights of context features by kind and word.
@@ -170,11 +169,15 @@ func splitContext(weights map[string]float64) contextWeights {
 	return out
 }
 
-// weigh sums the weights of a key's context features.
+// weigh sums the weights of a key's context features, each once, in the
+// order of the text (so the same text adds up the same every time).
 func (c contextWeights) weigh(t *tally, tokens []token) float64 {
 	var z float64
-	for _, f := range contextOf(t, tokens) {
-		z += c[f.kind][f.word]
+	features := contextOf(t, tokens)
+	for i, f := range features {
+		if !slices.Contains(features[:i], f) {
+			z += c[f.kind][f.word]
+		}
 	}
 	return z
 }

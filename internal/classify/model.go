@@ -1,11 +1,11 @@
 package classify
 
 import (
+	"cmp"
 	_ "embed"
 	"encoding/json"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -35,6 +35,7 @@ type Model struct {
 	rule  [][3]float64
 	with  [][]float64
 	ctx   []contextWeights
+	bias  []float64
 }
 
 // Weights are one key's regression: a bias, a weight per rule feature
@@ -120,7 +121,9 @@ func (m *Model) build() {
 	}
 	m.rule, m.with = make([][3]float64, len(m.keys)), make([][]float64, len(m.keys))
 	m.ctx = make([]contextWeights, len(m.keys))
+	m.bias = make([]float64, len(m.keys))
 	for i, k := range m.keys {
+		m.bias[i] = m.Keys[k].Bias
 		r := m.Keys[k].Rules
 		m.ctx[i] = splitContext(r)
 		m.rule[i] = [3]float64{r["conf"], r["applied"], r["title"]}
@@ -148,7 +151,7 @@ type wordFeature struct {
 }
 
 func wordFeatures(tokens []token) []wordFeature {
-	var out []wordFeature
+	out := make([]wordFeature, 0, len(tokens))
 	add := func(stem string, place float64, text string) {
 		k := slices.IndexFunc(out, func(f wordFeature) bool { return f.stem == stem })
 		switch {
@@ -189,15 +192,7 @@ var stopWords = func() map[string]bool {
 // the rules' tallies and the words, into probs (by the model's key
 // order), and the words that weighed for it most into why.
 func (m *Model) score(tallies []*tally, words []wordFeature, tokens []token) (probs []float64, why [][]string) {
-	z := make([]float64, len(m.keys))
-	type push struct {
-		w    float64
-		text string
-	}
-	best := make([][]push, len(m.keys))
-	for i, k := range m.keys {
-		z[i] = m.Keys[k].Bias
-	}
+	z := slices.Clone(m.bias)
 	// The rule features (ruleFeatures), without building them.
 	for _, t := range tallies {
 		j, ok := m.pos[t.Key]
@@ -221,25 +216,33 @@ func (m *Model) score(tallies []*tally, words []wordFeature, tokens []token) (pr
 			}
 		}
 	}
+	// The words, and those that weighed most for each key.
+	type push struct {
+		key  int
+		w    float64
+		text string
+	}
+	var pushes []push
 	for _, f := range words {
 		for _, kw := range m.index[f.stem] {
 			c := kw.w * f.value
 			z[kw.key] += c
 			if c >= evidenceAt {
-				best[kw.key] = append(best[kw.key], push{c, f.text})
+				pushes = append(pushes, push{kw.key, c, f.text})
 			}
 		}
 	}
-	probs = make([]float64, len(m.keys))
+	slices.SortStableFunc(pushes, func(a, b push) int { return cmp.Or(a.key-b.key, cmp.Compare(b.w, a.w)) })
 	why = make([][]string, len(m.keys))
-	for i := range m.keys {
-		probs[i] = 1 / (1 + math.Exp(-z[i]))
-		sort.SliceStable(best[i], func(a, b int) bool { return best[i][a].w > best[i][b].w })
-		for _, p := range best[i][:min(len(best[i]), 3)] {
-			why[i] = append(why[i], p.text)
+	for _, p := range pushes {
+		if len(why[p.key]) < 3 {
+			why[p.key] = append(why[p.key], p.text)
 		}
 	}
-	return probs, why
+	for i := range z {
+		z[i] = 1 / (1 + math.Exp(-z[i]))
+	}
+	return z, why
 }
 
 // evidenceAt is how much a word must add to a key's log-odds to be named
