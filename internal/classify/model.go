@@ -10,12 +10,12 @@ import (
 )
 
 // Model is a trained layer over the rules of one vocabulary: for each key,
-// a logistic regression over what the rules found (their confidence,
-// whether a term stood in the title) and the words of the text, each
+// a logistic regression over what the rules found (ruleFeatures), where
+// its mentions stand (contextFeatures) and the words of the text, each
 // weighing its place like a mention does. It is data: the weights are
-// learned from hand-labelled headlines (Train) and kept as JSON beside
-// the code; the rules stay the vocabulary editors edit, and a key the
-// model has no weights for (a theme made after training) keeps the
+// learned from hand-labelled headlines (TrainThemes) and kept as JSON
+// beside the code; the rules stay the vocabulary editors edit, and a key
+// the model has no weights for (a theme made after training) keeps the
 // rules' confidence.
 type Model struct {
 	// ApplyAt and SuggestAt are the probabilities from which a key is
@@ -26,9 +26,10 @@ type Model struct {
 	Keys map[string]*Weights `json:"keys"`
 
 	// index is Keys' word weights by word, for one lookup per word;
-	// keys the keys in order, pos their places, rule the weights of each
-	// key's own rule features (conf, applied, title) and with those of
-	// the other keys' confidence ("with:key"), by place.
+	// keys the keys in order, pos their places, and by place: rule the
+	// weights of each key's own rule features (conf, applied, title),
+	// with those of the other keys' confidence ("with:key"), ctx those of
+	// its context features, bias its bias.
 	index map[string][]keyWeight
 	keys  []string
 	pos   map[string]int
@@ -38,8 +39,9 @@ type Model struct {
 	bias  []float64
 }
 
-// Weights are one key's regression: a bias, a weight per rule feature
-// (by name, see ruleFeatures), and one per word (by its stem).
+// Weights are one key's regression: a bias, a weight per rule or context
+// feature (by name, see ruleFeatures and contextFeatures), and one per
+// word (by its stem).
 type Weights struct {
 	Bias  float64            `json:"bias"`
 	Rules map[string]float64 `json:"rules"`
@@ -99,8 +101,8 @@ func ParseModel(b []byte) (*Model, error) {
 	return &m, nil
 }
 
-// JSON writes the model, its weights rounded to four decimals and the
-// keys and words sorted, so that training twice writes the same bytes.
+// JSON writes the model with its keys and words sorted, so that training
+// twice writes the same bytes.
 func (m *Model) JSON() []byte {
 	b, err := json.MarshalIndent(m, "", "\t")
 	if err != nil {
@@ -140,16 +142,18 @@ func (m *Model) build() {
 	}
 }
 
-// wordFeatures are the words of a text a model weighs, by stem: each with
-// the weight of the best place it is in (title 1, summary 0.75, body 0.4),
-// and where it was first written there. Short words, numbers and the
-// commonest English words are left out.
+// wordFeature is a word of a text a model weighs, by its stem: with the
+// weight of the best place it is in (title 1, summary 0.75), and as it was
+// written there.
 type wordFeature struct {
 	stem  string
 	value float64
 	text  string
 }
 
+// wordFeatures lists the words of tokens a model weighs, each once, in
+// order of appearance. Short words, numbers and the commonest English
+// words are left out.
 func wordFeatures(tokens []token) []wordFeature {
 	out := make([]wordFeature, 0, len(tokens))
 	add := func(stem string, place float64, text string) {
