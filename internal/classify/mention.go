@@ -242,7 +242,6 @@ func (t *Tagger) TrainCountries(set []Example, o TrainOptions) *MentionModel {
 		var s scan
 		s.add(e.Text.Title, WeightTitle)
 		s.add(e.Text.Summary, WeightSummary)
-		s.add(e.Text.Body, WeightBody)
 		all := t.countries.tally(s.tokens)
 		for _, tl := range all {
 			feats = append(feats, mentionFeatures(tl, all, s.tokens))

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Example is a labelled text: the keys an editor gave it.
+// Example is a labelled text: the keys an editor gave it. Training reads
+// its title and summary, as the models do when they tag (Tagger.Tag).
 type Example struct {
 	Text Text
 	Keys []string
@@ -40,7 +41,6 @@ func (t *Tagger) examples(set []Example) []example {
 		var s scan
 		s.add(e.Text.Title, WeightTitle)
 		s.add(e.Text.Summary, WeightSummary)
-		s.add(e.Text.Body, WeightBody)
 		out[i] = example{tallies: t.themes.tally(s.tokens), words: wordFeatures(s.tokens), tokens: s.tokens, keys: e.Keys}
 	}
 	return out
