@@ -122,21 +122,13 @@ func textProblem(name, value string, multiline bool) string {
 	return news.ControlProblem(value, multiline)
 }
 
-// nonNil is list, or an empty list for none, so that it is [] in JSON.
-func nonNil(list []string) []string {
-	if list == nil {
-		return []string{}
-	}
-	return list
-}
-
 // confidence rounds a tagger's confidence for an answer.
 func confidence(c float64) float64 { return math.Round(c*1000) / 1000 }
 
 func countrySuggestions(v *news.Vocabulary, list []news.Suggestion) []CountrySuggestion {
 	out := make([]CountrySuggestion, 0, len(list))
 	for _, s := range list {
-		out = append(out, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: nonNil(s.Words), Confidence: confidence(s.Confidence)})
+		out = append(out, CountrySuggestion{Code: s.Key, Name: v.CountryName(s.Key), Matched: wire.OrEmpty(s.Words), Confidence: confidence(s.Confidence)})
 	}
 	return out
 }
@@ -144,7 +136,7 @@ func countrySuggestions(v *news.Vocabulary, list []news.Suggestion) []CountrySug
 func themeSuggestions(v *news.Vocabulary, list []news.Suggestion) []ThemeSuggestion {
 	out := make([]ThemeSuggestion, 0, len(list))
 	for _, s := range list {
-		out = append(out, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: nonNil(s.Words), Weighed: nonNil(s.Learned), Confidence: confidence(s.Confidence)})
+		out = append(out, ThemeSuggestion{Slug: s.Key, Name: v.ThemeName(s.Key), Matched: wire.OrEmpty(s.Words), Weighed: wire.OrEmpty(s.Learned), Confidence: confidence(s.Confidence)})
 	}
 	return out
 }

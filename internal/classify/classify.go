@@ -147,17 +147,10 @@ func New(countries, themes []Entry) *Tagger {
 // a body is weighed by the rules alone, and adds what they find in it
 // (a key mentioned twice there is applied, once only suggested).
 func (t *Tagger) Tag(text Text) Result {
-	var s, lead, body scan
-	s.add(text.Title, WeightTitle)
-	s.add(text.Summary, WeightSummary)
+	s := scanLead(text)
+	n := len(s.tokens)
 	s.add(text.Body, WeightBody)
-	if t.countriesModel != nil || t.themesModel != nil {
-		lead.tokens = s.tokens[:len(s.tokens):len(s.tokens)]
-		for len(lead.tokens) > 0 && lead.tokens[len(lead.tokens)-1].place == WeightBody {
-			lead.tokens = lead.tokens[:len(lead.tokens)-1]
-		}
-		body.tokens = s.tokens[len(lead.tokens):]
-	}
+	lead, body := scan{s.tokens[:n:n]}, scan{s.tokens[n:]}
 	var r Result
 	if t.countriesModel == nil {
 		r.Countries, r.SuggestedCountries = split(t.countries.find(s.tokens), byRules)
@@ -172,6 +165,15 @@ func (t *Tagger) Tag(text Text) Result {
 		r.Themes, r.SuggestedThemes = addBody(r.Themes, r.SuggestedThemes, t.themes, body.tokens)
 	}
 	return r
+}
+
+// scanLead is the words of a text's title and summary, what the models
+// weigh and were trained on.
+func scanLead(text Text) scan {
+	var s scan
+	s.add(text.Title, WeightTitle)
+	s.add(text.Summary, WeightSummary)
+	return s
 }
 
 // addBody adds to what a model found in the title and summary what the

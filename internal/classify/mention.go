@@ -239,9 +239,7 @@ func (t *Tagger) TrainCountries(set []Example, o TrainOptions) *MentionModel {
 	var feats [][]feature
 	var y []float64
 	for _, e := range set {
-		var s scan
-		s.add(e.Text.Title, WeightTitle)
-		s.add(e.Text.Summary, WeightSummary)
+		s := scanLead(e.Text)
 		all := t.countries.tally(s.tokens)
 		for _, tl := range all {
 			feats = append(feats, mentionFeatures(tl, all, s.tokens))

@@ -38,9 +38,7 @@ type example struct {
 func (t *Tagger) examples(set []Example) []example {
 	out := make([]example, len(set))
 	for i, e := range set {
-		var s scan
-		s.add(e.Text.Title, WeightTitle)
-		s.add(e.Text.Summary, WeightSummary)
+		s := scanLead(e.Text)
 		out[i] = example{tallies: t.themes.tally(s.tokens), words: wordFeatures(s.tokens), tokens: s.tokens, keys: e.Keys}
 	}
 	return out

@@ -61,7 +61,7 @@ func FromNews(a news.Article) Article {
 	return Article{
 		ID: a.ID, Title: a.Title, Summary: a.Summary, Body: a.Body, URL: nullIfEmpty(a.URL),
 		ImageURL: nullIfEmpty(a.ImageURL), Source: a.Source, Section: a.Section, Author: nullIfEmpty(a.Author),
-		Language: a.Language, Countries: orEmpty(a.Countries), Themes: orEmpty(a.Themes), Status: string(a.Status),
+		Language: a.Language, Countries: OrEmpty(a.Countries), Themes: OrEmpty(a.Themes), Status: string(a.Status),
 		PublishedAt: a.PublishedAt.UTC(), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC(), Version: a.Version,
 		TagSource: &TagSource{Countries: tagSource(a.AutoCountries), Themes: tagSource(a.AutoThemes)},
 	}
@@ -74,7 +74,7 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
-func orEmpty(list []string) []string {
+func OrEmpty(list []string) []string {
 	if list == nil {
 		return []string{}
 	}
