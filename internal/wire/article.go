@@ -74,6 +74,7 @@ func nullIfEmpty(s string) *string {
 	return &s
 }
 
+// OrEmpty is list, or an empty list for none, so that it is [] in JSON.
 func OrEmpty(list []string) []string {
 	if list == nil {
 		return []string{}
