@@ -371,6 +371,67 @@ func TestConcurrentWriters(t *testing.T) {
 	})
 }
 
+// TestGroupedWritesFailAlone sends creates at once, every fourth with a
+// link already stored: those get their conflict, and every other create
+// is stored, whichever commit they shared with a failing one.
+func TestGroupedWritesFailAlone(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		taken := draft(t, s, "taken", t0, []string{"RU"}, []string{"trade"})
+		taken.URL = "https://example.com/taken"
+		first := mustCreate(t, s, taken)
+		const writers, each = 32, 8
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var created []int64
+		conflicts := 0
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range each {
+					d := draft(t, s, fmt.Sprintf("w%d-%d", w, i), t0.Add(time.Minute), []string{"RU"}, []string{"trade"})
+					d.URL = fmt.Sprintf("https://example.com/%d/%d", w, i)
+					dup := (w*each+i)%4 == 0
+					if dup {
+						d.URL = taken.URL
+					}
+					a, err := s.CreateArticle(ctx, d)
+					var ne *news.Error
+					mu.Lock()
+					switch {
+					case dup && errors.As(err, &ne) && ne.Code == news.EConflict && ne.ExistingID == first.ID:
+						conflicts++
+					case dup:
+						t.Errorf("a create with a taken link: %v, want a conflict naming %d", err, first.ID)
+					case err != nil:
+						t.Errorf("create %d-%d: %v", w, i, err)
+					default:
+						created = append(created, a.ID)
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if want := writers * each / 4; conflicts != want {
+			t.Errorf("%d conflicts, want %d", conflicts, want)
+		}
+		ids := allIDs(t, s)
+		if len(ids) != len(created)+1 {
+			t.Errorf("stored %d articles, want the %d created and the first", len(ids), len(created))
+		}
+		for _, id := range created {
+			if !ids[id] {
+				t.Errorf("article %d was acknowledged but is not stored", id)
+			}
+		}
+	})
+}
+
 func TestVocabulary(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, kind string) {
