@@ -236,16 +236,48 @@ func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
 		d.PublishedAt = s.now()
 	}
 	m := newArticleModel(d, micros(d.PublishedAt), now)
-	if err := tx.Create(&m).Error; err != nil {
-		return news.Article{}, translate(err, "create article")
-	}
-	if err := createTags(tx, m.ID, m.PublishedAt, d); err != nil {
-		return news.Article{}, translate(err, "tag article")
+	if s.dialect.postgres {
+		if err := pgInsert(tx, &m, d); err != nil {
+			return news.Article{}, translate(err, "create article")
+		}
+	} else {
+		if err := tx.Create(&m).Error; err != nil {
+			return news.Article{}, translate(err, "create article")
+		}
+		if err := createTags(tx, m.ID, m.PublishedAt, d); err != nil {
+			return news.Article{}, translate(err, "tag article")
+		}
 	}
 	if err := s.recordChange(tx, m.ID, false); err != nil {
 		return news.Article{}, err
 	}
 	return m.toArticle(), nil
+}
+
+// pgInsert writes the new article m on PostgreSQL as insert does, with
+// its tag rows (as tagModels makes them), in one statement: one round
+// trip to the server instead of four, which is what the writes that share
+// a commit (group.go) wait for one after another. It sets m.ID. The
+// change entry stays a statement of its own, after this one and its
+// triggers, so that the counter's row is still taken last.
+func pgInsert(tx *gorm.DB, m *articleModel, d news.Draft) error {
+	pairs := ""
+	args := []any{m.Title, m.Summary, m.Body, m.URL, m.ImageURL, m.Source, m.Section, m.Author, m.Language, m.Status,
+		m.PublishedAt, m.CreatedAt, m.UpdatedAt, m.Version, m.Countries, m.Themes, m.AutoTags,
+		m.PublishedAt, m.Countries, m.PublishedAt, m.Themes}
+	if d.Status == news.StatusPublished {
+		pairs = `, tp AS (INSERT INTO article_pairs (country, theme, published_at, article_id, countries, themes)
+			SELECT c, t, ?, a.id, ?, ? FROM a, unnest(string_to_array(?, ',')) c, unnest(string_to_array(?, ',')) t)`
+		args = append(args, m.PublishedAt, m.Countries, m.Themes, m.Countries, m.Themes)
+	}
+	return tx.Raw(`WITH a AS (INSERT INTO articles (title, summary, body, url, image_url, source, section, author,
+			language, status, published_at, created_at, updated_at, version, countries, themes, auto_tags)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
+		tc AS (INSERT INTO article_countries (country, published_at, article_id)
+			SELECT x, ?, a.id FROM a, unnest(string_to_array(?, ',')) x),
+		tt AS (INSERT INTO article_themes (theme, published_at, article_id)
+			SELECT x, ?, a.id FROM a, unnest(string_to_array(?, ',')) x)`+pairs+`
+		SELECT id FROM a`, args...).Row().Scan(&m.ID)
 }
 
 // update overwrites article id with d when its version matches ifVersion
@@ -293,8 +325,8 @@ func (s *Store) rewrite(tx *gorm.DB, cur *articleModel, d news.Draft) (news.Arti
 	return m.toArticle(), nil
 }
 
-// tx runs an article write in a transaction: on SQLite through the group
-// commit, so that concurrent writes share one commit.
+// tx runs an article write in a transaction through the group commit, so
+// that concurrent writes share one commit.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	if s.group != nil {
 		return translate(s.group.run(ctx, fn), "write")

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -13,8 +15,14 @@ import (
 // recordChange notes that article id changed (or is gone), as the last
 // statement of a write transaction: the counter row it bumps stays locked
 // until the commit, so sequence numbers are handed out in commit order.
-// The article's entry is replaced by one with the new number.
+// The article's entry is replaced by one with the new number. In a
+// PostgreSQL batch of writes (group.go) the entry is left with the
+// batch's pendingChanges instead, which writes them all at its end.
 func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
+	if p := pendingIn(tx.Statement.Context); p != nil {
+		p.add(id, deleted, micros(s.now()))
+		return nil
+	}
 	seq, err := bumpSeq(tx, 1)
 	if err != nil {
 		return translate(err, "record change")
@@ -25,6 +33,91 @@ func (s *Store) recordChange(tx *gorm.DB, id int64, deleted bool) error {
 		DoUpdates: clause.AssignmentColumns([]string{"seq", "deleted", "changed_at"}),
 	}).Create(&c).Error
 	return translate(err, "record change")
+}
+
+// pendingChanges are the change entries of a PostgreSQL batch of writes
+// (group.go), which recordChange leaves here when the context of its
+// transaction holds them, to be written together when the batch ends
+// (record). A nil *pendingChanges holds none and records nothing.
+type pendingChanges struct {
+	ids     []int64
+	deleted []bool
+	at      []int64
+}
+
+type pendingKey struct{}
+
+// in returns ctx holding p, or ctx itself when p is nil.
+func (p *pendingChanges) in(ctx context.Context) context.Context {
+	if p == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, pendingKey{}, p)
+}
+
+// pendingIn returns the pending changes that ctx holds, if any.
+func pendingIn(ctx context.Context) *pendingChanges {
+	if ctx == nil {
+		return nil
+	}
+	p, _ := ctx.Value(pendingKey{}).(*pendingChanges)
+	return p
+}
+
+func (p *pendingChanges) add(id int64, deleted bool, at int64) {
+	p.ids, p.deleted, p.at = append(p.ids, id), append(p.deleted, deleted), append(p.at, at)
+}
+
+func (p *pendingChanges) len() int {
+	if p == nil {
+		return 0
+	}
+	return len(p.ids)
+}
+
+// truncate forgets the entries after the first n: those of a write
+// rolled back to its savepoint.
+func (p *pendingChanges) truncate(n int) {
+	if p != nil {
+		p.ids, p.deleted, p.at = p.ids[:n], p.deleted[:n], p.at[:n]
+	}
+}
+
+// record writes the entries in tx in one statement: one bump of the
+// counter hands them the next sequence numbers in the order the writes
+// ran, and an article written twice keeps its last entry. The counter
+// row stays locked until the commit, as for one change. The statement is
+// SQL: GORM's API does not express an UPDATE feeding an INSERT.
+func (p *pendingChanges) record(tx *gorm.DB) error {
+	if p.len() == 0 {
+		return nil
+	}
+	last := map[int64]int{}
+	for i, id := range p.ids {
+		last[id] = i
+	}
+	var ids, deleted, at []string
+	for i, id := range p.ids {
+		if last[id] == i {
+			ids = append(ids, strconv.FormatInt(id, 10))
+			deleted = append(deleted, strconv.FormatBool(p.deleted[i]))
+			at = append(at, strconv.FormatInt(p.at[i], 10))
+		}
+	}
+	n := len(ids)
+	res := tx.Exec(`WITH s AS (UPDATE change_seq SET seq = seq + ? WHERE id = 1 RETURNING seq)
+		INSERT INTO changes (seq, article_id, deleted, changed_at)
+		SELECT s.seq - ? + e.n, e.id, e.deleted, e.at
+		FROM s, unnest(?::bigint[], ?::boolean[], ?::bigint[]) WITH ORDINALITY AS e(id, deleted, at, n)
+		ON CONFLICT (article_id) DO UPDATE SET seq = excluded.seq, deleted = excluded.deleted, changed_at = excluded.changed_at`,
+		n, n, "{"+strings.Join(ids, ",")+"}", "{"+strings.Join(deleted, ",")+"}", "{"+strings.Join(at, ",")+"}")
+	if res.Error != nil {
+		return translate(res.Error, "record changes")
+	}
+	if res.RowsAffected != int64(n) {
+		return fmt.Errorf("record changes: %d entries for %d changed articles", res.RowsAffected, n)
+	}
+	return nil
 }
 
 // recordChanges is recordChange for the n articles that the query ids

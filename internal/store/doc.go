@@ -68,10 +68,19 @@
 //   - Set-based writes of many articles: a theme's rename (vocabulary.go)
 //     and its change entries (recordChanges).
 //   - The group commit (group.go) runs the concurrent single writes of
-//     SQLite in one transaction, each in its own savepoint, through GORM's
-//     Transaction, SavePoint and RollbackTo, and RELEASE SAVEPOINT as SQL.
-//     Sharing commits took 32 writers from 600–660 to 1,900 creates a
-//     second at 100,000 articles (17 writes per commit against 1.15).
+//     an instance in one transaction, each in its own savepoint, through
+//     GORM's Transaction, SavePoint and RollbackTo, and RELEASE SAVEPOINT
+//     as SQL. Sharing commits took 32 writers on SQLite from 600–660 to
+//     1,900 creates a second at 100,000 articles (17 writes per commit
+//     against 1.15). On PostgreSQL a batch takes an advisory lock the
+//     instances share, runs without savepoints unless one of its writes
+//     fails, and writes its change entries in one statement at its end
+//     (pendingChanges.record: an UPDATE feeding an INSERT).
+//   - A create on PostgreSQL (pgInsert) writes the article and its tag
+//     rows in one statement, where GORM wrote four: a batch's writes wait
+//     for one another's round trips. With the group commit, 32 writers
+//     went from 274 to 813 creates a second, and beside 32 readers from
+//     158 to 330 (docs/performance.md).
 //   - Counts and facets, which read the tag tables along their keys, and
 //     the vocabulary's article counts, read from tag_counts, which
 //     triggers keep, or counted afresh after a load (recountTags;

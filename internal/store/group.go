@@ -10,16 +10,35 @@ import (
 	"gorm.io/gorm"
 )
 
-// groupCommit runs the article writes of concurrent requests on SQLite's
-// one writer connection as one transaction with one commit (one fsync),
-// each write inside its own savepoint: a write that fails is rolled back
-// to its savepoint and answered with its error, the others commit. A
-// write is answered only after the commit that holds it, so nothing
-// acknowledged can be lost. A lone write runs as a plain transaction.
+// groupCommit runs the article writes of concurrent requests as one
+// transaction with one commit (one fsync), each write inside its own
+// savepoint: a write that fails is rolled back to its savepoint and
+// answered with its error, the others commit. A write is answered only
+// after the commit that holds it, so nothing acknowledged can be lost. A
+// lone write runs as a plain transaction.
+//
+// On SQLite the writes share the one writer connection. On PostgreSQL
+// (postgres set) every write of an instance goes through one of the
+// pool's connections, where they used to run as concurrent transactions
+// that waited for one another on the change counter's row and each paid
+// for its own commit:
+//   - A savepoint costs a round trip to the server there, so a batch runs
+//     without them first and, only when one of its writes fails, is
+//     rolled back whole and run again with them.
+//   - Each transaction first takes an advisory lock that the instances
+//     sharing the database share, so that two instances' batches, which
+//     lock articles in no common order, run one after the other rather
+//     than deadlock; they already committed one at a time.
+//   - The batch's change entries are written together at its end
+//     (pendingChanges), so that it takes the change counter's row last,
+//     as a lone write does. Taken by its first write, the row was held
+//     while the next waited for rows that a theme's rename had locked
+//     before waiting for the counter: a deadlock.
 type groupCommit struct {
-	w     *gorm.DB
-	queue chan *groupWrite
-	done  chan struct{} // closed when loop has returned
+	w        *gorm.DB
+	postgres bool
+	queue    chan *groupWrite
+	done     chan struct{} // closed when loop has returned
 
 	mu     sync.RWMutex // held for reading while a write is queued
 	closed bool         // no more writes are queued
@@ -34,8 +53,8 @@ type groupWrite struct {
 // maxGroup bounds how many writes share a commit.
 const maxGroup = 64
 
-func newGroupCommit(w *gorm.DB) *groupCommit {
-	g := &groupCommit{w: w, queue: make(chan *groupWrite, maxGroup), done: make(chan struct{})}
+func newGroupCommit(w *gorm.DB, postgres bool) *groupCommit {
+	g := &groupCommit{w: w, postgres: postgres, queue: make(chan *groupWrite, maxGroup), done: make(chan struct{})}
 	go g.loop()
 	return g
 }
@@ -102,42 +121,102 @@ func (g *groupCommit) loop() {
 	}
 }
 
+// groupLock is the advisory lock that a batch takes on PostgreSQL.
+const groupLock = `SELECT pg_advisory_xact_lock(hashtext('headlines:article writes'))`
+
 func (g *groupCommit) commit(batch []*groupWrite) {
 	if len(batch) == 1 {
 		r := batch[0]
-		r.answer <- g.w.WithContext(context.WithoutCancel(r.ctx)).Transaction(r.fn)
+		r.answer <- g.w.WithContext(context.WithoutCancel(r.ctx)).Transaction(func(tx *gorm.DB) error {
+			if err := g.lock(tx); err != nil {
+				return err
+			}
+			return r.fn(tx)
+		})
 		return
 	}
+	// On PostgreSQL, where a savepoint is a round trip, without them
+	// unless a write fails.
+	if g.postgres && g.runBatch(batch, false) {
+		return
+	}
+	g.runBatch(batch, true)
+}
+
+// runBatch runs batch in one transaction and answers its writes. With
+// savepoints, a write that fails is rolled back to its own and answered
+// with its error, and the others commit. Without them, a write that fails
+// rolls the whole transaction back: runBatch then answers none and says so.
+func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered bool) {
 	errs := make([]error, len(batch))
+	failed := false
 	err := g.w.Transaction(func(tx *gorm.DB) error {
+		if err := g.lock(tx); err != nil {
+			return err
+		}
+		changes := g.changes()
 		for i, r := range batch {
 			if err := r.ctx.Err(); err != nil {
 				errs[i] = err // gave up before its turn: not run
 				continue
 			}
+			kept := changes.len()
 			sp := fmt.Sprintf("w%d", i)
-			if err := tx.SavePoint(sp).Error; err != nil {
-				return err
+			if savepoints {
+				if err := tx.SavePoint(sp).Error; err != nil {
+					return err
+				}
 			}
 			// A started write is not interrupted by its request's context:
 			// SQLite rolls back the whole transaction when a statement is
 			// interrupted, and that would take the others' writes with it.
-			if errs[i] = r.fn(tx.WithContext(context.WithoutCancel(r.ctx))); errs[i] != nil {
+			errs[i] = r.fn(tx.WithContext(changes.in(context.WithoutCancel(r.ctx))))
+			if !savepoints {
+				if errs[i] != nil {
+					failed = true
+					return errs[i]
+				}
+				continue
+			}
+			if errs[i] != nil {
 				if err := tx.RollbackTo(sp).Error; err != nil {
 					return err
 				}
+				changes.truncate(kept)
 			}
 			// GORM has SavePoint and RollbackTo, but no release.
 			if err := tx.Exec("RELEASE SAVEPOINT " + sp).Error; err != nil {
 				return err
 			}
 		}
-		return nil
+		return changes.record(tx)
 	})
+	if failed {
+		return false
+	}
 	for i, r := range batch {
 		if err != nil {
 			errs[i] = err // the commit failed: none of them is stored
 		}
 		r.answer <- errs[i]
 	}
+	return true
+}
+
+// lock takes groupLock in tx on PostgreSQL.
+func (g *groupCommit) lock(tx *gorm.DB) error {
+	if !g.postgres {
+		return nil
+	}
+	return tx.Exec(groupLock).Error
+}
+
+// changes is where a batch's writes leave their change entries: on
+// PostgreSQL a pendingChanges, on SQLite none (nil), where each write
+// records its own as it goes, the one writer holding the database.
+func (g *groupCommit) changes() *pendingChanges {
+	if !g.postgres {
+		return nil
+	}
+	return &pendingChanges{}
 }

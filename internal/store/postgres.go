@@ -32,7 +32,7 @@ func openPostgres(dsn string, opt Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now, storage: st}
+	s := &Store{w: primary, r: primary, dialect: postgresDialect, now: opt.Now, group: newGroupCommit(primary, true), storage: st}
 	for _, dsn := range opt.Replicas {
 		r := &replica{}
 		// A replica that does not answer yet is no reason not to start:

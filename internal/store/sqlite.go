@@ -38,7 +38,7 @@ func openSQLite(path string, opt Options) (*Store, error) {
 		_ = wconn.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w), storage: st, file: path}, nil
+	return &Store{w: w, r: r, dialect: sqliteDialect, now: opt.Now, group: newGroupCommit(w, false), storage: st, file: path}, nil
 }
 
 // sqliteParams are the connection parameters of both pools.

@@ -48,7 +48,7 @@ type Store struct {
 
 	keyUse sync.Map // key id → time.Time its use was last recorded
 
-	group *groupCommit // SQLite: article writes of concurrent requests share commits
+	group *groupCommit // article writes of concurrent requests share commits
 
 	storage *storage // whether writes have found the database's storage full
 	file    string   // SQLite: the database file, beside which its lock file lies
