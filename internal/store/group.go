@@ -121,8 +121,24 @@ func (g *groupCommit) loop() {
 	}
 }
 
-// groupLock is the advisory lock that a batch takes on PostgreSQL.
+// groupLock is the advisory lock that a batch takes on PostgreSQL, and
+// every other transaction that locks several articles or a theme's row
+// (see lockArticleWrites).
 const groupLock = `SELECT pg_advisory_xact_lock(hashtext('headlines:article writes'))`
+
+// lockArticleWrites takes groupLock in tx on PostgreSQL, first thing in a
+// transaction that locks several articles or a theme's row: a batch of
+// writes locks articles and themes in no order that such a transaction
+// could share, so the two run one after the other instead. A theme's
+// rename, which locks the theme's articles and then its row, deadlocked
+// with batches that created an article naming the theme and then edited
+// one of its articles.
+func lockArticleWrites(tx *gorm.DB, postgres bool) error {
+	if !postgres {
+		return nil
+	}
+	return tx.Exec(groupLock).Error
+}
 
 func (g *groupCommit) commit(batch []*groupWrite) {
 	if len(batch) == 1 {
@@ -204,12 +220,7 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 }
 
 // lock takes groupLock in tx on PostgreSQL.
-func (g *groupCommit) lock(tx *gorm.DB) error {
-	if !g.postgres {
-		return nil
-	}
-	return tx.Exec(groupLock).Error
-}
+func (g *groupCommit) lock(tx *gorm.DB) error { return lockArticleWrites(tx, g.postgres) }
 
 // changes is where a batch's writes leave their change entries: on
 // PostgreSQL a pendingChanges, on SQLite none (nil), where each write

@@ -65,6 +65,9 @@ func (s *Store) Retag(ctx context.Context, progress func(RetagResult)) (RetagRes
 		}
 		if len(changes) > 0 {
 			err = s.inTx(ctx, "retag", func(tx *gorm.DB) error {
+				if err := lockArticleWrites(tx, s.dialect.postgres); err != nil {
+					return err
+				}
 				for _, c := range changes {
 					_, err := s.update(tx, c.id, c.d, c.version)
 					switch news.ErrorCode(err) {

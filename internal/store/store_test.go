@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -516,6 +517,82 @@ func TestInstancesWriteTheSameArticles(t *testing.T) {
 	if len(seen) != len(ids) {
 		t.Errorf("the change feed holds %d articles, want %d", len(seen), len(ids))
 	}
+}
+
+// TestThemeRenamesBesideSharedCommits renames a theme back and forth
+// while writers create articles naming it and edit articles that carry
+// it, so that the writes' shared commits hold a create that locked the
+// theme's row beside an edit of an article the rename has locked. No
+// rename may fail, and a write may only be refused (a conflict, or the
+// theme's old name gone), never fail otherwise: a deadlock would.
+func TestThemeRenamesBesideSharedCommits(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		var ids []int64
+		for i := range 4 {
+			ids = append(ids, mustCreate(t, s, draft(t, s, fmt.Sprintf("tagged %d", i), t0, []string{"KP"}, []string{"troops"})).ID)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		var written atomic.Int64
+		errs := make(chan error, 100)
+		for w := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					var err error
+					if w%2 == 0 {
+						// By the theme's name, which stays as its slug changes.
+						d := news.Draft{Title: fmt.Sprintf("new %d-%d", w, i), Countries: []string{"KP"}, Themes: []string{"Troops"}}
+						if err = d.Normalize(s.Vocabulary()); err == nil {
+							_, err = s.CreateArticle(ctx, d)
+						}
+					} else {
+						title := fmt.Sprintf("edit %d-%d", w, i)
+						_, err = s.UpdateArticle(ctx, ids[(w+i)%len(ids)], news.Update{Title: &title}, 0)
+					}
+					switch news.ErrorCode(err) {
+					case "":
+						written.Add(1)
+					case news.EConflict, news.EValidation:
+					default:
+						select {
+						case errs <- err:
+						default:
+						}
+					}
+				}
+			}()
+		}
+		slugs := []string{"troops", "armed-forces"}
+		for i := range 10 {
+			for seen, deadline := written.Load(), time.Now().Add(10*time.Second); written.Load() < seen+8 && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+			slug := slugs[(i+1)%2]
+			if _, err := s.UpdateTheme(ctx, slugs[i%2], news.ThemeUpdate{Slug: &slug}); err != nil {
+				t.Errorf("rename %d: %v", i, err)
+			}
+		}
+		close(stop)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Errorf("a write beside the renames: %v", err)
+		}
+		if written.Load() == 0 {
+			t.Error("no write went through beside the renames")
+		}
+	})
 }
 
 func TestVocabulary(t *testing.T) {

@@ -414,6 +414,9 @@ func (s *Store) writeTheme(ctx context.Context, doing string, write func(tx *gor
 	var from string
 	var put *news.Theme
 	err := s.inTx(ctx, doing, func(tx *gorm.DB) (err error) {
+		if err := lockArticleWrites(tx, s.dialect.postgres); err != nil {
+			return err
+		}
 		from, put, err = write(tx)
 		return err
 	})
@@ -499,7 +502,10 @@ func (s *Store) renameTheme(tx *gorm.DB, from string, t news.Theme) (int64, erro
 // theme's row is locked, a write that has not yet named the theme waits
 // for the rename, and then fails (409) for want of the old slug; one
 // that named it before has committed, and its tag rows are renamed with
-// the rest. On SQLite the write transaction holds the whole database.
+// the rest. A batch of writes (group.go), which may name the theme and
+// then edit one of its articles, is kept apart by lockArticleWrites,
+// which writeTheme takes first. On SQLite the write transaction holds
+// the whole database.
 func (s *Store) lockForRename(tx *gorm.DB, slug string) error {
 	if !s.dialect.postgres {
 		return nil
