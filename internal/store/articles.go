@@ -328,10 +328,7 @@ func (s *Store) rewrite(tx *gorm.DB, cur *articleModel, d news.Draft) (news.Arti
 // tx runs an article write in a transaction through the group commit, so
 // that concurrent writes share one commit.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	if s.group != nil {
-		return translate(s.group.run(ctx, fn), "write")
-	}
-	return s.inTx(ctx, "write", fn)
+	return translate(s.group.run(ctx, fn), "write")
 }
 
 // inTx runs fn in a transaction on the primary and translates its error,

@@ -144,7 +144,7 @@ func (g *groupCommit) commit(batch []*groupWrite) {
 	if len(batch) == 1 {
 		r := batch[0]
 		r.answer <- g.w.WithContext(context.WithoutCancel(r.ctx)).Transaction(func(tx *gorm.DB) error {
-			if err := g.lock(tx); err != nil {
+			if err := lockArticleWrites(tx, g.postgres); err != nil {
 				return err
 			}
 			return r.fn(tx)
@@ -167,7 +167,7 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 	errs := make([]error, len(batch))
 	failed := false
 	err := g.w.Transaction(func(tx *gorm.DB) error {
-		if err := g.lock(tx); err != nil {
+		if err := lockArticleWrites(tx, g.postgres); err != nil {
 			return err
 		}
 		changes := g.changes()
@@ -218,9 +218,6 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 	}
 	return true
 }
-
-// lock takes groupLock in tx on PostgreSQL.
-func (g *groupCommit) lock(tx *gorm.DB) error { return lockArticleWrites(tx, g.postgres) }
 
 // changes is where a batch's writes leave their change entries: on
 // PostgreSQL a pendingChanges, on SQLite none (nil), where each write
