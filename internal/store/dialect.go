@@ -71,13 +71,23 @@ func tsQuery(terms []string) (string, []any) {
 	return "(" + strings.Join(parts, " && ") + ")", args
 }
 
+// tsQueryOnce is tsQuery as a scalar subquery, computed once per
+// statement. In a generic plan (genericPlans) tsQuery is a call on the
+// statement's parameters, made again for every row it is tested on; a
+// custom plan, made for the words themselves, folds it into a constant,
+// but cannot see into the subquery to estimate the words' matches.
+func tsQueryOnce(terms []string) (string, []any) {
+	q, args := tsQuery(terms)
+	return "(SELECT " + q + ")", args
+}
+
 // matchAll is a condition that every search term occurs in the article
 // whose published_at and id are the columns pub and id: on PostgreSQL
 // a.search matches, on SQLite the article's search key (see search.go) is
 // in the set of the full-text index's matches.
 func (d dialect) matchAll(terms []string, pub, id string) (string, []any) {
 	if d.postgres {
-		q, args := tsQuery(terms)
+		q, args := tsQueryOnce(terms)
 		return "a.search @@ " + q, args
 	}
 	return searchKeySQL(pub, id) + " IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/headlines/headlines/internal/news"
+	"github.com/headlines/headlines/internal/store/storetest"
 )
 
 // TestListQueryPlans prints SQLite's plan for the main list queries and
@@ -357,5 +359,38 @@ func TestEveryPageSizeOfEveryShape(t *testing.T) {
 				t.Fatalf("%+v: %d articles, next %v; want %d", f, len(page.Articles), page.Next, want)
 			}
 		}
+	}
+}
+
+// TestPostgresConnectionsKeepPlans checks that the store's PostgreSQL
+// connections keep each statement's plan (genericPlans), and that a URL
+// setting plan_cache_mode keeps its own.
+func TestPostgresConnectionsKeepPlans(t *testing.T) {
+	dsn := storetest.DSN(t, "postgres")
+	mode := func(t *testing.T, dsn string) string {
+		t.Helper()
+		s, err := Open(dsn, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var m string
+		if err := s.r.Raw("SHOW plan_cache_mode").Scan(&m).Error; err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	if got := mode(t, dsn); got != genericPlans {
+		t.Errorf("plan_cache_mode of the store's connections = %q, want %q", got, genericPlans)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := u.Query()
+	v.Set("plan_cache_mode", "auto")
+	u.RawQuery = v.Encode()
+	if got := mode(t, u.String()); got != "auto" {
+		t.Errorf("with plan_cache_mode=auto in the URL, the connections' mode = %q", got)
 	}
 }

@@ -147,6 +147,17 @@ func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (
 	return ticker.Every(every, nil, checkAll)
 }
 
+// genericPlans is the plan_cache_mode of the store's connections, unless
+// their URL sets one: a statement is planned once per connection, and
+// its plan is kept. PostgreSQL's default (auto) planned page 1 of a
+// country and a theme anew on every request, as its estimate for the
+// kept plan was a little dearer than for one made for the request's own
+// values, and the planning took 0.2 ms against the page's 0.07 ms of
+// execution. A search in date order picks its plan itself, by the shape
+// of its statements (pgSearch); one by relevance asks for plans made for
+// its words (ListArticles).
+const genericPlans = "force_generic_plan"
+
 // openPool opens a pool of size connections on dsn, whose statements
 // tracer sees when it is not nil. With mustAnswer, a database that does
 // not answer a ping is an error.
@@ -154,12 +165,15 @@ func openPool(dsn string, size int, tracer pgx.QueryTracer, mustAnswer bool) (*g
 	cfg := postgresDialect.gormConfig()
 	cfg.DisableAutomaticPing = !mustAnswer
 	pc := postgres.Config{DSN: dsn}
-	if tracer != nil {
-		pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
+	pc.OptionOpenDB = []stdlib.OptionOpenDB{stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
+		if tracer != nil {
 			c.Tracer = tracer
-			return nil
-		})}
-	}
+		}
+		if _, set := c.RuntimeParams["plan_cache_mode"]; !set {
+			c.RuntimeParams["plan_cache_mode"] = genericPlans
+		}
+		return nil
+	})}
 	db, err := gorm.Open(postgres.New(pc), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", Redact(dsn), err)

@@ -398,7 +398,7 @@ func pgWindowPage(d dialect, db *gorm.DB, f news.Filter, window int) (page news.
 	// partial plan to gather.
 	inner := fmt.Sprintf("SELECT %s AS wp, %s AS wid FROM %s%s%s LIMIT %d",
 		w.pub, w.id, w.countFrom(), w.whereSQL(), orderBy(w.pub, w.id, dir), window)
-	match, margs := tsQuery(f.Query)
+	match, margs := tsQueryOnce(f.Query)
 	sql := "SELECT " + d.columns(f.WithBody) + " FROM (" + inner + ") w JOIN articles a ON a.id = w.wid WHERE a.search @@ " + match +
 		fmt.Sprintf(" ORDER BY w.wp %s, w.wid %s", dir, dir) + limitSQL(f.Limit+1)
 	page, err = readPage(db, sql, append(w.args, margs...), f.Limit, nil, new(float64))
