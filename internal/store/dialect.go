@@ -72,10 +72,12 @@ func tsQuery(terms []string) (string, []any) {
 }
 
 // tsQueryOnce is tsQuery as a scalar subquery, computed once per
-// statement. In a generic plan (genericPlans) tsQuery is a call on the
-// statement's parameters, made again for every row it is tested on; a
-// custom plan, made for the words themselves, folds it into a constant,
-// but cannot see into the subquery to estimate the words' matches.
+// statement, for the statements of a page of a search in date order,
+// whose plans do not depend on the words (pgSearch). In a generic plan
+// (genericPlans) tsQuery is a call on the statement's parameters, made
+// again for every row it is tested on; a plan made for the words folds
+// it into a constant, but cannot see into the subquery to estimate how
+// common they are, which the counts and ranking need (ListArticles).
 func tsQueryOnce(terms []string) (string, []any) {
 	q, args := tsQuery(terms)
 	return "(SELECT " + q + ")", args
@@ -87,7 +89,7 @@ func tsQueryOnce(terms []string) (string, []any) {
 // in the set of the full-text index's matches.
 func (d dialect) matchAll(terms []string, pub, id string) (string, []any) {
 	if d.postgres {
-		q, args := tsQueryOnce(terms)
+		q, args := tsQuery(terms)
 		return "a.search @@ " + q, args
 	}
 	return searchKeySQL(pub, id) + " IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)", []any{ftsQuery(terms)}

@@ -153,9 +153,8 @@ func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (
 // country and a theme anew on every request, as its estimate for the
 // kept plan was a little dearer than for one made for the request's own
 // values, and the planning took 0.2 ms against the page's 0.07 ms of
-// execution. A search in date order picks its plan itself, by the shape
-// of its statements (pgSearch); one by relevance asks for plans made for
-// its words (ListArticles).
+// execution. A search's ranking and counts ask for plans made for its
+// words (ListArticles).
 const genericPlans = "force_generic_plan"
 
 // openPool opens a pool of size connections on dsn, whose statements
