@@ -387,10 +387,18 @@ func TestPostgresConnectionsKeepPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := u.Query()
-	v.Set("plan_cache_mode", "auto")
-	u.RawQuery = v.Encode()
-	if got := mode(t, u.String()); got != "auto" {
-		t.Errorf("with plan_cache_mode=auto in the URL, the connections' mode = %q", got)
+	for _, set := range []struct{ key, value string }{
+		{"plan_cache_mode", "auto"},
+		{"PLAN_CACHE_MODE", "auto"},
+		{"options", "-c plan_cache_mode=auto"},
+	} {
+		o := *u
+		o.RawQuery += "&" + set.key + "=" + strings.ReplaceAll(url.QueryEscape(set.value), "+", "%20")
+		// Several connections: each is opened with the URL's parameters.
+		for range 3 {
+			if got := mode(t, o.String()); got != "auto" {
+				t.Errorf("with %s=%s in the URL, the connections' mode = %q", set.key, set.value, got)
+			}
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -157,6 +158,18 @@ func watchReplicas(primary *gorm.DB, replicas []*replica, every time.Duration) (
 // words (ListArticles).
 const genericPlans = "force_generic_plan"
 
+// setsPlanCacheMode says whether a connection's parameters, from its URL,
+// set plan_cache_mode: by name, in any case, or in options (-c
+// plan_cache_mode=…).
+func setsPlanCacheMode(params map[string]string) bool {
+	for k, v := range params {
+		if strings.EqualFold(k, "plan_cache_mode") || (k == "options" && strings.Contains(strings.ToLower(v), "plan_cache_mode")) {
+			return true
+		}
+	}
+	return false
+}
+
 // openPool opens a pool of size connections on dsn, whose statements
 // tracer sees when it is not nil. With mustAnswer, a database that does
 // not answer a ping is an error.
@@ -168,7 +181,7 @@ func openPool(dsn string, size int, tracer pgx.QueryTracer, mustAnswer bool) (*g
 		if tracer != nil {
 			c.Tracer = tracer
 		}
-		if _, set := c.RuntimeParams["plan_cache_mode"]; !set {
+		if !setsPlanCacheMode(c.RuntimeParams) {
 			c.RuntimeParams["plan_cache_mode"] = genericPlans
 		}
 		return nil
