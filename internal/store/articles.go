@@ -261,6 +261,13 @@ func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
 // change entry stays a statement of its own, after this one and its
 // triggers, so that the counter's row is still taken last.
 func pgInsert(tx *gorm.DB, m *articleModel, d news.Draft) error {
+	q, args := pgInsertSQL(m, d)
+	return tx.Raw(q, args...).Row().Scan(&m.ID)
+}
+
+// pgInsertSQL is pgInsert's statement, with ? placeholders, and its
+// arguments.
+func pgInsertSQL(m *articleModel, d news.Draft) (string, []any) {
 	pairs := ""
 	args := []any{m.Title, m.Summary, m.Body, m.URL, m.ImageURL, m.Source, m.Section, m.Author, m.Language, m.Status,
 		m.PublishedAt, m.CreatedAt, m.UpdatedAt, m.Version, m.Countries, m.Themes, m.AutoTags,
@@ -270,14 +277,35 @@ func pgInsert(tx *gorm.DB, m *articleModel, d news.Draft) error {
 			SELECT c, t, ?, a.id, ?, ? FROM a, unnest(string_to_array(?, ',')) c, unnest(string_to_array(?, ',')) t)`
 		args = append(args, m.PublishedAt, m.Countries, m.Themes, m.Countries, m.Themes)
 	}
-	return tx.Raw(`WITH a AS (INSERT INTO articles (title, summary, body, url, image_url, source, section, author,
+	return `WITH a AS (INSERT INTO articles (title, summary, body, url, image_url, source, section, author,
 			language, status, published_at, created_at, updated_at, version, countries, themes, auto_tags)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id),
 		tc AS (INSERT INTO article_countries (country, published_at, article_id)
 			SELECT x, ?, a.id FROM a, unnest(string_to_array(?, ',')) x),
 		tt AS (INSERT INTO article_themes (theme, published_at, article_id)
-			SELECT x, ?, a.id FROM a, unnest(string_to_array(?, ',')) x)`+pairs+`
-		SELECT id FROM a`, args...).Row().Scan(&m.ID)
+			SELECT x, ?, a.id FROM a, unnest(string_to_array(?, ',')) x)` + pairs + `
+		SELECT id FROM a`, args
+}
+
+// pgPipedInsert is the create of d on PostgreSQL as a batch may send it
+// with others (pipedInsert): pgInsert's statement, then the change entry,
+// which the batch holds until its end. done leaves the created article
+// in *a.
+func (s *Store) pgPipedInsert(d news.Draft, a *news.Article) *pipedInsert {
+	now := micros(s.now())
+	if d.PublishedAt.IsZero() {
+		d.PublishedAt = s.now()
+	}
+	m := newArticleModel(d, micros(d.PublishedAt), now)
+	q, args := pgInsertSQL(&m, d)
+	return &pipedInsert{sql: postgresDialect.rebind(q), args: args, done: func(tx *gorm.DB, id int64) error {
+		m.ID = id
+		if err := s.recordChange(tx, id, false); err != nil {
+			return err
+		}
+		*a = m.toArticle()
+		return nil
+	}}
 }
 
 // update overwrites article id with d when its version matches ifVersion
@@ -339,10 +367,15 @@ func (s *Store) inTx(ctx context.Context, doing string, fn func(tx *gorm.DB) err
 
 // CreateArticle stores a normalized draft.
 func (s *Store) CreateArticle(ctx context.Context, d news.Draft) (a news.Article, err error) {
-	err = s.tx(ctx, func(tx *gorm.DB) error {
+	fn := func(tx *gorm.DB) error {
 		a, err = s.insert(tx, d)
 		return err
-	})
+	}
+	var piped *pipedInsert
+	if s.dialect.postgres {
+		piped = s.pgPipedInsert(d, &a)
+	}
+	err = translate(s.group.runPiped(ctx, fn, piped), "write")
 	return a, s.nameExisting(ctx, err, d.URL)
 }
 

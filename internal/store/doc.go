@@ -80,7 +80,10 @@
 //     rows in one statement, where GORM wrote four: a batch's writes wait
 //     for one another's round trips. With the group commit, 32 writers
 //     went from 274 to 813 creates a second, and beside 32 readers from
-//     158 to 330 (docs/performance.md).
+//     158 to 330 (docs/performance.md). The creates next to one another
+//     in a batch go to the server together, in one round trip, through
+//     the batch's pgx connection (sendPiped): GORM sends one statement at
+//     a time.
 //   - Counts and facets, which read the tag tables along their keys, and
 //     the vocabulary's article counts, read from tag_counts, which
 //     triggers keep, or counted afresh after a load (recountTags;

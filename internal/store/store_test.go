@@ -433,6 +433,75 @@ func TestGroupedWritesFailAlone(t *testing.T) {
 	})
 }
 
+// TestSharedCommitsAnswerWhatIsStored: creates that share commits (on
+// PostgreSQL sent together in one round trip) are each answered with the
+// article as stored, whatever they hold: drafts and published articles,
+// with and without a link or a time of their own, one tag or several.
+// Each has one entry in the change feed, and the tag lists find it.
+func TestSharedCommitsAnswerWhatIsStored(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		const n = 40
+		acked := make([]news.Article, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				countries, themes := []string{"KP"}, []string{"aid"}
+				if i%2 == 0 {
+					countries, themes = []string{"KP", "RU", "CN"}, []string{"sanctions", "trade"}
+				}
+				d := draft(t, s, fmt.Sprintf("shared commit %d", i), t0.Add(time.Duration(i)*time.Minute), countries, themes)
+				if i%3 == 0 {
+					d.URL = fmt.Sprintf("https://example.com/shared/%d", i)
+				}
+				if i%4 == 1 {
+					d.Status = news.StatusDraft
+					d.PublishedAt = time.Time{}
+				}
+				a, err := s.CreateArticle(ctx, d)
+				if err != nil {
+					t.Errorf("create %d: %v", i, err)
+				}
+				acked[i] = a
+			}()
+		}
+		wg.Wait()
+		feed, err := s.Changes(ctx, 0, 1000, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFeed := map[int64]int{}
+		for _, c := range feed {
+			inFeed[c.ID]++
+		}
+		for i, a := range acked {
+			got, err := s.Article(ctx, a.ID, true)
+			if err != nil {
+				t.Errorf("create %d acknowledged id %d: %v", i, a.ID, err)
+				continue
+			}
+			if got.Title != a.Title || got.URL != a.URL || got.Status != a.Status || got.Version != a.Version ||
+				!got.PublishedAt.Equal(a.PublishedAt) || !got.CreatedAt.Equal(a.CreatedAt) || !got.UpdatedAt.Equal(a.UpdatedAt) ||
+				fmt.Sprint(got.Countries, got.Themes) != fmt.Sprint(a.Countries, a.Themes) {
+				t.Errorf("create %d was answered with\n%+v\nand stored as\n%+v", i, a, got)
+			}
+			if inFeed[a.ID] != 1 {
+				t.Errorf("article %d is in the change feed %d times", a.ID, inFeed[a.ID])
+			}
+		}
+		page, err := s.ListArticles(ctx, news.Filter{Countries: []string{"RU"}, Themes: []string{"sanctions"}, Sort: news.SortNewest, Limit: 100, IncludeTotal: true})
+		if want := n / 2; err != nil || *page.Total != want { // the even ones, none of them a draft
+			t.Errorf("RU and sanctions list %v articles, want %d: %v", page.Total, want, err)
+		}
+		checkPairs(t, s, "shared commits")
+	})
+}
+
 // TestInstancesWriteTheSameArticles runs two stores on one PostgreSQL
 // database, as two instances, each with writers that edit the same few
 // articles in opposite orders. Each instance's writes share commits, and
