@@ -288,17 +288,22 @@ func pgInsertSQL(m *articleModel, d news.Draft) (string, []any) {
 }
 
 // pgPipedInsert is the create of d on PostgreSQL as a batch may send it
-// with others (pipedInsert): pgInsert's statement, then the change entry,
-// which the batch holds until its end. done leaves the created article
-// in *a.
+// with others (pipedInsert): pgInsert's statement, made when the batch
+// comes to it, as insert makes it, then the change entry, which the batch
+// holds until its end. done leaves the created article in *a.
 func (s *Store) pgPipedInsert(d news.Draft, a *news.Article) *pipedInsert {
-	now := micros(s.now())
-	if d.PublishedAt.IsZero() {
-		d.PublishedAt = s.now()
+	var m articleModel
+	build := func() (string, []any) {
+		now := micros(s.now())
+		pd := d
+		if pd.PublishedAt.IsZero() {
+			pd.PublishedAt = s.now()
+		}
+		m = newArticleModel(pd, micros(pd.PublishedAt), now)
+		q, args := pgInsertSQL(&m, pd)
+		return postgresDialect.rebind(q), args
 	}
-	m := newArticleModel(d, micros(d.PublishedAt), now)
-	q, args := pgInsertSQL(&m, d)
-	return &pipedInsert{sql: postgresDialect.rebind(q), args: args, done: func(tx *gorm.DB, id int64) error {
+	return &pipedInsert{build: build, done: func(tx *gorm.DB, id int64) error {
 		m.ID = id
 		if err := s.recordChange(tx, id, false); err != nil {
 			return err

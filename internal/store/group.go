@@ -55,19 +55,26 @@ type groupWrite struct {
 
 // pipedInsert is a write that a PostgreSQL batch sends together with the
 // other such writes next to it, in one round trip (sendPiped): one
-// statement that returns the new row's id, and done, which completes the
-// write in the batch's transaction once the id is known without another
-// round trip. The write's fn stays what runs when the batch reruns with
-// savepoints, or where the write is alone.
+// statement that returns the new row's id, made by build when the batch
+// comes to the write (so that what it takes from the clock follows the
+// order of the commits, as the write's fn does), and done, which
+// completes the write in the batch's transaction once the id is known,
+// without another round trip. The write's fn stays what runs when the
+// batch reruns with savepoints, or where the write is alone.
 //
 // Why: each round trip of a batch waits for the writer's goroutine to be
 // scheduled again. With 32 connections reading page 1 from the response
 // cache on the same core, that wait was a turn of every reader's
 // goroutine, and a batch of 30 creates made 35 round trips.
 type pipedInsert struct {
-	sql  string // with PostgreSQL's $n placeholders
+	build func() (sql string, args []any) // sql with PostgreSQL's $n placeholders
+	done  func(tx *gorm.DB, id int64) error
+}
+
+// pipedStatement is a built pipedInsert's statement.
+type pipedStatement struct {
+	sql  string
 	args []any
-	done func(tx *gorm.DB, id int64) error
 }
 
 // maxGroup bounds how many writes share a commit.
@@ -196,13 +203,15 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 			return err
 		}
 		changes := g.changes()
-		// The piped writes waiting to be sent, by their place in batch.
+		// The piped writes waiting to be sent, by their place in batch,
+		// and their statements.
 		var piped []int
+		var stmts []pipedStatement
 		send := func() error {
 			if len(piped) == 0 {
 				return nil
 			}
-			ids, err := sendPiped(raw, batch, piped)
+			ids, err := sendPiped(raw, stmts)
 			if err != nil {
 				return err
 			}
@@ -212,7 +221,7 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 					return errs[i]
 				}
 			}
-			piped = piped[:0]
+			piped, stmts = piped[:0], stmts[:0]
 			return nil
 		}
 		for i, r := range batch {
@@ -221,7 +230,8 @@ func (g *groupCommit) runBatch(batch []*groupWrite, savepoints bool) (answered b
 				continue
 			}
 			if !savepoints && raw != nil && r.piped != nil {
-				piped = append(piped, i)
+				sql, args := r.piped.build()
+				piped, stmts = append(piped, i), append(stmts, pipedStatement{sql, args})
 				continue
 			}
 			if err := send(); err != nil {
@@ -303,18 +313,18 @@ func (g *groupCommit) transaction(fn func(tx *gorm.DB, raw rawConn) error) error
 	})
 }
 
-// sendPiped sends the piped statements of the writes of batch at places
-// in one round trip, in the transaction that raw reaches, and returns the
-// ids they returned. A statement that fails fails the transaction.
-func sendPiped(raw rawConn, batch []*groupWrite, places []int) ([]int64, error) {
-	ids := make([]int64, len(places))
+// sendPiped sends stmts in one round trip, in the transaction that raw
+// reaches, and returns the ids they returned. A statement that fails
+// fails the transaction.
+func sendPiped(raw rawConn, stmts []pipedStatement) ([]int64, error) {
+	ids := make([]int64, len(stmts))
 	err := raw(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
-		for _, i := range places {
-			b.Queue(batch[i].piped.sql, batch[i].piped.args...)
+		for _, st := range stmts {
+			b.Queue(st.sql, st.args...)
 		}
 		res := c.SendBatch(context.Background(), b)
-		for k := range places {
+		for k := range stmts {
 			if err := res.QueryRow().Scan(&ids[k]); err != nil {
 				_ = res.Close()
 				return err
