@@ -26,6 +26,24 @@ func articleCount(t *testing.T, e *env) int {
 	return int(r.json(t)["total"].(float64))
 }
 
+// TestInvisibleTitle: a title of nothing but zero-width characters and
+// spaces, which a list would show as an empty headline, is refused like
+// an empty one, naming the title; one with a visible character among
+// them is kept as sent.
+func TestInvisibleTitle(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, title := range []string{"\u200b", "\u200b\u200c\u200d", " \ufeff\u2060 "} {
+		body := `{"title":` + jsonString(title) + `}`
+		assertProblem(t, e.do(req{method: "POST", path: "/v1/articles", body: body, key: true}), http.StatusUnprocessableEntity, "title")
+		assertProblem(t, e.do(req{method: "PUT", path: "/v1/articles/1", body: body, key: true}), http.StatusUnprocessableEntity, "title")
+		assertProblem(t, e.do(req{method: "PATCH", path: "/v1/articles/1", body: body, key: true}), http.StatusUnprocessableEntity, "title")
+	}
+	r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Kim\u200bJong Un"}`, key: true})
+	if r.status != http.StatusCreated || r.json(t)["title"] != "Kim\u200bJong Un" {
+		t.Errorf("a title with a zero-width space inside: %d %s", r.status, r.body)
+	}
+}
+
 // TestControlCharactersInText sends NUL and other C0 control characters in
 // every text a client can write. Both databases answer alike: 422 naming
 // the field, and nothing stored (PostgreSQL cannot store NUL in text, so

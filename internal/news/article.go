@@ -370,15 +370,30 @@ func hasControl(s string) bool {
 }
 
 // TitleTextProblem says what characters of a title a create refuses
-// (control characters, bidirectional overrides), or "".
+// (control characters, bidirectional overrides, nothing but spaces and
+// invisible format characters such as U+200B), or "".
 func TitleTextProblem(title string) string {
 	switch {
 	case hasControl(title):
 		return "must not contain control characters"
 	case hasBidiControl(title):
 		return "must not contain bidirectional override or isolate characters"
+	case title != "" && !hasVisible(title):
+		return "must contain a visible character"
 	}
 	return ""
+}
+
+// hasVisible reports whether s holds a character that is neither a space
+// nor an invisible format character (Unicode category Cf: zero-width
+// spaces and joiners, the byte order mark).
+func hasVisible(s string) bool {
+	for _, r := range s {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			return true
+		}
+	}
+	return false
 }
 
 // hasBidiControl reports Unicode bidirectional embeddings, overrides and
