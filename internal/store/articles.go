@@ -231,11 +231,7 @@ func checkURL(tx *gorm.DB, url string, except int64) error {
 // articles.url, and the caller names that article (nameExisting): a
 // SELECT first, for every create, cost more than the rare conflict.
 func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
-	now := micros(s.now())
-	if d.PublishedAt.IsZero() {
-		d.PublishedAt = s.now()
-	}
-	m := newArticleModel(d, micros(d.PublishedAt), now)
+	m, d := s.newRow(d)
 	if s.dialect.postgres {
 		if err := pgInsert(tx, &m, d); err != nil {
 			return news.Article{}, translate(err, "create article")
@@ -252,6 +248,16 @@ func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
 		return news.Article{}, err
 	}
 	return m.toArticle(), nil
+}
+
+// newRow is the row of the new article d, created now, and d with its
+// publication time: now, where d has none.
+func (s *Store) newRow(d news.Draft) (articleModel, news.Draft) {
+	now := micros(s.now())
+	if d.PublishedAt.IsZero() {
+		d.PublishedAt = s.now()
+	}
+	return newArticleModel(d, micros(d.PublishedAt), now), d
 }
 
 // pgInsert writes the new article m on PostgreSQL as insert does, with
@@ -294,12 +300,8 @@ func pgInsertSQL(m *articleModel, d news.Draft) (string, []any) {
 func (s *Store) pgPipedInsert(d news.Draft, a *news.Article) *pipedInsert {
 	var m articleModel
 	build := func() (string, []any) {
-		now := micros(s.now())
-		pd := d
-		if pd.PublishedAt.IsZero() {
-			pd.PublishedAt = s.now()
-		}
-		m = newArticleModel(pd, micros(pd.PublishedAt), now)
+		var pd news.Draft
+		m, pd = s.newRow(d)
 		q, args := pgInsertSQL(&m, pd)
 		return postgresDialect.rebind(q), args
 	}
