@@ -258,7 +258,9 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 // rows, to learn whether another page follows) and orders what it read
 // by (published_at, id).
 func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, error) {
-	var got []articleRow
+	// Room for the page, the row after it and a few of the same minute:
+	// grown from nothing, the rows were copied five times over.
+	got := make([]articleRow, 0, f.Limit+4)
 	edge := int64(0) // block of the (limit+1)-th row
 	// add adds the row r with search key key, or says the walk is done.
 	add := func(r articleRow, key int64) (more bool) {

@@ -454,3 +454,46 @@ func TestPlanSearchFollowsTheFilter(t *testing.T) {
 		t.Errorf("after planAge, with CU on half the articles: plan %d, want the walk of the matches", p)
 	}
 }
+
+// TestSearchTagsMatchWhole searches, on each database, articles whose
+// themes include one whose slug lies inside another's ("trade" in
+// "trade-war"): a search walk tests each match's own tag text, and a tag
+// found inside another is not that tag. Every plan of a filter on those
+// themes, with and without, lists exactly the articles that carry them.
+func TestSearchTagsMatchWhole(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		if _, err := s.CreateTheme(ctx, news.Theme{Slug: "trade-war", Name: "Trade war"}); err != nil {
+			t.Fatal(err)
+		}
+		war := mustCreate(t, s, draft(t, s, "harbor tariffs rise", t0, []string{"KP"}, []string{"trade-war"}))
+		trade := mustCreate(t, s, draft(t, s, "harbor trade resumes", t0.Add(time.Hour), []string{"RU"}, []string{"trade"}))
+		both := mustCreate(t, s, draft(t, s, "harbor trade and tariffs", t0.Add(2*time.Hour), []string{"KP", "RU"}, []string{"trade", "trade-war"}))
+		for _, tc := range []struct {
+			name string
+			f    news.Filter
+			want []int64
+		}{
+			{"themes=trade", news.Filter{Themes: []string{"trade"}}, []int64{both.ID, trade.ID}},
+			{"themes=trade-war", news.Filter{Themes: []string{"trade-war"}}, []int64{both.ID, war.ID}},
+			{"themes_not=trade", news.Filter{ThemesNot: []string{"trade"}}, []int64{war.ID}},
+			{"themes_not=trade-war", news.Filter{ThemesNot: []string{"trade-war"}}, []int64{trade.ID}},
+			{"themes_all=trade,trade-war", news.Filter{ThemesAll: []string{"trade", "trade-war"}}, []int64{both.ID}},
+			{"countries=KP&themes=trade", news.Filter{Countries: []string{"KP"}, Themes: []string{"trade"}}, []int64{both.ID}},
+			{"countries_not=RU", news.Filter{CountriesNot: []string{"RU"}}, []int64{war.ID}},
+		} {
+			f := tc.f
+			f.Query, f.Sort, f.Limit = []string{"harbor"}, news.SortNewest, 20
+			page, err := s.ListArticles(ctx, f)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.name, err)
+			}
+			if got := articleIDs(page.Articles); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: listed %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+}
