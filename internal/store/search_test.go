@@ -458,8 +458,9 @@ func TestPlanSearchFollowsTheFilter(t *testing.T) {
 // TestSearchTagsMatchWhole searches, on each database, articles whose
 // themes include one whose slug lies inside another's ("trade" in
 // "trade-war"): a search walk tests each match's own tag text, and a tag
-// found inside another is not that tag. Every plan of a filter on those
-// themes, with and without, lists exactly the articles that carry them.
+// found inside another is not that tag. A search filtered by those
+// themes, with them or without them, lists exactly the articles that
+// carry them or do not.
 func TestSearchTagsMatchWhole(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, kind string) {
