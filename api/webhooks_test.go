@@ -194,6 +194,10 @@ func TestWebhookDeliversTheFeed(t *testing.T) {
 		step("POST", "/v1/articles", `{"title":"Japan protests a missile launch","url":"https://example.com/w2","countries":["JP"]}`)
 		step("PATCH", pa, `{"title":"Russia and North Korea sign a defence treaty"}`, "article.updated")
 		step("PATCH", pa, `{"status":"draft"}`, "article.deleted")
+		// The deletions webhook walks the feed on its own: it must have sent
+		// a's unpublishing before a is published again, or it is sent a as it
+		// is now (partners.md), and never sees the deletion.
+		all.waitFor(t, 1)
 		step("PATCH", pa, `{"status":"published"}`, "article.published")
 		step("PATCH", pa, `{"countries":["JP"]}`, "article.deleted")
 		b := step("POST", "/v1/articles", `{"title":"China and Japan trade talks","url":"https://example.com/w3","countries":["CN","JP"]}`)
