@@ -184,7 +184,7 @@ func New(d Deps) *API {
 		a.stops = append(a.stops, h.watch.run())
 	}
 	if d.Webhooks != nil && d.Changes != nil {
-		h.hooks = webhook.New(webhook.Options{Store: d.Webhooks, Feed: d.Changes, Parse: h.webhookFilter,
+		h.hooks = webhook.New(webhook.Options{Store: d.Webhooks, Feed: d.Changes, Parse: h.deliveryFilter,
 			Lease: d.Webhook.Lease, Poll: d.CachePoll, RetryBase: d.Webhook.RetryBase, RetryFor: d.Webhook.RetryFor,
 			Timeout: d.Webhook.Timeout, AllowPrivate: d.Webhook.AllowPrivate, Now: d.Now, Log: d.Log})
 		a.stops = append(a.stops, h.hooks.Start())

@@ -411,7 +411,6 @@ func (h *handlers) serveHijacked(ctx context.Context, conn net.Conn, hdr http.He
 // runStream sends stream s with send until the client goes (ctx), a
 // write fails or the server shuts down.
 func (h *handlers) runStream(ctx context.Context, s stream, send func([]byte) error) {
-	fq, vocab, f, after, editor := s.fq, s.vocab, s.f, s.after, s.editor
 	h.watch.open.Add(1)
 	defer h.watch.open.Add(-1)
 	h.watch.nudge() // a first poll now, when this is the only stream
@@ -422,33 +421,25 @@ func (h *handlers) runStream(ctx context.Context, s stream, send func([]byte) er
 	}
 	for {
 		moved := h.watch.next() // before the read, so no change slips between
-		if v := h.vocab.Vocabulary(); v != vocab {
-			// The filter's names are resolved again: a theme renamed
-			// (its articles' changes follow) is still the theme the
-			// client named. One that names nothing now ends the stream;
-			// the client's reconnect hears why.
-			vocab = v
-			lr, err := parseList(fq, streamParams, vocab, h.cursors, editor)
-			if err != nil {
-				return
-			}
-			f = lr.filter
+		if s.resolve(h, h.vocab.Vocabulary()) != nil {
+			return
 		}
 		var shared []news.Change
 		ok := false
-		if !editor {
-			shared, ok = h.watch.take(after)
+		if !s.editor {
+			shared, ok = h.watch.take(s.after)
 		}
 		// Reads and encoding run on a goroutine of their own: this one
-		// waits for hours, and keeps the stack it grew to.
+		// waits for hours, and keeps the stack it grew to. It may resolve
+		// the filter again; this one waits for it meanwhile.
 		out := make(chan streamChunk, 1)
-		go func() { out <- h.streamRead(ctx, after, editor, f, shared, ok) }()
+		go func() { out <- h.streamRead(ctx, &s, shared, ok) }()
 		chunk := <-out
 		if chunk.err != nil {
 			return // the answer has begun: the client reconnects and resumes
 		}
 		if chunk.n > 0 {
-			after = chunk.last
+			s.after = chunk.last
 			if send(chunk.events) != nil {
 				return
 			}
@@ -479,25 +470,75 @@ type streamChunk struct {
 	err    error
 }
 
-// streamRead reads the changes after position after (the watch's shared
-// ones when ok) and encodes them for a stream with filter f.
-func (h *handlers) streamRead(ctx context.Context, after int64, editor bool, f news.Filter, shared []news.Change, ok bool) streamChunk {
+// streamRead reads the changes after s's position (the watch's shared
+// ones when ok) and encodes them for s's filter.
+func (h *handlers) streamRead(ctx context.Context, s *stream, shared []news.Change, ok bool) streamChunk {
 	list := shared
 	if !ok {
 		var err error
-		if list, err = h.changes.Changes(ctx, after, streamBatch, editor); err != nil {
+		if list, err = h.changes.Changes(ctx, s.after, streamBatch, s.editor); err != nil {
 			return streamChunk{err: err}
 		}
 	}
+	if err := s.resolve(h, h.knowing(ctx, s.vocab, list)); err != nil {
+		return streamChunk{err: err}
+	}
 	var buf bytes.Buffer
 	for _, ch := range list {
-		writeEvent(&buf, changeEntry(ch, f))
+		writeEvent(&buf, changeEntry(ch, s.f))
 	}
 	c := streamChunk{events: buf.Bytes(), n: len(list)}
 	if len(list) > 0 {
 		c.last = list[len(list)-1].Seq
 	}
 	return c
+}
+
+// resolve resolves s's filter again when v is not the vocabulary it was
+// resolved with: a theme renamed (its articles' changes follow) is still
+// the theme the client named. A filter that names nothing now is an
+// error, which ends the stream; the client's reconnect hears why.
+func (s *stream) resolve(h *handlers, v *news.Vocabulary) error {
+	if v == s.vocab {
+		return nil
+	}
+	lr, err := parseList(s.fq, streamParams, v, h.cursors, s.editor)
+	if err != nil {
+		return err
+	}
+	s.vocab, s.f = v, lr.filter
+	return nil
+}
+
+// knowing returns v when it knows every tag of list's articles, and else
+// the vocabulary read again. A change can name a tag v does not know: a
+// theme renamed through another instance (which this one reads every
+// few seconds), or through this one, whose commit is visible a moment
+// before its vocabulary is published. Tested against v, the renamed
+// theme's articles would fail a filter on its old name, and go out as
+// deletions.
+func (h *handlers) knowing(ctx context.Context, v *news.Vocabulary, list []news.Change) *news.Vocabulary {
+	if knowsAll(v, list) {
+		return v
+	}
+	if cur := h.vocab.Vocabulary(); cur != v && knowsAll(cur, list) {
+		return cur // published meanwhile
+	}
+	fresh, err := h.vocab.FreshVocabulary(ctx)
+	if err != nil {
+		return h.vocab.Vocabulary() // the newest there is; the tag stays unknown
+	}
+	return fresh
+}
+
+// knowsAll reports whether v knows every tag of list's articles.
+func knowsAll(v *news.Vocabulary, list []news.Change) bool {
+	for _, ch := range list {
+		if ch.Article != nil && !v.Knows(*ch.Article) {
+			return false
+		}
+	}
+	return true
 }
 
 // streamWriteGrace is how long a write to a stream may take beyond the

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -130,6 +131,17 @@ func toDelivery(d news.Delivery) Delivery {
 // webhookFilter is the list filter a webhook's filter stands for, with
 // the vocabulary of now; its errors name the member of filter.
 func (h *handlers) webhookFilter(filter string) (news.Filter, error) {
+	return h.webhookFilterWith(filter, h.vocab.Vocabulary())
+}
+
+// deliveryFilter is webhookFilter for the delivery of changes: with a
+// vocabulary that knows every tag of their articles (see knowing).
+func (h *handlers) deliveryFilter(ctx context.Context, filter string, changes []news.Change) (news.Filter, error) {
+	return h.webhookFilterWith(filter, h.knowing(ctx, h.vocab.Vocabulary(), changes))
+}
+
+// webhookFilterWith is webhookFilter with vocabulary v.
+func (h *handlers) webhookFilterWith(filter string, v *news.Vocabulary) (news.Filter, error) {
 	if err := news.CheckWebhookText("filter", filter, news.MaxWebhookFilter); err != nil {
 		return news.Filter{}, err
 	}
@@ -137,7 +149,7 @@ func (h *handlers) webhookFilter(filter string) (news.Filter, error) {
 	if err != nil {
 		return news.Filter{}, news.FieldErrorf(news.EInvalid, "filter", "is not a query string such as country=RU&theme=sanctions: %v", err)
 	}
-	lr, err := parseList(q, webhookParams, h.vocab.Vocabulary(), h.cursors, false)
+	lr, err := parseList(q, webhookParams, v, h.cursors, false)
 	if err != nil {
 		var ne *news.Error
 		if errors.As(err, &ne) {

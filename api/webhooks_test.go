@@ -28,6 +28,7 @@ type delivery struct {
 			ID        int64    `json:"id"`
 			Title     string   `json:"title"`
 			Countries []string `json:"countries"`
+			Themes    []string `json:"themes"`
 		} `json:"data"`
 	}
 }

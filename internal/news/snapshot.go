@@ -122,6 +122,25 @@ func (v *Vocabulary) ThemeName(slug string) string {
 	return slug
 }
 
+// Knows reports whether every country and theme a carries is in the
+// vocabulary. Articles carry only tags the database holds, so one it
+// does not know was made after the snapshot: a theme renamed, say, by
+// another instance, or by this one in the moment between its commit and
+// its publishing of the new snapshot.
+func (v *Vocabulary) Knows(a Article) bool {
+	for _, c := range a.Countries {
+		if _, ok := v.countryByCode(c); !ok {
+			return false
+		}
+	}
+	for _, t := range a.Themes {
+		if _, ok := v.themeBySlug(t); !ok {
+			return false
+		}
+	}
+	return true
+}
+
 // countryByCode returns the country of a code, exactly as stored.
 func (v *Vocabulary) countryByCode(code string) (Country, bool) {
 	i, ok := slices.BinarySearchFunc(v.countries, code, func(c Country, code string) int { return strings.Compare(c.Code, code) })

@@ -189,6 +189,12 @@ func checkKeyword(k string) string {
 // A change made through it is in the snapshot once the call returns.
 type VocabularyService interface {
 	Resolver
+	// FreshVocabulary reads the vocabulary from the database, publishes
+	// it when it changed, and returns the snapshot now published. It is
+	// for a reader that met a tag the snapshot does not know (see
+	// Vocabulary.Knows); a change through this service that is committed
+	// but not yet published is waited for.
+	FreshVocabulary(ctx context.Context) (*Vocabulary, error)
 	// Countries lists every country by code; usedOnly keeps those with
 	// published articles.
 	Countries(ctx context.Context, usedOnly bool) ([]Country, error)

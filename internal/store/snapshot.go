@@ -31,8 +31,9 @@ type vocabulary struct {
 	// mu orders the reads of the tables and the publishing of what they
 	// held, so that a snapshot never replaces a newer one.
 	mu     sync.Mutex
-	rows   vocabRows // what current was made from; under mu
-	loaded bool      // whether rows were ever read; under mu
+	rows   vocabRows    // what current was made from; under mu
+	loaded bool         // whether rows were ever read; under mu
+	reads  atomic.Int64 // reads of the tables begun, counted under mu
 	stop   context.CancelFunc
 	done   chan struct{} // closed when the refresher has stopped
 }
@@ -106,6 +107,30 @@ func (s *Store) refreshVocabulary(ctx context.Context) error {
 	return s.reloadVocabulary(ctx)
 }
 
+// FreshVocabulary reads the vocabulary and publishes it if it changed,
+// and returns the snapshot. It waits for a theme's edit through this
+// store to publish its own snapshot (both hold vocab.mu). During a load
+// it returns the snapshot as it is, for the reason refreshVocabulary
+// gives; a load changes no theme.
+//
+// Callers that meet the same new tag come together (every change stream
+// reads a rename's changes at once): one whose wait for vocab.mu saw a
+// read begin and end takes what that read published.
+func (s *Store) FreshVocabulary(ctx context.Context) (*news.Vocabulary, error) {
+	if s.loads.Load() > 0 {
+		return s.Vocabulary(), nil
+	}
+	asked := s.vocab.reads.Load()
+	s.vocab.mu.Lock()
+	defer s.vocab.mu.Unlock()
+	if s.vocab.reads.Load() == asked {
+		if err := s.reloadVocabularyLocked(ctx); err != nil {
+			return s.Vocabulary(), err
+		}
+	}
+	return s.Vocabulary(), nil
+}
+
 // reloadVocabulary reads the vocabulary and publishes it if it changed.
 func (s *Store) reloadVocabulary(ctx context.Context) error {
 	s.vocab.mu.Lock()
@@ -114,6 +139,7 @@ func (s *Store) reloadVocabulary(ctx context.Context) error {
 }
 
 func (s *Store) reloadVocabularyLocked(ctx context.Context) error {
+	s.vocab.reads.Add(1)
 	rows, err := s.readVocabulary(ctx)
 	if err != nil {
 		return err

@@ -51,8 +51,10 @@ type Options struct {
 	Store news.WebhookService
 	Feed  news.ChangeService
 	// Parse turns a webhook's filter into the list filter it stands for,
-	// with the vocabulary of now.
-	Parse        func(filter string) (news.Filter, error)
+	// with a vocabulary that knows every tag of changes' articles: a theme
+	// renamed is still the one the filter names, and its articles are
+	// not deletions. With no changes, the vocabulary of now.
+	Parse        func(ctx context.Context, filter string, changes []news.Change) (news.Filter, error)
 	Owner        string        // this instance's name in leases; host, process and a random part when ""
 	Lease        time.Duration // DefaultLease when 0
 	Poll         time.Duration // how often to look for changes written elsewhere; a second when 0
@@ -268,22 +270,28 @@ func (d *Dispatcher) pass(ctx context.Context, id int64) (time.Duration, error) 
 	if wait := w.NextAttempt.Sub(d.o.Now()); !w.NextAttempt.IsZero() && wait > 0 {
 		return wait, nil
 	}
-	f, err := d.o.Parse(w.Filter)
-	if err != nil {
-		// A theme of the filter was deleted: the editor must say what
-		// the webhook is to select now.
+	// A filter whose theme was deleted selects nothing the vocabulary
+	// knows: the editor must say what the webhook is to select now.
+	fail := func(err error) error {
 		now := d.o.Now()
 		reason := "its filter selects nothing the vocabulary knows now: " + err.Error()
 		if err := d.o.Store.Fail(ctx, id, d.o.Owner, now, reason, now, reason); err != nil {
-			return 0, err
+			return err
 		}
-		return 0, errStop
+		return errStop
+	}
+	if _, err := d.o.Parse(ctx, w.Filter, nil); err != nil {
+		return 0, fail(err)
 	}
 	pos := w.Position
 	for {
 		list, err := d.o.Feed.Changes(news.WithFreshReads(ctx), pos, batch, false)
 		if err != nil || len(list) == 0 {
 			return 0, err
+		}
+		f, err := d.o.Parse(ctx, w.Filter, list)
+		if err != nil {
+			return 0, fail(err)
 		}
 		ids := make([]int64, len(list))
 		for i, ch := range list {
