@@ -112,3 +112,56 @@ func TestRenameMadeElsewhere(t *testing.T) {
 		}
 	})
 }
+
+// TestRenameMadeElsewhereLeavesNoStaleAnswer: an instance whose
+// vocabulary has not yet heard of a rename made through another answers
+// a filter on the old slug from what it knows; once its vocabulary is
+// current, the same request is answered afresh, not from the response
+// cache, although no write happened in between.
+func TestRenameMadeElsewhereLeavesNoStaleAnswer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dsn := storetest.DSN(t, "sqlite")
+	stA, err := store.Open(dsn, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stA.Close() })
+	if _, err := stA.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), stA, nil); err != nil || res.Created != 10 {
+		t.Fatalf("demo import: %+v, %v", res, err)
+	}
+	a := serve(t, newAPIOn(t, stA), stA)
+	stB, err := store.Open(dsn, store.Options{VocabularyRefresh: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = stB.Close() })
+	hB := api.New(api.Deps{Articles: stB, Vocabulary: stB, Changes: stB, Ping: stB.Ping, CursorSecret: "test-cursor-secret-0123456789",
+		Log: quietLog(), ResponseCache: true, CachePoll: 20 * time.Millisecond})
+	t.Cleanup(func() { _ = hB.Close() })
+	b := serve(t, hB, stB)
+
+	id := a.write("POST", "/v1/articles", `{"title":"Lazarus hackers drain an exchange","url":"https://s.example/r2","countries":["KP"],"themes":["cyber"]}`)
+	if r := a.do(req{method: "PATCH", path: "/v1/themes/cyber", key: true, body: `{"slug":"cybercrime"}`}); r.status != http.StatusOK {
+		t.Fatalf("rename: %d %s", r.status, r.body)
+	}
+	time.Sleep(100 * time.Millisecond) // several of b's polls: its cache is of the rename's generation
+	path := "/v1/articles?theme=cyber"
+	for range 2 {
+		b.do(req{path: path}) // answered, and kept, with the vocabulary from before the rename
+	}
+	if _, err := stB.FreshVocabulary(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := b.do(req{path: path})
+	var page struct{ Data []struct{ ID int64 } }
+	if err := json.Unmarshal(r.body, &page); err != nil || r.status != http.StatusOK {
+		t.Fatalf("%s: %d %s", path, r.status, r.body)
+	}
+	if len(page.Data) == 0 || page.Data[0].ID != id {
+		t.Errorf("%s once the vocabulary knows the rename: %s (X-Cache %q), want article %d first", path, r.body, r.header.Get("X-Cache"), id)
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/ticker"
 )
 
@@ -23,19 +24,24 @@ type Generations interface {
 // cachedAnswer is one public answer kept in memory.
 type cachedAnswer struct {
 	gen    int64
+	vocab  *news.Vocabulary // the snapshot its names were resolved with
 	status int
 	header http.Header
 	body   []byte
 }
 
 // respCache keeps the answers to public GETs in memory, valid for as long
-// as the data generation they were made at is current. Repeated identical
+// as the data generation they were made at, and the vocabulary snapshot
+// they resolved names with, are current. (Another instance's theme
+// rename moves the generation before this one's vocabulary hears of it,
+// every few seconds: an answer made in between is not kept beyond.) Repeated identical
 // requests (what partner embeds and feed readers send) and If-None-Match
 // revalidations are then answered without the database. The generation is
 // read again right after every write through this instance, and every
 // poll interval for writes through other instances or the command line.
 type respCache struct {
 	gens    Generations
+	vocab   news.Resolver
 	gen     atomic.Int64
 	mu      sync.RWMutex
 	entries map[string]*cachedAnswer
@@ -48,11 +54,11 @@ const (
 	maxCachedBody  = 512 << 10
 )
 
-func newRespCache(gens Generations, log *slog.Logger) *respCache {
-	if gens == nil {
+func newRespCache(gens Generations, vocab news.Resolver, log *slog.Logger) *respCache {
+	if gens == nil || vocab == nil {
 		return nil
 	}
-	rc := &respCache{gens: gens, entries: map[string]*cachedAnswer{}, log: log}
+	rc := &respCache{gens: gens, vocab: vocab, entries: map[string]*cachedAnswer{}, log: log}
 	rc.refresh(context.Background())
 	return rc
 }
@@ -107,11 +113,11 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		// Answers hold absolute URLs made from the base (scheme and host),
 		// so the base is part of the key.
 		key := baseURL(c) + r.URL.Path + "?" + r.URL.RawQuery
-		gen := rc.gen.Load()
+		gen, vocab := rc.gen.Load(), rc.vocab.Vocabulary() // before the handler's, as old as they may be
 		rc.mu.RLock()
 		hit := rc.entries[key]
 		rc.mu.RUnlock()
-		if hit != nil && hit.gen == gen {
+		if hit != nil && hit.gen == gen && hit.vocab == vocab {
 			h := c.Response().Header()
 			for name, v := range hit.header {
 				h[name] = v
@@ -134,7 +140,7 @@ func (rc *respCache) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil || c.Response().Status != http.StatusOK || tee.body.Len() > maxCachedBody {
 			return err
 		}
-		entry := &cachedAnswer{gen: gen, status: http.StatusOK, header: http.Header{}, body: append([]byte(nil), tee.body.Bytes()...)}
+		entry := &cachedAnswer{gen: gen, vocab: vocab, status: http.StatusOK, header: http.Header{}, body: append([]byte(nil), tee.body.Bytes()...)}
 		for _, name := range keptHeaders {
 			if v := c.Response().Header().Values(name); len(v) > 0 {
 				entry.header[http.CanonicalHeaderKey(name)] = v

@@ -253,7 +253,7 @@ func (a *API) use(d Deps, auth *auth, m *metrics) {
 	e.Use(preconditionSyntax)
 	e.Use(cacheControl(d.CacheMaxAge, d.StaleWhileRevalidate))
 	if d.ResponseCache && d.Changes != nil {
-		rc := newRespCache(d.Changes, d.Log)
+		rc := newRespCache(d.Changes, d.Vocabulary, d.Log)
 		if d.CachePoll > 0 {
 			a.stops = append(a.stops, rc.poll(d.CachePoll))
 		}
