@@ -16,8 +16,13 @@ import (
 // themes again: a change made through this process is in the snapshot at
 // once, one made through another instance sharing the database within
 // this time. Requests never read them: they resolve names against the
-// snapshot in memory.
-const vocabTTL = 10 * time.Second
+// snapshot in memory. The read is two small tables, about a millisecond
+// of CPU (0.1% of a core at this rate); until it, another instance's new theme is unknown here,
+// and a filter on a slug renamed there selects nothing.
+const vocabTTL = time.Second
+
+// vocabFirstRead bounds the read of the vocabulary when the store opens.
+const vocabFirstRead = 10 * time.Second
 
 // vocabRows is what a snapshot is made from, as the tables hold it.
 type vocabRows struct {
@@ -58,7 +63,7 @@ func (s *Store) startVocabulary(every time.Duration) {
 	s.vocab.current.Store(&news.Vocabulary{})
 	ctx, cancel := context.WithCancel(context.Background())
 	s.vocab.stop, s.vocab.done = cancel, make(chan struct{})
-	first, cancelFirst := context.WithTimeout(ctx, vocabTTL)
+	first, cancelFirst := context.WithTimeout(ctx, vocabFirstRead)
 	_ = s.reloadVocabulary(first)
 	cancelFirst()
 	go s.refreshVocabularyEvery(ctx, every)

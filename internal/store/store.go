@@ -65,7 +65,7 @@ type Options struct {
 	// MiB; 32 when 0. A bulk import gains from one as large as its indexes.
 	WriteCacheMiB int
 	// VocabularyRefresh is how often the countries and themes are read
-	// again, to see changes made through other instances; vocabTTL (10 s)
+	// again, to see changes made through other instances; vocabTTL (1 s)
 	// when 0.
 	VocabularyRefresh time.Duration
 }

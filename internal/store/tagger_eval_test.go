@@ -285,6 +285,30 @@ func TestVocabularyRefresherRunsUntilClose(t *testing.T) {
 	})
 }
 
+// TestVocabularyFromElsewhereWithinASecond: by default, a theme created
+// through one instance is known to another within about a second
+// (vocabTTL): until then that one refuses it in filters and articles.
+func TestVocabularyFromElsewhereWithinASecond(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		ctx := context.Background()
+		dsn := storetest.DSN(t, kind)
+		a := openShared(t, dsn, 0)
+		if _, err := a.MigrateUp(ctx); err != nil {
+			t.Fatal(err)
+		}
+		b := openShared(t, dsn, 0)
+		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		waitFor(t, 3*time.Second, "the other instance to know energy", func() bool {
+			_, ok := b.Vocabulary().Theme("energy")
+			return ok
+		})
+		t.Logf("known elsewhere after %v", time.Since(start).Round(time.Millisecond))
+	})
+}
+
 // openShared opens a store on dsn, which another store may share,
 // refreshing its vocabulary every refresh (vocabTTL when 0).
 func openShared(tb testing.TB, dsn string, refresh time.Duration) *Store {
