@@ -512,9 +512,9 @@ func (s *stream) resolve(h *handlers, v *news.Vocabulary) error {
 
 // knowing returns v when it knows every tag of list's articles, and else
 // the vocabulary read again. A change can name a tag v does not know: a
-// theme renamed through another instance (which this one reads every
-// few seconds), or through this one, whose commit is visible a moment
-// before its vocabulary is published. Tested against v, the renamed
+// theme renamed through another instance (whose vocabulary this one
+// reads again every second), or through this one, whose commit is
+// visible a moment before its vocabulary is published. Tested against v, the renamed
 // theme's articles would fail a filter on its old name, and go out as
 // deletions.
 func (h *handlers) knowing(ctx context.Context, v *news.Vocabulary, list []news.Change) *news.Vocabulary {
