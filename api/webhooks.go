@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -129,8 +130,15 @@ func toDelivery(d news.Delivery) Delivery {
 }
 
 // webhookFilter is the list filter a webhook's filter stands for, with
-// the vocabulary of now; its errors name the member of filter.
+// the vocabulary of now; its errors name the member of filter. It checks
+// a filter an admin gives: one with an empty member ("&&&", a trailing &)
+// would be read as asking for less than was meant, or for everything, so
+// it is refused. (Delivery reads stored filters with deliveryFilter,
+// which lets such a one stored before this check go on.)
 func (h *handlers) webhookFilter(filter string) (news.Filter, error) {
+	if filter != "" && slices.Contains(strings.Split(filter, "&"), "") {
+		return news.Filter{}, news.FieldErrorf(news.EInvalid, "filter", "has an empty member (a stray &): write a query string such as country=RU&theme=sanctions, or \"\" for every article")
+	}
 	return h.webhookFilterWith(filter, h.vocab.Vocabulary())
 }
 

@@ -442,6 +442,9 @@ func TestWebhookInputIsChecked(t *testing.T) {
 		{`{"url":"https://partner.example/","filter":"q=sanctions"}`, "filter.q", "not a parameter"},
 		{`{"url":"https://partner.example/","filter":"country=Atlantis"}`, "filter.country", "Atlantis"},
 		{`{"url":"https://partner.example/","filter":"country=RU;theme=trade"}`, "filter", "query string"},
+		{`{"url":"https://partner.example/","filter":"&&&"}`, "filter", "stray &"},
+		{`{"url":"https://partner.example/","filter":"country=RU&&theme=trade"}`, "filter", "stray &"},
+		{`{"url":"https://partner.example/","filter":"country=RU&"}`, "filter", "stray &"},
 		{`{"url":"https://partner.example/","description":"` + strings.Repeat("d", 501) + `"}`, "description", "500"},
 	} {
 		r := e.do(req{method: "POST", path: "/v1/webhooks", admin: true, body: tc.body})
