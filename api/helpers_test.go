@@ -80,19 +80,7 @@ func serve(t *testing.T, h http.Handler, st *store.Store) *env {
 // the demo headlines loaded; opts may change its settings.
 func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *store.Store) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(storetest.DSN(t, kind), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), st, nil)
-	if err != nil || res.Created != 10 {
-		t.Fatalf("demo import: %+v, %v", res, err)
-	}
+	st := openDemo(t, storetest.DSN(t, kind))
 	d := api.Deps{Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, Webhooks: st, ResponseCache: true, Ping: st.Ping, APIKeys: []string{editorKey, "admin:" + adminKey, "reader:" + readerKey},
 		CursorSecret: "test-cursor-secret-0123456789", CacheMaxAge: time.Minute, StaleWhileRevalidate: 2 * time.Minute, Log: quietLog(),
 		Build: api.Build{Version: "test", Commit: "abc123", GoVersion: "go-test", Dialect: st.Dialect()}}
@@ -102,6 +90,33 @@ func newAPI(t testing.TB, kind string, opts ...func(*api.Deps)) (http.Handler, *
 	a := api.New(d)
 	t.Cleanup(func() { _ = a.Close() }) // its background work: the change watch, the cache's poll
 	return a, st
+}
+
+// openStore opens a store on dsn with options o, closed when the test ends.
+func openStore(t testing.TB, dsn string, o store.Options) *store.Store {
+	t.Helper()
+	st, err := store.Open(dsn, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	return st
+}
+
+// openDemo opens a store on the empty database at dsn, migrates it and
+// loads the demo headlines.
+func openDemo(t testing.TB, dsn string) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st := openStore(t, dsn, store.Options{})
+	if _, err := st.MigrateUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), st, nil)
+	if err != nil || res.Created != 10 {
+		t.Fatalf("demo import: %+v, %v", res, err)
+	}
+	return st
 }
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

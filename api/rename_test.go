@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -10,10 +9,8 @@ import (
 	"time"
 
 	"github.com/headlines/headlines/api"
-	"github.com/headlines/headlines/internal/demo"
 	"github.com/headlines/headlines/internal/store"
 	"github.com/headlines/headlines/internal/store/storetest"
-	"github.com/headlines/headlines/internal/transfer"
 )
 
 // TestRenameMadeElsewhere: a theme renamed through one instance reaches
@@ -27,28 +24,13 @@ import (
 func TestRenameMadeElsewhere(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, kind string) {
-		ctx := context.Background()
 		dsn := storetest.DSN(t, kind)
-		open := func(o store.Options) *store.Store {
-			st, err := store.Open(dsn, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { _ = st.Close() })
-			return st
-		}
-		stA := open(store.Options{})
-		if _, err := stA.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), stA, nil); err != nil || res.Created != 10 {
-			t.Fatalf("demo import: %+v, %v", res, err)
-		}
+		stA := openDemo(t, dsn)
 		a := serve(t, newAPIOn(t, stA), stA)
 		// Two other instances: one holds the stream, the other delivers the
 		// webhook, so that neither learns of the rename from the other.
 		other := func(webhooks bool) *env {
-			st := open(store.Options{VocabularyRefresh: time.Hour})
+			st := openStore(t, dsn, store.Options{VocabularyRefresh: time.Hour})
 			d := api.Deps{Articles: st, Vocabulary: st, Keys: st, Changes: st, Ping: st.Ping,
 				APIKeys: []string{editorKey, "admin:" + adminKey}, CursorSecret: "test-cursor-secret-0123456789", Log: quietLog(),
 				CachePoll: 50 * time.Millisecond}
@@ -82,17 +64,8 @@ func TestRenameMadeElsewhere(t *testing.T) {
 		if r := a.do(req{method: "PATCH", path: "/v1/themes/cyber", key: true, body: `{"slug":"cybercrime"}`}); r.status != http.StatusOK {
 			t.Fatalf("rename: %d %s", r.status, r.body)
 		}
-		for seen := 1; ; seen++ {
-			en := s.next().entry(t)
-			if en.Op != "upsert" || en.Article == nil || !slices.Contains(en.Article.Themes, "cybercrime") {
-				t.Fatalf("the stream after the rename: %+v, want an upsert carrying cybercrime", en)
-			}
-			if en.ID == id {
-				if seen != tagged {
-					t.Errorf("the stream sent %d of the %d renamed articles", seen, tagged)
-				}
-				break
-			}
+		if seen := s.upsertsCarrying("cybercrime", id); seen != tagged {
+			t.Errorf("the stream sent %d of the %d renamed articles", seen, tagged)
 		}
 		// The webhook's receiver holds id: it is sent id's update, and the
 		// demo's articles, which it never held, as published.
@@ -122,23 +95,9 @@ func TestRenameMadeElsewhereLeavesNoStaleAnswer(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dsn := storetest.DSN(t, "sqlite")
-	stA, err := store.Open(dsn, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stA.Close() })
-	if _, err := stA.MigrateUp(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if res, err := transfer.Import(ctx, bytes.NewReader(demo.Articles), stA, nil); err != nil || res.Created != 10 {
-		t.Fatalf("demo import: %+v, %v", res, err)
-	}
+	stA := openDemo(t, dsn)
 	a := serve(t, newAPIOn(t, stA), stA)
-	stB, err := store.Open(dsn, store.Options{VocabularyRefresh: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = stB.Close() })
+	stB := openStore(t, dsn, store.Options{VocabularyRefresh: time.Hour})
 	hB := api.New(api.Deps{Articles: stB, Vocabulary: stB, Changes: stB, Ping: stB.Ping, CursorSecret: "test-cursor-secret-0123456789",
 		Log: quietLog(), ResponseCache: true, CachePoll: 20 * time.Millisecond})
 	t.Cleanup(func() { _ = hB.Close() })

@@ -33,10 +33,11 @@ type cachedAnswer struct {
 // respCache keeps the answers to public GETs in memory, valid for as long
 // as the data generation they were made at, and the vocabulary snapshot
 // they resolved names with, are current. (Another instance's theme
-// rename moves the generation before this one's vocabulary hears of it,
-// every few seconds: an answer made in between is not kept beyond.) Repeated identical
-// requests (what partner embeds and feed readers send) and If-None-Match
-// revalidations are then answered without the database. The generation is
+// rename moves the generation before this one's vocabulary, read again
+// every second, hears of it: an answer made in between is not kept
+// beyond.) Repeated identical requests (what partner embeds and feed
+// readers send) and If-None-Match revalidations are then answered
+// without the database. The generation is
 // read again right after every write through this instance, and every
 // poll interval for writes through other instances or the command line.
 type respCache struct {

@@ -119,6 +119,22 @@ func (s *stream) next() sseEvent {
 	}
 }
 
+// upsertsCarrying reads events up to the one of article last, each of
+// which must be an upsert whose article carries theme slug, and returns
+// how many they were.
+func (s *stream) upsertsCarrying(slug string, last int64) int {
+	s.t.Helper()
+	for n := 1; ; n++ {
+		en := s.next().entry(s.t)
+		if en.Op != "upsert" || en.Article == nil || !slices.Contains(en.Article.Themes, slug) {
+			s.t.Fatalf("event %d: %+v, want an upsert carrying %s", n, en, slug)
+		}
+		if en.ID == last {
+			return n
+		}
+	}
+}
+
 // quiet checks that no event comes for a while.
 func (s *stream) quiet(d time.Duration) {
 	s.t.Helper()
@@ -220,15 +236,7 @@ func TestChangeStream(t *testing.T) {
 		if r := e.do(req{method: "PATCH", path: "/v1/themes/cyber", key: true, body: `{"slug":"cybercrime"}`}); r.status != http.StatusOK {
 			t.Fatalf("rename: %d %s", r.status, r.body)
 		}
-		for seen := 0; ; seen++ {
-			en := renamed.next().entry(t)
-			if en.Op != "upsert" || en.Article == nil || !slices.Contains(en.Article.Themes, "cybercrime") {
-				t.Fatalf("after the rename: %+v, want an upsert carrying cybercrime", en)
-			}
-			if en.ID == cyber {
-				break
-			}
-		}
+		renamed.upsertsCarrying("cybercrime", cyber)
 
 		// cursor=0 replays the whole feed, the demo's articles first.
 		all := openStream(t, e.srv.URL, "/v1/changes/stream?cursor=0")

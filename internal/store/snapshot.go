@@ -17,8 +17,9 @@ import (
 // once, one made through another instance sharing the database within
 // this time. Requests never read them: they resolve names against the
 // snapshot in memory. The read is two small tables, about a millisecond
-// of CPU (0.1% of a core at this rate); until it, another instance's new theme is unknown here,
-// and a filter on a slug renamed there selects nothing.
+// of CPU (0.1% of a core at this rate); until it, another instance's new
+// theme is unknown here, and a filter on a slug renamed there selects
+// nothing.
 const vocabTTL = time.Second
 
 // vocabFirstRead bounds the read of the vocabulary when the store opens.

@@ -196,11 +196,7 @@ func BenchmarkTag(b *testing.B) {
 func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, kind)
-		a := openShared(t, dsn, 0)
-		if _, err := a.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
+		dsn, a := migratedShared(t, kind)
 		b := openShared(t, dsn, time.Hour) // refreshed by hand below
 		themes := func(s *Store) []string {
 			return news.Keys(s.Vocabulary().Classify("North Korea ships anthracite to Vietnam", "", "").Themes, news.MaxThemes)
@@ -254,11 +250,7 @@ func TestTaggerSeesKeywordsFromAnotherInstance(t *testing.T) {
 func TestVocabularyRefresherRunsUntilClose(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, kind)
-		a := openShared(t, dsn, 0)
-		if _, err := a.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
+		dsn, a := migratedShared(t, kind)
 		b := openShared(t, dsn, 20*time.Millisecond)
 		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
 			t.Fatal(err)
@@ -291,11 +283,7 @@ func TestVocabularyRefresherRunsUntilClose(t *testing.T) {
 func TestVocabularyFromElsewhereWithinASecond(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, kind string) {
 		ctx := context.Background()
-		dsn := storetest.DSN(t, kind)
-		a := openShared(t, dsn, 0)
-		if _, err := a.MigrateUp(ctx); err != nil {
-			t.Fatal(err)
-		}
+		dsn, a := migratedShared(t, kind)
 		b := openShared(t, dsn, 0)
 		if _, err := a.CreateTheme(ctx, news.Theme{Slug: "energy", Name: "Energy"}); err != nil {
 			t.Fatal(err)
@@ -307,6 +295,18 @@ func TestVocabularyFromElsewhereWithinASecond(t *testing.T) {
 		})
 		t.Logf("known elsewhere after %v", time.Since(start).Round(time.Millisecond))
 	})
+}
+
+// migratedShared opens a store on a new database of the given kind, and
+// migrates it; another store may share the database at dsn.
+func migratedShared(t *testing.T, kind string) (dsn string, s *Store) {
+	t.Helper()
+	dsn = storetest.DSN(t, kind)
+	s = openShared(t, dsn, 0)
+	if _, err := s.MigrateUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return dsn, s
 }
 
 // openShared opens a store on dsn, which another store may share,
