@@ -515,7 +515,7 @@ var loadFinish = []string{
 }
 
 // loadSearchIndex fills the full-text index, which is contentless and
-// keyed by date (migration 00014), in one pass in key order (an entry
+// keyed by date (migrations 00014, 00021), in one pass in key order (an entry
 // written below the last key would make the index flush what it holds),
 // and leaves it in one segment (see searchIndexMerge).
 //

@@ -146,9 +146,11 @@ type ranked struct {
 	rank float64
 }
 
-// compare orders ranked matches: best first, then newest, then by id.
+// compare orders ranked matches: best first, then newest (by the
+// minute, as their keys), then by id, the highest first.
 func (r ranked) compare(o ranked) int {
-	return cmp.Or(cmp.Compare(r.rank, o.rank), cmp.Compare(o.key, r.key))
+	return cmp.Or(cmp.Compare(r.rank, o.rank), cmp.Compare(r.key>>searchIDBits, o.key>>searchIDBits),
+		cmp.Compare(o.key&searchIDMask, r.key&searchIDMask))
 }
 
 // relevancePage reads the page of a SQLite search of f by relevance.
@@ -162,10 +164,10 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 	}
 	if len(matches) == RelevanceWindow {
 		q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-		q.cond("articles_fts.rowid >= ?", from)
+		q.cond("articles_fts.rowid <= ?", from)
 	}
 	if f.After != nil {
-		after := ranked{searchBlock(micros(f.After.PublishedAt))<<searchIDBits | f.After.ID, f.After.Rank}
+		after := ranked{searchKey(micros(f.After.PublishedAt), f.After.ID), f.After.Rank}
 		i, _ := slices.BinarySearchFunc(matches, after, ranked.compare)
 		for i < len(matches) && matches[i].compare(after) <= 0 {
 			i++
@@ -180,7 +182,7 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error) {
 	full := ftsQuery(terms)
 	var keys []int64
-	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid LIMIT ?",
 		full, RelevanceWindow).Scan(&keys).Error; err != nil {
 		return nil, 0, err
 	}
@@ -250,10 +252,10 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error)
 }
 
 // searchKeys returns the search keys of the matches of the FTS5 query q
-// from from on.
+// from from on, newest first: the keys up to from.
 func searchKeys(db *gorm.DB, q string, from int64) ([]int64, error) {
 	var keys []int64
-	err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ?", q, from).Scan(&keys).Error
+	err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid <= ?", q, from).Scan(&keys).Error
 	return keys, err
 }
 

@@ -14,23 +14,28 @@ import (
 	"github.com/headlines/headlines/internal/news"
 )
 
-// SQLite's full-text index is keyed by date (migration 00014): an
-// article's rowid there is its search key,
+// SQLite's full-text index is keyed by date (migrations 00014, 00021):
+// an article's rowid there is its search key,
 //
-//	key = minute of published_at (counted from year 0) << 30 | id,
+//	key = (searchLastBlock - minute of published_at (counted from year 0)) << 30 | id,
 //
 // so the index lists the matches of a search by the minute they were
-// published, and within a minute by id. A newest-first search walks the
-// index backwards, joins each match to its article by primary key
-// (key & searchIDMask) and stops after a page, whatever the words: no
-// match set is sorted. The key is a function of published_at and id,
-// unique while ids are below 2^30 (the insert trigger refuses more).
+// published, newest first, and within a minute by id. A newest-first
+// search walks the index forwards (backwards, FTS5 reads a page of
+// entries before it returns the last: see migration 00021), joins each
+// match to its article by primary key (key & searchIDMask) and stops
+// after a page, whatever the words: no match set is sorted. The key is a
+// function of published_at and id, unique while ids are below 2^30 (the
+// insert trigger refuses more).
 const (
 	searchIDBits      = 30
 	searchIDMask      = 1<<searchIDBits - 1
 	searchMinMicros   = -62167219200000000 // 0000-01-01T00:00:00Z; earlier times count as this one
 	searchMaxMicros   = 253402300799999999 // 9999-12-31T23:59:59.999999Z; later times count as this one
 	searchBlockMicros = 60_000_000         // a minute: the block whose rows sort by id, not time
+	// searchLastBlock is the block of searchMaxMicros, the newest: its
+	// keys are the smallest.
+	searchLastBlock = (searchMaxMicros - searchMinMicros) / searchBlockMicros
 )
 
 // searchBlock is the block of a publication time, in microseconds.
@@ -39,13 +44,19 @@ func searchBlock(pub int64) int64 {
 }
 
 // searchKey is the rowid of an article in articles_fts.
-func searchKey(pub, id int64) int64 { return searchBlock(pub)<<searchIDBits | id }
+func searchKey(pub, id int64) int64 { return blockStart(pub) | id }
+
+// blockStart is the smallest search key of the block of pub: those of
+// later blocks are below it, those of earlier ones from blockStart +
+// 1<<searchIDBits on.
+func blockStart(pub int64) int64 { return (searchLastBlock - searchBlock(pub)) << searchIDBits }
 
 // searchKeySQL is searchKey in SQL, of the columns pub and id; the
-// triggers of migration 00014 write the same expression.
+// triggers of migration 00021 write the same expression.
 func searchKeySQL(pub, id string) string {
-	return fmt.Sprintf("((min(max(%s, %d), %d) + %d) / %d << %d | %s)",
-		pub, int64(searchMinMicros), int64(searchMaxMicros), -int64(searchMinMicros), searchBlockMicros, searchIDBits, id)
+	return fmt.Sprintf("((%d - (min(max(%s, %d), %d) + %d) / %d) << %d | %s)",
+		int64(searchLastBlock), pub, int64(searchMinMicros), int64(searchMaxMicros), -int64(searchMinMicros),
+		searchBlockMicros, searchIDBits, id)
 }
 
 // The plans of a SQLite search in date order.
@@ -222,10 +233,10 @@ func buildSearch(d dialect, f news.Filter) listQuery {
 		pub: "a.published_at", id: "a.id", needA: true}
 	q.cond("articles_fts MATCH ?", ftsQuery(f.Query))
 	if f.Since != nil {
-		q.cond("articles_fts.rowid >= ?", searchBlock(micros(*f.Since))<<searchIDBits)
+		q.cond("articles_fts.rowid < ?", blockStart(micros(*f.Since))+1<<searchIDBits)
 	}
 	if f.Until != nil {
-		q.cond("articles_fts.rowid < ?", (searchBlock(micros(*f.Until))+1)<<searchIDBits)
+		q.cond("articles_fts.rowid >= ?", blockStart(micros(*f.Until)))
 	}
 	for _, t := range tagFilters(f) {
 		q.tagTextConds(d, t)
@@ -240,16 +251,20 @@ func buildSearch(d dialect, f news.Filter) listQuery {
 func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
 	if f.After != nil { // the cursor's block on, then exactly
-		after := micros(f.After.PublishedAt)
+		block := blockStart(micros(f.After.PublishedAt))
 		if f.Sort == news.SortOldest {
-			q.cond("articles_fts.rowid >= ?", searchBlock(after)<<searchIDBits)
+			q.cond("articles_fts.rowid < ?", block+1<<searchIDBits)
 		} else {
-			q.cond("articles_fts.rowid < ?", (searchBlock(after)+1)<<searchIDBits)
+			q.cond("articles_fts.rowid >= ?", block)
 		}
 	}
-	dir := q.afterCursor(f, "a.published_at", "a.id")
+	// Keys fall as times rise: newest first is the index's own order.
+	keys := "ASC"
+	if q.afterCursor(f, "a.published_at", "a.id") == "ASC" {
+		keys = "DESC"
+	}
 	return "SELECT " + d.columns(f.WithBody) + ", articles_fts.rowid FROM " + q.from + q.whereSQL() +
-		" ORDER BY articles_fts.rowid " + dir, q.args
+		" ORDER BY articles_fts.rowid " + keys, q.args
 }
 
 // readWalk reads a page of f from a search walk. Rows come in key order,

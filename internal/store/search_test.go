@@ -386,8 +386,9 @@ func TestSearchMigrationKeepsArticles(t *testing.T) {
 	}
 }
 
-// TestSearchKeyOrder: search keys sort as publication times do, across
-// the whole range and beyond it (clamped), and the SQL computes the same.
+// TestSearchKeyOrder: search keys sort in the reverse of publication
+// times, across the whole range and beyond it (clamped), each gives back
+// its article, and the SQL computes the same.
 func TestSearchKeyOrder(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t, "sqlite")
@@ -402,8 +403,11 @@ func TestSearchKeyOrder(t *testing.T) {
 			if want := searchKey(pub, id); got != want || want < 0 {
 				t.Errorf("key(%d, %d): SQL %d, Go %d", pub, id, got, want)
 			}
-			if i > 0 && searchKey(times[i-1], id) > searchKey(pub, id) {
-				t.Errorf("key(%d) > key(%d)", times[i-1], pub)
+			if got&searchIDMask != id {
+				t.Errorf("key(%d, %d) = %d: article %d", pub, id, got, got&searchIDMask)
+			}
+			if i > 0 && searchKey(times[i-1], id) < searchKey(pub, id) {
+				t.Errorf("key(%d) < key(%d)", times[i-1], pub)
 			}
 		}
 	}

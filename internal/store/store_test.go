@@ -850,8 +850,9 @@ func TestRelevancePaging(t *testing.T) {
 // TestRelevanceWeighsWhereAndHowRare: on SQLite, where relevance is
 // BM25 over the newest matches (rank.go), a rare word counts for more than
 // a common one, a word in the title for more than one in the summary, and
-// equal matches come newest first, on every page. (PostgreSQL's ts_rank_cd
-// weighs no word by its rarity.)
+// equal matches come newest first (of the same moment, the later id
+// first), on every page. (PostgreSQL's ts_rank_cd weighs no word by its
+// rarity.)
 func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t, "sqlite")
@@ -868,7 +869,11 @@ func TestRelevanceWeighsWhereAndHowRare(t *testing.T) {
 	rareInTitleNew := add("Drones spotted again", "Sanctions widen", 41)
 	commonInTitle := add("Sanctions tighten", "Drones seen", 42)
 	bothInSummary := add("Weekly digest", "Sanctions and drones", 43)
-	want := []int64{rareInTitleNew, rareInTitleOld, commonInTitle, bothInSummary}
+	// Equal and published at the same moment: the later id first, as in
+	// a list.
+	sameTimeFirst := add("Drones spotted", "Sanctions widen", 44)
+	sameTimeSecond := add("Drones spotted", "Sanctions widen", 44)
+	want := []int64{sameTimeSecond, sameTimeFirst, rareInTitleNew, rareInTitleOld, commonInTitle, bothInSummary}
 	f := news.Filter{Query: []string{"sanctions", "drones"}, Sort: news.SortRelevance, Limit: 1}
 	if got := pagedIDs(t, s, f); !slices.Equal(got, want) {
 		t.Errorf("by relevance, a page of one at a time: %v, want %v", got, want)
