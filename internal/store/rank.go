@@ -158,13 +158,14 @@ func (r ranked) compare(o ranked) int {
 // window's matches, so that the total and facets count what the order
 // pages.
 func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f news.Filter) (news.Page, error) {
-	matches, from, err := s.rankWindow(db.WithContext(ctx), f.Query)
+	matches, window, err := s.rankWindow(db.WithContext(ctx), f.Query)
 	if err != nil {
 		return news.Page{}, translate(err, "rank search")
 	}
 	if len(matches) == RelevanceWindow {
 		q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
-		q.cond("articles_fts.rowid <= ?", from)
+		cond, args := window.sql()
+		q.cond(cond, args...)
 	}
 	if f.After != nil {
 		after := ranked{searchKey(micros(f.After.PublishedAt), f.After.ID), f.After.Rank}
@@ -177,22 +178,60 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 	return s.rankedRows(db, f, matches)
 }
 
-// rankWindow scores the RelevanceWindow newest matches of terms, and
-// returns them best first, with the search key of the oldest.
-func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error) {
-	full := ftsQuery(terms)
+// keyWindow is the search keys of a relevance window: those up to to,
+// but for those from gap to (not including) resume.
+type keyWindow struct{ to, gap, resume int64 }
+
+// sql is the condition that articles_fts.rowid is in w, and its
+// arguments. Its range is a condition of its own, which FTS5 walks; the
+// gap is checked on the rows the walk gives (a range inside an OR would
+// have it walk every match).
+func (w keyWindow) sql() (string, []any) {
+	return "articles_fts.rowid <= ? AND (articles_fts.rowid < ? OR articles_fts.rowid >= ?)", []any{w.to, w.gap, w.resume}
+}
+
+// windowKeys returns the search keys of the RelevanceWindow newest
+// matches of the FTS5 query full, newest first, and the window they make.
+// Of the minute of the oldest, where not all of its matches fit, it takes
+// those of the highest ids, as a walk from the newest keys took them
+// before migration 00021 (keys now rise with the id within a minute).
+func windowKeys(db *gorm.DB, full string) ([]int64, keyWindow, error) {
 	var keys []int64
 	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid LIMIT ?",
-		full, RelevanceWindow).Scan(&keys).Error; err != nil {
-		return nil, 0, err
+		full, RelevanceWindow).Scan(&keys).Error; err != nil || len(keys) == 0 {
+		return nil, keyWindow{}, err
 	}
-	if len(keys) == 0 {
-		return nil, 0, nil
+	last := keys[len(keys)-1]
+	if len(keys) < RelevanceWindow { // every match
+		return keys, keyWindow{to: last}, nil
 	}
-	from := keys[len(keys)-1]
+	block := last &^ searchIDMask
+	var minute []int64
+	if err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid",
+		full, block, block|searchIDMask).Scan(&minute).Error; err != nil {
+		return nil, keyWindow{}, err
+	}
+	before, _ := slices.BinarySearch(keys, block)
+	// At most all of the minute's: an article deleted since the first
+	// statement is not among them.
+	keys = append(keys[:before], minute[max(len(minute)-(RelevanceWindow-before), 0):]...)
+	if len(keys) == before {
+		return keys, keyWindow{to: block - 1}, nil
+	}
+	return keys, keyWindow{to: block | searchIDMask, gap: block, resume: keys[before]}, nil
+}
+
+// rankWindow scores the RelevanceWindow newest matches of terms, and
+// returns them best first, with the window of their keys.
+func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, keyWindow, error) {
+	full := ftsQuery(terms)
+	keys, window, err := windowKeys(db, full)
+	if err != nil || len(keys) == 0 {
+		return nil, window, err
+	}
 	rows, bodyTokens, err := ftsTotals(db)
 	if err != nil {
-		return nil, 0, err
+		return nil, window, err
 	}
 	rows = max(rows, int64(len(keys)))
 	// Where a phrase is: in the title, asked of the index; else in the
@@ -216,7 +255,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error)
 		phrase := ftsQuery([]string{t})
 		n, err := s.termCount(db, phrase, now)
 		if err != nil {
-			return nil, 0, err
+			return nil, window, err
 		}
 		weight := bm25Weight(n, rows)
 		in := make(map[int64]float64, len(keys))
@@ -227,9 +266,9 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error)
 				// the window's rows, not every row of the phrase.
 				q = "(" + q + ") AND (" + full + ")"
 			}
-			at, err := searchKeys(db, q, from)
+			at, err := searchKeys(db, q, window)
 			if err != nil {
-				return nil, 0, err
+				return nil, window, err
 			}
 			for _, k := range at {
 				in[k] += col.weight
@@ -248,14 +287,15 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, int64, error)
 		out[i] = ranked{k, -score[k]}
 	}
 	slices.SortFunc(out, ranked.compare)
-	return out, from, nil
+	return out, window, nil
 }
 
 // searchKeys returns the search keys of the matches of the FTS5 query q
-// from from on, newest first: the keys up to from.
-func searchKeys(db *gorm.DB, q string, from int64) ([]int64, error) {
+// in window w.
+func searchKeys(db *gorm.DB, q string, w keyWindow) ([]int64, error) {
 	var keys []int64
-	err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid <= ?", q, from).Scan(&keys).Error
+	cond, args := w.sql()
+	err := db.Raw("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND "+cond, append([]any{q}, args...)...).Scan(&keys).Error
 	return keys, err
 }
 

@@ -932,6 +932,74 @@ func TestRelevanceCountsItsWindow(t *testing.T) {
 	})
 }
 
+// TestRelevanceWindowEndsWithTheHighestIDs: where the RelevanceWindow
+// newest matches end inside a minute that holds more, the window takes
+// that minute's highest ids, in the order, the total and a since/until
+// within the minute alike.
+func TestRelevanceWindowEndsWithTheHighestIDs(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "sqlite")
+	ctx := context.Background()
+	minute := t0.Add(time.Hour)
+	// Five early ids and five late ones in that minute, a minute each for
+	// those between (the window's other matches), and five older ones.
+	const edge = 5
+	upsertN(t, s, RelevanceWindow+2*edge, func(i int) news.Draft {
+		at := minute.Add(time.Duration(i%30) * time.Second)
+		switch {
+		case i >= edge && i < RelevanceWindow:
+			at = minute.Add(time.Duration(i) * time.Minute)
+		case i >= RelevanceWindow+edge:
+			at = minute.Add(-time.Duration(i) * time.Minute)
+		}
+		d := draft(t, s, fmt.Sprintf("Embargo report %d", i), at, []string{"RU"}, nil)
+		d.URL = fmt.Sprintf("https://example.com/embargo/%d", i)
+		return d
+	})
+	number := func(a news.Article) int {
+		n, err := strconv.Atoi(strings.TrimPrefix(a.Title, "Embargo report "))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 100, IncludeTotal: true}
+	seen := map[int]bool{}
+	for {
+		page, err := s.ListArticles(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.Total != nil && *page.Total != RelevanceWindow {
+			t.Errorf("total: %d, want %d", *page.Total, RelevanceWindow)
+		}
+		for _, a := range page.Articles {
+			seen[number(a)] = true
+		}
+		if page.Next == nil {
+			break
+		}
+		f.After, f.IncludeTotal = page.Next, false
+	}
+	for i := range edge {
+		if seen[i] || !seen[RelevanceWindow+i] {
+			t.Errorf("in the window: report %d %v, report %d %v; want the later ids only", i, seen[i], RelevanceWindow+i, seen[RelevanceWindow+i])
+		}
+	}
+	until := minute.Add(time.Minute)
+	in, err := s.ListArticles(ctx, news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Since: &minute, Until: &until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []int
+	for _, a := range in.Articles {
+		got = append(got, number(a))
+	}
+	if want := []int{2004, 2003, 2002, 2001, 2000}; !slices.Equal(got, want) {
+		t.Errorf("by relevance within the minute: reports %v, want %v", got, want)
+	}
+}
+
 func showTotal(n *int) string {
 	if n == nil {
 		return "none"
