@@ -29,7 +29,9 @@ import (
 //   - the score of each, BM25 as FTS5 computes it with the columns
 //     weighted title 10, summary 4, body 1, except that a phrase counts
 //     once per column it occurs in (the index tells where a phrase
-//     occurs, not how often) and that column lengths are left out;
+//     occurs, not how often), that column lengths are left out and that
+//     each phrase's weight is taken as its share of all the phrases'
+//     (the same order, and ranks that writes barely move);
 //   - the rows of the best candidates, fetched in score order with the
 //     filter's conditions, until a page is full.
 //
@@ -168,14 +170,27 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 		q.cond(cond, args...)
 	}
 	if f.After != nil {
-		after := ranked{searchKey(micros(f.After.PublishedAt), f.After.ID), f.After.Rank}
-		i, _ := slices.BinarySearchFunc(matches, after, ranked.compare)
-		for i < len(matches) && matches[i].compare(after) <= 0 {
-			i++
-		}
-		matches = matches[i:]
+		matches = matches[rankedAfter(matches, f.After):]
 	}
 	return s.rankedRows(db, f, matches)
+}
+
+// rankedAfter returns where the page after cursor c starts in matches,
+// best first. It is after c's article where that is still in the window:
+// its rank may have moved since, as every write moves how rare each word
+// is. Only where the article has gone (deleted, edited out of the
+// search or the window) is it after c's rank, which ranks that weigh
+// their words by their share of the total keep close (rankWindow).
+func rankedAfter(matches []ranked, c *news.Cursor) int {
+	after := ranked{searchKey(micros(c.PublishedAt), c.ID), c.Rank}
+	if i := slices.IndexFunc(matches, func(m ranked) bool { return m.key == after.key }); i >= 0 {
+		return i + 1
+	}
+	i, _ := slices.BinarySearchFunc(matches, after, ranked.compare)
+	for i < len(matches) && matches[i].compare(after) <= 0 {
+		i++
+	}
+	return i
 }
 
 // keyWindow is the search keys of a relevance window: those up to to,
@@ -249,15 +264,24 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, keyWindow, er
 		cols[1].name, cols[1].weight = "summary", rankSummaryWeight
 		elsewhere = rankBodyWeight
 	}
-	score := make(map[int64]float64, len(keys))
+	// Each word's weight as its share of the words' total: the same order
+	// as bm25's, and ranks that a write (which moves every weight a
+	// little) moves little, and a word alone not at all, for a cursor
+	// whose article has gone to find its place by (rankedAfter).
 	now := s.now()
-	for _, t := range terms {
-		phrase := ftsQuery([]string{t})
-		n, err := s.termCount(db, phrase, now)
+	weights, total := make([]float64, len(terms)), 0.0
+	for i, t := range terms {
+		n, err := s.termCount(db, ftsQuery([]string{t}), now)
 		if err != nil {
 			return nil, window, err
 		}
-		weight := bm25Weight(n, rows)
+		weights[i] = bm25Weight(n, rows)
+		total += weights[i]
+	}
+	score := make(map[int64]float64, len(keys))
+	for i, t := range terms {
+		phrase := ftsQuery([]string{t})
+		weight := weights[i] / total
 		in := make(map[int64]float64, len(keys))
 		for _, col := range cols {
 			q := "{" + col.name + "} : " + phrase

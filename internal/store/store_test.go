@@ -847,6 +847,52 @@ func TestRelevancePaging(t *testing.T) {
 	})
 }
 
+// TestRelevanceCursorOutlivesWrites: a cursor of a search by relevance
+// goes on where its page ended after articles are created and deleted
+// meanwhile, also when its own article is gone: SQLite's ranks weigh a
+// word by how many articles there are, which every write changes.
+func TestRelevanceCursorOutlivesWrites(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		s, _ := newStore(t, kind)
+		ctx := context.Background()
+		for i := range 20 { // the word in a minority, where it weighs more than nothing
+			mustCreate(t, s, draft(t, s, fmt.Sprintf("other %d", i), t0, nil, nil))
+		}
+		var ids []int64
+		for i := range 9 {
+			d := draft(t, s, fmt.Sprintf("story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil)
+			d.Summary = "sanctions " + strings.Repeat("talks ", i)
+			ids = append(ids, mustCreate(t, s, d).ID)
+		}
+		f := news.Filter{Query: []string{"sanctions"}, Sort: news.SortRelevance, Limit: 3}
+		all := pagedIDs(t, s, f)
+		if len(all) != len(ids) {
+			t.Fatalf("paged %v, want the %d matches", all, len(ids))
+		}
+		page, err := s.ListArticles(ctx, f)
+		if err != nil || page.Next == nil {
+			t.Fatalf("page 1: %+v, %v", page, err)
+		}
+		for i := range 5 {
+			mustCreate(t, s, draft(t, s, fmt.Sprintf("unrelated %d", i), t0, nil, nil))
+		}
+		f.After = page.Next
+		if got := pagedIDs(t, s, f); !slices.Equal(got, all[3:]) {
+			t.Errorf("after five creates, the cursor of page 1 gives %v, want %v", got, all[3:])
+		}
+		// The cursor's own article deleted: the rest still follows.
+		if err := s.DeleteArticle(ctx, all[2], 0); err != nil {
+			t.Fatal(err)
+		}
+		mustCreate(t, s, draft(t, s, "unrelated again", t0, nil, nil))
+		if got := pagedIDs(t, s, f); !slices.Equal(got, all[3:]) {
+			t.Errorf("with its article deleted, the cursor of page 1 gives %v, want %v", got, all[3:])
+		}
+	})
+}
+
 // TestRelevanceWeighsWhereAndHowRare: on SQLite, where relevance is
 // BM25 over the newest matches (rank.go), a rare word counts for more than
 // a common one, a word in the title for more than one in the summary, and
