@@ -45,7 +45,9 @@ func (h *handlers) listChanges(c echo.Context) error {
 	ctx := c.Request().Context()
 	var after int64
 	limit := news.DefaultChanges
-	for name, vals := range c.QueryParams() {
+	query := c.QueryParams()
+	for _, name := range paramOrder(query) {
+		vals := query[name]
 		if len(vals) > 1 {
 			return news.FieldErrorf(news.EInvalid, name, "may be given only once")
 		}

@@ -113,41 +113,60 @@ func (values listValues) one(name string) (string, bool) {
 }
 
 // splitValues checks every parameter against allowed and every value for
-// what no parameter accepts, and splits the lists.
+// what no parameter accepts, and splits the lists. Of several wrong
+// parameters it names the first by name, so that the same query always
+// gets the same answer (a query's parameters come in no order).
 func splitValues(query url.Values, allowed map[string]listParam) (listValues, error) {
 	values := listValues{}
+	var first error
+	firstName := ""
 	for name, vals := range query {
-		spec, ok := allowed[name]
-		if !ok {
-			return nil, unknownParam(name, paramNames(allowed))
+		if first != nil && name > firstName {
+			continue
 		}
-		if len(vals) > 1 && !spec.csv {
-			return nil, news.FieldErrorf(news.EInvalid, name, "may be given only once")
-		}
-		for _, v := range vals {
-			if !utf8.ValidString(v) {
-				return nil, news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
-			}
-			if strings.IndexFunc(v, unicode.IsControl) >= 0 {
-				return nil, news.FieldErrorf(news.EInvalid, name, "must not contain control characters")
-			}
-			if strings.TrimSpace(v) == "" {
-				return nil, news.FieldErrorf(news.EInvalid, name, "must not be empty")
-			}
-			if !spec.csv {
-				values[name] = append(values[name], v)
-				continue
-			}
-			for _, item := range strings.Split(v, ",") {
-				item = strings.TrimSpace(item)
-				if item == "" {
-					return nil, news.FieldErrorf(news.EInvalid, name, "has an empty item in %q", v)
-				}
-				values[name] = append(values[name], item)
-			}
+		if err := splitParam(values, name, vals, allowed); err != nil {
+			first, firstName = err, name
 		}
 	}
+	if first != nil {
+		return nil, first
+	}
 	return values, nil
+}
+
+// splitParam checks the values vals of parameter name and adds them to
+// values.
+func splitParam(values listValues, name string, vals []string, allowed map[string]listParam) error {
+	spec, ok := allowed[name]
+	if !ok {
+		return unknownParam(name, paramNames(allowed))
+	}
+	if len(vals) > 1 && !spec.csv {
+		return news.FieldErrorf(news.EInvalid, name, "may be given only once")
+	}
+	for _, v := range vals {
+		if !utf8.ValidString(v) {
+			return news.FieldErrorf(news.EInvalid, name, "is not valid UTF-8")
+		}
+		if strings.IndexFunc(v, unicode.IsControl) >= 0 {
+			return news.FieldErrorf(news.EInvalid, name, "must not contain control characters")
+		}
+		if strings.TrimSpace(v) == "" {
+			return news.FieldErrorf(news.EInvalid, name, "must not be empty")
+		}
+		if !spec.csv {
+			values[name] = append(values[name], v)
+			continue
+		}
+		for _, item := range strings.Split(v, ",") {
+			item = strings.TrimSpace(item)
+			if item == "" {
+				return news.FieldErrorf(news.EInvalid, name, "has an empty item in %q", v)
+			}
+			values[name] = append(values[name], item)
+		}
+	}
+	return nil
 }
 
 // resolveTags resolves the country and theme parameters against v.

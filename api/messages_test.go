@@ -27,6 +27,30 @@ func problemOf(t *testing.T, r response, field string) (message string) {
 	return message
 }
 
+// TestSeveralWrongParametersNameTheFirst: a query with several wrong
+// parameters gets the same 400 every time, naming the first by name,
+// whichever order Go's map of them gives.
+func TestSeveralWrongParametersNameTheFirst(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, tc := range []struct{ path, field string }{
+		{"/v1/articles?zeta=1&limit=0&mid=2&beta=3", "beta"},
+		{"/v1/articles?zeta=1&limit=0&sort=x", "zeta"},
+		{"/v1/feeds/articles.rss?zeta=1&mid=2&beta=3", "beta"},
+		{"/v1/changes?zeta=1&limit=0&beta=3", "beta"},
+		{"/v1/countries?zeta=1&mid=2&beta=3", "beta"},
+		{"/v1/articles/1?zeta=1&mid=2&beta=3", "beta"},
+		{"/oembed?zeta=1&mid=2&beta=3", "beta"},
+	} {
+		for range 20 {
+			r := e.do(req{path: tc.path})
+			assertProblem(t, r, http.StatusBadRequest, tc.field)
+			if t.Failed() {
+				t.Fatalf("%s: %s", tc.path, r.body)
+			}
+		}
+	}
+}
+
 // TestUnknownNamesSuggestTheClosest: a misspelt or foreign parameter,
 // body member, field, facet or sort order is a 400 naming it and the
 // name the client probably meant; nothing is suggested when nothing is close.

@@ -1,12 +1,20 @@
 package api
 
 import (
+	"maps"
+	"net/url"
+	"slices"
 	"sort"
 	"unicode/utf8"
 
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/suggest"
 )
+
+// paramOrder is the names of query's parameters in order: checked in
+// that order, the same wrong one of several is named every time (a
+// query's parameters come in no order).
+func paramOrder(query url.Values) []string { return slices.Sorted(maps.Keys(query)) }
 
 // unknownParam is the 400 for a query parameter that route does not take.
 func unknownParam(name string, known []string) error {

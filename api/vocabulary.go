@@ -69,7 +69,9 @@ func toTheme(t news.Theme) Theme {
 
 // parseUsed reads the only parameter of the vocabulary lists.
 func parseUsed(c echo.Context) (bool, error) {
-	for name, vals := range c.QueryParams() {
+	query := c.QueryParams()
+	for _, name := range paramOrder(query) {
+		vals := query[name]
 		if name != "used" {
 			return false, unknownParam(name, []string{"used"})
 		}

@@ -247,7 +247,8 @@ type OEmbed struct {
 //	@Router			/oembed [get]
 func (h *handlers) oembed(c echo.Context) error {
 	q := c.QueryParams()
-	for name, v := range q {
+	for _, name := range paramOrder(q) {
+		v := q[name]
 		switch name {
 		case "url", "format", "maxwidth", "maxheight":
 			if len(v) != 1 {

@@ -524,7 +524,7 @@ func (h *handlers) listDeliveries(c echo.Context) error {
 func onlyParams(names ...string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			for name := range c.QueryParams() {
+			for _, name := range paramOrder(c.QueryParams()) {
 				if !slices.Contains(names, name) {
 					return unknownParam(name, names)
 				}
