@@ -413,3 +413,30 @@ func TestEditorsFollowTheirCursors(t *testing.T) {
 		}
 	})
 }
+
+// TestZeroPublishedAtIsRefused: 0001-01-01T00:00:00Z, the zero time, is
+// a 422 naming published_at on a create, a replace and a patch, instead
+// of silently becoming the time of creation or the stored time; the
+// microsecond after it is stored as given.
+func TestZeroPublishedAtIsRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, zero := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00"} {
+		r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Zero","published_at":"` + zero + `"}`, key: true})
+		assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
+	}
+	r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Early","published_at":"0001-01-01T00:00:00.000001Z"}`, key: true})
+	if r.status != http.StatusCreated || r.json(t)["published_at"] != "0001-01-01T00:00:00.000001Z" {
+		t.Fatalf("the microsecond after the zero time: %d %s", r.status, r.body)
+	}
+	path := fmt.Sprintf("/v1/articles/%d", int64(r.json(t)["id"].(float64)))
+	etag := r.header.Get("ETag")
+	r = e.do(req{method: "PATCH", path: path, body: `{"published_at":"0001-01-01T00:00:00Z"}`, key: true,
+		headers: []string{"Content-Type", "application/merge-patch+json", "If-Match", etag}})
+	assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
+	r = e.do(req{method: "PUT", path: path, body: `{"title":"Early","published_at":"0001-01-01T00:00:00Z"}`, key: true,
+		headers: []string{"If-Match", etag}})
+	assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
+	if r = e.do(req{path: path}); r.json(t)["published_at"] != "0001-01-01T00:00:00.000001Z" || r.header.Get("ETag") != etag {
+		t.Errorf("after the refused edits: %s", r.body)
+	}
+}

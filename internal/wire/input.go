@@ -115,11 +115,7 @@ func (in ArticleInput) Draft(ctx context.Context, r news.Resolver) (news.Draft, 
 	}
 	var p news.Problems
 	if in.PublishedAt != nil {
-		t, ok := ParseTime(*in.PublishedAt)
-		if !ok {
-			p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
-		}
-		d.PublishedAt = t
+		d.PublishedAt = publishedAt(*in.PublishedAt, &p)
 	}
 	return d, mergeProblems(p, d.Normalize(r.Vocabulary()))
 }
@@ -196,10 +192,7 @@ func (in ArticlePatch) Update(raw map[string]json.RawMessage) (news.Update, erro
 		u.Status = &st
 	}
 	if in.PublishedAt != nil {
-		t, ok := ParseTime(*in.PublishedAt)
-		if !ok {
-			p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
-		}
+		t := publishedAt(*in.PublishedAt, &p)
 		u.PublishedAt = &t
 	}
 	return u, p.Err(news.EValidation, "the patch has invalid fields")
@@ -228,4 +221,19 @@ func Upsert(ctx context.Context, raw []byte, svc news.ArticleService, res news.R
 		return news.Article{}, false, err
 	}
 	return svc.UpsertArticle(ctx, d)
+}
+
+// publishedAt parses a published_at a client gave, adding to p what is
+// wrong with it. 0001-01-01T00:00:00Z is refused: it is the zero time,
+// which a draft takes for no time (now on a create, the stored time on
+// a replace), so it would not be stored as given.
+func publishedAt(s string, p *news.Problems) time.Time {
+	t, ok := ParseTime(s)
+	switch {
+	case !ok:
+		p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
+	case t.IsZero():
+		p.Add("published_at", "must be after 0001-01-01T00:00:00Z, which stands for no time; leave published_at out for the time of creation")
+	}
+	return t
 }
