@@ -57,7 +57,7 @@ type Filter struct {
 type Cursor struct {
 	PublishedAt time.Time
 	ID          int64
-	Rank        float64 // relevance order only
+	Rank        float64 // relevance order only: the store's mark of the row's place, round-tripped as is
 }
 
 // FacetCount is the number of articles in a filtered set tagged with Key.

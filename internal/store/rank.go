@@ -5,6 +5,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"errors"
+	"fmt"
 	"math"
 	"slices"
 	"sync"
@@ -29,14 +30,19 @@ import (
 //   - the score of each, BM25 as FTS5 computes it with the columns
 //     weighted title 10, summary 4, body 1, except that a phrase counts
 //     once per column it occurs in (the index tells where a phrase
-//     occurs, not how often), that column lengths are left out and that
-//     each phrase's weight is taken as its share of all the phrases'
-//     (the same order, and ranks that writes barely move);
+//     occurs, not how often) and that column lengths are left out;
 //   - the rows of the best candidates, fetched in score order with the
 //     filter's conditions, until a page is full.
 //
 // Ties (the same phrases in the same columns) go newest first, then by
 // id, so that a page's order and its cursor are exact.
+//
+// A match's score is a function of where each phrase is in it (its
+// pattern) and of the phrases' weights, which every write moves a little.
+// A cursor carries its last match's pattern, not its score: the next page
+// scores it again with the weights of the moment, so that it falls
+// exactly where the matches of the same pattern do, and an edit of its
+// article after the page was read does not move it.
 
 const (
 	rankTitleWeight, rankSummaryWeight, rankBodyWeight = 10.0, 4.0, 1.0
@@ -141,11 +147,58 @@ func bm25Weight(n, rows int64) float64 {
 	return max(idf, 1e-6)
 }
 
-// ranked is one match of a relevance window: its search key and rank
-// (lower first, as bm25's).
+// ranked is one match of a relevance window: its search key, rank (lower
+// first, as bm25's) and pattern, of which the rank is a function.
 type ranked struct {
-	key  int64
-	rank float64
+	key     int64
+	rank    float64
+	pattern rankPattern
+}
+
+// rankPattern says where each phrase of a search is in a match, two bits
+// a phrase (maxRankTerms at most), the first phrase lowest: in the title
+// (1), in the summary (2, asked only where some article has a body), or
+// else neither (0: where the match holds it without saying, the summary
+// or the body). A cursor carries it as its rank, a whole number, which a
+// score never is (scores are below zero).
+type rankPattern uint64
+
+const maxRankTerms = 26 // the bits of a pattern a float64 holds exactly
+
+// rankScale is what scores a pattern: each phrase's weight and the
+// weights of the places the index cannot tell apart.
+type rankScale struct {
+	weights   []float64
+	elsewhere float64
+}
+
+// rank is the rank of a match of pattern p, lower first.
+func (sc rankScale) rank(p rankPattern) float64 {
+	score := 0.0
+	for i, w := range sc.weights {
+		code := p >> (2 * i) & 3
+		f := 0.0
+		if code&1 != 0 {
+			f += rankTitleWeight
+		}
+		if code&2 != 0 {
+			f += rankSummaryWeight
+		}
+		if f == 0 {
+			f = sc.elsewhere
+		}
+		score += w * f * (bm25K1 + 1) / (f + bm25K1)
+	}
+	return -score
+}
+
+// cursorPattern is the pattern a cursor's rank carries, or false for a
+// rank that is a score (a cursor from before patterns).
+func cursorPattern(rank float64, terms int) (rankPattern, bool) {
+	if rank < 0 || rank != math.Trunc(rank) || rank >= float64(uint64(1)<<(2*terms)) {
+		return 0, false
+	}
+	return rankPattern(rank), true
 }
 
 // compare orders ranked matches: best first, then newest (by the
@@ -160,7 +213,7 @@ func (r ranked) compare(o ranked) int {
 // window's matches, so that the total and facets count what the order
 // pages.
 func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f news.Filter) (news.Page, error) {
-	matches, window, err := s.rankWindow(db.WithContext(ctx), f.Query)
+	matches, scale, window, err := s.rankWindow(db.WithContext(ctx), f.Query)
 	if err != nil {
 		return news.Page{}, translate(err, "rank search")
 	}
@@ -170,21 +223,18 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 		q.cond(cond, args...)
 	}
 	if f.After != nil {
-		matches = matches[rankedAfter(matches, f.After):]
+		matches = matches[rankedAfter(matches, scale, f.After):]
 	}
 	return s.rankedRows(db, f, matches)
 }
 
 // rankedAfter returns where the page after cursor c starts in matches,
-// best first. It is after c's article where that is still in the window:
-// its rank may have moved since, as every write moves how rare each word
-// is. Only where the article has gone (deleted, edited out of the
-// search or the window) is it after c's rank, which ranks that weigh
-// their words by their share of the total keep close (rankWindow).
-func rankedAfter(matches []ranked, c *news.Cursor) int {
-	after := ranked{searchKey(micros(c.PublishedAt), c.ID), c.Rank}
-	if i := slices.IndexFunc(matches, func(m ranked) bool { return m.key == after.key }); i >= 0 {
-		return i + 1
+// best first: after c's pattern scored as the matches are (scale), or
+// after its rank where that is a score.
+func rankedAfter(matches []ranked, scale rankScale, c *news.Cursor) int {
+	after := ranked{key: searchKey(micros(c.PublishedAt), c.ID), rank: c.Rank}
+	if p, ok := cursorPattern(c.Rank, len(scale.weights)); ok {
+		after.rank = scale.rank(p)
 	}
 	i, _ := slices.BinarySearchFunc(matches, after, ranked.compare)
 	for i < len(matches) && matches[i].compare(after) <= 0 {
@@ -237,16 +287,21 @@ func windowKeys(db *gorm.DB, full string) ([]int64, keyWindow, error) {
 }
 
 // rankWindow scores the RelevanceWindow newest matches of terms, and
-// returns them best first, with the window of their keys.
-func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, keyWindow, error) {
+// returns them best first, with the scale that scored them and the
+// window of their keys.
+func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, rankScale, keyWindow, error) {
+	var scale rankScale
+	if len(terms) > maxRankTerms {
+		return nil, scale, keyWindow{}, fmt.Errorf("%d phrases to rank, more than %d", len(terms), maxRankTerms)
+	}
 	full := ftsQuery(terms)
 	keys, window, err := windowKeys(db, full)
 	if err != nil || len(keys) == 0 {
-		return nil, window, err
+		return nil, scale, window, err
 	}
 	rows, bodyTokens, err := ftsTotals(db)
 	if err != nil {
-		return nil, window, err
+		return nil, scale, window, err
 	}
 	rows = max(rows, int64(len(keys)))
 	// Where a phrase is: in the title, asked of the index; else in the
@@ -254,37 +309,23 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, keyWindow, er
 	// token in the column), a phrase not in the title is in the summary,
 	// and the index is asked only about titles: a phrase in both counts
 	// as in the title.
-	cols := []struct {
-		name   string
-		weight float64
-	}{{"title", rankTitleWeight}}
-	elsewhere := rankSummaryWeight
+	cols := []string{"title"}
+	scale.elsewhere = rankSummaryWeight
 	if bodyTokens > 0 {
-		cols = append(cols, cols[0])
-		cols[1].name, cols[1].weight = "summary", rankSummaryWeight
-		elsewhere = rankBodyWeight
+		cols = append(cols, "summary")
+		scale.elsewhere = rankBodyWeight
 	}
-	// Each word's weight as its share of the words' total: the same order
-	// as bm25's, and ranks that a write (which moves every weight a
-	// little) moves little, and a word alone not at all, for a cursor
-	// whose article has gone to find its place by (rankedAfter).
 	now := s.now()
-	weights, total := make([]float64, len(terms)), 0.0
-	for i, t := range terms {
-		n, err := s.termCount(db, ftsQuery([]string{t}), now)
-		if err != nil {
-			return nil, window, err
-		}
-		weights[i] = bm25Weight(n, rows)
-		total += weights[i]
-	}
-	score := make(map[int64]float64, len(keys))
+	patterns := make(map[int64]rankPattern, len(keys))
 	for i, t := range terms {
 		phrase := ftsQuery([]string{t})
-		weight := weights[i] / total
-		in := make(map[int64]float64, len(keys))
-		for _, col := range cols {
-			q := "{" + col.name + "} : " + phrase
+		n, err := s.termCount(db, phrase, now)
+		if err != nil {
+			return nil, scale, window, err
+		}
+		scale.weights = append(scale.weights, bm25Weight(n, rows))
+		for c, col := range cols {
+			q := "{" + col + "} : " + phrase
 			if len(terms) > 1 {
 				// With the others, which the index walks together: only
 				// the window's rows, not every row of the phrase.
@@ -292,26 +333,19 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, keyWindow, er
 			}
 			at, err := searchKeys(db, q, window)
 			if err != nil {
-				return nil, window, err
+				return nil, scale, window, err
 			}
 			for _, k := range at {
-				in[k] += col.weight
+				patterns[k] |= 1 << (2*i + c)
 			}
-		}
-		for _, k := range keys {
-			f := in[k]
-			if f == 0 {
-				f = elsewhere
-			}
-			score[k] += weight * f * (bm25K1 + 1) / (f + bm25K1)
 		}
 	}
 	out := make([]ranked, len(keys))
 	for i, k := range keys {
-		out[i] = ranked{k, -score[k]}
+		out[i] = ranked{k, scale.rank(patterns[k]), patterns[k]}
 	}
 	slices.SortFunc(out, ranked.compare)
-	return out, window, nil
+	return out, scale, window, nil
 }
 
 // searchKeys returns the search keys of the matches of the FTS5 query q
@@ -329,7 +363,7 @@ func (s *Store) rankedRows(db *gorm.DB, f news.Filter, matches []ranked) (news.P
 	q := articleList(s.dialect, f)
 	cols := s.dialect.columns(f.WithBody)
 	page := news.Page{Articles: make([]news.Article, 0, f.Limit)}
-	var ranks []float64
+	var patterns []rankPattern
 	batch := f.Limit + 1
 	for len(matches) > 0 && len(page.Articles) <= f.Limit {
 		take := matches[:min(batch, len(matches))]
@@ -353,14 +387,14 @@ func (s *Store) rankedRows(db *gorm.DB, f news.Filter, matches []ranked) (news.P
 		for _, m := range take {
 			if a, ok := byID[m.key&searchIDMask]; ok {
 				page.Articles = append(page.Articles, a)
-				ranks = append(ranks, m.rank)
+				patterns = append(patterns, m.pattern)
 			}
 		}
 	}
 	if len(page.Articles) > f.Limit {
 		page.Articles = page.Articles[:f.Limit]
 		last := page.Articles[f.Limit-1]
-		page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID, Rank: ranks[f.Limit-1]}
+		page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID, Rank: float64(patterns[f.Limit-1])}
 	}
 	return page, nil
 }

@@ -893,6 +893,118 @@ func TestRelevanceCursorOutlivesWrites(t *testing.T) {
 	})
 }
 
+// TestRelevanceCursorKeepsItsPlace: a cursor of a search by relevance
+// goes on from the place of its page's last article in the order, where
+// articles that rank alike stay together, even when that article has
+// since been edited or deleted, or the words' weights have been counted
+// again.
+func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
+	t.Parallel()
+	add := func(t *testing.T, s *Store, title, summary string, minute int) int64 {
+		d := draft(t, s, title, t0.Add(time.Duration(minute)*time.Minute), nil, nil)
+		d.Summary = summary
+		return mustCreate(t, s, d).ID
+	}
+	// setUp makes the words of a search by relevance rare enough to
+	// weigh something, and returns its walk from the start.
+	setUp := func(t *testing.T, s *Store, f news.Filter, articles func()) []int64 {
+		for i := range 20 {
+			add(t, s, fmt.Sprintf("Other %d", i), "weather", 0)
+		}
+		articles()
+		return pagedIDs(t, s, f)
+	}
+	page := func(t *testing.T, s *Store, f news.Filter) *news.Cursor {
+		p, err := s.ListArticles(context.Background(), f)
+		if err != nil || p.Next == nil {
+			t.Fatalf("page 1: %+v, %v", p, err)
+		}
+		return p.Next
+	}
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		t.Run("its article edited", func(t *testing.T) {
+			s, _ := newStore(t, kind)
+			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 4}
+			all := setUp(t, s, f, func() {
+				for i := range 6 {
+					add(t, s, fmt.Sprintf("Embargo story %d", i), fmt.Sprintf("about the embargo, number %d", i), i)
+				}
+				for i := range 8 {
+					add(t, s, fmt.Sprintf("Plain story %d", i), fmt.Sprintf("mentions the embargo once, item %d", i), 10+i)
+				}
+			})
+			f.After = page(t, s, f)
+			// The page's last article loses the word from its title: it
+			// now ranks lower, and the walk goes on from where it was.
+			title := "Retitled story"
+			if _, err := s.UpdateArticle(context.Background(), all[3], news.Update{Title: &title}, 0); err != nil {
+				t.Fatal(err)
+			}
+			f2 := f
+			f2.After = nil
+			now := pagedIDs(t, s, f2)
+			if !slices.Equal(now[:3], all[:3]) || !slices.Contains(now[3:], all[3]) {
+				t.Fatalf("after the edit, the order is %v (before: %v)", now, all)
+			}
+			if got := pagedIDs(t, s, f); !slices.Equal(got, now[3:]) {
+				t.Errorf("the cursor gives %v, want %v", got, now[3:])
+			}
+		})
+		twoWords := func(t *testing.T, s *Store, f news.Filter) []int64 {
+			return setUp(t, s, f, func() {
+				for i := range 12 {
+					add(t, s, fmt.Sprintf("Treaty draft %d", i), fmt.Sprintf("ahead of the summit, part %d", i), i)
+				}
+				for i := range 4 {
+					add(t, s, fmt.Sprintf("Summit agenda %d", i), fmt.Sprintf("the treaty text, part %d", i), 20+i)
+				}
+				for i := range 6 {
+					add(t, s, fmt.Sprintf("Treaty only %d", i), "nothing else", 30+i)
+				}
+			})
+		}
+		t.Run("its article deleted", func(t *testing.T) {
+			s, _ := newStore(t, kind)
+			f := news.Filter{Query: []string{"treaty", "summit"}, Sort: news.SortRelevance, Limit: 7}
+			all := twoWords(t, s, f)
+			f.After = page(t, s, f)
+			if err := s.DeleteArticle(context.Background(), all[6], 0); err != nil {
+				t.Fatal(err)
+			}
+			for i := range 5 {
+				add(t, s, fmt.Sprintf("Unrelated %d", i), "rain", 40)
+			}
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all[7:]) {
+				t.Errorf("the cursor gives %v, want %v", got, all[7:])
+			}
+		})
+		t.Run("the weights counted again", func(t *testing.T) {
+			s, clk := newStore(t, kind)
+			f := news.Filter{Query: []string{"treaty", "summit"}, Sort: news.SortRelevance, Limit: 12}
+			var others []int64
+			all := twoWords(t, s, f)
+			for i := range 30 {
+				others = append(others, add(t, s, fmt.Sprintf("Summit watch %d", i), "no agreement", 50))
+			}
+			// The 30 hold one word only: they match nothing, but weigh it.
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all) {
+				t.Fatalf("with the 30: %v, want %v", got, all)
+			}
+			f.After = page(t, s, f)
+			for _, id := range others {
+				if err := s.DeleteArticle(context.Background(), id, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clk.t = clk.t.Add(termCountAge + time.Minute)
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all[12:]) {
+				t.Errorf("the cursor gives %v, want %v", got, all[12:])
+			}
+		})
+	})
+}
+
 // TestRelevanceWeighsWhereAndHowRare: on SQLite, where relevance is
 // BM25 over the newest matches (rank.go), a rare word counts for more than
 // a common one, a word in the title for more than one in the summary, and
