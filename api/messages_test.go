@@ -38,6 +38,7 @@ func TestSeveralWrongParametersNameTheFirst(t *testing.T) {
 		{"/v1/feeds/articles.rss?zeta=1&mid=2&beta=3", "beta"},
 		{"/v1/changes?zeta=1&limit=0&beta=3", "beta"},
 		{"/v1/countries?zeta=1&mid=2&beta=3", "beta"},
+		{"/v1/themes?used=true&zeta=1", "zeta"},
 		{"/v1/articles/1?zeta=1&mid=2&beta=3", "beta"},
 		{"/oembed?zeta=1&mid=2&beta=3", "beta"},
 	} {

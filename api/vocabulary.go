@@ -71,20 +71,22 @@ func toTheme(t news.Theme) Theme {
 func parseUsed(c echo.Context) (bool, error) {
 	query := c.QueryParams()
 	for _, name := range paramOrder(query) {
-		vals := query[name]
 		if name != "used" {
 			return false, unknownParam(name, []string{"used"})
 		}
-		if len(vals) > 1 {
-			return false, news.FieldErrorf(news.EInvalid, name, "may be given only once")
-		}
-		b, err := strconv.ParseBool(vals[0])
-		if err != nil {
-			return false, news.FieldErrorf(news.EInvalid, "used", "must be true or false, got %q", vals[0])
-		}
-		return b, nil
 	}
-	return false, nil
+	vals, ok := query["used"]
+	if !ok {
+		return false, nil
+	}
+	if len(vals) > 1 {
+		return false, news.FieldErrorf(news.EInvalid, "used", "may be given only once")
+	}
+	b, err := strconv.ParseBool(vals[0])
+	if err != nil {
+		return false, news.FieldErrorf(news.EInvalid, "used", "must be true or false, got %q", vals[0])
+	}
+	return b, nil
 }
 
 // listCountries godoc
