@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -420,11 +421,20 @@ func TestEditorsFollowTheirCursors(t *testing.T) {
 // microsecond after it is stored as given.
 func TestZeroPublishedAtIsRefused(t *testing.T) {
 	e := newEnv(t, "sqlite")
-	for _, zero := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00"} {
+	for _, zero := range []string{"0001-01-01T00:00:00Z", "0001-01-01T01:00:00+01:00", "0001-01-01T00:00:00.0000001Z", "0001-01-01t00:00:00z"} {
 		r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Zero","published_at":"` + zero + `"}`, key: true})
 		assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
+		r = e.do(req{method: "POST", path: "/v1/articles/batch", body: `{"articles":[{"title":"Zero","published_at":"` + zero + `"}]}`, key: true})
+		if out := r.json(t); r.status != http.StatusMultiStatus || out["created"] != 0.0 || !strings.Contains(string(r.body), `"articles[0].published_at"`) {
+			t.Errorf("batch of %s: %d %s", zero, r.status, r.body)
+		}
 	}
-	r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Early","published_at":"0001-01-01T00:00:00.000001Z"}`, key: true})
+	// RFC 3339 allows t and z in lower case.
+	r := e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Lower case","published_at":"2025-06-25t11:00:00z"}`, key: true})
+	if r.status != http.StatusCreated || r.json(t)["published_at"] != "2025-06-25T11:00:00Z" {
+		t.Errorf("lower-case t and z: %d %s", r.status, r.body)
+	}
+	r = e.do(req{method: "POST", path: "/v1/articles", body: `{"title":"Early","published_at":"0001-01-01T00:00:00.000001Z"}`, key: true})
 	if r.status != http.StatusCreated || r.json(t)["published_at"] != "0001-01-01T00:00:00.000001Z" {
 		t.Fatalf("the microsecond after the zero time: %d %s", r.status, r.body)
 	}
@@ -438,5 +448,19 @@ func TestZeroPublishedAtIsRefused(t *testing.T) {
 	assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
 	if r = e.do(req{path: path}); r.json(t)["published_at"] != "0001-01-01T00:00:00.000001Z" || r.header.Get("ETag") != etag {
 		t.Errorf("after the refused edits: %s", r.body)
+	}
+	// A patch of several nulls: the same problems, in the same order,
+	// every time.
+	var first string
+	for range 20 {
+		r = e.do(req{method: "PATCH", path: path, body: `{"title":null,"summary":null,"published_at":null,"countries":null,"status":null}`, key: true,
+			headers: []string{"Content-Type", "application/merge-patch+json", "If-Match", etag}})
+		assertProblem(t, r, http.StatusUnprocessableEntity, "published_at")
+		errs, _ := json.Marshal(r.json(t)["errors"])
+		if first == "" {
+			first = string(errs)
+		} else if string(errs) != first {
+			t.Fatalf("the same patch's problems: %s, then %s", first, errs)
+		}
 	}
 }

@@ -277,7 +277,7 @@ func (d *Draft) normalizeMeta(p *Problems) {
 		// 9999-12-31T23:59:59-12:00 is in year 10000 in UTC, which no
 		// client parses.
 		if y := d.PublishedAt.Year(); y < 1 || y > 9999 {
-			p.Add("published_at", "must fall after 0001-01-01T00:00:00Z and by 9999-12-31T23:59:59Z in UTC, got %s",
+			p.Add("published_at", "must fall after 0001-01-01T00:00:00Z and within the year 9999 in UTC, got %s",
 				d.PublishedAt.Format("2006-01-02T15:04:05Z07:00"))
 		}
 	}

@@ -98,8 +98,8 @@ func normalizeRestored(a news.Article, v *news.Vocabulary) (news.Article, error)
 		field string
 		at    time.Time
 	}{{"published_at", a.PublishedAt}, {"created_at", a.CreatedAt}, {"updated_at", a.UpdatedAt}} {
-		if t.at.IsZero() {
-			p.Add(t.field, "is required")
+		if t.at.Truncate(time.Microsecond).IsZero() {
+			p.Add(t.field, "is required, after 0001-01-01T00:00:00Z (the zero time, which stands for none)")
 		}
 	}
 	if err := p.Err(news.EValidation, "the article has invalid fields"); err != nil {

@@ -5,6 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"golang.org/x/text/unicode/norm"
@@ -59,10 +62,16 @@ func str(p *string) string {
 	return *p
 }
 
-// ParseTime accepts RFC 3339, or a date alone (midnight UTC).
+// ParseTime accepts RFC 3339, its T and Z in either case as the RFC
+// allows, or a date alone (midnight UTC).
 func ParseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), true
+	}
+	if strings.ContainsAny(s, "tz") {
+		if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
+			return t.UTC(), true
+		}
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, true
@@ -146,8 +155,8 @@ func (in ArticlePatch) Update(raw map[string]json.RawMessage) (news.Update, erro
 	empty := ""
 	// A null member clears the field: optional strings become empty, tag
 	// lists become empty; title, status and published_at cannot be cleared.
-	for name, val := range raw {
-		if string(bytes.TrimSpace(val)) != "null" {
+	for _, name := range slices.Sorted(maps.Keys(raw)) { // in order: the problems come out alike every time
+		if string(bytes.TrimSpace(raw[name])) != "null" {
 			continue
 		}
 		switch name {
@@ -224,7 +233,8 @@ func Upsert(ctx context.Context, raw []byte, svc news.ArticleService, res news.R
 }
 
 // publishedAt parses a published_at a client gave, adding to p what is
-// wrong with it. 0001-01-01T00:00:00Z is refused: it is the zero time,
+// wrong with it. 0001-01-01T00:00:00Z is refused, also written with
+// digits below the microsecond that a draft drops: it is the zero time,
 // which a draft takes for no time (now on a create, the stored time on
 // a replace), so it would not be stored as given.
 func publishedAt(s string, p *news.Problems) time.Time {
@@ -232,8 +242,8 @@ func publishedAt(s string, p *news.Problems) time.Time {
 	switch {
 	case !ok:
 		p.Add("published_at", "must be an RFC 3339 timestamp such as 2025-06-25T11:00:00Z")
-	case t.IsZero():
-		p.Add("published_at", "must be after 0001-01-01T00:00:00Z, which stands for no time; leave published_at out for the time of creation")
+	case t.Truncate(time.Microsecond).IsZero():
+		p.Add("published_at", "must be after 0001-01-01T00:00:00Z, the zero time, which stands for none")
 	}
 	return t
 }
