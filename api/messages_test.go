@@ -28,8 +28,8 @@ func problemOf(t *testing.T, r response, field string) (message string) {
 }
 
 // TestSeveralWrongParametersNameTheFirst: a query with several wrong
-// parameters gets the same 400 every time, naming the first by name,
-// whichever order Go's map of them gives.
+// parameters gets the same 400 every time, whichever order Go's map of
+// them gives; of several unknown names, it names the first.
 func TestSeveralWrongParametersNameTheFirst(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	for _, tc := range []struct{ path, field string }{
