@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -59,8 +61,8 @@ type listRequest struct {
 
 // parseList parses and bounds every list parameter in one place. Unknown,
 // repeated, empty and contradictory parameters are errors naming the
-// parameter; countries and themes are resolved against the vocabulary
-// snapshot v, in memory.
+// parameter (each wrong value's, where the names are right); countries
+// and themes are resolved against the vocabulary snapshot v, in memory.
 func parseList(query url.Values, allowed map[string]listParam, v *news.Vocabulary, cc cursorCodec, drafts bool) (listRequest, error) {
 	// WithDrafts is part of the query a cursor belongs to, so it is set
 	// before the cursor is read.
@@ -70,22 +72,17 @@ func parseList(query url.Values, allowed map[string]listParam, v *news.Vocabular
 	if err != nil {
 		return lr, err
 	}
-	if err := values.resolveTags(v, f); err != nil {
-		return lr, err
-	}
-	if err := values.search(f); err != nil {
-		return lr, err
-	}
-	if err := values.dates(f); err != nil {
-		return lr, err
-	}
-	if err := values.exact(f); err != nil {
-		return lr, err
-	}
-	if err := values.order(f); err != nil {
-		return lr, err
-	}
-	if err := values.shape(&lr); err != nil {
+	// Every parameter is checked, so that one answer names every wrong
+	// one; the order only by a search it can tell relevance needs.
+	var errs paramErrors
+	errs.add(values.resolveTags(v, f))
+	searchErr := values.search(f)
+	errs.add(searchErr)
+	errs.add(values.dates(f))
+	errs.add(values.exact(f))
+	errs.add(values.order(f, searchErr == nil))
+	errs.add(values.shape(&lr))
+	if err := errs.join(); err != nil {
 		return lr, err
 	}
 	if c, ok := values.one("cursor"); ok {
@@ -97,6 +94,54 @@ func parseList(query url.Values, allowed map[string]listParam, v *news.Vocabular
 		lr.cursor = c
 	}
 	return lr, nil
+}
+
+// paramErrors are the errors of a query's parameters, one a parameter.
+type paramErrors []error
+
+// add adds err, if any.
+func (errs *paramErrors) add(err error) {
+	if err != nil {
+		*errs = append(*errs, err)
+	}
+}
+
+// join is the one error of a query's checks: nil, the only one, or their
+// fields together ordered by name (the first error alone where one is
+// not about a parameter's value).
+func (errs paramErrors) join() error {
+	var first *news.Error
+	var fields []news.FieldError
+	for _, err := range errs {
+		if err == nil {
+			continue
+		}
+		var ne *news.Error
+		if !errors.As(err, &ne) || ne.Code != news.EInvalid {
+			return err
+		}
+		if first == nil {
+			first = ne
+		}
+		fields = append(fields, ne.Fields...)
+	}
+	if first == nil || len(fields) == len(first.Fields) {
+		return asError(first)
+	}
+	slices.SortStableFunc(fields, func(a, b news.FieldError) int { return strings.Compare(a.Field, b.Field) })
+	msgs := make([]string, len(fields))
+	for i, fe := range fields {
+		msgs[i] = fe.Field + ": " + fe.Message
+	}
+	return &news.Error{Code: news.EInvalid, Message: strings.Join(msgs, "; "), Fields: fields}
+}
+
+// asError is e as an error: nil for a nil e.
+func asError(e *news.Error) error {
+	if e == nil {
+		return nil
+	}
+	return e
 }
 
 // listValues are a list query's values by parameter, comma-separated
@@ -171,6 +216,7 @@ func splitParam(values listValues, name string, vals []string, allowed map[strin
 
 // resolveTags resolves the country and theme parameters against v.
 func (values listValues) resolveTags(v *news.Vocabulary, f *news.Filter) error {
+	var errs paramErrors
 	// Method expressions, not values: a method value bound to v is a
 	// closure made on every request.
 	for _, p := range []struct {
@@ -186,12 +232,13 @@ func (values listValues) resolveTags(v *news.Vocabulary, f *news.Filter) error {
 		for _, name := range values[p.name] {
 			key, ok := p.resolve(v, name)
 			if !ok {
-				return news.FieldErrorf(news.EInvalid, p.name, p.unknown, name)
+				errs.add(news.FieldErrorf(news.EInvalid, p.name, p.unknown, name))
+				break
 			}
 			*p.dst = appendUnique(*p.dst, key)
 		}
 	}
-	return nil
+	return errs.join()
 }
 
 // The messages for an unknown country or theme.
@@ -217,6 +264,7 @@ func (values listValues) search(f *news.Filter) error {
 
 // dates reads since and until.
 func (values listValues) dates(f *news.Filter) error {
+	var errs paramErrors
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
@@ -224,21 +272,23 @@ func (values listValues) dates(f *news.Filter) error {
 		if v, ok := values.one(p.name); ok {
 			t, ok := wire.ParseTime(v)
 			if !ok {
-				return news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v)
+				errs.add(news.FieldErrorf(news.EInvalid, p.name, "must be RFC 3339 (2025-06-25T11:00:00Z) or a date (2025-06-25), got %q", v))
+				continue
 			}
 			*p.dst = &t
 		}
 	}
 	if f.Since != nil && f.Until != nil && !f.Since.Before(*f.Until) {
-		return news.FieldErrorf(news.EInvalid, "until", "must be later than since")
+		errs.add(news.FieldErrorf(news.EInvalid, "until", "must be later than since"))
 	}
-	return nil
+	return errs.join()
 }
 
 // exact reads source, section and language, matched as given. A value
 // longer than any article's can hold is refused rather than matched to
 // nothing.
 func (values listValues) exact(f *news.Filter) error {
+	var errs paramErrors
 	for _, p := range []struct {
 		name string
 		max  int
@@ -246,64 +296,71 @@ func (values listValues) exact(f *news.Filter) error {
 	}{{"source", news.MaxShortText, &f.Source}, {"section", news.MaxShortText, &f.Section}, {"language", news.MaxLanguageTag, &f.Language}} {
 		if v, ok := values.one(p.name); ok {
 			if n := utf8.RuneCountInString(v); n > p.max {
-				return news.FieldErrorf(news.EInvalid, p.name, "must be at most %d characters (as long as an article's can be), got %d", p.max, n)
+				errs.add(news.FieldErrorf(news.EInvalid, p.name, "must be at most %d characters (as long as an article's can be), got %d", p.max, n))
+				continue
 			}
 			given := v // on the heap only when given
 			*p.dst = &given
 		}
 	}
-	return nil
+	return errs.join()
 }
 
-// order reads sort and limit.
-func (values listValues) order(f *news.Filter) error {
+// order reads sort and limit. searched says whether q was read: only
+// then can it tell a relevance order without a search.
+func (values listValues) order(f *news.Filter, searched bool) error {
+	var errs paramErrors
 	if v, ok := values.one("sort"); ok {
 		switch s := news.Sort(v); s {
 		case news.SortNewest, news.SortOldest, news.SortRelevance:
 			f.Sort = s
 		default:
-			return news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q%s", v,
-				suggestion(v, []string{string(news.SortNewest), string(news.SortOldest), string(news.SortRelevance)}))
+			errs.add(news.FieldErrorf(news.EInvalid, "sort", "must be one of -published_at, published_at, relevance; got %q%s", v,
+				suggestion(v, []string{string(news.SortNewest), string(news.SortOldest), string(news.SortRelevance)})))
 		}
 	}
-	if f.Sort == news.SortRelevance && len(f.Query) == 0 {
-		return news.FieldErrorf(news.EInvalid, "sort", "relevance needs a search: add q")
+	if searched && f.Sort == news.SortRelevance && len(f.Query) == 0 {
+		errs.add(news.FieldErrorf(news.EInvalid, "sort", "relevance needs a search: add q"))
 	}
 	if v, ok := values.one("limit"); ok {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > news.MaxLimit {
-			return news.FieldErrorf(news.EInvalid, "limit", "must be a whole number from 1 to %d, got %q", news.MaxLimit, v)
+			errs.add(news.FieldErrorf(news.EInvalid, "limit", "must be a whole number from 1 to %d, got %q", news.MaxLimit, v))
+		} else {
+			f.Limit = n
 		}
-		f.Limit = n
 	}
-	return nil
+	return errs.join()
 }
 
 // shape reads fields, include_total and facets: what the answer holds.
 func (values listValues) shape(lr *listRequest) error {
+	var errs paramErrors
 	f := &lr.filter
 	if names, ok := values["fields"]; ok {
-		var err error
-		if lr.fields, err = parseFields(names); err != nil {
-			return err
+		fields, err := parseFields(names)
+		errs.add(err)
+		if err == nil {
+			lr.fields, f.WithBody = fields, fields&wire.BodyField != 0
 		}
-		f.WithBody = lr.fields&wire.BodyField != 0
 	}
 	if v, ok := values.one("include_total"); ok {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			return news.FieldErrorf(news.EInvalid, "include_total", "must be true or false, got %q", v)
+			errs.add(news.FieldErrorf(news.EInvalid, "include_total", "must be true or false, got %q", v))
+		} else {
+			f.IncludeTotal = b
 		}
-		f.IncludeTotal = b
 	}
 	for _, v := range values["facets"] {
 		if v != news.FacetCountry && v != news.FacetTheme {
-			return news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q%s", v,
-				suggestion(v, []string{news.FacetCountry, news.FacetTheme}))
+			errs.add(news.FieldErrorf(news.EInvalid, "facets", "must list country and/or theme, got %q%s", v,
+				suggestion(v, []string{news.FacetCountry, news.FacetTheme})))
+			break
 		}
 		f.Facets = appendUnique(f.Facets, v)
 	}
-	return nil
+	return errs.join()
 }
 
 func appendUnique(list []string, v string) []string {

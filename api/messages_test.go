@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,6 +48,43 @@ func TestSeveralWrongParametersNameTheFirst(t *testing.T) {
 			assertProblem(t, r, http.StatusBadRequest, tc.field)
 			if t.Failed() {
 				t.Fatalf("%s: %s", tc.path, r.body)
+			}
+		}
+	}
+}
+
+// TestEveryWrongValueIsNamed: a list query whose parameters are known
+// but several of whose values are wrong gets one 400 naming each of
+// them, ordered by name, the same every time.
+func TestEveryWrongValueIsNamed(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, tc := range []struct {
+		path   string
+		fields []string
+	}{
+		{"/v1/articles?sort=x&limit=0&fields=nope&country=zz&since=soon", []string{"country", "fields", "limit", "since", "sort"}},
+		{"/v1/articles?include_total=maybe&facets=nope", []string{"facets", "include_total"}},
+		{"/v1/feeds/articles.rss?theme=gossip&limit=0", []string{"limit", "theme"}},
+		// Relevance without a search is said only where q is right.
+		{"/v1/articles?sort=relevance&limit=0", []string{"limit", "sort"}},
+		{"/v1/articles?limit=5", nil},
+	} {
+		for range 5 {
+			r := e.do(req{path: tc.path})
+			if tc.fields == nil {
+				if r.status != http.StatusOK {
+					t.Errorf("%s: %d %s", tc.path, r.status, r.body)
+				}
+				break
+			}
+			assertProblem(t, r, http.StatusBadRequest, tc.fields[0])
+			var got []string
+			errs, _ := r.json(t)["errors"].([]any)
+			for _, fe := range errs {
+				got = append(got, fe.(map[string]any)["field"].(string))
+			}
+			if !slices.Equal(got, tc.fields) {
+				t.Fatalf("%s names %v, want %v: %s", tc.path, got, tc.fields, r.body)
 			}
 		}
 	}
