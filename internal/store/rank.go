@@ -24,9 +24,9 @@ import (
 // per phrase (termCount), and the rest is bounded by the window:
 //
 //   - the window's matches, newest first, as search keys;
-//   - for each phrase, which of them hold it in the title (and, where any
-//     article has a body, which in the summary): a walk of the index over
-//     the window's range per phrase and column;
+//   - for each phrase, which of them hold it in the title and which in
+//     the summary: a walk of the index over the window's range per phrase
+//     and column;
 //   - the score of each, BM25 as FTS5 computes it with the columns
 //     weighted title 10, summary 4, body 1, except that a phrase counts
 //     once per column it occurs in (the index tells where a phrase
@@ -100,26 +100,18 @@ func (s *Store) termCount(db *gorm.DB, phrase string, now time.Time) (int64, err
 	})
 }
 
-// ftsTotals returns the number of rows of the full-text index and of the
-// tokens of its body column, from the record in which FTS5 keeps them
-// (row 1 of articles_fts_data: varints, the row count first, then the
-// tokens of each column: title, summary, body). An index never written
-// has none.
-func ftsTotals(db *gorm.DB) (rows, bodyTokens int64, err error) {
+// ftsRows returns the number of rows of the full-text index, from the
+// record in which FTS5 keeps it (row 1 of articles_fts_data: varints, the
+// row count first, then the tokens of each column). An index never
+// written has none.
+func ftsRows(db *gorm.DB) (int64, error) {
 	var block []byte
-	err = db.Raw("SELECT block FROM articles_fts_data WHERE id = 1").Row().Scan(&block)
+	err := db.Raw("SELECT block FROM articles_fts_data WHERE id = 1").Row().Scan(&block)
 	if errors.Is(err, gosql.ErrNoRows) {
-		return 0, 0, nil
+		return 0, nil
 	}
-	var v [4]int64
-	for i := range v {
-		n := 0
-		if v[i], n = sqliteVarint(block); n == 0 {
-			break
-		}
-		block = block[n:]
-	}
-	return v[0], v[3], err
+	rows, _ := sqliteVarint(block)
+	return rows, err
 }
 
 // sqliteVarint decodes a SQLite varint: big-endian groups of 7 bits, the
@@ -157,10 +149,9 @@ type ranked struct {
 
 // rankPattern says where each phrase of a search is in a match, two bits
 // a phrase (maxRankTerms at most), the first phrase lowest: in the title
-// (1), in the summary (2, asked only where some article has a body), or
-// else neither (0: where the match holds it without saying, the summary
-// or the body). A cursor carries it as its rank, a whole number, which a
-// score never is (scores are below zero).
+// (1), in the summary (2), or neither (0: in the body). A cursor carries
+// it as its rank, a whole number, which a score never is (scores are
+// below zero).
 type rankPattern uint64
 
 const maxRankTerms = 26 // the bits of a pattern a float64 holds exactly
@@ -299,22 +290,19 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, rankScale, ke
 	if err != nil || len(keys) == 0 {
 		return nil, scale, window, err
 	}
-	rows, bodyTokens, err := ftsTotals(db)
+	rows, err := ftsRows(db)
 	if err != nil {
 		return nil, scale, window, err
 	}
 	rows = max(rows, int64(len(keys)))
-	// Where a phrase is: in the title, asked of the index; else in the
-	// summary or the body, whichever it says. With no body anywhere (no
-	// token in the column), a phrase not in the title is in the summary,
-	// and the index is asked only about titles: a phrase in both counts
-	// as in the title.
-	cols := []string{"title"}
-	scale.elsewhere = rankSummaryWeight
-	if bodyTokens > 0 {
-		cols = append(cols, "summary")
-		scale.elsewhere = rankBodyWeight
-	}
+	// Where a phrase is: in the title and in the summary, each asked of
+	// the index; else in the body. Both are asked also where no article
+	// has a body (and the summary could be told from the title alone):
+	// a pattern then means the same whatever the other articles hold, so
+	// a cursor's stays comparable when the first body is written or the
+	// last removed.
+	cols := []string{"title", "summary"}
+	scale.elsewhere = rankBodyWeight
 	now := s.now()
 	patterns := make(map[int64]rankPattern, len(keys))
 	for i, t := range terms {

@@ -951,6 +951,35 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 				t.Errorf("the cursor gives %v, want %v", got, now[3:])
 			}
 		})
+		t.Run("the first body written, then the last deleted", func(t *testing.T) {
+			s, _ := newStore(t, kind)
+			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 4}
+			all := setUp(t, s, f, func() {
+				for i := range 3 {
+					add(t, s, fmt.Sprintf("Embargo story %d", i), fmt.Sprintf("about the embargo, number %d", i), i)
+				}
+				for i := range 5 {
+					add(t, s, fmt.Sprintf("Plain story %d", i), fmt.Sprintf("mentions the embargo once, item %d", i), 10+i)
+				}
+			})
+			f.After = page(t, s, f)
+			// Until now no article had a body.
+			d := draft(t, s, "Unrelated with a body", t0, nil, nil)
+			d.Body = "A longer text about the weather."
+			withBody := mustCreate(t, s, d).ID
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all[4:]) {
+				t.Errorf("after the first body, the cursor gives %v, want %v", got, all[4:])
+			}
+			f.After = nil
+			f.Limit = 2
+			f.After = page(t, s, f)
+			if err := s.DeleteArticle(context.Background(), withBody, 0); err != nil {
+				t.Fatal(err)
+			}
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all[2:]) {
+				t.Errorf("after the last body, the cursor gives %v, want %v", got, all[2:])
+			}
+		})
 		twoWords := func(t *testing.T, s *Store, f news.Filter) []int64 {
 			return setUp(t, s, f, func() {
 				for i := range 12 {
