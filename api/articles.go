@@ -32,8 +32,8 @@ import (
 //	@Param			source			query		string		false	"exact source"
 //	@Param			section			query		string		false	"exact section slug"
 //	@Param			language		query		string		false	"language tag, in any case (ko-KR = ko-kr)"
-//	@Param			sort			query		string		false	"order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are"	Enums(-published_at, published_at, relevance)	default(-published_at)
-//	@Param			limit			query		int			false	"page size"																																																			minimum(1)										maximum(100)	default(20)
+//	@Param			sort			query		string		false	"order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are; equal ranks go by the minute published, newest first, then by id"	Enums(-published_at, published_at, relevance)	default(-published_at)
+//	@Param			limit			query		int			false	"page size"																																																																				minimum(1)										maximum(100)	default(20)
 //	@Param			cursor			query		string		false	"next_cursor of the previous page"
 //	@Param			fields			query		[]string	false	"top-level fields to return; id always comes; body only when named"	collectionFormat(csv)	example(title,countries,published_at)
 //	@Param			include_total	query		bool		false	"add total, the number of matching articles (with sort=relevance, of those it ranks: at most 2,000)"

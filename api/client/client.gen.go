@@ -1268,7 +1268,7 @@ type ListArticlesParams struct {
 	// Language language tag, in any case (ko-KR = ko-kr)
 	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
-	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are
+	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are; equal ranks go by the minute published, newest first, then by id
 	Sort *ListArticlesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Limit page size
@@ -1334,7 +1334,7 @@ type HeadListArticlesParams struct {
 	// Language language tag, in any case (ko-KR = ko-kr)
 	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
-	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are
+	// Sort order; ties break on id. relevance ranks the matches of q by how well they match, among its 2,000 newest matches only (older matches are left out), which bounds the articles scored however common the words are; equal ranks go by the minute published, newest first, then by id
 	Sort *HeadListArticlesParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
 
 	// Limit page size

@@ -99,7 +99,7 @@ func normalizeRestored(a news.Article, v *news.Vocabulary) (news.Article, error)
 		at    time.Time
 	}{{"published_at", a.PublishedAt}, {"created_at", a.CreatedAt}, {"updated_at", a.UpdatedAt}} {
 		if t.at.Truncate(time.Microsecond).IsZero() {
-			p.Add(t.field, "is required, after 0001-01-01T00:00:00Z (the zero time, which stands for none)")
+			p.Add(t.field, "is required and must be after 0001-01-01T00:00:00Z, the zero time, which stands for none")
 		}
 	}
 	if err := p.Err(news.EValidation, "the article has invalid fields"); err != nil {
