@@ -6,27 +6,28 @@ import (
 	"time"
 )
 
-// TestFTSRows: the row count that relevance reads from FTS5's own record
-// follows the articles, and a varint of any length decodes as SQLite
-// writes it.
-func TestFTSRows(t *testing.T) {
+// TestFTSTotals: the row count and body tokens that relevance reads from
+// FTS5's own record follow the articles, and a varint of any length
+// decodes as SQLite writes it.
+func TestFTSTotals(t *testing.T) {
 	t.Parallel()
 	s, _ := newStore(t, "sqlite")
-	check := func(want int64) {
+	check := func(wantRows int64, wantBody bool) {
 		t.Helper()
-		if rows, err := ftsRows(s.r); err != nil || rows != want {
-			t.Errorf("ftsRows = %d, %v; want %d", rows, err, want)
+		rows, body, err := ftsTotals(s.r)
+		if err != nil || rows != wantRows || (body > 0) != wantBody {
+			t.Errorf("ftsTotals = %d rows, %d body tokens, %v; want %d rows, body %v", rows, body, err, wantRows, wantBody)
 		}
 	}
-	check(0)
+	check(0, false)
 	for i := range 200 {
 		mustCreate(t, s, draft(t, s, fmt.Sprintf("Story %d", i), t0.Add(time.Duration(i)*time.Minute), nil, nil))
 	}
-	check(200)
+	check(200, false)
 	d := draft(t, s, "With a body", t0, nil, nil)
 	d.Body = "Long text of the article"
 	mustCreate(t, s, d)
-	check(201)
+	check(201, true)
 
 	for _, tc := range []struct {
 		in   []byte
