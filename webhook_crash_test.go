@@ -126,6 +126,20 @@ type hookWriters struct {
 	writes atomic.Int64
 }
 
+// await lets the writers run for 800 ms and until they have made n more
+// writes, so that a machine slowed by other work still gives each server
+// something to deliver before it is killed (a minute at most).
+func (w *hookWriters) await(t *testing.T, n int64) {
+	t.Helper()
+	from, start := w.writes.Load(), time.Now()
+	for time.Since(start) < 800*time.Millisecond || w.writes.Load()-from < n {
+		if time.Since(start) > time.Minute {
+			t.Fatalf("the writers made %d writes in a minute", w.writes.Load()-from)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func startHookWriters(base string, n int, every time.Duration) *hookWriters {
 	w := &hookWriters{stop: make(chan struct{}), everRU: map[int64]bool{}}
 	w.base.Store(base)
@@ -342,13 +356,13 @@ func TestWebhooksSurviveKills(t *testing.T) {
 			id, secret := createHook(t, base, `{"url":"`+rcv.srv.URL+`","filter":"country=RU"}`)
 			w := startHookWriters(base, 4, 5*time.Millisecond)
 			for range 3 {
-				time.Sleep(800 * time.Millisecond)
+				w.await(t, 60)
 				_ = cmd.Process.Kill()
 				_ = cmd.Wait()
 				cmd, base = startServe(t, db, hookEnv()...)
 				w.base.Store(base)
 			}
-			time.Sleep(800 * time.Millisecond)
+			w.await(t, 60)
 			w.halt()
 			waitCaughtUp(t, base, id)
 			got := rcv.requests()
