@@ -176,16 +176,20 @@ type rankScale struct {
 	titlesOnly bool
 }
 
-// asked is the pattern p of a cursor as the matches of scale were found:
-// told of titles only, a phrase in the title and the summary is in the
-// title, and one in the body (there are none) in the summary; told of
-// both, a phrase in a title, for all a pattern of titles only says, may
-// be in the summary too, and is taken as there, so that the walk goes on
-// from the better of its places (repeating rather than leaving out).
-func (sc rankScale) asked(p rankPattern) rankPattern {
+// asked is the pattern p of a cursor as the matches of scale were found,
+// and whether its place among the matches of that pattern is lost. Told
+// of titles only, a phrase in the title and the summary is in the title,
+// and one in the body (there are none) in the summary; told of both, a
+// phrase in a title, for all a pattern of titles only says, may be in the
+// summary too, and is taken as there. Either way the articles of a
+// pattern with a phrase in the title are not the same set as before, so
+// the walk goes on from the first of them (repeating rather than leaving
+// any out); the articles of others are.
+func (sc rankScale) asked(p rankPattern) (rankPattern, bool) {
 	if sc.titlesOnly == (p&patternTitlesOnly != 0) {
-		return p
+		return p, false
 	}
+	lost := false
 	out := rankPattern(0)
 	if sc.titlesOnly {
 		out = patternTitlesOnly
@@ -200,14 +204,21 @@ func (sc rankScale) asked(p rankPattern) rankPattern {
 		case !sc.titlesOnly && code == 1:
 			code = 3
 		}
+		lost = lost || code&1 != 0
 		out |= code << (2 * i)
 	}
-	return out
+	return out, lost
 }
 
-// rank is the rank of a match of pattern p, lower first.
+// rank is the rank of a match of pattern p, lower first. The phrases'
+// parts are added smallest first, so that patterns equal in score to
+// the last bit rank equal, in the order of their minute and id,
+// whatever the order of the phrases (floating point addition is not
+// associative: summed in the query's order, two such scores came out a
+// bit apart, one way or the other as the weights moved).
 func (sc rankScale) rank(p rankPattern) float64 {
-	score := 0.0
+	var buf [maxRankTerms]float64
+	parts := buf[:0]
 	for i, w := range sc.weights {
 		code := p >> (2 * i) & 3
 		f := 0.0
@@ -220,7 +231,12 @@ func (sc rankScale) rank(p rankPattern) float64 {
 		if f == 0 {
 			f = rankBodyWeight
 		}
-		score += w * f * (bm25K1 + 1) / (f + bm25K1)
+		parts = append(parts, w*f*(bm25K1+1)/(f+bm25K1))
+	}
+	slices.Sort(parts)
+	score := 0.0
+	for _, x := range parts {
+		score += x
 	}
 	return -score
 }
@@ -268,7 +284,11 @@ func (s *Store) relevancePage(ctx context.Context, db *gorm.DB, q *listQuery, f 
 func rankedAfter(matches []ranked, scale rankScale, c *news.Cursor) int {
 	after := ranked{key: searchKey(micros(c.PublishedAt), c.ID), rank: c.Rank}
 	if p, ok := cursorPattern(c.Rank, len(scale.weights)); ok {
-		after.rank = scale.rank(scale.asked(p))
+		p, lost := scale.asked(p)
+		after.rank = scale.rank(p)
+		if lost {
+			after.key = -1 // before every match of the same rank
+		}
 	}
 	i, _ := slices.BinarySearchFunc(matches, after, ranked.compare)
 	for i < len(matches) && matches[i].compare(after) <= 0 {

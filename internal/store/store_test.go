@@ -952,42 +952,70 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 			}
 		})
 		t.Run("the first body written, then the last deleted", func(t *testing.T) {
+			// Without a body anywhere, the index is asked about titles
+			// only: stories (the word in title and summary) and notices
+			// (in the title only) rank alike. Across that change, a cursor
+			// on a title goes on from the first of its rank: it may repeat
+			// what was shown, but leaves nothing out; one on a summary goes
+			// on exactly.
 			s, _ := newStore(t, kind)
-			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 4}
+			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 6}
 			all := setUp(t, s, f, func() {
 				for i := range 3 {
 					add(t, s, fmt.Sprintf("Embargo story %d", i), fmt.Sprintf("about the embargo, number %d", i), i)
+				}
+				for i := range 2 {
+					add(t, s, fmt.Sprintf("Embargo notice %d", i), fmt.Sprintf("nothing else here, item %d", i), 5+i)
 				}
 				for i := range 5 {
 					add(t, s, fmt.Sprintf("Plain story %d", i), fmt.Sprintf("mentions the embargo once, item %d", i), 10+i)
 				}
 			})
-			f.After = page(t, s, f)
-			// Until now no article had a body.
+			// rest checks the walk from a cursor after page 1 (shown):
+			// nothing of the matches left out, nothing twice, and nothing
+			// but what page 1 showed repeated.
+			rest := func(what string, got, shown []int64) {
+				t.Helper()
+				fresh := f
+				fresh.After = nil
+				want := pagedIDs(t, s, fresh)
+				seen := map[int64]bool{}
+				for _, id := range got {
+					if seen[id] || !slices.Contains(want, id) {
+						t.Errorf("%s: %d twice or not a match: %v (the walk now: %v)", what, id, got, want)
+					}
+					seen[id] = true
+				}
+				for _, id := range want {
+					if !seen[id] && !slices.Contains(shown, id) {
+						t.Errorf("%s: %d left out: %v (the walk now: %v)", what, id, got, want)
+					}
+				}
+			}
+			p1 := page(t, s, f)
 			d := draft(t, s, "Unrelated with a body", t0, nil, nil)
 			d.Body = "A longer text about the weather."
 			withBody := mustCreate(t, s, d).ID
-			if got := pagedIDs(t, s, f); !slices.Equal(got, all[4:]) {
-				t.Errorf("after the first body, the cursor gives %v, want %v", got, all[4:])
+			f.After = p1
+			if got := pagedIDs(t, s, f); !slices.Equal(got, all[6:]) {
+				t.Errorf("after the first body, the cursor on a summary gives %v, want %v", got, all[6:])
 			}
-			f.After = nil
-			f.Limit = 2
+			f.After, f.Limit = nil, 1
+			shown, _ := s.ListArticles(context.Background(), f)
 			f.After = page(t, s, f)
 			if err := s.DeleteArticle(context.Background(), withBody, 0); err != nil {
 				t.Fatal(err)
 			}
-			if got := pagedIDs(t, s, f); !slices.Equal(got, all[2:]) {
-				t.Errorf("after the last body, the cursor gives %v, want %v", got, all[2:])
-			}
-			// A cursor among titles, from before a body again: its stories
-			// hold the word in both title and summary, as the index can
-			// tell once there is a body.
-			f.After = nil
+			rest("after the last body", pagedIDs(t, s, f), []int64{shown.Articles[0].ID})
+			f.After, f.Limit = nil, 3
+			shown, _ = s.ListArticles(context.Background(), f)
 			f.After = page(t, s, f)
 			mustCreate(t, s, d)
-			if got := pagedIDs(t, s, f); !slices.Equal(got, all[2:]) {
-				t.Errorf("after a body again, the cursor gives %v, want %v", got, all[2:])
+			var ids []int64
+			for _, a := range shown.Articles {
+				ids = append(ids, a.ID)
 			}
+			rest("after a body again", pagedIDs(t, s, f), ids)
 		})
 		twoWords := func(t *testing.T, s *Store, f news.Filter) []int64 {
 			return setUp(t, s, f, func() {
@@ -1041,6 +1069,29 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestRelevanceEqualScoresGoByDate: matches whose scores are equal (each
+// of three equally rare words in the summary, one of them in the title
+// too) rank newest first, however many articles there are: added up in
+// the query's order, their scores came out a bit apart, one way or the
+// other as the article count moved the words' weights.
+func TestRelevanceEqualScoresGoByDate(t *testing.T) {
+	t.Parallel()
+	s, _ := newStore(t, "sqlite")
+	var want []int64
+	for i, word := range []string{"Alpha", "Bravo", "Charlie"} {
+		d := draft(t, s, word+" note", t0.Add(time.Duration(i)*time.Minute), nil, nil)
+		d.Summary = "alpha bravo charlie"
+		want = append([]int64{mustCreate(t, s, d).ID}, want...)
+	}
+	f := news.Filter{Query: []string{"alpha", "bravo", "charlie"}, Sort: news.SortRelevance, Limit: 10}
+	for n := range 120 {
+		if got := pagedIDs(t, s, f); !slices.Equal(got, want) {
+			t.Fatalf("with %d other articles: %v, want %v", n, got, want)
+		}
+		mustCreate(t, s, draft(t, s, fmt.Sprintf("Other %d", n), t0, nil, nil))
+	}
 }
 
 // TestRelevanceWeighsWhereAndHowRare: on SQLite, where relevance is
