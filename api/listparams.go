@@ -125,8 +125,11 @@ func (errs paramErrors) join() error {
 		}
 		fields = append(fields, ne.Fields...)
 	}
-	if first == nil || len(fields) == len(first.Fields) {
-		return asError(first)
+	if first == nil {
+		return nil
+	}
+	if len(fields) == len(first.Fields) {
+		return first
 	}
 	slices.SortStableFunc(fields, func(a, b news.FieldError) int { return strings.Compare(a.Field, b.Field) })
 	msgs := make([]string, len(fields))
@@ -134,14 +137,6 @@ func (errs paramErrors) join() error {
 		msgs[i] = fe.Field + ": " + fe.Message
 	}
 	return &news.Error{Code: news.EInvalid, Message: strings.Join(msgs, "; "), Fields: fields}
-}
-
-// asError is e as an error: nil for a nil e.
-func asError(e *news.Error) error {
-	if e == nil {
-		return nil
-	}
-	return e
 }
 
 // listValues are a list query's values by parameter, comma-separated

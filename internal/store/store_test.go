@@ -900,17 +900,20 @@ func TestRelevanceCursorOutlivesWrites(t *testing.T) {
 // again.
 func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 	t.Parallel()
-	add := func(t *testing.T, s *Store, title, summary string, minute int) int64 {
-		d := draft(t, s, title, t0.Add(time.Duration(minute)*time.Minute), nil, nil)
-		d.Summary = summary
-		return mustCreate(t, s, d).ID
+	// addN adds n articles, the i-th (from 0) published at minute from+i,
+	// with # in title and summary standing for i.
+	addN := func(t *testing.T, s *Store, n, from int, title, summary string) (ids []int64) {
+		for i := range n {
+			d := draft(t, s, strings.ReplaceAll(title, "#", strconv.Itoa(i)), t0.Add(time.Duration(from+i)*time.Minute), nil, nil)
+			d.Summary = strings.ReplaceAll(summary, "#", strconv.Itoa(i))
+			ids = append(ids, mustCreate(t, s, d).ID)
+		}
+		return ids
 	}
 	// setUp makes the words of a search by relevance rare enough to
 	// weigh something, and returns its walk from the start.
 	setUp := func(t *testing.T, s *Store, f news.Filter, articles func()) []int64 {
-		for i := range 20 {
-			add(t, s, fmt.Sprintf("Other %d", i), "weather", 0)
-		}
+		addN(t, s, 20, 0, "Other #", "weather")
 		articles()
 		return pagedIDs(t, s, f)
 	}
@@ -927,12 +930,8 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 			s, _ := newStore(t, kind)
 			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 4}
 			all := setUp(t, s, f, func() {
-				for i := range 6 {
-					add(t, s, fmt.Sprintf("Embargo story %d", i), fmt.Sprintf("about the embargo, number %d", i), i)
-				}
-				for i := range 8 {
-					add(t, s, fmt.Sprintf("Plain story %d", i), fmt.Sprintf("mentions the embargo once, item %d", i), 10+i)
-				}
+				addN(t, s, 6, 0, "Embargo story #", "about the embargo, number #")
+				addN(t, s, 8, 10, "Plain story #", "mentions the embargo once, item #")
 			})
 			f.After = page(t, s, f)
 			// The page's last article loses the word from its title: it
@@ -961,15 +960,9 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 			s, _ := newStore(t, kind)
 			f := news.Filter{Query: []string{"embargo"}, Sort: news.SortRelevance, Limit: 6}
 			all := setUp(t, s, f, func() {
-				for i := range 3 {
-					add(t, s, fmt.Sprintf("Embargo story %d", i), fmt.Sprintf("about the embargo, number %d", i), i)
-				}
-				for i := range 2 {
-					add(t, s, fmt.Sprintf("Embargo notice %d", i), fmt.Sprintf("nothing else here, item %d", i), 5+i)
-				}
-				for i := range 5 {
-					add(t, s, fmt.Sprintf("Plain story %d", i), fmt.Sprintf("mentions the embargo once, item %d", i), 10+i)
-				}
+				addN(t, s, 3, 0, "Embargo story #", "about the embargo, number #")
+				addN(t, s, 2, 5, "Embargo notice #", "nothing else here, item #")
+				addN(t, s, 5, 10, "Plain story #", "mentions the embargo once, item #")
 			})
 			// rest checks the walk from a cursor after page 1 (shown):
 			// nothing of the matches left out, nothing twice, and nothing
@@ -1019,15 +1012,9 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 		})
 		twoWords := func(t *testing.T, s *Store, f news.Filter) []int64 {
 			return setUp(t, s, f, func() {
-				for i := range 12 {
-					add(t, s, fmt.Sprintf("Treaty draft %d", i), fmt.Sprintf("ahead of the summit, part %d", i), i)
-				}
-				for i := range 4 {
-					add(t, s, fmt.Sprintf("Summit agenda %d", i), fmt.Sprintf("the treaty text, part %d", i), 20+i)
-				}
-				for i := range 6 {
-					add(t, s, fmt.Sprintf("Treaty only %d", i), "nothing else", 30+i)
-				}
+				addN(t, s, 12, 0, "Treaty draft #", "ahead of the summit, part #")
+				addN(t, s, 4, 20, "Summit agenda #", "the treaty text, part #")
+				addN(t, s, 6, 30, "Treaty only #", "nothing else")
 			})
 		}
 		t.Run("its article deleted", func(t *testing.T) {
@@ -1038,9 +1025,7 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 			if err := s.DeleteArticle(context.Background(), all[6], 0); err != nil {
 				t.Fatal(err)
 			}
-			for i := range 5 {
-				add(t, s, fmt.Sprintf("Unrelated %d", i), "rain", 40)
-			}
+			addN(t, s, 5, 40, "Unrelated #", "rain")
 			if got := pagedIDs(t, s, f); !slices.Equal(got, all[7:]) {
 				t.Errorf("the cursor gives %v, want %v", got, all[7:])
 			}
@@ -1048,11 +1033,8 @@ func TestRelevanceCursorKeepsItsPlace(t *testing.T) {
 		t.Run("the weights counted again", func(t *testing.T) {
 			s, clk := newStore(t, kind)
 			f := news.Filter{Query: []string{"treaty", "summit"}, Sort: news.SortRelevance, Limit: 12}
-			var others []int64
 			all := twoWords(t, s, f)
-			for i := range 30 {
-				others = append(others, add(t, s, fmt.Sprintf("Summit watch %d", i), "no agreement", 50))
-			}
+			others := addN(t, s, 30, 50, "Summit watch #", "no agreement")
 			// The 30 hold one word only: they match nothing, but weigh it.
 			if got := pagedIDs(t, s, f); !slices.Equal(got, all) {
 				t.Fatalf("with the 30: %v, want %v", got, all)
