@@ -329,7 +329,7 @@ func (h *handlers) updateArticle(c echo.Context) error {
 	if err := wire.DecodeStrict(body, &in); err != nil {
 		return err
 	}
-	u, err := in.Update(raw)
+	u, err := in.Update(raw, h.vocab.Vocabulary())
 	if err != nil {
 		return err
 	}

@@ -384,6 +384,45 @@ func TestAbsentValuesOneRule(t *testing.T) {
 	}
 }
 
+// TestPatchNamesEveryWrongMember: a patch refused for a null title or a
+// published_at that is no time names the other wrong members too, as a
+// POST does, and nothing of it is stored.
+func TestPatchNamesEveryWrongMember(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, kind string) {
+		e := newEnv(t, kind)
+		before := e.do(req{path: "/v1/articles/1"})
+		for _, c := range []struct {
+			body      string
+			want, not []string
+		}{
+			{`{"title":null,"status":"gone","countries":["Atlantis"],"summary":"Still fine"}`,
+				[]string{"title", "status", "countries"}, []string{"summary"}},
+			{`{"published_at":"soon","language":"not a tag!","themes":["trade"]}`,
+				[]string{"published_at", "language"}, []string{"themes", "title"}},
+			{`{"status":null,"title":"   ","url":"ftp://example.com/x"}`,
+				[]string{"status", "title", "url"}, nil},
+			// Nothing else wrong: the null alone, as before.
+			{`{"published_at":null,"summary":"Fine"}`, []string{"published_at"}, []string{"summary"}},
+		} {
+			r := e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: c.body})
+			assertProblem(t, r, http.StatusUnprocessableEntity, c.want[0])
+			for _, f := range c.want {
+				if problemOf(t, r, f) == "" {
+					t.Errorf("%s: %s not named: %s", c.body, f, r.body)
+				}
+			}
+			for _, f := range c.not {
+				if m := problemOf(t, r, f); m != "" {
+					t.Errorf("%s: %s named (%s): %s", c.body, f, m, r.body)
+				}
+			}
+		}
+		if after := e.do(req{path: "/v1/articles/1"}); string(after.body) != string(before.body) {
+			t.Errorf("a refused patch changed the article:\n%s\n%s", before.body, after.body)
+		}
+	})
+}
+
 // TestTwoDifferentKeysAreRefused: a wrong X-API-Key beside a valid Bearer
 // key is a 401 naming X-API-Key, not ignored; the same key in both is fine.
 func TestTwoDifferentKeysAreRefused(t *testing.T) {

@@ -141,8 +141,11 @@ func mergeProblems(p news.Problems, err error) error {
 	return append(p, ne.Fields...).Err(news.EValidation, ne.Message)
 }
 
-// Update converts a merge patch into a domain update.
-func (in ArticlePatch) Update(raw map[string]json.RawMessage) (news.Update, error) {
+// Update converts a merge patch into a domain update. When a member is
+// refused here (a null title, a published_at that is not a time), the
+// other members it sets are checked too, against v, so that one answer
+// names every wrong field, as a POST's does.
+func (in ArticlePatch) Update(raw map[string]json.RawMessage, v *news.Vocabulary) (news.Update, error) {
 	for _, f := range []**string{&in.Title, &in.Summary, &in.Body, &in.URL, &in.ImageURL, &in.Source, &in.Section, &in.Author} {
 		*f = nfcPtr(*f)
 	}
@@ -204,7 +207,33 @@ func (in ArticlePatch) Update(raw map[string]json.RawMessage) (news.Update, erro
 		t := publishedAt(*in.PublishedAt, &p)
 		u.PublishedAt = &t
 	}
+	if len(p) > 0 {
+		p = append(p, otherProblems(u, raw, p, v)...)
+	}
 	return u, p.Err(news.EValidation, "the patch has invalid fields")
+}
+
+// otherProblems are the problems of the members of a patch that found
+// (found naming them) does not name: the update applied to an article
+// valid in every field, and checked as the store checks an update. What
+// the patch leaves out is that article's, so only the members it sets
+// can fail.
+func otherProblems(u news.Update, raw map[string]json.RawMessage, found news.Problems, v *news.Vocabulary) news.Problems {
+	valid := news.Article{Title: "A valid title", Language: "en", Status: news.StatusPublished,
+		PublishedAt: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	d := u.Apply(valid)
+	var ne *news.Error
+	if err := d.Normalize(v); !errors.As(err, &ne) {
+		return nil
+	}
+	var out news.Problems
+	for _, f := range ne.Fields {
+		_, set := raw[f.Field]
+		if set && !slices.ContainsFunc(found, func(x news.FieldError) bool { return x.Field == f.Field }) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // DecodeDraft checks and decodes one article in the input shape.
