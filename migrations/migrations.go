@@ -2,7 +2,7 @@
 // database dialect, embedded in the binary. Files are named NNNNN_name.sql
 // and run by goose in order; a landed file is never edited. The two
 // dialects keep the same numbers and the same schema, but where a file
-// says why not (00009, 00010 and 00021 change SQLite only; 00012 gives
+// says why not (00009, 00010, 00021 and 00022 change SQLite only; 00012 gives
 // PostgreSQL a table of its own, tag_count_changes; 00013 changes
 // PostgreSQL only).
 package migrations

@@ -82,14 +82,24 @@ func anyArgs(vals []string) []any {
 }
 
 // ftsQuery turns search terms into an FTS5 query: each term a quoted
-// string (so FTS5 syntax in user input is inert), all of them ANDed.
+// string (so FTS5 syntax in user input is inert), all of them ANDed, in
+// the text columns only (textColumns).
 func ftsQuery(terms []string) string {
 	parts := make([]string, len(terms))
 	for i, t := range terms {
-		parts[i] = `"` + strings.ReplaceAll(t, `"`, `""`) + `"`
+		parts[i] = ftsString(t)
 	}
-	return strings.Join(parts, " AND ")
+	return textColumns + "(" + strings.Join(parts, " AND ") + ")"
 }
+
+// textColumns restricts an FTS5 expression to the article's text: the
+// index's fourth column holds tag tokens (see pairTokens), which no word
+// a client searches may find.
+const textColumns = "{title summary body} : "
+
+// ftsString is s as an FTS5 string, which the index tokenizes as it did
+// the text.
+func ftsString(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // tagFilter describes one join table for buildList, and text, the
 // column of articles that holds the same tags as sorted, comma-separated

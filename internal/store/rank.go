@@ -377,7 +377,7 @@ func (s *Store) rankWindow(db *gorm.DB, terms []string) ([]ranked, rankScale, ke
 		}
 		scale.weights = append(scale.weights, bm25Weight(n, rows))
 		for c, col := range cols {
-			q := "{" + col + "} : " + phrase
+			q := "{" + col + "} : " + ftsString(t)
 			if len(terms) > 1 {
 				// With the others, which the index walks together: only
 				// the window's rows, not every row of the phrase.

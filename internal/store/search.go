@@ -7,6 +7,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -59,6 +60,56 @@ func searchKeySQL(pub, id string) string {
 		searchBlockMicros, searchIDBits, id)
 }
 
+// searchTagsSQL is the text of the index's tags column for an article
+// whose tags are the columns countries and themes (comma-separated, see
+// tagText): a token per country and theme pair, pairToken's. The
+// triggers of migration 00022 write the same expression.
+func searchTagsSQL(countries, themes string) string {
+	each := func(col string) string {
+		return fmt.Sprintf(`json_each(CASE %s WHEN '' THEN '[]' ELSE '["' || replace(%s, ',', '","') || '"]' END)`, col, col)
+	}
+	return `(SELECT coalesce(group_concat('p' || c.value || 'x' || replace(t.value, '-', 'x'), ' '), '')
+            FROM ` + each(countries) + ` c, ` + each(themes) + ` t)`
+}
+
+// pairToken is the token of the tags column for an article with country
+// and theme: p, the code, x, the slug with x for each hyphen. The
+// tokenizer folds and stems it as it did the column's text. Two pairs
+// may share a token (a slug with an x where another has a hyphen), so
+// it narrows a walk and never decides a match alone.
+func pairToken(country, theme string) string {
+	return "p" + country + "x" + strings.ReplaceAll(theme, "-", "x")
+}
+
+// maxPairTokens bounds the pairs a search asks the index for beside its
+// words: a country or a theme listed with all= adds one per value of the
+// other.
+const maxPairTokens = 4
+
+// pairTokens is the FTS5 condition that an article carries every country
+// and theme pair f requires (its single country= and theme= values, and
+// those of country_all= and theme_all=), or "" when f requires no
+// country or no theme.
+func pairTokens(f news.Filter) string {
+	need := func(anyOf, all []string) []string {
+		if len(anyOf) == 1 {
+			return append([]string{anyOf[0]}, all...)
+		}
+		return all
+	}
+	countries, themes := need(f.Countries, f.CountriesAll), need(f.Themes, f.ThemesAll)
+	if len(countries) == 0 || len(themes) == 0 || len(countries)*len(themes) > maxPairTokens {
+		return ""
+	}
+	var parts []string
+	for _, c := range countries {
+		for _, t := range themes {
+			parts = append(parts, ftsString(pairToken(c, t)))
+		}
+	}
+	return "{tags} : (" + strings.Join(parts, " AND ") + ")"
+}
+
 // The plans of a SQLite search in date order.
 type searchPlan int
 
@@ -101,6 +152,15 @@ const (
 // choose between plans that list the same page, and counting them for
 // every request cost a filtered search a fifth of its time.
 func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, error) {
+	if pairTokens(f) != "" {
+		// The index itself finds the matches that carry the pairs: at a
+		// million articles, the page of each of 8 searches with a
+		// country and a theme, common or rare, was read fastest so (medians
+		// of 7: "sanctions" with CU and human-rights 0.22 ms walked, 1.0
+		// probing, 72 matched against every match; "food aid" with RU and
+		// sanctions 0.17, 2.8 and 19 ms).
+		return walkMatches, nil
+	}
 	ff := f
 	ff.Query = nil
 	ff.After = nil
@@ -231,7 +291,11 @@ func (q listQuery) keysSQL(f news.Filter, offset int) (string, []any) {
 func buildSearch(d dialect, f news.Filter) listQuery {
 	q := listQuery{from: "articles_fts JOIN articles a ON a.id = articles_fts.rowid & " + fmt.Sprint(searchIDMask),
 		pub: "a.published_at", id: "a.id", needA: true}
-	q.cond("articles_fts MATCH ?", ftsQuery(f.Query))
+	match := ftsQuery(f.Query)
+	if pairs := pairTokens(f); pairs != "" {
+		match += " AND " + pairs
+	}
+	q.cond("articles_fts MATCH ?", match)
 	if f.Since != nil {
 		q.cond("articles_fts.rowid < ?", blockStart(micros(*f.Since))+1<<searchIDBits)
 	}

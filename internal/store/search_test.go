@@ -502,3 +502,95 @@ func TestSearchTagsMatchWhole(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchByTagsFollowsEveryWrite: a search filtered by a country and
+// a theme (which SQLite's walk asks its index for as a pair, see
+// pairTokens) finds what the same search without the filter finds among
+// the articles that carry them, after a load, creates, tag edits, a
+// rename of a theme with a hyphen, replaces and deletes; a client's word
+// never finds a pair's token.
+func TestSearchByTagsFollowsEveryWrite(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, kind string) {
+		t.Parallel()
+		ctx := context.Background()
+		s, _ := newStore(t, kind)
+		l, err := s.BeginLoad(ctx)
+		if err != nil || l == nil {
+			t.Fatalf("BeginLoad: %v, %v", l, err)
+		}
+		drafts := loadDrafts(t, s)
+		for i := range drafts {
+			if i%4 == 0 {
+				drafts[i].Themes = append(drafts[i].Themes, "human-rights")
+			}
+		}
+		if _, err := l.Add(ctx, drafts); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check := func(stage string) {
+			t.Helper()
+			tags := map[int64]news.Article{}
+			if err := s.EachArticle(ctx, func(a news.Article) error { tags[a.ID] = a; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range [][]string{{"talks"}, {"sanctions", "headline"}, {"about talks"}, {"pruxsanctions"}} {
+				all := pagedIDs(t, s, news.Filter{Query: q, Limit: 7})
+				for _, c := range []string{"RU", "CN", "KP", "CU"} {
+					for _, th := range []string{"sanctions", "trade", "human-rights", "rights-of-people"} {
+						var want []int64
+						for _, id := range all {
+							if a := tags[id]; slices.Contains(a.Countries, c) && slices.Contains(a.Themes, th) {
+								want = append(want, id)
+							}
+						}
+						got := pagedIDs(t, s, news.Filter{Query: q, Countries: []string{c}, Themes: []string{th}, Limit: 7})
+						if !slices.Equal(got, want) {
+							t.Errorf("%s: %q with %s and %s: %v, want %v", stage, q, c, th, got, want)
+						}
+					}
+				}
+			}
+			if got := pagedIDs(t, s, news.Filter{Query: []string{"pruxsanctions"}, Limit: 7}); len(got) > 0 {
+				t.Errorf("%s: the token of a pair was found as a word: %v", stage, got)
+			}
+		}
+		check("after the load")
+
+		var ids []int64
+		for i := range 40 {
+			cs := [][]string{{"RU"}, {"CN", "RU"}, {"CU"}, {"KP", "CN"}}[i%4]
+			ts := [][]string{{"sanctions"}, {"trade", "human-rights"}, {"sanctions", "trade"}}[i%3]
+			ids = append(ids, mustCreate(t, s, draft(t, s, fmt.Sprintf("Created %d: talks on sanctions", i), t0.Add(time.Duration(i*7)*time.Hour), cs, ts)).ID)
+		}
+		check("after creates")
+		for i, id := range ids[:20] {
+			cs := [][]string{{"CU", "RU"}, {"KP"}}[i%2]
+			ts := [][]string{{"human-rights"}, {"sanctions", "trade"}}[i%2]
+			if _, err := s.UpdateArticle(ctx, id, news.Update{Countries: &cs, Themes: &ts}, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("after tag edits")
+		slug := "rights-of-people"
+		if _, err := s.UpdateTheme(ctx, "human-rights", news.ThemeUpdate{Slug: &slug}); err != nil {
+			t.Fatal(err)
+		}
+		check("after a theme's rename")
+		for i, id := range ids[20:30] {
+			d := draft(t, s, fmt.Sprintf("Replaced %d: talks", i), t0.Add(time.Duration(i)*time.Minute), []string{"RU", "CU"}, []string{"sanctions", "rights-of-people"})
+			if _, err := s.ReplaceArticle(ctx, id, d, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, id := range ids[30:] {
+			if err := s.DeleteArticle(ctx, id, 0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("after replaces and deletes")
+	})
+}

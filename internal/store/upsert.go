@@ -264,8 +264,9 @@ const (
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
 	// sqlUpdateMeta is sqlUpdateArticle without the text columns, for a
-	// write that leaves them as they are: SQLite's full-text trigger runs
-	// for every UPDATE OF title, summary or body, changed or not.
+	// write that leaves them as they are. (SQLite's full-text trigger runs
+	// only when the text, the time or the tags changed, see migration
+	// 00022; before, it ran for every UPDATE OF title, summary or body.)
 	sqlUpdateMeta = `UPDATE articles SET url = ?, image_url = ?, source = ?, section = ?,
 		author = ?, language = ?, status = ?, published_at = ?, updated_at = ?, version = version + 1,
 		countries = ?, themes = ?, auto_tags = ? WHERE id = ?`
