@@ -423,6 +423,37 @@ func TestPatchNamesEveryWrongMember(t *testing.T) {
 	})
 }
 
+// TestMemberNamesAreExact: a member named in another case ("Title",
+// "Url") is refused with a 400 naming it and the name meant, on a
+// create, a replace and a patch, rather than taken for the field (a null
+// "Title" slipped past the refusal of a null title) or ignored (a
+// patch's "Url" changed nothing and answered 200); nothing is stored.
+func TestMemberNamesAreExact(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	before := e.do(req{path: "/v1/articles/1"})
+	etag := before.header.Get("ETag")
+	for _, c := range []struct{ method, path, body, field string }{
+		{"PATCH", "/v1/articles/1", `{"Title":null,"summary":"Stored although the title is null"}`, "Title"},
+		{"PATCH", "/v1/articles/1", `{"Url":"https://example.com/moved"}`, "Url"},
+		{"PATCH", "/v1/articles/1", `{"title":"First","Title":"Second"}`, "Title"},
+		{"PATCH", "/v1/articles/1", `{"PUBLISHED_AT":null}`, "PUBLISHED_AT"},
+		{"PUT", "/v1/articles/1", `{"title":"Replaced","Countries":["Japan"]}`, "Countries"},
+		{"POST", "/v1/articles", `{"Title":"Created","url":"https://example.com/case"}`, "Title"},
+	} {
+		r := e.do(req{method: c.method, path: c.path, key: true, body: c.body, headers: []string{"If-Match", etag}})
+		assertProblem(t, r, http.StatusBadRequest, c.field)
+		if m := problemOf(t, r, c.field); !strings.Contains(m, "did you mean") {
+			t.Errorf("%s %s: %q does not name the member meant", c.method, c.body, m)
+		}
+	}
+	if after := e.do(req{path: "/v1/articles/1"}); string(after.body) != string(before.body) {
+		t.Errorf("a refused write changed the article:\n%s\n%s", before.body, after.body)
+	}
+	if r := e.do(req{path: "/v1/articles?q=Created"}); len(r.json(t)["data"].([]any)) != 0 {
+		t.Errorf("a refused create was stored: %s", r.body)
+	}
+}
+
 // TestTwoDifferentKeysAreRefused: a wrong X-API-Key beside a valid Bearer
 // key is a 401 naming X-API-Key, not ignored; the same key in both is fine.
 func TestTwoDifferentKeysAreRefused(t *testing.T) {

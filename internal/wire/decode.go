@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -285,6 +286,9 @@ func malformed(dec *json.Decoder, err error, path string) error {
 // DecodeStrict unmarshals a checked body into v, refusing unknown fields and
 // naming the field of any type mismatch.
 func DecodeStrict(body []byte, v any) error {
+	if err := caseMismatch(body, jsonNames(reflect.TypeOf(v))); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := jsonFieldError(dec.Decode(v))
@@ -299,6 +303,35 @@ func DecodeStrict(body []byte, v any) error {
 }
 
 const notAField = "is not a field of this resource"
+
+// caseMismatch refuses the first member, by name, of body's top-level
+// object that is named as one of names in another case ("Title"):
+// encoding/json would take it for that field, but the contract's names
+// are exact, and a merge patch tells a member from its absence and a
+// null by its exact name, so "Title": null would slip past the refusal
+// of a null title and "Url" would be ignored.
+func caseMismatch(body []byte, names []string) error {
+	var top map[string]skipValue
+	if json.Unmarshal(body, &top) != nil {
+		return nil // not an object: decoding says what is wrong
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if slices.Contains(names, k) {
+			continue
+		}
+		for _, n := range names {
+			if strings.EqualFold(k, n) {
+				return news.FieldErrorf(news.EInvalid, k, "%s; member names are case-sensitive: did you mean %q?", notAField, n)
+			}
+		}
+	}
+	return nil
+}
+
+// skipValue is a JSON value read and not kept.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
 // jsonNames lists the JSON member names of t's struct fields, nested
 // structs included, each once.
