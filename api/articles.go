@@ -20,12 +20,12 @@ import (
 //	@ID				listArticles
 //	@Produce		json,application/problem+json
 //	@Param			If-None-Match	header		string		false	"ETag of a copy the client holds"
-//	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"	collectionFormat(csv)	example(RU)
-//	@Param			country_all		query		[]string	false	"all of these countries"							collectionFormat(csv)
-//	@Param			country_not		query		[]string	false	"none of these countries"							collectionFormat(csv)
-//	@Param			theme			query		[]string	false	"any of these themes (slugs, names or aliases)"		collectionFormat(csv)
-//	@Param			theme_all		query		[]string	false	"all of these themes"								collectionFormat(csv)
-//	@Param			theme_not		query		[]string	false	"none of these themes"								collectionFormat(csv)
+//	@Param			country			query		[]string	false	"any of these countries (codes, names or aliases)"																	collectionFormat(csv)	example(RU)
+//	@Param			country_all		query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not		query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme			query		[]string	false	"any of these themes (slugs, names or aliases)"																		collectionFormat(csv)
+//	@Param			theme_all		query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not		query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
 //	@Param			q				query		string		false	"full-text search over title, summary and body; words are ANDed; a phrase in double quotes matches as a phrase"
 //	@Param			since			query		string		false	"published at or after (RFC 3339 or YYYY-MM-DD)"
 //	@Param			until			query		string		false	"published before (RFC 3339 or YYYY-MM-DD)"

@@ -306,12 +306,12 @@ type JSONFeedItem struct {
 //	@Tags			feeds
 //	@ID				rssFeed
 //	@Produce		application/rss+xml,application/problem+json
-//	@Param			country		query		[]string	false	"any of these countries"	collectionFormat(csv)	example(RU)
-//	@Param			country_all	query		[]string	false	"all of these countries"	collectionFormat(csv)
-//	@Param			country_not	query		[]string	false	"none of these countries"	collectionFormat(csv)
-//	@Param			theme		query		[]string	false	"any of these themes"		collectionFormat(csv)	example(sanctions)
-//	@Param			theme_all	query		[]string	false	"all of these themes"		collectionFormat(csv)
-//	@Param			theme_not	query		[]string	false	"none of these themes"		collectionFormat(csv)
+//	@Param			country		query		[]string	false	"any of these countries"																							collectionFormat(csv)	example(RU)
+//	@Param			country_all	query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not	query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme		query		[]string	false	"any of these themes"																								collectionFormat(csv)	example(sanctions)
+//	@Param			theme_all	query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not	query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
 //	@Param			q			query		string		false	"full-text search"
 //	@Param			source		query		string		false	"exact source"
 //	@Param			section		query		string		false	"exact section"
@@ -368,12 +368,12 @@ func (h *handlers) rssFeed(c echo.Context) error {
 //	@Tags			feeds
 //	@ID				atomFeed
 //	@Produce		application/atom+xml,application/problem+json
-//	@Param			country		query		[]string	false	"any of these countries"	collectionFormat(csv)	example(RU)
-//	@Param			country_all	query		[]string	false	"all of these countries"	collectionFormat(csv)
-//	@Param			country_not	query		[]string	false	"none of these countries"	collectionFormat(csv)
-//	@Param			theme		query		[]string	false	"any of these themes"		collectionFormat(csv)	example(sanctions)
-//	@Param			theme_all	query		[]string	false	"all of these themes"		collectionFormat(csv)
-//	@Param			theme_not	query		[]string	false	"none of these themes"		collectionFormat(csv)
+//	@Param			country		query		[]string	false	"any of these countries"																							collectionFormat(csv)	example(RU)
+//	@Param			country_all	query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not	query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme		query		[]string	false	"any of these themes"																								collectionFormat(csv)	example(sanctions)
+//	@Param			theme_all	query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not	query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
 //	@Param			q			query		string		false	"full-text search"
 //	@Param			source		query		string		false	"exact source"
 //	@Param			section		query		string		false	"exact section"
@@ -440,12 +440,12 @@ func (h *handlers) atomFeed(c echo.Context) error {
 //	@Tags			feeds
 //	@ID				jsonFeed
 //	@Produce		application/feed+json,application/problem+json
-//	@Param			country		query		[]string	false	"any of these countries"	collectionFormat(csv)	example(RU)
-//	@Param			country_all	query		[]string	false	"all of these countries"	collectionFormat(csv)
-//	@Param			country_not	query		[]string	false	"none of these countries"	collectionFormat(csv)
-//	@Param			theme		query		[]string	false	"any of these themes"		collectionFormat(csv)	example(sanctions)
-//	@Param			theme_all	query		[]string	false	"all of these themes"		collectionFormat(csv)
-//	@Param			theme_not	query		[]string	false	"none of these themes"		collectionFormat(csv)
+//	@Param			country		query		[]string	false	"any of these countries"																							collectionFormat(csv)	example(RU)
+//	@Param			country_all	query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not	query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme		query		[]string	false	"any of these themes"																								collectionFormat(csv)	example(sanctions)
+//	@Param			theme_all	query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not	query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
 //	@Param			q			query		string		false	"full-text search"
 //	@Param			source		query		string		false	"exact source"
 //	@Param			section		query		string		false	"exact section"

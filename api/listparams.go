@@ -233,7 +233,25 @@ func (values listValues) resolveTags(v *news.Vocabulary, f *news.Filter) error {
 			*p.dst = appendUnique(*p.dst, key)
 		}
 	}
+	errs.add(contradiction("country", f.Countries, f.CountriesAll, f.CountriesNot))
+	errs.add(contradiction("theme", f.Themes, f.ThemesAll, f.ThemesNot))
 	return errs.join()
+}
+
+// contradiction refuses a kind's values (resolved to keys) that no
+// article can match: one both required (kind_all) and excluded
+// (kind_not), or kind's values all excluded. Like sort=relevance without
+// q, such a query is an error rather than an empty answer (DESIGN §3).
+func contradiction(kind string, anyOf, all, not []string) error {
+	for _, v := range not {
+		if slices.Contains(all, v) {
+			return news.FieldErrorf(news.EInvalid, kind+"_not", "excludes %s, which %s_all requires: no article can match", v, kind)
+		}
+	}
+	if len(anyOf) > 0 && !slices.ContainsFunc(anyOf, func(v string) bool { return !slices.Contains(not, v) }) {
+		return news.FieldErrorf(news.EInvalid, kind+"_not", "excludes every value of %s (%s): no article can match", kind, strings.Join(anyOf, ","))
+	}
+	return nil
 }
 
 // The messages for an unknown country or theme.

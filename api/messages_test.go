@@ -454,6 +454,35 @@ func TestMemberNamesAreExact(t *testing.T) {
 	}
 }
 
+// TestContradictoryTagsAreRefused: a tag both required and excluded,
+// or every value of country= excluded, matches nothing: a 400 naming the
+// exclusion, not an empty page; an exclusion that leaves a value is fine.
+func TestContradictoryTagsAreRefused(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	for _, q := range []string{
+		"/v1/articles?country_all=KP,RU&country_not=KP",
+		"/v1/articles?country=Russia&country_not=RU",
+		"/v1/articles?country=RU,CN&country_not=CN,ru",
+		"/v1/articles?theme_all=trade&theme_not=trade&country=KP",
+		"/v1/feeds/articles.rss?theme=sanctions&theme_not=sanctions",
+	} {
+		r := e.do(req{path: q})
+		field := "country_not"
+		if strings.Contains(q, "theme_not") {
+			field = "theme_not"
+		}
+		assertProblem(t, r, http.StatusBadRequest, field)
+		if m := problemOf(t, r, field); !strings.Contains(m, "no article can match") {
+			t.Errorf("%s: %q", q, m)
+		}
+	}
+	for _, q := range []string{"/v1/articles?country=RU,CN&country_not=CN", "/v1/articles?theme_all=trade&theme_not=sanctions"} {
+		if r := e.do(req{path: q}); r.status != http.StatusOK {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
+	}
+}
+
 // TestTwoDifferentKeysAreRefused: a wrong X-API-Key beside a valid Bearer
 // key is a 401 naming X-API-Key, not ignored; the same key in both is fine.
 func TestTwoDifferentKeysAreRefused(t *testing.T) {

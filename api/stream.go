@@ -237,13 +237,13 @@ func afterWrites(nudges ...func()) echo.MiddlewareFunc {
 //	@ID				streamChanges
 //	@Produce		text/event-stream,application/problem+json
 //	@Param			Last-Event-ID	header		string		false	"the id of the last event received: resume after it"
-//	@Param			cursor			query		string		false	"a cursor of the change feed to start after, or now (the default)"	example(0)
-//	@Param			country			query		[]string	false	"ISO 3166-1 alpha-2 codes or names; any of them"					collectionFormat(csv)
-//	@Param			country_all		query		[]string	false	"all of these countries"											collectionFormat(csv)
-//	@Param			country_not		query		[]string	false	"none of these countries"											collectionFormat(csv)
-//	@Param			theme			query		[]string	false	"theme slugs, names or aliases; any of them"						collectionFormat(csv)
-//	@Param			theme_all		query		[]string	false	"all of these themes"												collectionFormat(csv)
-//	@Param			theme_not		query		[]string	false	"none of these themes"												collectionFormat(csv)
+//	@Param			cursor			query		string		false	"a cursor of the change feed to start after, or now (the default)"													example(0)
+//	@Param			country			query		[]string	false	"ISO 3166-1 alpha-2 codes or names; any of them"																	collectionFormat(csv)
+//	@Param			country_all		query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not		query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme			query		[]string	false	"theme slugs, names or aliases; any of them"																		collectionFormat(csv)
+//	@Param			theme_all		query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not		query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
 //	@Param			source			query		string		false	"exact source"
 //	@Param			section			query		string		false	"exact section"
 //	@Param			language		query		string		false	"language tag, any case"

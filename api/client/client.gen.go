@@ -1238,7 +1238,7 @@ type ListArticlesParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes (slugs, names or aliases)
@@ -1247,7 +1247,7 @@ type ListArticlesParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search over title, summary and body; words are ANDed; a phrase in double quotes matches as a phrase
@@ -1304,7 +1304,7 @@ type HeadListArticlesParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes (slugs, names or aliases)
@@ -1313,7 +1313,7 @@ type HeadListArticlesParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search over title, summary and body; words are ANDed; a phrase in double quotes matches as a phrase
@@ -1439,7 +1439,7 @@ type StreamChangesParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme theme slugs, names or aliases; any of them
@@ -1448,7 +1448,7 @@ type StreamChangesParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Source exact source
@@ -1475,7 +1475,7 @@ type HeadStreamChangesParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme theme slugs, names or aliases; any of them
@@ -1484,7 +1484,7 @@ type HeadStreamChangesParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Source exact source
@@ -1538,7 +1538,7 @@ type AtomFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1547,7 +1547,7 @@ type AtomFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
@@ -1577,7 +1577,7 @@ type HeadAtomFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1586,7 +1586,7 @@ type HeadAtomFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
@@ -1616,7 +1616,7 @@ type JsonFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1625,7 +1625,7 @@ type JsonFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
@@ -1655,7 +1655,7 @@ type HeadJsonFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1664,7 +1664,7 @@ type HeadJsonFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
@@ -1694,7 +1694,7 @@ type RssFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1703,7 +1703,7 @@ type RssFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
@@ -1733,7 +1733,7 @@ type HeadRssFeedParams struct {
 	// CountryAll all of these countries
 	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
 
-	// CountryNot none of these countries
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
 	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
 
 	// Theme any of these themes
@@ -1742,7 +1742,7 @@ type HeadRssFeedParams struct {
 	// ThemeAll all of these themes
 	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
 
-	// ThemeNot none of these themes
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
 	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
 
 	// Q full-text search
