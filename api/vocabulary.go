@@ -1,7 +1,12 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -47,6 +52,48 @@ type ThemePatch struct {
 	Aliases     *[]string `json:"aliases"`
 	Keywords    *[]string `json:"keywords" example:"energy,oil,coal,fuel,electricity"`
 } //	@name	ThemePatch
+
+// nulls applies the null members of a merge patch, raw: description
+// becomes empty, aliases and keywords empty lists; slug and name cannot
+// be null, and a patch that makes them so is refused naming them and
+// every other wrong member, as a theme with them checks them.
+func (in *ThemePatch) nulls(raw map[string]json.RawMessage) error {
+	var p news.Problems
+	for _, name := range slices.Sorted(maps.Keys(raw)) { // in order: the same answer every time
+		if string(bytes.TrimSpace(raw[name])) != "null" {
+			continue
+		}
+		switch name {
+		case "slug", "name":
+			p.Add(name, "cannot be null")
+		case "description":
+			in.Description = new(string)
+		case "aliases":
+			in.Aliases = &[]string{}
+		case "keywords":
+			in.Keywords = &[]string{}
+		}
+	}
+	if len(p) == 0 {
+		return nil
+	}
+	// The other members, on a theme valid in every field.
+	t := in.update().Apply(news.Theme{Slug: "valid-slug", Name: "A valid name"})
+	var ne *news.Error
+	if err := t.Normalize(); errors.As(err, &ne) {
+		for _, f := range ne.Fields {
+			if _, set := raw[f.Field]; set && !slices.ContainsFunc(p, func(x news.FieldError) bool { return x.Field == f.Field }) {
+				p = append(p, f)
+			}
+		}
+	}
+	return p.Err(news.EValidation, "the patch has invalid fields")
+}
+
+// update is the domain update of the patch.
+func (in *ThemePatch) update() news.ThemeUpdate {
+	return news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords}
+}
 
 // CountryList is the country vocabulary.
 type CountryList struct {
@@ -250,7 +297,7 @@ func (h *handlers) createTheme(c echo.Context) error {
 // updateTheme godoc
 //
 //	@Summary		Update or rename a theme
-//	@Description	Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
+//	@Description	Merge patch; a new slug renames the theme and its articles keep it: each of them, drafts included, gets a new version (so a new ETag) and updated_at, and an entry in the change feed, all in one transaction. The theme still answers to its name and aliases, so send a new name too if the old slug is one. keywords are the automatic tagger's terms for the theme: lower-case words also match their inflections (sanction: sanctions, sanctioned), capitals match only capitals (OFAC), "cyber*" matches words beginning so, and "-trade war" marks words that are no mention of it. A null description, aliases or keywords clears it; a null slug or name is a 422. New keywords apply to new writes at once; run headlines retag to bring automatically tagged articles up to date. With If-Match (the ETag of the theme's GET), a stale ETag is a 412 and nothing changes. Needs an editor key.
 //	@Tags			themes
 //	@ID				updateTheme
 //	@Accept			json
@@ -280,8 +327,15 @@ func (h *handlers) updateTheme(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil || raw == nil {
+		return news.Errorf(news.EInvalid, "a merge patch must be a JSON object")
+	}
 	var in ThemePatch
 	if err := wire.DecodeStrict(body, &in); err != nil {
+		return err
+	}
+	if err := in.nulls(raw); err != nil {
 		return err
 	}
 	slug, err := themeSlug(c)
@@ -291,8 +345,7 @@ func (h *handlers) updateTheme(c echo.Context) error {
 	if err := h.themeIfMatch(c, slug); err != nil {
 		return err
 	}
-	t, err := h.vocab.UpdateTheme(c.Request().Context(), slug,
-		news.ThemeUpdate{Slug: in.Slug, Name: in.Name, Description: in.Description, Aliases: in.Aliases, Keywords: in.Keywords})
+	t, err := h.vocab.UpdateTheme(c.Request().Context(), slug, in.update())
 	if err != nil {
 		return err
 	}

@@ -151,3 +151,52 @@ func TestHealth(t *testing.T) {
 		assertProblem(t, e.do(req{path: "/readyz"}), http.StatusServiceUnavailable, "")
 	})
 }
+
+// TestThemePatchNulls: in a theme's merge patch, null clears the
+// description, aliases and keywords, and a null slug or name is a 422
+// naming it and the patch's other wrong members, with nothing changed;
+// before, every null was ignored with a 200.
+func TestThemePatchNulls(t *testing.T) {
+	e := newEnv(t, "sqlite")
+	path := "/v1/themes/trade"
+	before := e.do(req{path: path})
+	for _, c := range []struct {
+		body string
+		want []string
+	}{
+		{`{"name":null}`, []string{"name"}},
+		{`{"slug":null,"description":"Fine"}`, []string{"slug"}},
+		{`{"name":null,"slug":"Bad Slug","aliases":[""]}`, []string{"name", "slug", "aliases"}},
+	} {
+		r := e.do(req{method: "PATCH", path: path, admin: true, body: c.body})
+		assertProblem(t, r, http.StatusUnprocessableEntity, c.want[0])
+		errs, _ := r.json(t)["errors"].([]any)
+		if len(errs) != len(c.want) {
+			t.Errorf("%s: %d problems, want %v: %s", c.body, len(errs), c.want, r.body)
+		}
+		for _, f := range c.want {
+			if problemOf(t, r, f) == "" {
+				t.Errorf("%s: %s not named: %s", c.body, f, r.body)
+			}
+		}
+	}
+	if after := e.do(req{path: path}); string(after.body) != string(before.body) {
+		t.Errorf("a refused patch changed the theme:\n%s\n%s", before.body, after.body)
+	}
+	r := e.do(req{method: "PATCH", path: path, admin: true, body: `{"description":null,"aliases":null,"keywords":null}`})
+	if r.status != http.StatusOK {
+		t.Fatalf("clearing: %d %s", r.status, r.body)
+	}
+	got := e.do(req{path: path}).json(t)
+	for _, f := range []string{"aliases", "keywords"} {
+		if l, ok := got[f].([]any); !ok || len(l) != 0 {
+			t.Errorf("%s after null: %v", f, got[f])
+		}
+	}
+	if d, _ := got["description"].(string); d != "" {
+		t.Errorf("description after null: %q", d)
+	}
+	if r := e.do(req{method: "PATCH", path: path, admin: true, body: `null`}); r.status != http.StatusBadRequest {
+		t.Errorf("a null patch: %d %s", r.status, r.body)
+	}
+}
