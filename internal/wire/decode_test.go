@@ -170,3 +170,24 @@ func TestMalformedNamesTheField(t *testing.T) {
 		t.Errorf("a raw control character: %v, want a hint at escapes", err)
 	}
 }
+
+// TestParseTimeOffsets: offsets beyond RFC 3339's (hours to 23, minutes
+// to 59) are refused, though Go's parser reads them; the rest is read
+// as before.
+func TestParseTimeOffsets(t *testing.T) {
+	for s, ok := range map[string]bool{
+		"2025-06-01T10:00:00Z":        true,
+		"2025-06-01t10:00:00z":        true,
+		"2025-06-01T10:00:00+23:59":   true,
+		"2025-06-01T10:00:00-00:00":   true,
+		"2025-06-01T10:00:00.5+09:00": true,
+		"2025-06-01":                  true,
+		"2025-06-01T10:00:00+24:00":   false,
+		"2025-06-01T10:00:00-99:00":   false,
+		"2025-06-01T10:00:00+05:60":   false,
+	} {
+		if _, got := ParseTime(s); got != ok {
+			t.Errorf("ParseTime(%q) = %v, want %v", s, got, ok)
+		}
+	}
+}

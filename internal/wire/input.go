@@ -66,17 +66,31 @@ func str(p *string) string {
 // allows, or a date alone (midnight UTC).
 func ParseTime(s string) (time.Time, bool) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), true
+		return t.UTC(), offsetOK(s)
 	}
 	if strings.ContainsAny(s, "tz") {
 		if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
-			return t.UTC(), true
+			return t.UTC(), offsetOK(s)
 		}
 	}
 	if t, err := time.Parse(time.DateOnly, s); err == nil {
 		return t, true
 	}
 	return time.Time{}, false
+}
+
+// offsetOK says whether the offset of s, a time Go read as RFC 3339, is
+// one RFC 3339 allows: Z, or hours to 23 and minutes to 59. Go reads
+// +24:00 and beyond, which no other client parses.
+func offsetOK(s string) bool {
+	if len(s) < 6 {
+		return true
+	}
+	o := s[len(s)-6:]
+	if (o[0] != '+' && o[0] != '-') || o[3] != ':' {
+		return true // Z
+	}
+	return o[1:3] <= "23" && o[4:6] <= "59"
 }
 
 // NFC puts text into Unicode Normalization Form C, so that the same
