@@ -427,7 +427,8 @@ func TestPatchNamesEveryWrongMember(t *testing.T) {
 // "Url") is refused with a 400 naming it and the name meant, on a
 // create, a replace and a patch, rather than taken for the field (a null
 // "Title" slipped past the refusal of a null title) or ignored (a
-// patch's "Url" changed nothing and answered 200); nothing is stored.
+// patch's "Url" changed nothing and answered 200); one answer names
+// every such member, and the unknown ones; nothing is stored.
 func TestMemberNamesAreExact(t *testing.T) {
 	e := newEnv(t, "sqlite")
 	before := e.do(req{path: "/v1/articles/1"})
@@ -444,6 +445,14 @@ func TestMemberNamesAreExact(t *testing.T) {
 		assertProblem(t, r, http.StatusBadRequest, c.field)
 		if m := problemOf(t, r, c.field); !strings.Contains(m, "did you mean") {
 			t.Errorf("%s %s: %q does not name the member meant", c.method, c.body, m)
+		}
+	}
+	// Every such member at once, and the unknown and the server's beside them.
+	r := e.do(req{method: "PATCH", path: "/v1/articles/1", key: true, body: `{"Summary":"x","titel":"y","id":3,"Status":"draft","body":"fine"}`})
+	assertProblem(t, r, http.StatusBadRequest, "Status")
+	for f, want := range map[string]string{"Summary": "case-sensitive: did you mean summary?", "Status": "case-sensitive: did you mean status?", "titel": "did you mean title?", "id": "set by the server"} {
+		if m := problemOf(t, r, f); !strings.Contains(m, want) {
+			t.Errorf("%s: %q, want it to say %s: %s", f, m, want, r.body)
 		}
 	}
 	if after := e.do(req{path: "/v1/articles/1"}); string(after.body) != string(before.body) {

@@ -286,7 +286,7 @@ func malformed(dec *json.Decoder, err error, path string) error {
 // DecodeStrict unmarshals a checked body into v, refusing unknown fields and
 // naming the field of any type mismatch.
 func DecodeStrict(body []byte, v any) error {
-	if err := caseMismatch(body, jsonNames(reflect.TypeOf(v))); err != nil {
+	if err := memberNames(body, jsonNames(reflect.TypeOf(v))); err != nil {
 		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -304,28 +304,36 @@ func DecodeStrict(body []byte, v any) error {
 
 const notAField = "is not a field of this resource"
 
-// caseMismatch refuses the first member, by name, of body's top-level
-// object that is named as one of names in another case ("Title"):
-// encoding/json would take it for that field, but the contract's names
-// are exact, and a merge patch tells a member from its absence and a
-// null by its exact name, so "Title": null would slip past the refusal
-// of a null title and "Url" would be ignored.
-func caseMismatch(body []byte, names []string) error {
+// memberNames refuses, in one 400 naming each, the members of body's
+// top-level object that v's type (its JSON names, names) does not have:
+// one named in another case ("Title", which encoding/json would take for
+// the field, where the contract's names are exact, and a merge patch
+// tells a member from its absence and a null by its exact name, so
+// "Title": null would slip past the refusal of a null title and "Url"
+// be ignored), one the server sets, and one unknown, with the name
+// meant. Decoding stops at the first; a client should learn of them all.
+func memberNames(body []byte, names []string) error {
 	var top map[string]skipValue
 	if json.Unmarshal(body, &top) != nil {
 		return nil // not an object: decoding says what is wrong
 	}
+	var p news.Problems
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if slices.Contains(names, k) {
 			continue
 		}
-		for _, n := range names {
-			if strings.EqualFold(k, n) {
-				return news.FieldErrorf(news.EInvalid, k, "%s; member names are case-sensitive: did you mean %q?", notAField, n)
-			}
+		if i := slices.IndexFunc(names, func(n string) bool { return strings.EqualFold(k, n) }); i >= 0 {
+			p.Add(k, "%s; member names are case-sensitive: did you mean %s?", notAField, names[i])
+		} else if serverFields[k] {
+			p.Add(k, "is set by the server and cannot be written")
+		} else {
+			p.Add(k, "%s%s", notAField, suggest.DidYouMean(k, names))
 		}
 	}
-	return nil
+	if len(p) == 1 {
+		return news.FieldErrorf(news.EInvalid, p[0].Field, "%s", p[0].Message)
+	}
+	return p.Err(news.EInvalid, "the body has members that are not fields of this resource")
 }
 
 // skipValue is a JSON value read and not kept.
