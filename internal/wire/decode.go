@@ -313,10 +313,9 @@ const notAField = "is not a field of this resource"
 // be ignored), one the server sets, and one unknown, with the name
 // meant. Decoding stops at the first; a client should learn of them all.
 func memberNames(body []byte, names []string) error {
+	// Not an object: top stays empty, and decoding says what is wrong.
 	var top map[string]skipValue
-	if json.Unmarshal(body, &top) != nil {
-		return nil // not an object: decoding says what is wrong
-	}
+	_ = json.Unmarshal(body, &top)
 	var p news.Problems
 	for _, k := range slices.Sorted(maps.Keys(top)) {
 		if slices.Contains(names, k) {
@@ -330,7 +329,10 @@ func memberNames(body []byte, names []string) error {
 			p.Add(k, "%s%s", notAField, suggest.DidYouMean(k, names))
 		}
 	}
-	if len(p) == 1 {
+	switch len(p) {
+	case 0:
+		return nil
+	case 1:
 		return news.FieldErrorf(news.EInvalid, p[0].Field, "%s", p[0].Message)
 	}
 	return p.Err(news.EInvalid, "the body has members that are not fields of this resource")
