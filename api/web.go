@@ -116,13 +116,21 @@ func render(c echo.Context, t *template.Template, csp string, data any) error {
 //	@Tags			widget
 //	@ID				embedHeadlines
 //	@Produce		html
-//	@Param			country	query		[]string	false	"any of these countries"	collectionFormat(csv)	example(RU)
-//	@Param			theme	query		[]string	false	"any of these themes"		collectionFormat(csv)	example(trade)
-//	@Param			limit	query		int			false	"number of headlines"		minimum(1)				maximum(100)	default(20)
-//	@Param			style	query		string		false	"colours"					Enums(light, dark)		default(light)
-//	@Success		200		{string}	string		"the widget"
-//	@Failure		400		{string}	string		"a wrong setting: the widget itself, in its own frame, naming the parameter and what it takes"
-//	@Failure		503		{string}	string		"busy with expensive reads, or the database is unavailable: the widget says so; Retry-After says when to try again"
+//	@Param			country		query		[]string	false	"any of these countries"																							collectionFormat(csv)	example(RU)
+//	@Param			country_all	query		[]string	false	"all of these countries"																							collectionFormat(csv)
+//	@Param			country_not	query		[]string	false	"none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)"	collectionFormat(csv)
+//	@Param			theme		query		[]string	false	"any of these themes"																								collectionFormat(csv)	example(trade)
+//	@Param			theme_all	query		[]string	false	"all of these themes"																								collectionFormat(csv)
+//	@Param			theme_not	query		[]string	false	"none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)"		collectionFormat(csv)
+//	@Param			q			query		string		false	"full-text search"
+//	@Param			source		query		string		false	"exact source"
+//	@Param			section		query		string		false	"exact section"
+//	@Param			language	query		string		false	"exact language"
+//	@Param			limit		query		int			false	"number of headlines"	minimum(1)			maximum(100)	default(20)
+//	@Param			style		query		string		false	"colours"				Enums(light, dark)	default(light)
+//	@Success		200			{string}	string		"the widget"
+//	@Failure		400			{string}	string		"a wrong setting: the widget itself, in its own frame, naming the parameter and what it takes"
+//	@Failure		503			{string}	string		"busy with expensive reads, or the database is unavailable: the widget says so; Retry-After says when to try again"
 //	@Router			/embed/headlines [get]
 func (h *handlers) embedHeadlines(c echo.Context) error {
 	query := withoutTracking(c.QueryParams())

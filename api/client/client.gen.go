@@ -1139,8 +1139,32 @@ type EmbedHeadlinesParams struct {
 	// Country any of these countries
 	Country *[]string `form:"country,omitempty" json:"country,omitempty"`
 
+	// CountryAll all of these countries
+	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
+
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
+	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
+
 	// Theme any of these themes
 	Theme *[]string `form:"theme,omitempty" json:"theme,omitempty"`
+
+	// ThemeAll all of these themes
+	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
+
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
+	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
+
+	// Q full-text search
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Source exact source
+	Source *string `form:"source,omitempty" json:"source,omitempty"`
+
+	// Section exact section
+	Section *string `form:"section,omitempty" json:"section,omitempty"`
+
+	// Language exact language
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
 	// Limit number of headlines
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -1160,8 +1184,32 @@ type HeadEmbedHeadlinesParams struct {
 	// Country any of these countries
 	Country *[]string `form:"country,omitempty" json:"country,omitempty"`
 
+	// CountryAll all of these countries
+	CountryAll *[]string `form:"country_all,omitempty" json:"country_all,omitempty"`
+
+	// CountryNot none of these countries (one that country_all requires, or every value of country, is a 400: nothing could match)
+	CountryNot *[]string `form:"country_not,omitempty" json:"country_not,omitempty"`
+
 	// Theme any of these themes
 	Theme *[]string `form:"theme,omitempty" json:"theme,omitempty"`
+
+	// ThemeAll all of these themes
+	ThemeAll *[]string `form:"theme_all,omitempty" json:"theme_all,omitempty"`
+
+	// ThemeNot none of these themes (one that theme_all requires, or every value of theme, is a 400: nothing could match)
+	ThemeNot *[]string `form:"theme_not,omitempty" json:"theme_not,omitempty"`
+
+	// Q full-text search
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Source exact source
+	Source *string `form:"source,omitempty" json:"source,omitempty"`
+
+	// Section exact section
+	Section *string `form:"section,omitempty" json:"section,omitempty"`
+
+	// Language exact language
+	Language *string `form:"language,omitempty" json:"language,omitempty"`
 
 	// Limit number of headlines
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -4227,9 +4275,105 @@ func NewEmbedHeadlinesRequest(server string, params *EmbedHeadlinesParams) (*htt
 
 		}
 
+		if params.CountryAll != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "country_all", *params.CountryAll, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CountryNot != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "country_not", *params.CountryNot, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Theme != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme", *params.Theme, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ThemeAll != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme_all", *params.ThemeAll, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ThemeNot != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme_not", *params.ThemeNot, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Section != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "section", *params.Section, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Language != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "language", *params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -4332,9 +4476,105 @@ func NewHeadEmbedHeadlinesRequest(server string, params *HeadEmbedHeadlinesParam
 
 		}
 
+		if params.CountryAll != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "country_all", *params.CountryAll, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.CountryNot != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "country_not", *params.CountryNot, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Theme != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme", *params.Theme, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ThemeAll != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme_all", *params.ThemeAll, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.ThemeNot != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "theme_not", *params.ThemeNot, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Section != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "section", *params.Section, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Language != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "language", *params.Language, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
