@@ -1,12 +1,8 @@
 package api
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"maps"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -59,10 +55,7 @@ type ThemePatch struct {
 // every other wrong member, as a theme with them checks them.
 func (in *ThemePatch) nulls(raw map[string]json.RawMessage) error {
 	var p news.Problems
-	for _, name := range slices.Sorted(maps.Keys(raw)) { // in order: the same answer every time
-		if string(bytes.TrimSpace(raw[name])) != "null" {
-			continue
-		}
+	for _, name := range wire.NullMembers(raw) {
 		switch name {
 		case "slug", "name":
 			p.Add(name, "cannot be null")
@@ -79,14 +72,7 @@ func (in *ThemePatch) nulls(raw map[string]json.RawMessage) error {
 	}
 	// The other members, on a theme valid in every field.
 	t := in.update().Apply(news.Theme{Slug: "valid-slug", Name: "A valid name"})
-	var ne *news.Error
-	if err := t.Normalize(); errors.As(err, &ne) {
-		for _, f := range ne.Fields {
-			if _, set := raw[f.Field]; set && !slices.ContainsFunc(p, func(x news.FieldError) bool { return x.Field == f.Field }) {
-				p = append(p, f)
-			}
-		}
-	}
+	p = append(p, wire.SetProblems(t.Normalize(), raw, p)...)
 	return p.Err(news.EValidation, "the patch has invalid fields")
 }
 

@@ -86,26 +86,36 @@ func pairToken(country, theme string) string {
 // other.
 const maxPairTokens = 4
 
-// pairTokens is the FTS5 condition that an article carries every country
-// and theme pair f requires (its single country= and theme= values, and
-// those of country_all= and theme_all=), or "" when f requires no
-// country or no theme.
-func pairTokens(f news.Filter) string {
+// requiredPairs are the countries and themes whose every pair f
+// requires (its single country= and theme= values, and those of
+// country_all= and theme_all=), or nil when f requires no country or no
+// theme, or more than maxPairTokens pairs.
+func requiredPairs(f news.Filter) (countries, themes []string) {
 	need := func(anyOf, all []string) []string {
 		if len(anyOf) == 1 {
-			return append([]string{anyOf[0]}, all...)
+			return append(anyOf[:1:1], all...)
 		}
 		return all
 	}
-	countries, themes := need(f.Countries, f.CountriesAll), need(f.Themes, f.ThemesAll)
+	countries, themes = need(f.Countries, f.CountriesAll), need(f.Themes, f.ThemesAll)
 	if len(countries) == 0 || len(themes) == 0 || len(countries)*len(themes) > maxPairTokens {
-		return ""
+		return nil, nil
 	}
+	return countries, themes
+}
+
+// pairTokens is the FTS5 condition that an article carries every pair of
+// requiredPairs, or "" when there are none.
+func pairTokens(f news.Filter) string {
+	countries, themes := requiredPairs(f)
 	var parts []string
 	for _, c := range countries {
 		for _, t := range themes {
 			parts = append(parts, ftsString(pairToken(c, t)))
 		}
+	}
+	if len(parts) == 0 {
+		return ""
 	}
 	return "{tags} : (" + strings.Join(parts, " AND ") + ")"
 }
@@ -152,7 +162,7 @@ const (
 // choose between plans that list the same page, and counting them for
 // every request cost a filtered search a fifth of its time.
 func (s *Store) planSearch(ctx context.Context, f news.Filter) (searchPlan, error) {
-	if pairTokens(f) != "" {
+	if countries, _ := requiredPairs(f); countries != nil {
 		// The index itself finds the matches that carry the pairs: at a
 		// million articles, the page of each of 8 searches with a
 		// country and a theme, common or rare, was read fastest so (medians

@@ -172,10 +172,7 @@ func (in ArticlePatch) Update(raw map[string]json.RawMessage, v *news.Vocabulary
 	empty := ""
 	// A null member clears the field: optional strings become empty, tag
 	// lists become empty; title, status and published_at cannot be cleared.
-	for _, name := range slices.Sorted(maps.Keys(raw)) { // in order: the problems come out alike every time
-		if string(bytes.TrimSpace(raw[name])) != "null" {
-			continue
-		}
+	for _, name := range NullMembers(raw) {
 		switch name {
 		case "title", "status", "published_at":
 			p.Add(name, "cannot be null")
@@ -228,16 +225,35 @@ func (in ArticlePatch) Update(raw map[string]json.RawMessage, v *news.Vocabulary
 }
 
 // otherProblems are the problems of the members of a patch that found
-// (found naming them) does not name: the update applied to an article
-// valid in every field, and checked as the store checks an update. What
-// the patch leaves out is that article's, so only the members it sets
-// can fail.
+// does not name: the update applied to an article valid in every field,
+// and checked as the store checks an update. What the patch leaves out
+// is that article's, so only the members it sets can fail.
 func otherProblems(u news.Update, raw map[string]json.RawMessage, found news.Problems, v *news.Vocabulary) news.Problems {
 	valid := news.Article{Title: "A valid title", Language: "en", Status: news.StatusPublished,
 		PublishedAt: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)}
 	d := u.Apply(valid)
+	return SetProblems(d.Normalize(v), raw, found)
+}
+
+// NullMembers are the names of the members of a merge patch, raw, that
+// are null (those it removes), by name: the problems they make come out
+// alike every time.
+func NullMembers(raw map[string]json.RawMessage) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(raw)) {
+		if string(bytes.TrimSpace(raw[name])) == "null" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// SetProblems are the fields of err, a validation error, that name a
+// member the patch raw sets and that found does not name already: what a
+// patch refused for one member adds about its others.
+func SetProblems(err error, raw map[string]json.RawMessage, found news.Problems) news.Problems {
 	var ne *news.Error
-	if err := d.Normalize(v); !errors.As(err, &ne) {
+	if !errors.As(err, &ne) {
 		return nil
 	}
 	var out news.Problems
