@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,5 +71,30 @@ func TestKeyNameControlCharacters(t *testing.T) {
 	}
 	if _, errOut, err := runCLI(t, db, "", "keys", "create", "--role", "editor", "--name", "ci deploy"); err != nil {
 		t.Errorf("a plain name: %v\n%s", err, errOut)
+	}
+}
+
+// TestImportMessages: a file that is not there is said so before any
+// database is made; a line cut short names its field once; one refused
+// record is "1 record".
+func TestImportMessages(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "new.db")
+	_, errOut, err := runCLI(t, db, "", "import", filepath.Join(dir, "nope.jsonl"))
+	if err == nil || !strings.Contains(errOut, "nope.jsonl: no such file or directory") {
+		t.Errorf("import of a missing file: %v\n%s", err, errOut)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("import of a missing file left %d files, %v, beside it", len(entries), entries)
+	}
+	_, errOut, err = runCLI(t, db, `{"title":"Cut short","countries":["RU"`+"\n", "import", "-")
+	if err == nil {
+		t.Error("an import with a refused line exits 0")
+	}
+	if n := strings.Count(errOut, "malformed JSON: the body ends too early"); n != 1 || !strings.Contains(errOut, "stdin:1: invalid: countries: malformed JSON") {
+		t.Errorf("the cut line is told %d times, not once:\n%s", n, errOut)
+	}
+	if !strings.Contains(errOut, "headlines: 1 record was refused") {
+		t.Errorf("stderr does not count one refused record:\n%s", errOut)
 	}
 }

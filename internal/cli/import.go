@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,25 +23,32 @@ var importCommand = &command{
 		"feed), all or nothing; into one with articles it merges by id (docs/operations.md, Moving\n" +
 		"data). Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
 		"and the time left); the summary goes to stdout.",
-	setup: onStore(true, func(ctx context.Context, st *store.Store, o *options, pos []string) error {
-		return importFile(ctx, st, pos[0], o.stdin, o.stdout, o.stderr, progressInterval(o.getenv))
-	}),
+	setup: func(fs *flag.FlagSet, o *options) runFunc {
+		dbFlag(fs, o)
+		return func(ctx context.Context, pos []string) error {
+			// The file first: a name mistyped must not leave a new,
+			// empty database behind.
+			in := o.stdin
+			if pos[0] != "-" {
+				f, err := os.Open(pos[0]) //nolint:gosec // the operator names the file to import
+				if err != nil {
+					return err
+				}
+				defer func() { _ = f.Close() }()
+				in = f
+			}
+			return withStore(o, true, func(st *store.Store) error {
+				return importFile(ctx, st, pos[0], in, o.stdout, o.stderr, progressInterval(o.getenv))
+			})
+		}
+	},
 }
 
-// importFile upserts the articles of the file name ("-": stdin), with a
-// progress line on stderr every interval.
-func importFile(ctx context.Context, st *store.Store, name string, stdin io.Reader, stdout, stderr io.Writer, every time.Duration) error {
+// importFile upserts the articles read from in, the file name ("-":
+// stdin), with a progress line on stderr every interval.
+func importFile(ctx context.Context, st *store.Store, name string, in io.Reader, stdout, stderr io.Writer, every time.Duration) error {
 	if _, err := st.MigrateUp(ctx); err != nil {
 		return err
-	}
-	in := stdin
-	if name != "-" {
-		f, err := os.Open(name) //nolint:gosec // the operator names the file to import
-		if err != nil {
-			return err
-		}
-		defer func() { _ = f.Close() }()
-		in = f
 	}
 	total := 0
 	if name != "-" {
@@ -69,6 +78,9 @@ func importFile(ctx context.Context, st *store.Store, name string, stdin io.Read
 		return err
 	}
 	if res.Failed > 0 {
+		if res.Failed == 1 {
+			return errors.New("1 record was refused")
+		}
 		return fmt.Errorf("%d records were refused", res.Failed)
 	}
 	return nil
