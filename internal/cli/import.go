@@ -18,11 +18,12 @@ var importCommand = &command{
 	name: "import", args: "FILE|-", nargs: [2]int{1, 1}, summary: "upsert articles by url from JSON Lines or a JSON array, or restore an export",
 	about: "Reads FILE, or standard input for -. Bad records are reported by line and skipped; the good\n" +
 		"ones are kept; a record identical to its stored article changes nothing. Into a database\n" +
-		"with no articles yet the import is one load, all or nothing. The output of\n" +
-		"`headlines export` restores a database: into an empty one exactly (ids, versions, change\n" +
-		"feed), all or nothing; into one with articles it merges by id (docs/operations.md, Moving\n" +
-		"data). Progress goes to stderr every 2 s (count, rate, and for a JSON Lines file the total\n" +
-		"and the time left); the summary goes to stdout.",
+		"with no articles yet the import is one load: should it stop part way (a crash, a full\n" +
+		"disk), the database is left empty. The output of `headlines export` restores a\n" +
+		"database: into an empty one exactly (ids, versions, change feed), all or nothing; into\n" +
+		"one with articles it merges by id (docs/operations.md, Moving data). Progress goes to\n" +
+		"stderr every 2 s (count, rate, and for a JSON Lines file the total and the time left);\n" +
+		"the summary goes to stdout.",
 	setup: func(fs *flag.FlagSet, o *options) runFunc {
 		dbFlag(fs, o)
 		return func(ctx context.Context, pos []string) error {
