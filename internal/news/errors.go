@@ -46,7 +46,7 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	if len(e.Fields) == 0 || e.Message == e.Fields[0].Field+": "+e.Fields[0].Message { // FieldErrorf's says it already
+	if len(e.Fields) == 0 || e.Message == e.Fields[0].Field+": "+e.Fields[0].Message { // FieldErrorf's message names the field already
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
 	return fmt.Sprintf("%s: %s (%s: %s)", e.Code, e.Message, e.Fields[0].Field, e.Fields[0].Message)

@@ -24,7 +24,7 @@ import "C"
 // 30.9–39.3 s (median 32.6), with half the system time (six alternated
 // runs each of `headlines import` into a new database); ten million in
 // 296 s against 403 s (one run each). Nothing here reads the counts, and
-// the server's page 1 ran at the same rate (8,109–8,565 against
+// the server's page 1 ran at the same rate (8,110–8,565 against
 // 7,950–8,604 req/s, three alternated runs).
 //
 // SQLite takes the setting only before its first connection opens, which
