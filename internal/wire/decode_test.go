@@ -191,3 +191,36 @@ func TestParseTimeOffsets(t *testing.T) {
 		}
 	}
 }
+
+// TestExactMembersAgreesWithDecoding: the scan that passes a body whose
+// member names are all exact passes those bodies only, whatever the
+// values hold (names of the wrong case in nested objects or strings,
+// braces, quotes and escapes); what it does not pass is decoded, and
+// named when wrong.
+func TestExactMembersAgreesWithDecoding(t *testing.T) {
+	names := jsonNamesOf(reflect.TypeOf(&ArticleInput{}))
+	for body, want := range map[string]struct{ exact, named bool }{
+		`{"title":"a","countries":["KP"]}`:                  {true, false},
+		` { "title" : "{\"Title\":1}" , "summary":"}]," } `: {true, false},
+		`{"title":"a","themes":[{"Title":1},["Url"]]}`:      {true, false},
+		`[{"Title":1}]`:                        {true, false}, // not an object: decoding says so
+		`"Title"`:                              {true, false},
+		`{}`:                                   {true, false},
+		`{"Title":"a"}`:                        {false, true},
+		`{"title":"a","url":"x","Url":"y"}`:    {false, true},
+		`{"title":"a","titel":"b"}`:            {false, true},
+		`{"\u0074itle":"a"}`:                   {false, false}, // an escape: decoded, and it is title
+		`{"title":{"a":[1,{"b":"}"}]},"id":1}`: {false, true},
+		`{"summary":"\\","Title":null}`:        {false, true},
+		`{"title`:                              {false, false}, // not JSON: decoding says so
+		`{"title":"a\`:                         {false, false},
+		`{"a\`:                                 {false, false},
+	} {
+		if got := exactMembers([]byte(body), names); got != want.exact {
+			t.Errorf("exactMembers(%s) = %v, want %v", body, got, want.exact)
+		}
+		if err := memberNames([]byte(body), names); (err != nil) != want.named {
+			t.Errorf("memberNames(%s) = %v, want a refusal: %v", body, err, want.named)
+		}
+	}
+}
