@@ -1,4 +1,4 @@
-package wire
+package wire_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/headlines/headlines/internal/store"
+	"github.com/headlines/headlines/internal/wire"
 )
 
 // BenchmarkDecodeDraft times what an import does to each record before it
@@ -23,7 +24,7 @@ func BenchmarkDecodeDraft(b *testing.B) {
 	raw := []byte(`{"title":"North Korea, Malaysia and Ukraine pledge workers abroad (2)","summary":"Officials in Ukraine said the talks would continue, as analysts weighed what it means for North Korea.","url":"https://news.example.com/2","source":"NK News","section":"foreign-relations","language":"en","countries":["KP","MY","UA"],"themes":["labor","diplomacy"],"published_at":"2019-05-20T21:17:53Z"}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := DecodeDraft(ctx, raw, st); err != nil {
+		if _, err := wire.DecodeDraft(ctx, raw, st); err != nil {
 			b.Fatal(err)
 		}
 	}
