@@ -54,6 +54,10 @@ type Article struct {
 	// AutoCountries and AutoThemes say that the automatic tagger chose
 	// the list, rather than an editor.
 	AutoCountries, AutoThemes bool
+	// ListJSON, when not empty, is the article as a list's JSON, as the
+	// store keeps it: a list asked for it (Filter.ListJSON), and of the
+	// other fields only ID and PublishedAt are set.
+	ListJSON string
 }
 
 // Draft is the writable part of an article: what a create, a full replace or

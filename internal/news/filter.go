@@ -51,6 +51,10 @@ type Filter struct {
 	Facets       []string
 	WithBody     bool // load article bodies (they are left out of lists by default)
 	WithDrafts   bool // include drafts (editors only)
+	// ListJSON says the caller writes each article as a list's JSON
+	// (wire.ListFields): the store may then give an article as that JSON
+	// alone, in Article.ListJSON.
+	ListJSON bool
 }
 
 // Cursor is a keyset position in a list: the sort keys of the last row seen.

@@ -315,6 +315,9 @@ func (q *listQuery) fieldConds(d dialect, f news.Filter) {
 func (q listQuery) pageSQL(d dialect, f news.Filter) (string, []any) {
 	q.where, q.args = slices.Clip(q.where), slices.Clip(q.args)
 	cols := d.columns(f.WithBody)
+	if listJSONPage(d, q, f) {
+		cols = listJSONColumns
+	}
 	limit := f.Limit + 1
 	if q.rank != "" { // PostgreSQL by relevance (SQLite ranks in relevancePage)
 		// Only the newest RelevanceWindow matches are ranked. Where they
@@ -557,6 +560,9 @@ func searchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, plan searchP
 // readListPage reads the page of q, the list of f, with pageSQL.
 func readListPage(d dialect, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
 	sql, args := q.pageSQL(d, f)
+	if listJSONPage(d, q, f) {
+		return readListJSONPage(db, d, sql, args, f.Limit)
+	}
 	return readPage(db, sql, args, f.Limit, nil, new(float64))
 }
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -51,10 +52,11 @@ type load struct {
 	// some id between them is not an article's (see loadFeed).
 	ids       [2]int64
 	gaps      bool
-	cacheSize int      // the connection's cache_size, given back at the end
-	side      string   // the side file, attached as load_side; "" for none
-	sideDDL   []string // the SQL of sideTables
-	journal   bool     // the load left WAL for a rollback journal
+	cacheSize int          // the connection's cache_size, given back at the end
+	side      string       // the side file, attached as load_side; "" for none
+	sideDDL   []string     // the SQL of sideTables
+	journal   bool         // the load left WAL for a rollback journal
+	json      bytes.Buffer // listJSON's
 }
 
 // loadBase is what a load of either database holds.
@@ -385,6 +387,8 @@ func (l *load) Add(_ context.Context, drafts []news.Draft) ([]bool, error) {
 			}
 		} else if err = l.st.queryRow(sqlBulkUpdate, updateArgs(*d, keptTime(*d), l.now, existing), &pub); err == nil {
 			l.tags.add(existing, pub, countries, themes, d.Status == news.StatusPublished)
+			// The load has dropped the trigger that would clear it.
+			_, err = l.st.execResult(`UPDATE articles SET list_json = NULL WHERE id = ?`, existing)
 		}
 		if err != nil {
 			return nil, translate(err, "import")
@@ -405,11 +409,12 @@ const pendingID = -1
 // against 7.0 s one at a time).
 const loadInsertRows = 50
 
-// sqlInsertArticle as the head and one row of a multi-row INSERT, and that
-// INSERT of loadInsertRows rows.
+// sqlInsertArticle with the list JSON (see listjson.go), as the head and
+// one row of a multi-row INSERT, and that INSERT of loadInsertRows rows.
 var (
-	articleInsertHead, articleInsertTuple = splitValues(sqlInsertArticle)
-	loadInsertSQL                         = multiRow(articleInsertHead, articleInsertTuple, loadInsertRows)
+	articleInsertHead, articleInsertTuple = splitValues(strings.Replace(strings.Replace(sqlInsertArticle,
+		"auto_tags)", "auto_tags, list_json)", 1), "?)", "?, ?)", 1))
+	loadInsertSQL = multiRow(articleInsertHead, articleInsertTuple, loadInsertRows)
 )
 
 // splitValues splits a one-row INSERT after its VALUES keyword.
@@ -440,9 +445,18 @@ func (l *load) flush() error {
 	if k < loadInsertRows {
 		q = multiRow(articleInsertHead, articleInsertTuple, k)
 	}
+	// Each article's list JSON goes in with it, made for the id SQLite
+	// gives it: the highest it gave yet plus one (AUTOINCREMENT).
+	next := l.ids[1] + 1
+	if l.ids[1] == 0 {
+		if err := l.st.queryRow(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0) + 1`, nil, &next); err != nil {
+			return err
+		}
+	}
 	args := l.args[:0]
-	for _, p := range l.pending {
+	for i, p := range l.pending {
 		args = appendInsertArgs(args, p.d, p.pub, l.now, p.countries, p.themes)
+		args = append(args, l.listJSON(next+int64(i), p))
 	}
 	l.args = args
 	res, err := l.st.execResult(q, args...)
@@ -456,7 +470,15 @@ func (l *load) flush() error {
 	if n, err := res.RowsAffected(); err != nil || n != int64(k) {
 		return fmt.Errorf("inserted %d articles of %d: %w", n, k, err)
 	}
-	switch first := last - int64(k-1); {
+	first := last - int64(k-1)
+	if first != next {
+		// Not the ids the JSON was made for: the articles are read in full
+		// until KeepListJSON writes theirs.
+		if _, err := l.conn.ExecContext(l.ctx, `UPDATE articles SET list_json = NULL WHERE id BETWEEN ? AND ?`, first, last); err != nil {
+			return err
+		}
+	}
+	switch {
 	case l.ids[1] == 0:
 		l.ids[0] = first
 	case first != l.ids[1]+1:

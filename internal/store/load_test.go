@@ -100,6 +100,13 @@ func testLoadMatchesUpserts(t *testing.T, kind string) {
 	if err := l.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The load wrote each new article's list JSON with it; an article
+	// that a later record of the load changed has none until filled.
+	if kept := checkListJSON(t, loaded, "after a load"); kind == "sqlite" && (kept == 0 || kept == len(drafts)) {
+		t.Errorf("after a load of %d records, %d articles have their list JSON", len(drafts), kept)
+	}
+	fillAllListJSON(t, loaded)
+	checkListJSON(t, loaded, "after a load, filled")
 
 	all := func(s *Store) []news.Article {
 		var out []news.Article
