@@ -52,7 +52,11 @@ func (h *handlers) listArticles(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	page, err := h.list(c, lr.filter)
+	f := lr.filter
+	// The list's own JSON of each article, as the store keeps it, where
+	// the answer shows the list's fields.
+	f.ListJSON = lr.fields == wire.ListFields
+	page, err := h.list(c, f)
 	if err != nil {
 		return err
 	}
@@ -65,7 +69,11 @@ func (h *handlers) listArticles(c echo.Context) error {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		w.Article(&page.Articles[i], lr.fields)
+		if a := &page.Articles[i]; a.ListJSON != "" {
+			buf.WriteString(a.ListJSON)
+		} else {
+			w.Article(a, lr.fields)
+		}
 	}
 	buf.WriteString(`],"next_cursor":`)
 	if page.Next != nil {

@@ -111,6 +111,18 @@ func serve(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Lo
 	for name, db := range st.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(db, name))
 	}
+	// Each article's list JSON, written in the background for the
+	// articles written since and those of a database migrated to it, and
+	// how many wait for theirs.
+	stopFill := st.KeepListJSON()
+	defer stopFill()
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "headlines_list_json_missing",
+		Help: "Articles whose list JSON the server has yet to write (SQLite; counted up to 100,000; 0 on PostgreSQL).",
+	}, func() float64 {
+		n, _ := st.ListJSONMissing(context.Background(), 100_000)
+		return float64(n)
+	}))
 	e := api.New(api.Deps{
 		Articles: st, Vocabulary: st, Keys: st, Idempotency: st, Changes: st, Webhooks: st,
 		ResponseCache: cfg.ResponseCache, CachePoll: cfg.CachePoll, Ping: st.Ping, APIKeys: cfg.APIKeys,
