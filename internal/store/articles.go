@@ -25,6 +25,7 @@ type articleRow struct {
 	Version                       int
 	Countries, Themes             sql.NullString
 	AutoTags                      int
+	ListJSON                      sql.NullString // read by search walks alone (readWalk)
 }
 
 func (r *articleRow) dest() []any {

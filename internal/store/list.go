@@ -545,7 +545,7 @@ func searchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, plan searchP
 	switch plan {
 	case walkMatches:
 		sql, args := buildSearch(d, f).walkSQL(d, f)
-		return readWalk(db, sql, args, f)
+		return readWalk(db, d, sql, args, f)
 	case tagsProbing:
 		ff := f
 		ff.Query = nil

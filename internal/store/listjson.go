@@ -29,7 +29,8 @@ import (
 // any UPDATE of an article that does not itself write list_json clears
 // it, in a trigger, so no write path has to know of it, and an INSERT
 // leaves it NULL. A load (an import into an empty database) writes it
-// with each article. FillListJSON writes the rest, newest ids first, on
+// with each article; an exact restore of an export leaves it to the
+// server. FillListJSON writes the rest, newest ids first, on
 // the writer in a transaction of its own: the rows it reads cannot change
 // before it writes them. A server runs it in the background
 // (KeepListJSON): articles written through the API get theirs within
@@ -39,7 +40,7 @@ import (
 //
 // PostgreSQL has the column but leaves it NULL: its lists read columns.
 
-// listJSONBatch is how many articles fillListJSON writes per transaction:
+// listJSONBatch is how many articles FillListJSON writes per transaction:
 // small enough that the writer's other work waits a few milliseconds at
 // most.
 const listJSONBatch = 200
@@ -134,51 +135,57 @@ const listJSONColumns = "a.id, a.published_at, a.list_json"
 // JSON: on SQLite, in date order, without bodies, for a caller that
 // writes the list's JSON.
 func listJSONPage(d dialect, q listQuery, f news.Filter) bool {
-	return !d.postgres && f.ListJSON && !f.WithBody && q.rank == ""
+	return listJSONWalk(d, f) && q.rank == ""
+}
+
+// listJSONWalk says whether a search walk for f reads list JSON (see
+// readWalk): as listJSONPage.
+func listJSONWalk(d dialect, f news.Filter) bool {
+	return !d.postgres && f.ListJSON && !f.WithBody
 }
 
 // readListJSONPage runs a page query of limit+1 rows that selects
 // listJSONColumns. An article with its list JSON comes back as that JSON
-// with its id and date; one without (written in the last moments, or not
-// yet filled since an import) is read in full by id, in a second
-// statement after the first. Like the ranked pages' (rankedRows), that
-// statement may see a later write than the first: an article deleted in
-// between is left out of the page, one changed in between is shown as
-// changed, in the place the first statement found it.
+// with its id and date; one without (written in the last moments, or
+// stored before the column and not yet filled) is read in full by id
+// (completeListJSON).
 func readListJSONPage(db *gorm.DB, d dialect, sql string, args []any, limit int) (news.Page, error) {
-	pool, ok := db.Statement.ConnPool.(*gosql.DB)
-	if !ok {
-		return news.Page{}, fmt.Errorf("a list JSON page needs a pool, not %T", db.Statement.ConnPool)
-	}
 	page := news.Page{Articles: make([]news.Article, 0, limit)}
 	var missing []any // the ids of the articles without their list JSON
-	err := driverRows(db.Statement.Context, pool, sql, args, func(vals []driver.Value) (bool, error) {
-		id, idOK := vals[0].(int64)
-		pub, pubOK := vals[1].(int64)
-		if len(vals) != 3 || !idOK || !pubOK {
-			return false, fmt.Errorf("a list JSON row is %T %T", vals[0], vals[1])
+	err := listJSONRows(db, sql, args, func(vals []driver.Value) (bool, error) {
+		if len(vals) != 3 {
+			return false, fmt.Errorf("a list JSON row has %d columns, not 3", len(vals))
 		}
 		if len(page.Articles) == limit {
 			last := page.Articles[limit-1]
 			page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
 			return false, nil
 		}
-		a := news.Article{ID: id, PublishedAt: fromMicros(pub)}
-		switch doc := vals[2].(type) {
-		case string:
-			a.ListJSON = doc
-		case []byte:
-			a.ListJSON = string(doc)
-		case nil:
-			missing = append(missing, id)
-		default:
-			return false, fmt.Errorf("the list JSON of article %d is %T", id, doc)
+		var r articleRow
+		if err := r.fromListJSON(vals); err != nil {
+			return false, err
 		}
-		page.Articles = append(page.Articles, a)
+		if !r.ListJSON.Valid {
+			missing = append(missing, r.ID)
+		}
+		page.Articles = append(page.Articles, news.Article{ID: r.ID, PublishedAt: fromMicros(r.PublishedAt), ListJSON: r.ListJSON.String})
 		return true, nil
 	})
-	if err != nil || len(missing) == 0 {
-		return page, err
+	if err != nil {
+		return news.Page{}, err
+	}
+	return completeListJSON(db, d, page, missing)
+}
+
+// completeListJSON reads in full, by id, the articles of page that came
+// without their list JSON (missing, their ids), in a statement after the
+// page's own. Like the ranked pages' (rankedRows), it may see a later
+// write than the page's statement: an article deleted in between is left
+// out of the page, one changed in between is shown as changed, in the
+// place the page's statement found it.
+func completeListJSON(db *gorm.DB, d dialect, page news.Page, missing []any) (news.Page, error) {
+	if len(missing) == 0 {
+		return page, nil
 	}
 	full, err := readPage(db, "SELECT "+d.columns(false)+" FROM articles a WHERE a.id IN ("+placeholders(len(missing))+")",
 		missing, len(missing), nil, new(float64))
@@ -194,13 +201,44 @@ func readListJSONPage(db *gorm.DB, d dialect, sql string, args []any, limit int)
 		if a.ListJSON == "" {
 			var found bool
 			if a, found = byID[a.ID]; !found {
-				continue // deleted since the first statement
+				continue // deleted since the page's statement
 			}
 		}
 		kept = append(kept, a)
 	}
 	page.Articles = kept
 	return page, nil
+}
+
+// listJSONRows calls each with the values of every row of the query, as
+// driverRows does, from the driver itself when db is the read pool, or
+// through database/sql inside a transaction.
+func listJSONRows(db *gorm.DB, sql string, args []any, each func(vals []driver.Value) (more bool, err error)) error {
+	if pool, ok := db.Statement.ConnPool.(*gosql.DB); ok {
+		return driverRows(db.Statement.Context, pool, sql, args, each)
+	}
+	rows, err := db.Raw(sql, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer func() { _ = rows.Close() }()
+	var (
+		id, pub int64
+		doc     gosql.NullString
+	)
+	for rows.Next() {
+		if err := rows.Scan(&id, &pub, &doc); err != nil {
+			return err
+		}
+		vals := []driver.Value{id, pub, nil}
+		if doc.Valid {
+			vals[2] = doc.String
+		}
+		if more, err := each(vals); err != nil || !more {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // listJSON is the list JSON of the article p that the load inserts as id:
@@ -219,4 +257,26 @@ func (l *load) listJSON(id int64, p pendingArticle) string {
 	l.json.Reset()
 	wire.NewWriter(&l.json).Article(&a, wire.ListFields)
 	return l.json.String()
+}
+
+// fromListJSON sets r's id, date and list JSON from a row of
+// listJSONColumns.
+func (r *articleRow) fromListJSON(v []driver.Value) error {
+	id, idOK := v[0].(int64)
+	pub, pubOK := v[1].(int64)
+	if !idOK || !pubOK {
+		return fmt.Errorf("a list JSON row is %T %T", v[0], v[1])
+	}
+	r.ID, r.PublishedAt = id, pub
+	switch doc := v[2].(type) {
+	case string:
+		r.ListJSON = gosql.NullString{String: doc, Valid: true}
+	case []byte:
+		r.ListJSON = gosql.NullString{String: string(doc), Valid: true}
+	case nil:
+		r.ListJSON = gosql.NullString{}
+	default:
+		return fmt.Errorf("the list JSON of article %d is %T", id, doc)
+	}
+	return nil
 }

@@ -3,9 +3,12 @@ package store
 import (
 	"bytes"
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"github.com/headlines/headlines/internal/news"
 	"github.com/headlines/headlines/internal/wire"
@@ -150,6 +153,43 @@ func TestListJSONIsTheArticle(t *testing.T) {
 		t.Fatalf("%d of %d articles have their list JSON after filling", n, len(ids))
 	}
 	same("all filled")
+	// Inside a transaction the rows come through database/sql instead.
+	for _, f := range filters {
+		f.ListJSON = true
+		q := buildList(s.dialect, f)
+		sql, args := q.pageSQL(s.dialect, f)
+		pooled, err := readListJSONPage(s.read(ctx), s.dialect, sql, args, f.Limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inTx news.Page
+		if err := s.r.Transaction(func(tx *gorm.DB) error {
+			inTx, err = readListJSONPage(tx, s.dialect, sql, args, f.Limit)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(pooled, inTx) || len(pooled.Articles) == 0 {
+			t.Errorf("%+v: %d articles from the pool, %d in a transaction, or not the same", f, len(pooled.Articles), len(inTx.Articles))
+		}
+		if len(f.Query) == 0 {
+			continue
+		}
+		sql, args = buildSearch(s.dialect, f).walkSQL(s.dialect, f)
+		pooled, err = readWalk(s.read(ctx), s.dialect, sql, args, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.r.Transaction(func(tx *gorm.DB) error {
+			inTx, err = readWalk(tx, s.dialect, sql, args, f)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(pooled, inTx) || len(pooled.Articles) == 0 || pooled.Articles[0].ListJSON == "" {
+			t.Errorf("%+v: a walk read %d articles from the pool, %d in a transaction, or not the same, or not as JSON", f, len(pooled.Articles), len(inTx.Articles))
+		}
+	}
 
 	clk.t = clk.t.Add(time.Minute)
 	title := "A new title"

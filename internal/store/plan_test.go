@@ -313,7 +313,7 @@ func TestSearchWalksTheIndex(t *testing.T) {
 				!strings.Contains(plan, "USING INTEGER PRIMARY KEY") {
 				t.Errorf("%v %s: the walk does not follow the index", words, sort)
 			}
-			walked, err := readWalk(s.r, sql, args, f)
+			walked, err := readWalk(s.r, sqliteDialect, sql, args, f)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -337,7 +337,11 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 	if q.afterCursor(f, "a.published_at", "a.id") == "ASC" {
 		keys = "DESC"
 	}
-	return "SELECT " + d.columns(f.WithBody) + ", articles_fts.rowid FROM " + q.from + q.whereSQL() +
+	cols := d.columns(f.WithBody)
+	if listJSONWalk(d, f) {
+		cols = listJSONColumns
+	}
+	return "SELECT " + cols + ", articles_fts.rowid FROM " + q.from + q.whereSQL() +
 		" ORDER BY articles_fts.rowid " + keys, q.args
 }
 
@@ -346,7 +350,12 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 // it reads on to the end of the block of the page's last row (limit+1
 // rows, to learn whether another page follows) and orders what it read
 // by (published_at, id).
-func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, error) {
+//
+// When it reads list JSON (listJSONWalk), each row is the article's id,
+// date and list JSON, and those without their JSON are read in full after
+// (completeListJSON).
+func readWalk(db *gorm.DB, d dialect, sql string, args []any, f news.Filter) (news.Page, error) {
+	asJSON := listJSONWalk(d, f)
 	// Room for the page, the row after it and a few of the same minute:
 	// grown from nothing, the rows were copied five times over.
 	got := make([]articleRow, 0, f.Limit+4)
@@ -365,10 +374,22 @@ func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, er
 	}
 	if pool, ok := db.Statement.ConnPool.(*gosql.DB); ok {
 		// From the driver itself, as readPage reads a list's page.
-		const n = 18 // the columns of dialect.columns, then the key
+		n := 18 // the columns of dialect.columns, then the key
+		if asJSON {
+			n = 3 // listJSONColumns
+		}
 		err := driverRows(db.Statement.Context, pool, sql, args, func(vals []driver.Value) (bool, error) {
+			if len(vals) != n+1 {
+				return false, fmt.Errorf("a search walk's row has %d columns, not %d", len(vals), n+1)
+			}
 			var r articleRow
-			if err := r.fromValues(vals[:n], nil); err != nil {
+			var err error
+			if asJSON {
+				err = r.fromListJSON(vals[:n])
+			} else {
+				err = r.fromValues(vals[:n], nil)
+			}
+			if err != nil {
 				return false, err
 			}
 			key, ok := vals[n].(int64)
@@ -389,7 +410,11 @@ func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, er
 		for rows.Next() {
 			var r articleRow
 			var key int64
-			if err := rows.Scan(append(r.dest(), &key)...); err != nil {
+			dest := append(r.dest(), &key)
+			if asJSON {
+				dest = []any{&r.ID, &r.PublishedAt, &r.ListJSON, &key}
+			}
+			if err := rows.Scan(dest...); err != nil {
 				return news.Page{}, err
 			}
 			if !add(r, key) {
@@ -408,14 +433,24 @@ func readWalk(db *gorm.DB, sql string, args []any, f news.Filter) (news.Page, er
 		return c
 	})
 	page := news.Page{Articles: make([]news.Article, 0, min(len(got), f.Limit))}
+	var missing []any // as JSON: the ids of the articles without theirs
 	for i := range got[:min(len(got), f.Limit)] {
-		page.Articles = append(page.Articles, got[i].toArticle())
+		r := &got[i]
+		if !asJSON {
+			page.Articles = append(page.Articles, r.toArticle())
+			continue
+		}
+		a := news.Article{ID: r.ID, PublishedAt: fromMicros(r.PublishedAt), ListJSON: r.ListJSON.String}
+		if !r.ListJSON.Valid {
+			missing = append(missing, r.ID)
+		}
+		page.Articles = append(page.Articles, a)
 	}
 	if len(got) > f.Limit {
 		last := page.Articles[f.Limit-1]
 		page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
 	}
-	return page, nil
+	return completeListJSON(db, d, page, missing)
 }
 
 // pgWindow is how many rows of the list of a PostgreSQL search's filter
