@@ -238,6 +238,9 @@ func (s *Store) insert(tx *gorm.DB, d news.Draft) (news.Article, error) {
 			return news.Article{}, translate(err, "create article")
 		}
 	} else {
+		if err := withListJSON(tx, &m); err != nil {
+			return news.Article{}, translate(err, "create article")
+		}
 		if err := tx.Create(&m).Error; err != nil {
 			return news.Article{}, translate(err, "create article")
 		}

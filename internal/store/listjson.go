@@ -280,3 +280,20 @@ func (r *articleRow) fromListJSON(v []driver.Value) error {
 	}
 	return nil
 }
+
+// withListJSON gives the new SQLite article m the id SQLite would give it,
+// the highest it gave yet plus one (AUTOINCREMENT; the writer is the one
+// connection, inside its transaction), and its list JSON for that id, so
+// that it is inserted with its JSON rather than written a second time by
+// FillListJSON.
+func withListJSON(tx *gorm.DB, m *articleModel) error {
+	if err := tx.Raw(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0) + 1`).Scan(&m.ID).Error; err != nil {
+		return err
+	}
+	a := m.toArticle()
+	var b bytes.Buffer
+	wire.NewWriter(&b).Article(&a, wire.ListFields)
+	doc := b.String()
+	m.ListJSON = &doc
+	return nil
+}

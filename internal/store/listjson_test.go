@@ -140,10 +140,16 @@ func TestListJSONIsTheArticle(t *testing.T) {
 			}
 		}
 	}
-	same("before any is filled")
-	if n := checkListJSON(t, s, "before any is filled"); n != 0 {
-		t.Fatalf("%d articles have their list JSON before any was filled", n)
+	// A create writes the article's list JSON with it.
+	if n := checkListJSON(t, s, "created"); n != len(ids) {
+		t.Fatalf("%d of %d articles have their list JSON once created", n, len(ids))
 	}
+	same("created")
+	// As a database migrated to the column has them: none.
+	if err := s.w.Exec(`UPDATE articles SET list_json = NULL`).Error; err != nil {
+		t.Fatal(err)
+	}
+	same("before any is filled")
 	if _, err := s.FillListJSON(ctx, 2); err != nil {
 		t.Fatal(err)
 	}

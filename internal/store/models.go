@@ -57,10 +57,10 @@ type articleModel struct {
 	Themes      string  `gorm:"column:themes;not null;default:''"`
 	AutoTags    int     `gorm:"column:auto_tags;not null;default:0"`
 	// ListJSON is the article as a list shows it, or NULL (see
-	// listjson.go): read-only here (->), written only by FillListJSON and
-	// a load, and cleared by any other update of the row (migration
-	// 00023).
-	ListJSON *string `gorm:"column:list_json;->"`
+	// listjson.go): written by a create, a load and FillListJSON, never
+	// by an update through the model (<-:create), and cleared by any
+	// other update of the row (migration 00023).
+	ListJSON *string `gorm:"column:list_json;<-:create"`
 }
 
 func (articleModel) TableName() string { return "articles" }
