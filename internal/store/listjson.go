@@ -19,23 +19,25 @@ import (
 // wire.ListFields) in articles.list_json, and a list page whose caller
 // writes that JSON (news.Filter.ListJSON) reads three columns per row,
 // the id, the date and the JSON, instead of eighteen, and copies the JSON
-// out instead of writing it again. Measured on page 1 of a country and a
-// theme at a million articles, one server core: 8,748 → 11,135 req/s
-// (medians of five alternated runs). Of the 112 µs a page took, SQLite's
-// reading of eighteen columns of 21 rows, the driver's conversion of each
-// value and the JSON writer were about 40.
+// out instead of writing it again; so does a search's walk (readWalk).
+// Measured on page 1 of a country and a theme at a million articles, one
+// server core: 8,385 → 11,825 req/s (medians of five alternated runs).
+// Of the 112 µs a page took, SQLite's reading of eighteen columns of 21
+// rows, the driver's conversion of each value and the JSON writer were
+// about 40.
 //
 // list_json is NULL or the JSON of the row as it is (migration 00023):
 // any UPDATE of an article that does not itself write list_json clears
 // it, in a trigger, so no write path has to know of it, and an INSERT
-// leaves it NULL. A load (an import into an empty database) writes it
-// with each article; an exact restore of an export leaves it to the
-// server. FillListJSON writes the rest, newest ids first, on
+// leaves it NULL unless it writes it. A create (insert, withListJSON)
+// and a load (an import into an empty database) write it with each
+// article; an upsert of a new article and an exact restore of an export
+// leave it to the server. FillListJSON writes the rest, newest ids first, on
 // the writer in a transaction of its own: the rows it reads cannot change
 // before it writes them. A server runs it in the background
-// (KeepListJSON): articles written through the API get theirs within
-// listJSONEvery, and every article of a database migrated to the column
-// gets its own, newest first. Until then such a row is read in full, in
+// (KeepListJSON): articles changed through the API get theirs again
+// within listJSONEvery, and every article of a database migrated to the
+// column gets its own, newest first. Until then such a row is read in full, in
 // a second statement by id.
 //
 // PostgreSQL has the column but leaves it NULL: its lists read columns.

@@ -2,10 +2,10 @@
 -- list_json, so that a list page reads three columns per row and copies
 -- the JSON out, instead of reading eighteen and writing them as JSON
 -- again: page 1 of a country and a theme at a million articles, one
--- server core, 8,748 → 11,135 req/s (medians of five alternated runs).
--- An import writes it with each article; the server writes it for the
--- others in the background (internal/store/listjson.go), newest first;
--- a row without it is read as before.
+-- server core, 8,385 → 11,825 req/s (medians of five alternated runs).
+-- A create and an import write it with each article; the server writes
+-- it for the others in the background (internal/store/listjson.go),
+-- newest first; a row without it is read as before.
 --
 -- list_json is NULL or the JSON of the row as it is: any UPDATE of an
 -- article that does not write list_json itself clears it (the trigger),
