@@ -544,8 +544,7 @@ func (s *Store) listPage(ctx context.Context, db *gorm.DB, q *listQuery, f news.
 func searchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, plan searchPlan) (news.Page, error) {
 	switch plan {
 	case walkMatches:
-		sql, args := buildSearch(d, f).walkSQL(d, f)
-		return readWalk(db, d, sql, args, f)
+		return readWalkOf(d, db, f)
 	case tagsProbing:
 		ff := f
 		ff.Query = nil
@@ -561,7 +560,10 @@ func searchPage(d dialect, db *gorm.DB, q listQuery, f news.Filter, plan searchP
 func readListPage(d dialect, db *gorm.DB, q listQuery, f news.Filter) (news.Page, error) {
 	sql, args := q.pageSQL(d, f)
 	if listJSONPage(d, q, f) {
-		return readListJSONPage(db, d, sql, args, f.Limit)
+		return readListJSONPage(db, sql, args, f.Limit, func() (news.Page, error) {
+			f.ListJSON = false
+			return readListPage(d, db, q, f)
+		})
 	}
 	return readPage(db, sql, args, f.Limit, nil, new(float64))
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"time"
 
@@ -37,8 +38,8 @@ import (
 // before it writes them. A server runs it in the background
 // (KeepListJSON): articles changed through the API get theirs again
 // within listJSONEvery, and every article of a database migrated to the
-// column gets its own, newest first. Until then such a row is read in full, in
-// a second statement by id.
+// column gets its own, newest first. Until then, a page or walk that
+// meets such a row is read again by its columns (readListJSONPage).
 //
 // PostgreSQL has the column but leaves it NULL: its lists read columns.
 
@@ -147,13 +148,16 @@ func listJSONWalk(d dialect, f news.Filter) bool {
 }
 
 // readListJSONPage runs a page query of limit+1 rows that selects
-// listJSONColumns. An article with its list JSON comes back as that JSON
-// with its id and date; one without (written in the last moments, or
-// stored before the column and not yet filled) is read in full by id
-// (completeListJSON).
-func readListJSONPage(db *gorm.DB, d dialect, sql string, args []any, limit int) (news.Page, error) {
+// listJSONColumns: each article comes back as its list JSON with its id
+// and date. When one comes without (written in the last moments, or
+// stored before the column and not yet filled), the page is read again
+// full, which reads every column. Not those articles alone, by id: a
+// second statement would see what was written after the first, and a
+// public page could then show an article that had become a draft since,
+// or no longer matches its filter, in the place the first found it.
+func readListJSONPage(db *gorm.DB, sql string, args []any, limit int, full func() (news.Page, error)) (news.Page, error) {
 	page := news.Page{Articles: make([]news.Article, 0, limit)}
-	var missing []any // the ids of the articles without their list JSON
+	missing := false
 	err := listJSONRows(db, sql, args, func(vals []driver.Value) (bool, error) {
 		if len(vals) != 3 {
 			return false, fmt.Errorf("a list JSON row has %d columns, not 3", len(vals))
@@ -168,7 +172,8 @@ func readListJSONPage(db *gorm.DB, d dialect, sql string, args []any, limit int)
 			return false, err
 		}
 		if !r.ListJSON.Valid {
-			missing = append(missing, r.ID)
+			missing = true
+			return false, nil
 		}
 		page.Articles = append(page.Articles, news.Article{ID: r.ID, PublishedAt: fromMicros(r.PublishedAt), ListJSON: r.ListJSON.String})
 		return true, nil
@@ -176,41 +181,15 @@ func readListJSONPage(db *gorm.DB, d dialect, sql string, args []any, limit int)
 	if err != nil {
 		return news.Page{}, err
 	}
-	return completeListJSON(db, d, page, missing)
-}
-
-// completeListJSON reads in full, by id, the articles of page that came
-// without their list JSON (missing, their ids), in a statement after the
-// page's own. Like the ranked pages' (rankedRows), it may see a later
-// write than the page's statement: an article deleted in between is left
-// out of the page, one changed in between is shown as changed, in the
-// place the page's statement found it.
-func completeListJSON(db *gorm.DB, d dialect, page news.Page, missing []any) (news.Page, error) {
-	if len(missing) == 0 {
-		return page, nil
+	if missing {
+		return full()
 	}
-	full, err := readPage(db, "SELECT "+d.columns(false)+" FROM articles a WHERE a.id IN ("+placeholders(len(missing))+")",
-		missing, len(missing), nil, new(float64))
-	if err != nil {
-		return news.Page{}, err
-	}
-	byID := make(map[int64]news.Article, len(full.Articles))
-	for _, a := range full.Articles {
-		byID[a.ID] = a
-	}
-	kept := page.Articles[:0]
-	for _, a := range page.Articles {
-		if a.ListJSON == "" {
-			var found bool
-			if a, found = byID[a.ID]; !found {
-				continue // deleted since the page's statement
-			}
-		}
-		kept = append(kept, a)
-	}
-	page.Articles = kept
 	return page, nil
 }
+
+// errListJSONMissing says that a search walk read as list JSON found an
+// article without it: the walk is read again by its columns (readWalkOf).
+var errListJSONMissing = errors.New("an article of the walk has no list JSON")
 
 // listJSONRows calls each with the values of every row of the query, as
 // driverRows does, from the driver itself when db is the read pool, or

@@ -164,13 +164,13 @@ func TestListJSONIsTheArticle(t *testing.T) {
 		f.ListJSON = true
 		q := buildList(s.dialect, f)
 		sql, args := q.pageSQL(s.dialect, f)
-		pooled, err := readListJSONPage(s.read(ctx), s.dialect, sql, args, f.Limit)
+		pooled, err := readListJSONPage(s.read(ctx), sql, args, f.Limit, unfilled(t))
 		if err != nil {
 			t.Fatal(err)
 		}
 		var inTx news.Page
 		if err := s.r.Transaction(func(tx *gorm.DB) error {
-			inTx, err = readListJSONPage(tx, s.dialect, sql, args, f.Limit)
+			inTx, err = readListJSONPage(tx, sql, args, f.Limit, unfilled(t))
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -243,6 +243,15 @@ func TestListJSONIsTheArticle(t *testing.T) {
 		fillAllListJSON(t, s)
 		checkListJSON(t, s, "after "+c.name+", filled again")
 		same("after " + c.name + ", filled again")
+	}
+}
+
+// unfilled is a page's full read where every article should have its
+// list JSON.
+func unfilled(t *testing.T) func() (news.Page, error) {
+	return func() (news.Page, error) {
+		t.Error("a page whose articles all have their list JSON was read again by columns")
+		return news.Page{}, nil
 	}
 }
 

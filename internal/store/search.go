@@ -5,6 +5,7 @@ import (
 	"context"
 	gosql "database/sql"
 	"database/sql/driver"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -345,6 +346,20 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 		" ORDER BY articles_fts.rowid " + keys, q.args
 }
 
+// readWalkOf reads the page of f from its search walk; one read as list
+// JSON in which some article came without its JSON is read again by its
+// columns (see readListJSONPage).
+func readWalkOf(d dialect, db *gorm.DB, f news.Filter) (news.Page, error) {
+	sql, args := buildSearch(d, f).walkSQL(d, f)
+	page, err := readWalk(db, d, sql, args, f)
+	if errors.Is(err, errListJSONMissing) {
+		f.ListJSON = false
+		sql, args = buildSearch(d, f).walkSQL(d, f)
+		return readWalk(db, d, sql, args, f)
+	}
+	return page, err
+}
+
 // readWalk reads a page of f from a search walk. Rows come in key order,
 // which is date order between blocks (minutes) but id order within one:
 // it reads on to the end of the block of the page's last row (limit+1
@@ -352,8 +367,7 @@ func (q listQuery) walkSQL(d dialect, f news.Filter) (string, []any) {
 // by (published_at, id).
 //
 // When it reads list JSON (listJSONWalk), each row is the article's id,
-// date and list JSON, and those without their JSON are read in full after
-// (completeListJSON).
+// date and list JSON; errListJSONMissing says that one came without.
 func readWalk(db *gorm.DB, d dialect, sql string, args []any, f news.Filter) (news.Page, error) {
 	asJSON := listJSONWalk(d, f)
 	// Room for the page, the row after it and a few of the same minute:
@@ -433,7 +447,7 @@ func readWalk(db *gorm.DB, d dialect, sql string, args []any, f news.Filter) (ne
 		return c
 	})
 	page := news.Page{Articles: make([]news.Article, 0, min(len(got), f.Limit))}
-	var missing []any // as JSON: the ids of the articles without theirs
+	missing := false // as JSON: an article came without its JSON
 	for i := range got[:min(len(got), f.Limit)] {
 		r := &got[i]
 		if !asJSON {
@@ -441,16 +455,17 @@ func readWalk(db *gorm.DB, d dialect, sql string, args []any, f news.Filter) (ne
 			continue
 		}
 		a := news.Article{ID: r.ID, PublishedAt: fromMicros(r.PublishedAt), ListJSON: r.ListJSON.String}
-		if !r.ListJSON.Valid {
-			missing = append(missing, r.ID)
-		}
+		missing = missing || !r.ListJSON.Valid
 		page.Articles = append(page.Articles, a)
 	}
 	if len(got) > f.Limit {
 		last := page.Articles[f.Limit-1]
 		page.Next = &news.Cursor{PublishedAt: last.PublishedAt, ID: last.ID}
 	}
-	return completeListJSON(db, d, page, missing)
+	if missing {
+		return news.Page{}, errListJSONMissing
+	}
+	return page, nil
 }
 
 // pgWindow is how many rows of the list of a PostgreSQL search's filter
