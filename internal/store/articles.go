@@ -25,7 +25,7 @@ type articleRow struct {
 	Version                       int
 	Countries, Themes             sql.NullString
 	AutoTags                      int
-	ListJSON                      sql.NullString // read by search walks alone (readWalk)
+	ListJSON                      sql.NullString // read by pages and walks of list JSON alone (fromListJSON)
 }
 
 func (r *articleRow) dest() []any {

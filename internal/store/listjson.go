@@ -88,15 +88,11 @@ func (s *Store) listJSONToWrite(tx *gorm.DB, n int) (ids []int64, docs []string,
 		r   articleRow
 		buf bytes.Buffer
 	)
-	w := wire.NewWriter(&buf)
 	for rows.Next() {
 		if err := rows.Scan(r.dest()...); err != nil {
 			return nil, nil, err
 		}
-		a := r.toArticle()
-		buf.Reset()
-		w.Article(&a, wire.ListFields)
-		ids, docs = append(ids, a.ID), append(docs, buf.String())
+		ids, docs = append(ids, r.ID), append(docs, listJSONOf(r.toArticle(), &buf))
 	}
 	return ids, docs, rows.Err()
 }
@@ -110,6 +106,11 @@ func (s *Store) KeepListJSON() (stop func()) {
 		return func() {}
 	}
 	return ticker.Every(listJSONEvery, nil, func(ctx context.Context) {
+		// Asked of a reader first: a batch is a write transaction, which
+		// every tick would otherwise take on the one writer for nothing.
+		if n, err := s.ListJSONMissing(ctx, 1); err != nil || n == 0 {
+			return
+		}
 		for ctx.Err() == nil {
 			n, err := s.FillListJSON(ctx, listJSONBatch)
 			if err != nil || n < listJSONBatch {
@@ -234,11 +235,19 @@ func (l *load) listJSON(id int64, p pendingArticle) string {
 		PublishedAt: p.pub, Created: l.now, Updated: l.now, Version: 1,
 		Countries: null(p.countries), Themes: null(p.themes), AutoTags: autoTags(*d),
 	}
-	a := r.toArticle()
-	l.json.Reset()
-	wire.NewWriter(&l.json).Article(&a, wire.ListFields)
-	return l.json.String()
+	return listJSONOf(r.toArticle(), &l.json)
 }
+
+// listJSONOf is a's list JSON, written in buf.
+func listJSONOf(a news.Article, buf *bytes.Buffer) string {
+	buf.Reset()
+	wire.NewWriter(buf).Article(&a, wire.ListFields)
+	return buf.String()
+}
+
+// sqlNextArticleID is the id SQLite gives the next article inserted: the
+// highest it gave yet plus one (AUTOINCREMENT), on the one writer.
+const sqlNextArticleID = `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0) + 1`
 
 // fromListJSON sets r's id, date and list JSON from a row of
 // listJSONColumns.
@@ -268,13 +277,11 @@ func (r *articleRow) fromListJSON(v []driver.Value) error {
 // that it is inserted with its JSON rather than written a second time by
 // FillListJSON.
 func withListJSON(tx *gorm.DB, m *articleModel) error {
-	if err := tx.Raw(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0) + 1`).Scan(&m.ID).Error; err != nil {
+	if err := tx.Raw(sqlNextArticleID).Scan(&m.ID).Error; err != nil {
 		return err
 	}
-	a := m.toArticle()
-	var b bytes.Buffer
-	wire.NewWriter(&b).Article(&a, wire.ListFields)
-	doc := b.String()
+	var buf bytes.Buffer
+	doc := listJSONOf(m.toArticle(), &buf)
 	m.ListJSON = &doc
 	return nil
 }

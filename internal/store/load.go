@@ -446,10 +446,10 @@ func (l *load) flush() error {
 		q = multiRow(articleInsertHead, articleInsertTuple, k)
 	}
 	// Each article's list JSON goes in with it, made for the id SQLite
-	// gives it: the highest it gave yet plus one (AUTOINCREMENT).
+	// gives it (sqlNextArticleID, then one after the other).
 	next := l.ids[1] + 1
 	if l.ids[1] == 0 {
-		if err := l.st.queryRow(`SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'articles'), 0) + 1`, nil, &next); err != nil {
+		if err := l.st.queryRow(sqlNextArticleID, nil, &next); err != nil {
 			return err
 		}
 	}
